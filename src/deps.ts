@@ -1,0 +1,21 @@
+import type { Principal } from "./auth/principal.ts";
+import type { Secrets } from "./auth/secrets.ts";
+import type { Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./log.ts";
+import type { Db } from "./store/db.ts";
+
+/** What the process has once: built by main.ts (or a test helper) and passed to createApp(). */
+export interface Deps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  secrets: Secrets;
+}
+
+/** What a service call sees: the deps plus who is calling and the request's id for logs. */
+export interface Ctx extends Deps {
+  principal: Principal;
+  requestId: string;
+}

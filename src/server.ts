@@ -1,0 +1,41 @@
+import { createApp } from "./app.ts";
+import type { Deps } from "./deps.ts";
+import { bootstrap } from "./services/bootstrap.ts";
+
+export interface RunningServer {
+  /** `http://host:port` it actually listens on (port 0 picks a free one). */
+  url: string;
+  /** Stops accepting, finishes in-flight requests, then closes the store. */
+  shutdown(): Promise<void>;
+  finished: Promise<void>;
+}
+
+/** Bootstraps the first admin if needed and serves the app on `Deno.serve`. */
+export async function startServer(
+  deps: Deps,
+  { port, hostname }: { port: number; hostname: string },
+): Promise<RunningServer> {
+  await bootstrap(deps);
+  const app = createApp(deps);
+  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve({ port, hostname, onListen: resolve }, app.fetch);
+  const addr = await listening;
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  let closing: Promise<void> | null = null;
+  deps.log.info("Sluice is listening", {
+    url: `http://${host}:${addr.port}`,
+    publicUrl: deps.config.publicUrl,
+    store: deps.db.driver === "pglite" ? `embedded (${deps.config.dataDir})` : "postgres",
+  });
+  return {
+    url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${addr.port}`,
+    finished: server.finished,
+    shutdown() {
+      closing ??= (async function stop() {
+        await server.shutdown();
+        await deps.db.close();
+      })();
+      return closing;
+    },
+  };
+}

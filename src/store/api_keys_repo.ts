@@ -1,0 +1,94 @@
+import type { Queryable } from "./db.ts";
+
+export interface ApiKeyRow {
+  id: string;
+  user_id: string;
+  name: string | null;
+  hint: string;
+  salt: string;
+  hash: string;
+  pepper_id: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export async function insertApiKey(
+  db: Queryable,
+  k: Omit<ApiKeyRow, "created_at" | "last_used_at" | "revoked_at"> & { created_at: Date },
+): Promise<ApiKeyRow> {
+  const rows = await db.query<ApiKeyRow>(
+    `insert into api_keys (id, user_id, name, hint, salt, hash, pepper_id, created_at, expires_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning *`,
+    [k.id, k.user_id, k.name, k.hint, k.salt, k.hash, k.pepper_id, k.created_at, k.expires_at],
+  );
+  return rows[0];
+}
+
+export async function findApiKey(db: Queryable, id: string): Promise<ApiKeyRow | null> {
+  const rows = await db.query<ApiKeyRow>("select * from api_keys where id = $1", [id]);
+  return rows[0] ?? null;
+}
+
+/** The user's live keys (not revoked), newest first. */
+export async function listApiKeys(db: Queryable, userId: string): Promise<ApiKeyRow[]> {
+  return await db.query<ApiKeyRow>(
+    "select * from api_keys where user_id = $1 and revoked_at is null order by created_at desc, id",
+    [userId],
+  );
+}
+
+export async function updateApiKey(
+  db: Queryable,
+  id: string,
+  userId: string,
+  patch: { name?: string | null; expiresAt?: Date | null },
+): Promise<ApiKeyRow | null> {
+  const rows = await db.query<ApiKeyRow>(
+    `update api_keys set
+        name = case when $3::boolean then $4 else name end,
+        expires_at = case when $5::boolean then $6::timestamptz else expires_at end
+      where id = $1 and user_id = $2 and revoked_at is null returning *`,
+    [
+      id,
+      userId,
+      patch.name !== undefined,
+      patch.name ?? null,
+      patch.expiresAt !== undefined,
+      patch.expiresAt ?? null,
+    ],
+  );
+  return rows[0] ?? null;
+}
+
+export async function revokeApiKey(
+  db: Queryable,
+  id: string,
+  userId: string | null,
+  at: Date,
+): Promise<boolean> {
+  const rows = await db.query(
+    `update api_keys set revoked_at = $3 where id = $1 and ($2::text is null or user_id = $2)
+        and revoked_at is null returning id`,
+    [id, userId, at],
+  );
+  return rows.length > 0;
+}
+
+/** Records a use; when `rehash` is given, also moves the key to the current pepper. */
+export async function touchApiKey(
+  db: Queryable,
+  id: string,
+  at: Date,
+  rehash?: { salt: string; hash: string; pepperId: string },
+): Promise<void> {
+  if (rehash) {
+    await db.query(
+      "update api_keys set last_used_at = $2, salt = $3, hash = $4, pepper_id = $5 where id = $1",
+      [id, at, rehash.salt, rehash.hash, rehash.pepperId],
+    );
+  } else {
+    await db.query("update api_keys set last_used_at = $2 where id = $1", [id, at]);
+  }
+}

@@ -1,0 +1,61 @@
+import type { Db } from "./db.ts";
+
+/** One migration file: `NNNN_name.sql`. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+// An arbitrary constant shared by every Sluice instance: the key of the advisory lock that serialises
+// concurrent migrators (two instances starting at once against one PostgreSQL).
+const MIGRATION_LOCK_KEY = 727_001_42;
+
+const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
+
+/**
+ * Reads `src/store/migrations/*.sql` in version order. The folder is listed in the `compile` task's
+ * `--include`, so the single executable reads the same files from its embedded file system.
+ */
+export async function loadMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migration[]> {
+  const out: Migration[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const m = /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(entry.name);
+    if (!entry.isFile || !m) continue;
+    out.push({ version: Number(m[1]), name: m[2], sql: await Deno.readTextFile(new URL(entry.name, dir)) });
+  }
+  out.sort((a, b) => a.version - b.version);
+  for (let i = 0; i < out.length; i++) {
+    if (out[i].version !== i + 1) {
+      throw new Error(
+        `Cannot migrate: migration ${i + 1} is missing (found ${out[i].version}_${out[i].name})`,
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * Applies every pending migration in one transaction under a transaction-scoped advisory lock, so two
+ * instances migrating at once wait for each other instead of racing. Returns the versions applied.
+ */
+export async function migrate(db: Db, migrations?: Migration[]): Promise<number[]> {
+  const all = migrations ?? await loadMigrations();
+  return await db.transaction(async function applyPending(tx) {
+    await tx.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
+    await tx.query(
+      `create table if not exists schema_migrations (
+         version int primary key, name text not null, applied_at timestamptz not null default now())`,
+    );
+    const rows = await tx.query<{ version: number }>("select version from schema_migrations");
+    const done = new Set(rows.map((r) => Number(r.version)));
+    const applied: number[] = [];
+    for (const m of all) {
+      if (done.has(m.version)) continue;
+      await tx.exec(m.sql);
+      await tx.query("insert into schema_migrations (version, name) values ($1, $2)", [m.version, m.name]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}

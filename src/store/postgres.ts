@@ -1,0 +1,55 @@
+import postgres from "postgres";
+import { assertChannel, type Db, type Queryable, type Row, type Unlisten } from "./db.ts";
+
+/** Options for {@linkcode openPostgres}. */
+export interface PostgresOptions {
+  /** Pool size; postgres.js opens connections lazily up to this many. */
+  max?: number;
+}
+
+/** Opens a PostgreSQL store over postgres.js. Connections are made lazily. */
+export function openPostgres(url: string, { max = 10 }: PostgresOptions = {}): Db {
+  const sql = postgres(url, {
+    max,
+    onnotice: function ignoreNotice() {},
+    // Dates and jsonb are parsed by postgres.js; int8 stays a string (we cast counts to int).
+    connection: { application_name: "sluice" },
+  });
+
+  function run<T>(q: postgres.Sql | postgres.TransactionSql, text: string, params?: readonly unknown[]) {
+    // deno-lint-ignore no-explicit-any
+    return q.unsafe(text, (params ?? []) as any[]) as unknown as Promise<T[]>;
+  }
+
+  return {
+    driver: "postgres",
+    query<T = Row>(text: string, params?: readonly unknown[]) {
+      return run<T>(sql, text, params);
+    },
+    async exec(text: string) {
+      await sql.unsafe(text);
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return await sql.begin(async function inTransaction(tx) {
+        return await fn({
+          query: (text, params) => run(tx, text, params),
+          exec: async (text) => void await tx.unsafe(text),
+        });
+      }) as T;
+    },
+    async listen(channel: string, onMessage: (payload: string) => void): Promise<Unlisten> {
+      assertChannel(channel);
+      const sub = await sql.listen(channel, onMessage);
+      return async function unlisten() {
+        await sub.unlisten();
+      };
+    },
+    async notify(channel: string, payload: string) {
+      assertChannel(channel);
+      await sql.notify(channel, payload);
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}

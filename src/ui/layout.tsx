@@ -1,0 +1,37 @@
+import type { Child } from "hono/jsx";
+
+// One small stylesheet inline: no external assets, readable on a phone.
+const CSS = `
+*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;
+background:#f6f7f9;color:#1d232b}main{max-width:42rem;margin:2rem auto;padding:0 1rem}
+.card{background:#fff;border:1px solid #dde1e6;border-radius:10px;padding:1.5rem;margin-bottom:1rem}
+h1{font-size:1.4rem;margin:0 0 1rem}h2{font-size:1.1rem}label{display:block;margin:.75rem 0 .25rem;font-weight:600}
+input,select{width:100%;padding:.55rem .6rem;border:1px solid #bfc6ce;border-radius:6px;font:inherit}
+button{margin-top:1rem;padding:.55rem 1.1rem;border:0;border-radius:6px;background:#2454d6;color:#fff;
+font:inherit;cursor:pointer}button.secondary{background:#e8ebef;color:#1d232b}button.danger{background:#c62f2f}
+.error{background:#fdecec;border:1px solid #f3b7b7;color:#8a1c1c;padding:.6rem .8rem;border-radius:6px}
+.ok{background:#eaf6ec;border:1px solid #b5dfbd;padding:.6rem .8rem;border-radius:6px}
+.muted{color:#5c6773;font-size:.9rem}header{background:#1d232b;color:#fff;padding:.6rem 1rem}
+header a{color:#fff;text-decoration:none;font-weight:700}code{background:#eef0f3;padding:.1rem .3rem;border-radius:4px;
+word-break:break-all}table{width:100%;border-collapse:collapse}td,th{text-align:left;padding:.4rem;border-bottom:1px solid #eef0f3}
+`;
+
+/** The page shell every Sluice page uses. */
+export function Layout({ title, children }: { title: string; children: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{title} · Sluice</title>
+        <style>{CSS}</style>
+      </head>
+      <body>
+        <header>
+          <a href="/">Sluice</a>
+        </header>
+        <main>{children}</main>
+      </body>
+    </html>
+  );
+}

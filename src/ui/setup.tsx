@@ -1,0 +1,92 @@
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { AppError } from "../errors.ts";
+import type { AppEnv } from "../http/env.ts";
+import { completeSetup } from "../services/bootstrap.ts";
+import { Layout } from "./layout.tsx";
+
+function SetupPage({ token, error, email }: { token: string; error?: string; email?: string }) {
+  return (
+    <Layout title="Set up">
+      <div class="card">
+        <h1>Create the first admin</h1>
+        <p class="muted">This link works once. The account you create here administers this Sluice.</p>
+        {error ? <p class="error" role="alert">{error}</p> : null}
+        <form method="post" action="/setup">
+          <input type="hidden" name="token" value={token} />
+          <label for="email">Email</label>
+          <input id="email" name="email" type="email" required autocomplete="username" value={email ?? ""} />
+          <label for="password">Password (at least 8 characters)</label>
+          <input
+            id="password"
+            name="password"
+            type="password"
+            required
+            minlength={8}
+            autocomplete="new-password"
+          />
+          <label for="workspace">First workspace</label>
+          <input id="workspace" name="workspace" type="text" value="My workspace" />
+          <button type="submit">Create admin</button>
+        </form>
+      </div>
+    </Layout>
+  );
+}
+
+function pageHeaders(c: Context) {
+  c.header("Cache-Control", "no-store");
+  c.header(
+    "Content-Security-Policy",
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  );
+  c.header("X-Frame-Options", "DENY");
+  c.header("Referrer-Policy", "no-referrer");
+}
+
+/** `/setup?token=...`: the one-time page that creates the first admin. */
+export function setupRouter() {
+  const app = new Hono<AppEnv>();
+  app.get("/setup", function showSetup(c) {
+    pageHeaders(c);
+    const token = c.req.query("token") ?? "";
+    return c.html(
+      <SetupPage
+        token={token}
+        error={token ? undefined : "This page needs the link printed in the server log."}
+      />,
+    );
+  });
+  app.post("/setup", async function submitSetup(c) {
+    pageHeaders(c);
+    const form = await c.req.parseBody();
+    const field = (n: string) => (typeof form[n] === "string" ? form[n] as string : "");
+    try {
+      await completeSetup(c.get("deps"), {
+        token: field("token"),
+        email: field("email"),
+        password: field("password"),
+        workspaceName: field("workspace"),
+      });
+    } catch (e) {
+      if (!(e instanceof AppError) || !e.expose) throw e;
+      return c.html(
+        <SetupPage token={field("token")} email={field("email")} error={e.message} />,
+        e.status as 400,
+      );
+    }
+    return c.html(
+      <Layout title="Ready">
+        <div class="card">
+          <h1>Sluice is ready</h1>
+          <p class="ok">The admin account {field("email")} was created.</p>
+          <p>
+            Next, create a personal API key for scripts and MCP clients:{" "}
+            <code>sluice apikey create --email {field("email")}</code>
+          </p>
+        </div>
+      </Layout>,
+    );
+  });
+  return app;
+}

@@ -1,0 +1,38 @@
+import * as v from "valibot";
+import { type FieldIssue, ValidationError } from "./errors.ts";
+
+/** Turns Valibot issues into `{path, message}` pairs; the path is dotted (`data.functions.0.functionId`). */
+export function toFieldIssues(issues: readonly v.BaseIssue<unknown>[]): FieldIssue[] {
+  const out: FieldIssue[] = [];
+  for (const issue of issues) {
+    // A union's own issue hides the useful ones: report the nested issues when there are any.
+    if (issue.type === "union" && issue.issues?.length) {
+      out.push(...toFieldIssues(issue.issues));
+      continue;
+    }
+    const path = v.getDotPath(issue) ?? "";
+    const message = issue.message;
+    if (!out.some((o) => o.path === path && o.message === message)) out.push({ path, message });
+  }
+  return out;
+}
+
+/** `credentials.host: required; name: required` */
+export function describeIssues(issues: FieldIssue[]): string {
+  return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+}
+
+/**
+ * Validates `input` against `schema`; throws a ValidationError whose message starts with `action`
+ * ("Cannot create destination") and names every failing field.
+ */
+export function parseInput<S extends v.GenericSchema>(
+  schema: S,
+  input: unknown,
+  action: string,
+): v.InferOutput<S> {
+  const res = v.safeParse(schema, input, { abortEarly: false });
+  if (res.success) return res.output;
+  const issues = toFieldIssues(res.issues);
+  throw new ValidationError(`${action}: ${describeIssues(issues)}`, issues);
+}
