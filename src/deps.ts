@@ -18,4 +18,6 @@ export interface Deps {
 export interface Ctx extends Deps {
   principal: Principal;
   requestId: string;
+  /** Which face the call came through; recorded in the audit log. Absent means "rest". */
+  channel?: "rest" | "mcp" | "cli" | "ui" | "pipeline";
 }

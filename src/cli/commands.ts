@@ -19,7 +19,7 @@ export interface StoreCommand {
 async function ctxFor(deps: Deps, email: string): Promise<Ctx> {
   const user = await findUserByEmail(deps.db, email);
   if (!user) throw new NotFoundError(`No user with email "${email}"`);
-  return { ...deps, principal: cliPrincipal(user), requestId: "cli" };
+  return { ...deps, principal: cliPrincipal(user), requestId: "cli", channel: "cli" };
 }
 
 export const userCreate: StoreCommand = {

@@ -15,6 +15,6 @@ export async function requireAuth(c: Context<AppEnv>, next: Next) {
       : "Authentication required: send Authorization: Bearer <keyId>:<keySecret>";
     return c.json(errorBody(c, "unauthorized", message), 401);
   }
-  c.set("ctx", { ...deps, principal, requestId: c.get("requestId") });
+  c.set("ctx", { ...deps, principal, requestId: c.get("requestId"), channel: "rest" });
   await next();
 }
