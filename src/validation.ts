@@ -11,7 +11,11 @@ export function toFieldIssues(issues: readonly v.BaseIssue<unknown>[]): FieldIss
       continue;
     }
     const path = v.getDotPath(issue) ?? "";
-    const message = issue.message;
+    // Valibot reports a missing key as "Invalid key: Expected "x" but received undefined".
+    const missingKey =
+      (issue.type === "object" || issue.type === "strict_object" || issue.type === "loose_object") &&
+      issue.received === "undefined" && issue.path?.length;
+    const message = missingKey ? "required" : issue.message;
     if (!out.some((o) => o.path === path && o.message === message)) out.push({ path, message });
   }
   return out;

@@ -75,8 +75,8 @@ export const apikeyCreate: StoreCommand = {
       name: { type: "string" },
       expires: { type: "string" },
     });
-    const ctx = await ctxFor(deps, required(f, "email"));
     const expiresAt = parseExpires(f.expires, deps.clock.now());
+    const ctx = await ctxFor(deps, required(f, "email"));
     const key = await createApiKey(ctx, {
       name: f.name ?? null,
       expiresAt: expiresAt?.toISOString() ?? null,

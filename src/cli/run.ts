@@ -44,6 +44,7 @@ Commands:
   apikey list            list a user's API keys
   apikey revoke          revoke an API key
   secrets rotate-pepper  start hashing new keys with a new pepper
+  healthcheck            exit 0 when the local server's /healthz answers 200 (Docker HEALTHCHECK)
 
 The store is DATABASE_URL (PostgreSQL) or the embedded one in DATA_DIR (default .sluice).`;
 
@@ -65,6 +66,7 @@ export async function runCli(
     io.stdout(HELP);
     return 0;
   }
+  if (args[0] === "healthcheck") return await healthcheck(args.slice(1), env, io);
   if (args.length === 0 || args[0].startsWith("-") || args[0] === "serve") {
     if (args[0] === "serve") args.shift();
     return await serve(args, env, io);
@@ -139,13 +141,57 @@ async function serve(args: string[], env: Record<string, string | undefined>, io
     io.stderr("shutting down: finishing in-flight requests");
     server.shutdown();
   };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of signals) {
+    try {
+      Deno.addSignalListener(s, stop);
+    } catch {
+      // Platforms without signals (Windows for SIGTERM, Deno Deploy) stop the process their own way.
+    }
+  }
   await server.finished;
   await server.shutdown();
-  Deno.removeSignalListener("SIGINT", stop);
-  Deno.removeSignalListener("SIGTERM", stop);
+  for (const s of signals) {
+    try {
+      Deno.removeSignalListener(s, stop);
+    } catch { /* see above */ }
+  }
   return 0;
+}
+
+const HEALTHCHECK_USAGE = `sluice healthcheck
+  Exits 0 when http://127.0.0.1:$PORT/healthz answers 200, else 1 (for Docker's HEALTHCHECK).`;
+
+async function healthcheck(
+  args: string[],
+  env: Record<string, string | undefined>,
+  io: CliIo,
+): Promise<number> {
+  try {
+    const f = parseFlags(args, {});
+    if (f.help) {
+      io.stdout(HEALTHCHECK_USAGE);
+      return 0;
+    }
+    const config = loadConfig(env);
+    const res = await fetch(`http://127.0.0.1:${config.port}/healthz`, { signal: AbortSignal.timeout(3000) });
+    await res.body?.cancel();
+    if (res.ok) return 0;
+    io.stderr(`sluice: /healthz answered ${res.status}`);
+    return 1;
+  } catch (e) {
+    return fail(
+      io,
+      e instanceof TypeError || (e as Error).name === "TimeoutError" ? new UnreachableError(e) : e,
+    );
+  }
+}
+
+/** A failure to reach the server: reported in one line, exit 1. */
+class UnreachableError extends AppError {
+  constructor(cause: unknown) {
+    super("unreachable", `server unreachable: ${(cause as Error).message}`, { status: 503, expose: true });
+  }
 }
 
 function fail(io: CliIo, e: unknown): number {

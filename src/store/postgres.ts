@@ -7,11 +7,21 @@ export interface PostgresOptions {
   max?: number;
 }
 
+function jsonText(x: unknown): string {
+  return typeof x === "string" ? x : JSON.stringify(x);
+}
+
 /** Opens a PostgreSQL store over postgres.js. Connections are made lazily. */
 export function openPostgres(url: string, { max = 10 }: PostgresOptions = {}): Db {
   const sql = postgres(url, {
     max,
     onnotice: function ignoreNotice() {},
+    // Our convention (db.ts): jsonb parameters arrive as JSON text. postgres.js would JSON.stringify a
+    // string again (storing a JSON string, not the object); pass text through as is, as PGlite does.
+    types: {
+      sluiceJson: { to: 114, from: [114], serialize: jsonText, parse: JSON.parse },
+      sluiceJsonb: { to: 3802, from: [3802], serialize: jsonText, parse: JSON.parse },
+    },
     // Dates and jsonb are parsed by postgres.js; int8 stays a string (we cast counts to int).
     connection: { application_name: "sluice" },
   });

@@ -1,0 +1,57 @@
+import type { ColumnType, ExistingType, FlatValue } from "./types.ts";
+
+/** Something SQL runs on: the pool, or one transaction. */
+export interface SqlRunner {
+  query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+}
+
+/** A cell of an insert: the value encoded for its column type, or null. */
+export type Cell = string | number | boolean | null;
+
+/**
+ * What the warehouse core needs from one SQL warehouse: its dialect (quoting, types, DDL, upsert)
+ * and a connection pool. One implementation per client library: pg_client.ts, mysql_client.ts.
+ * Schema changes run on the pool (MySQL DDL commits implicitly, so never inside the batch's
+ * transaction); inserts run inside `transaction()`.
+ */
+export interface WarehouseClient extends SqlRunner {
+  readonly kind: "postgres" | "mysql";
+  /** Longest identifier the server keeps (PostgreSQL 63 bytes, MySQL 64 characters). */
+  readonly maxNameLength: number;
+  /** `host:port/database[/schema]`, for messages. */
+  readonly target: string;
+  /** Quoted, schema-qualified table name. */
+  table(name: string): string;
+  quote(name: string): string;
+  /** The SQL type the core creates for a column. */
+  sqlType(type: ColumnType, primaryKey: boolean): string;
+  /** Columns of a table, or null when it does not exist. */
+  loadColumns(table: string): Promise<Map<string, ExistingType> | null>;
+  createTable(table: string, columns: [string, ColumnType][], primaryKey: string[]): Promise<void>;
+  addColumn(table: string, column: string, type: ColumnType): Promise<void>;
+  widenColumn(table: string, column: string, type: ColumnType): Promise<void>;
+  /** Encodes a value for a column of our type `type`. */
+  encode(value: FlatValue, type: ExistingType): Cell;
+  /**
+   * Inserts rows (already encoded, aligned with `columns`) into one table; with `upsertKey` an existing
+   * row with the same key is replaced. Chunks large inputs itself.
+   */
+  insert(
+    tx: SqlRunner,
+    table: string,
+    columns: string[],
+    rows: Cell[][],
+    upsertKey: string[] | null,
+  ): Promise<void>;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /** Whether an error means our cached idea of the table is out of date (dropped table, altered column). */
+  isStaleSchema(error: unknown): boolean;
+  close(): Promise<void>;
+}
+
+/** The message of anything thrown, without a stack. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

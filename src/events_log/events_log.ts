@@ -1,0 +1,175 @@
+/**
+ * Live Events: the log of what happened to each event at each step (ingest, functions, destination
+ * writes, dead letter). The pipeline appends inside its own transactions; REST and MCP read it through
+ * src/events_log/service.ts. Entry shapes per type follow Jitsu (see /tmp/notes/jitsu.md §5).
+ */
+import { ValidationError } from "../errors.ts";
+import type { Queryable } from "../store/db.ts";
+import { type EventLogRow, insertEventLogEntries, selectEventLogEntries } from "../store/events_log_repo.ts";
+
+/** The Live Events types, named as in Jitsu. */
+export const EVENT_LOG_TYPES = [
+  "incoming",
+  "function",
+  "bulker_stream",
+  "bulker_batch",
+  "dead-letter",
+] as const;
+export type EventLogType = typeof EVENT_LOG_TYPES[number];
+
+export const EVENT_LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type EventLogLevel = typeof EVENT_LOG_LEVELS[number];
+
+/** One entry to append. `actorId` is the stream (incoming) or the connection (the other types). */
+export interface EventLogEntry {
+  workspaceId: string;
+  actorId: string;
+  type: EventLogType;
+  level: EventLogLevel;
+  /** Defaults to now. */
+  timestamp?: Date;
+  /** Any JSON value; stored as sent. */
+  message: unknown;
+}
+
+/** One entry as read back. */
+export interface EventLogRecord {
+  id: string;
+  actorId: string;
+  type: EventLogType;
+  level: EventLogLevel;
+  timestamp: Date;
+  message: unknown;
+}
+
+/** As {@linkcode EventLogRecord} but with the message still as its stored JSON text. */
+export interface RawEventLogRecord extends Omit<EventLogRecord, "message"> {
+  messageJson: string;
+}
+
+export interface EventLogQuery {
+  workspaceId: string;
+  /** One source; absent means every source of the workspace. */
+  actorId?: string | null;
+  type: EventLogType;
+  levels?: readonly EventLogLevel[] | null;
+  /** Inclusive. */
+  start?: Date | null;
+  /** Exclusive. */
+  end?: Date | null;
+  /** Case-insensitive substring of the message JSON. */
+  search?: string | null;
+  /** 1..1000, default 50. */
+  limit?: number;
+  /** `nextCursor` of a previous page: continue with older entries. */
+  cursor?: string | null;
+}
+
+export const DEFAULT_EVENTS_LIMIT = 50;
+export const MAX_EVENTS_LIMIT = 1000;
+
+/**
+ * Appends entries in as few statements as possible. Call it with the pipeline's transaction as `db`
+ * to make the entries part of that step's commit.
+ */
+export async function appendEvents(db: Queryable, entries: readonly EventLogEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const now = new Date();
+  await insertEventLogEntries(
+    db,
+    entries.map((e) => ({
+      workspaceId: e.workspaceId,
+      actorId: e.actorId,
+      type: e.type,
+      level: e.level,
+      timestamp: e.timestamp ?? now,
+      messageJson: JSON.stringify(e.message ?? null),
+    })),
+  );
+}
+
+/** Reads entries newest first, with the cursor of the next (older) page or null at the end. */
+export async function queryEvents(
+  db: Queryable,
+  q: EventLogQuery,
+): Promise<{ events: EventLogRecord[]; nextCursor: string | null }> {
+  const page = await queryEventsRaw(db, q);
+  return {
+    events: page.events.map(({ messageJson, ...e }) => ({ ...e, message: JSON.parse(messageJson) })),
+    nextCursor: page.nextCursor,
+  };
+}
+
+/**
+ * Like {@linkcode queryEvents} but leaves each message as its stored JSON text, for callers that
+ * write it straight into a response (GOTCHAS: parse-then-stringify tripled a "last 50 events" read).
+ */
+export async function queryEventsRaw(
+  db: Queryable,
+  q: EventLogQuery,
+): Promise<{ events: RawEventLogRecord[]; nextCursor: string | null }> {
+  const limit = q.limit ?? DEFAULT_EVENTS_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EVENTS_LIMIT) {
+    throw new ValidationError(
+      `Cannot query events: limit: must be an integer from 1 to ${MAX_EVENTS_LIMIT}`,
+      [
+        { path: "limit", message: `must be an integer from 1 to ${MAX_EVENTS_LIMIT}` },
+      ],
+    );
+  }
+  const rows = await selectEventLogEntries(db, {
+    workspaceId: q.workspaceId,
+    type: q.type,
+    actorId: q.actorId ?? null,
+    levels: q.levels?.length ? [...q.levels] : null,
+    start: q.start ?? null,
+    end: q.end ?? null,
+    search: q.search ? escapeLike(q.search) : null,
+    // One more than asked tells whether an older page exists without a count.
+    limit: limit + 1,
+    before: q.cursor ? decodeCursor(q.cursor) : null,
+  });
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  return {
+    events: page.map(toRecord),
+    nextCursor: more ? encodeCursor(page[page.length - 1]) : null,
+  };
+}
+
+function toRecord(r: EventLogRow): RawEventLogRecord {
+  return {
+    id: r.id,
+    actorId: r.actor_id,
+    type: r.type as EventLogType,
+    level: r.level as EventLogLevel,
+    timestamp: r.timestamp,
+    messageJson: r.message_json,
+  };
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The cursor is opaque to callers: base64url of `<microseconds>.<id>` of the last entry returned. */
+function encodeCursor(r: EventLogRow): string {
+  return btoa(`${r.ts_us}.${r.id}`).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function decodeCursor(cursor: string): { tsUs: string; id: string } {
+  let text = "";
+  try {
+    text = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+  } catch {
+    // reported below
+  }
+  const m = /^(-?\d{1,19})\.(\d{1,19})$/.exec(text);
+  if (!m) {
+    throw new ValidationError(
+      "Cannot query events: cursor: is not a cursor this server returned; pass nextCursor from the previous page",
+      [{ path: "cursor", message: "is not a cursor this server returned" }],
+    );
+  }
+  return { tsUs: m[1], id: m[2] };
+}

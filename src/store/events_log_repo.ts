@@ -1,0 +1,125 @@
+import type { Queryable } from "./db.ts";
+
+/** One entry as it is written: `message` is already JSON text. */
+export interface EventLogInsert {
+  workspaceId: string;
+  actorId: string;
+  type: string;
+  level: string;
+  timestamp: Date;
+  messageJson: string;
+}
+
+/** One entry as it is read: `message_json` is the stored JSON text, `ts_us` microseconds since the epoch. */
+export interface EventLogRow {
+  id: string;
+  actor_id: string;
+  type: string;
+  level: string;
+  timestamp: Date;
+  ts_us: string;
+  message_json: string;
+}
+
+export interface EventLogFilter {
+  workspaceId: string;
+  type: string;
+  actorId: string | null;
+  levels: string[] | null;
+  start: Date | null;
+  end: Date | null;
+  /** Already escaped for LIKE (`\`, `%` and `_`). */
+  search: string | null;
+  limit: number;
+  /** Entries strictly older than this (timestamp in microseconds, id) pair. */
+  before: { tsUs: string; id: string } | null;
+}
+
+// PostgreSQL allows 65,535 parameters per statement; 6 per row keeps a chunk well under that.
+const ROWS_PER_INSERT = 1000;
+
+/** Inserts entries with multi-row INSERTs (GOTCHAS: faster than unnest or COPY through postgres.js). */
+export async function insertEventLogEntries(
+  db: Queryable,
+  entries: readonly EventLogInsert[],
+): Promise<void> {
+  for (let from = 0; from < entries.length; from += ROWS_PER_INSERT) {
+    const chunk = entries.slice(from, from + ROWS_PER_INSERT);
+    const values: string[] = [];
+    const params: unknown[] = [];
+    for (const e of chunk) {
+      const n = params.length;
+      values.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}::json)`);
+      params.push(e.workspaceId, e.actorId, e.type, e.level, e.timestamp, e.messageJson);
+    }
+    await db.query(
+      `insert into events_log (workspace_id, actor_id, type, level, timestamp, message) values ${
+        values.join(", ")
+      }`,
+      params,
+    );
+  }
+}
+
+/**
+ * Entries newest first. The message comes back as text and the timestamp also as whole microseconds,
+ * so a cursor can point between two entries of the same millisecond without losing precision.
+ */
+export async function selectEventLogEntries(db: Queryable, f: EventLogFilter): Promise<EventLogRow[]> {
+  const where = ["workspace_id = $1", "type = $2"];
+  const params: unknown[] = [f.workspaceId, f.type];
+  function add(sql: (n: number) => string, value: unknown) {
+    params.push(value);
+    where.push(sql(params.length));
+  }
+  if (f.actorId !== null) add((n) => `actor_id = $${n}`, f.actorId);
+  if (f.levels !== null) add((n) => `level = any($${n}::text[])`, f.levels);
+  if (f.start !== null) add((n) => `timestamp >= $${n}`, f.start);
+  if (f.end !== null) add((n) => `timestamp < $${n}`, f.end);
+  if (f.search !== null) add((n) => `message::text ilike '%' || $${n} || '%'`, f.search);
+  if (f.before !== null) {
+    params.push(f.before.tsUs, f.before.id);
+    const ts = `(timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond')`;
+    where.push(`(timestamp, id) < (${ts}, $${params.length}::bigint)`);
+  }
+  params.push(f.limit);
+  return await db.query<EventLogRow>(
+    `select id::text as id, actor_id, type, level, timestamp,
+            (extract(epoch from timestamp) * 1000000)::bigint::text as ts_us, message::text as message_json
+       from events_log where ${where.join(" and ")}
+      order by timestamp desc, id desc limit $${params.length}`,
+    params,
+  );
+}
+
+/** Deletes entries older than `before`; returns how many. */
+export async function deleteEventLogOlderThan(db: Queryable, before: Date): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    `with d as (delete from events_log where timestamp < $1 returning 1) select count(*)::int as n from d`,
+    [before],
+  );
+  return Number(rows[0].n);
+}
+
+/**
+ * Keeps the newest `keep` entries of every (workspace, actor, type), counting errors apart from the
+ * rest, so a burst of successes never pushes the errors someone is looking for out of the log.
+ */
+export async function deleteEventLogOverflow(db: Queryable, keep: number): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    `with ranked as (
+       select id, row_number() over (
+         partition by workspace_id, actor_id, type, (level = 'error') order by timestamp desc, id desc) as rn
+       from events_log),
+     d as (delete from events_log e using ranked r where e.id = r.id and r.rn > $1 returning 1)
+     select count(*)::int as n from d`,
+    [keep],
+  );
+  return Number(rows[0].n);
+}
+
+/** Takes a transaction-scoped advisory lock if free: one instance runs retention at a time. */
+export async function tryRetentionLock(db: Queryable, key: number): Promise<boolean> {
+  const rows = await db.query<{ ok: boolean }>("select pg_try_advisory_xact_lock($1) as ok", [key]);
+  return rows[0].ok === true;
+}

@@ -1,0 +1,181 @@
+import type { Queryable } from "./db.ts";
+
+/** A configuration object as stored; `config` has secrets masked, `secrets` is their ciphertext. */
+export interface ConfigObjectRow {
+  id: string;
+  workspace_id: string;
+  type: string;
+  subtype: string | null;
+  name: string;
+  config: Record<string, unknown>;
+  secrets: string | null;
+  from_id: string | null;
+  to_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+}
+
+export type ConfigObjectWrite = Omit<ConfigObjectRow, "deleted_at" | "created_at"> & { created_at: Date };
+
+export async function insertConfigObject(db: Queryable, o: ConfigObjectWrite): Promise<ConfigObjectRow> {
+  const rows = await db.query<ConfigObjectRow>(
+    `insert into config_objects
+       (id, workspace_id, type, subtype, name, config, secrets, from_id, to_id, created_at, updated_at)
+     values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11) returning *`,
+    [
+      o.id,
+      o.workspace_id,
+      o.type,
+      o.subtype,
+      o.name,
+      JSON.stringify(o.config),
+      o.secrets,
+      o.from_id,
+      o.to_id,
+      o.created_at,
+      o.updated_at,
+    ],
+  );
+  return rows[0];
+}
+
+/** Rewrites an object's content; the caller has checked the version it read. */
+export async function updateConfigObject(db: Queryable, o: ConfigObjectWrite): Promise<ConfigObjectRow> {
+  const rows = await db.query<ConfigObjectRow>(
+    `update config_objects set subtype = $2, name = $3, config = $4::jsonb, secrets = $5, from_id = $6,
+        to_id = $7, updated_at = $8
+      where id = $1 and deleted_at is null returning *`,
+    [o.id, o.subtype, o.name, JSON.stringify(o.config), o.secrets, o.from_id, o.to_id, o.updated_at],
+  );
+  return rows[0];
+}
+
+/** A live object of the workspace; `lock` takes a row lock for a read-modify-write. */
+export async function findConfigObject(
+  db: Queryable,
+  workspaceId: string,
+  type: string,
+  id: string,
+  { lock = false }: { lock?: boolean } = {},
+): Promise<ConfigObjectRow | null> {
+  const rows = await db.query<ConfigObjectRow>(
+    `select * from config_objects where id = $1 and workspace_id = $2 and type = $3 and deleted_at is null
+     ${lock ? "for update" : ""}`,
+    [id, workspaceId, type],
+  );
+  return rows[0] ?? null;
+}
+
+/** Live objects of the workspace with these ids, of any type. */
+export async function findConfigObjects(
+  db: Queryable,
+  workspaceId: string,
+  ids: string[],
+): Promise<ConfigObjectRow[]> {
+  if (ids.length === 0) return [];
+  return await db.query<ConfigObjectRow>(
+    "select * from config_objects where workspace_id = $1 and id = any($2::text[]) and deleted_at is null",
+    [workspaceId, ids],
+  );
+}
+
+/** Whether any object, live or deleted, in any workspace, has this id (ids are global). */
+export async function configObjectIdTaken(db: Queryable, id: string): Promise<boolean> {
+  return (await db.query("select 1 from config_objects where id = $1", [id])).length > 0;
+}
+
+/** One page of live objects of a type, oldest first (Jitsu's order), and the total count. */
+export async function listConfigObjects(
+  db: Queryable,
+  workspaceId: string,
+  type: string,
+  { limit, offset }: { limit: number; offset: number },
+): Promise<{ rows: ConfigObjectRow[]; total: number }> {
+  const rows = await db.query<ConfigObjectRow>(
+    `select * from config_objects where workspace_id = $1 and type = $2 and deleted_at is null
+      order by created_at, id limit $3 offset $4`,
+    [workspaceId, type, limit, offset],
+  );
+  const count = await db.query<{ n: number }>(
+    "select count(*)::int as n from config_objects where workspace_id = $1 and type = $2 and deleted_at is null",
+    [workspaceId, type],
+  );
+  return { rows, total: Number(count[0].n) };
+}
+
+/** Live connections whose `from_id` or `to_id` is `objectId`. */
+export async function connectionsTouching(
+  db: Queryable,
+  workspaceId: string,
+  objectId: string,
+): Promise<ConfigObjectRow[]> {
+  return await db.query<ConfigObjectRow>(
+    `select * from config_objects where workspace_id = $1 and type = 'connection' and deleted_at is null
+        and (from_id = $2 or to_id = $2) order by created_at, id`,
+    [workspaceId, objectId],
+  );
+}
+
+/** Live connections whose function chain names `functionId` (bare or Jitsu's `udf.` form). */
+export async function connectionsUsingFunction(
+  db: Queryable,
+  workspaceId: string,
+  functionId: string,
+): Promise<ConfigObjectRow[]> {
+  return await db.query<ConfigObjectRow>(
+    `select * from config_objects where workspace_id = $1 and type = 'connection' and deleted_at is null
+        and (config->'data'->'functions' @> $2::jsonb or config->'data'->'functions' @> $3::jsonb)
+      order by created_at, id`,
+    [
+      workspaceId,
+      JSON.stringify([{ functionId }]),
+      JSON.stringify([{ functionId: `udf.${functionId}` }]),
+    ],
+  );
+}
+
+/** The live push connection from `fromId` to `toId`, if any (other than `exceptId`). */
+export async function findPushConnection(
+  db: Queryable,
+  workspaceId: string,
+  fromId: string,
+  toId: string,
+  exceptId: string | null,
+): Promise<ConfigObjectRow | null> {
+  const rows = await db.query<ConfigObjectRow>(
+    `select * from config_objects where workspace_id = $1 and type = 'connection' and subtype = 'push'
+        and from_id = $2 and to_id = $3 and deleted_at is null and id <> coalesce($4, '')`,
+    [workspaceId, fromId, toId, exceptId],
+  );
+  return rows[0] ?? null;
+}
+
+/** Live connections leaving `fromId`, oldest first. */
+export async function connectionsFrom(
+  db: Queryable,
+  workspaceId: string,
+  fromId: string,
+): Promise<ConfigObjectRow[]> {
+  return await db.query<ConfigObjectRow>(
+    `select * from config_objects where workspace_id = $1 and type = 'connection' and from_id = $2
+        and deleted_at is null order by created_at, id`,
+    [workspaceId, fromId],
+  );
+}
+
+/** Soft-deletes objects of the workspace; returns the ids that were live. */
+export async function softDeleteConfigObjects(
+  db: Queryable,
+  workspaceId: string,
+  ids: string[],
+  at: Date,
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query<{ id: string }>(
+    `update config_objects set deleted_at = $3, updated_at = $3
+      where workspace_id = $1 and id = any($2::text[]) and deleted_at is null returning id`,
+    [workspaceId, ids, at],
+  );
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,70 @@
+/** Runs `main.ts` exactly as the compiled binary runs it: `deno run --allow-all main.ts <args>`. */
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runSluice(
+  args: string[],
+  { env = {}, stdin }: { env?: Record<string, string>; stdin?: string } = {},
+): Promise<RunResult> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--quiet", MAIN, ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+export interface ServerProcess {
+  url: string;
+  /** Everything the server wrote to stderr so far. */
+  log(): string;
+  /** Sends SIGTERM and waits; returns the exit code. */
+  stop(signal?: Deno.Signal): Promise<number>;
+}
+
+/** Starts `main.ts serve` on a free port and waits for its "listening" line. */
+export async function startSluice(env: Record<string, string>): Promise<ServerProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--quiet", MAIN],
+    env: { NO_COLOR: "1", PORT: "0", HOST: "127.0.0.1", LOG_FORMAT: "json", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let log = "";
+  const { promise: listening, resolve, reject } = Promise.withResolvers<string>();
+  (async () => {
+    const dec = new TextDecoder();
+    for await (const chunk of child.stderr) {
+      log += dec.decode(chunk, { stream: true });
+      const m = /"msg":"Sluice is listening","url":"([^"]+)"/.exec(log);
+      if (m) resolve(m[1]);
+    }
+    reject(new Error(`server exited before listening:\n${log}`));
+  })();
+  child.stdout.cancel();
+  const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${log}`)), 60_000);
+  const url = await listening.finally(() => clearTimeout(timer));
+  return {
+    url,
+    log: () => log,
+    async stop(signal: Deno.Signal = "SIGTERM") {
+      child.kill(signal);
+      return (await child.status).code;
+    },
+  };
+}
