@@ -7,6 +7,8 @@ import { countUsers } from "../store/users_repo.ts";
 import { createUser } from "./users.ts";
 import { createWorkspace } from "./workspaces.ts";
 
+const FIRST_ADMIN_LOCK_KEY = 727_001_43;
+
 /**
  * First start: with SLUICE_ADMIN_EMAIL/PASSWORD, creates that admin and a first workspace; otherwise
  * mints a one-time setup token and logs the `/setup?token=` link. Never a default password.
@@ -16,12 +18,16 @@ export async function bootstrap(deps: Deps): Promise<string | null> {
   if (await countUsers(deps.db) > 0) return null;
   const { adminEmail, adminPassword } = deps.config;
   if (adminEmail && adminPassword) {
-    await createFirstAdmin(deps, {
-      email: adminEmail,
-      password: adminPassword,
-      workspaceName: "My workspace",
-    });
-    deps.log.info("created the first admin from SLUICE_ADMIN_EMAIL", { email: adminEmail });
+    try {
+      await createFirstAdmin(deps, {
+        email: adminEmail,
+        password: adminPassword,
+        workspaceName: "My workspace",
+      });
+      deps.log.info("created the first admin from SLUICE_ADMIN_EMAIL", { email: adminEmail });
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e; // another instance created it first
+    }
     return null;
   }
   const token = randomToken(24);
@@ -38,6 +44,8 @@ async function createFirstAdmin(
   input: { email: string; password: string; workspaceName: string },
 ) {
   return await deps.db.transaction(async function firstAdmin(tx) {
+    // Two instances starting at once on one PostgreSQL: the lock makes the second see the first's admin.
+    await tx.query("select pg_advisory_xact_lock($1)", [FIRST_ADMIN_LOCK_KEY]);
     if (await countUsers(tx) > 0) throw new ConflictError("Setup is already done: sign in instead");
     const user = await createUser(tx, { email: input.email, password: input.password, isAdmin: true });
     const workspace = await createWorkspace(

@@ -1,0 +1,60 @@
+/**
+ * `deno compile` cannot run here (it downloads denort), so the single executable is kept correct by
+ * construction: these tests check the compile task's flags against what the code loads at run time,
+ * and the Dockerfile against what the README promises.
+ */
+import assert from "node:assert/strict";
+
+const root = new URL("../", import.meta.url);
+const denoJson = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
+const compile: string = denoJson.tasks.compile;
+
+function includes(): string[] {
+  return [...compile.matchAll(/--include[= ](\S+)/g)].map((m) => m[1]);
+}
+
+async function* walk(dir: URL): AsyncGenerator<URL> {
+  for await (const e of Deno.readDir(dir)) {
+    const u = new URL(e.name + (e.isDirectory ? "/" : ""), dir);
+    if (e.isDirectory) yield* walk(u);
+    else if (/\.(ts|tsx)$/.test(e.name)) yield u;
+  }
+}
+
+Deno.test("the compile task builds main.ts with every permission and unstable flag the server uses", () => {
+  assert.match(compile, /^deno compile /);
+  assert.match(compile, /--allow-all/);
+  assert.match(compile, /--unstable-worker-options/, "workers are started with permissions: none");
+  assert.match(compile, /--output dist\/sluice /);
+  assert.match(compile, / main\.ts$/);
+  assert.ok(denoJson.unstable.includes("worker-options"));
+});
+
+Deno.test("every file the code reads or starts at run time is in the compile task's --include list", async () => {
+  const inc = includes();
+  assert.ok(inc.includes("src/store/migrations"), "migrations are read from disk at start");
+  for (const path of inc) await Deno.stat(new URL(path, root)); // each listed path exists
+  for await (const file of walk(new URL("src/", root))) {
+    const text = await Deno.readTextFile(file);
+    for (const m of text.matchAll(/new Worker\(\s*new URL\(\s*"([^"]+)",\s*import\.meta\.url/g)) {
+      const target = new URL(m[1], file).pathname.slice(new URL(root).pathname.length);
+      assert.ok(
+        inc.some((p) => target === p || target.startsWith(`${p.replace(/\/$/, "")}/`)),
+        `${target} (a worker started by ${file.pathname}) must be in the compile task's --include`,
+      );
+    }
+  }
+});
+
+Deno.test("the Dockerfile compiles with the official Deno image and runs as non-root with a volume and a HEALTHCHECK", async () => {
+  const df = await Deno.readTextFile(new URL("Dockerfile", root));
+  assert.match(df, /^FROM denoland\/deno:2\.\S+ AS build$/m);
+  assert.match(df, /deno task compile/);
+  assert.match(df, /^USER (?!root)\S+$/m);
+  assert.match(df, /^EXPOSE 3000$/m);
+  assert.match(df, /^VOLUME \/data$/m);
+  assert.match(df, /^HEALTHCHECK .*CMD \["sluice", "healthcheck"\]$/m);
+  for (const m of df.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+    for (const src of m[1].split(/\s+/)) await Deno.stat(new URL(src, root));
+  }
+});
