@@ -26,6 +26,38 @@ export const SETTINGS = {
     doc: "Base64 of 32 bytes: encrypts stored credentials. Generated and kept in the store when empty.",
   },
   ALLOWED_ORIGINS: { default: "", doc: "Comma-separated extra browser origins allowed to call `/mcp`." },
+  FUNCTIONS_TIMEOUT_MS: {
+    default: "5000",
+    doc: "Wall-clock limit of one Function call, in ms; then it is stopped.",
+  },
+  FUNCTIONS_MEMORY_MB: {
+    default: "128",
+    doc: "Heap limit of a workspace's Functions runner process, in MB; over it the runner is restarted.",
+  },
+  FUNCTIONS_ALLOW_PRIVATE_NETWORK: {
+    default: "false",
+    doc: "`true` lets `ctx.fetch` reach loopback and private addresses (never cloud metadata).",
+  },
+  TRUST_PROXY: {
+    default: "false",
+    doc: "`true` takes the client IP from `X-Forwarded-For` / `X-Real-Ip` (only behind a proxy you run).",
+  },
+  QUEUE_MAX_DEPTH: {
+    default: "1000000",
+    doc: "Events waiting in the queue beyond which ingest answers 503 with `Retry-After`.",
+  },
+  PIPELINE_WORKERS: { default: "2", doc: "Queue consumers per instance (0 = this instance only ingests)." },
+  PIPELINE_BATCH_SIZE: { default: "200", doc: "Queue rows a consumer claims at once." },
+  PIPELINE_RETRIES: { default: "3", doc: "Retries of a failed delivery before it goes to the dead letter." },
+  PIPELINE_RETRY_BASE_MS: {
+    default: "60000",
+    doc: "First retry delay in ms; each next retry waits 4 times longer (at most a day).",
+  },
+  EVENTS_LOG_MAX_PER_SOURCE: {
+    default: "10000",
+    doc: "Live Events kept per source and type (errors are counted apart, so successes never evict them).",
+  },
+  EVENTS_LOG_MAX_AGE_DAYS: { default: "7", doc: "Live Events older than this many days are deleted." },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -84,7 +116,33 @@ const ConfigSchema = v.object({
     v.pipe(v.string(), v.check(isBase64Of32Bytes, "must be base64 of 32 bytes")),
   ], "must be base64 of 32 bytes"),
   ALLOWED_ORIGINS: v.string(),
+  FUNCTIONS_TIMEOUT_MS: intSetting(100, 600_000),
+  FUNCTIONS_MEMORY_MB: intSetting(16, 16_384),
+  FUNCTIONS_ALLOW_PRIVATE_NETWORK: boolSetting(),
+  TRUST_PROXY: boolSetting(),
+  QUEUE_MAX_DEPTH: intSetting(1, 1_000_000_000),
+  PIPELINE_WORKERS: intSetting(0, 64),
+  PIPELINE_BATCH_SIZE: intSetting(1, 10_000),
+  PIPELINE_RETRIES: intSetting(0, 100),
+  PIPELINE_RETRY_BASE_MS: intSetting(1, 86_400_000),
+  EVENTS_LOG_MAX_PER_SOURCE: intSetting(1, 100_000_000),
+  EVENTS_LOG_MAX_AGE_DAYS: intSetting(1, 3650),
 });
+
+function intSetting(min: number, max: number) {
+  return v.pipe(
+    v.string(),
+    v.regex(/^\d+$/, "must be a whole number"),
+    v.transform(Number),
+    v.number(),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+}
+
+function boolSetting() {
+  return v.pipe(oneOf(["true", "false", "1", "0"] as const), v.transform((s) => s === "true" || s === "1"));
+}
 
 function isBase64Of32Bytes(s: string): boolean {
   try {
@@ -107,6 +165,17 @@ export interface Config {
   pepper: string | null;
   encryptionKey: string | null;
   allowedOrigins: string[];
+  functionsTimeoutMs: number;
+  functionsMemoryMb: number;
+  functionsAllowPrivateNetwork: boolean;
+  trustProxy: boolean;
+  queueMaxDepth: number;
+  pipelineWorkers: number;
+  pipelineBatchSize: number;
+  pipelineRetries: number;
+  pipelineRetryBaseMs: number;
+  eventsLogMaxPerSource: number;
+  eventsLogMaxAgeDays: number;
 }
 
 /** Thrown by {@linkcode loadConfig}: one line naming the variable and what is wrong. */
@@ -144,6 +213,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     pepper: c.SLUICE_PEPPER || null,
     encryptionKey: c.SLUICE_ENCRYPTION_KEY || null,
     allowedOrigins: c.ALLOWED_ORIGINS.split(",").map((s) => s.trim()).filter(Boolean),
+    functionsTimeoutMs: c.FUNCTIONS_TIMEOUT_MS,
+    functionsMemoryMb: c.FUNCTIONS_MEMORY_MB,
+    functionsAllowPrivateNetwork: c.FUNCTIONS_ALLOW_PRIVATE_NETWORK,
+    trustProxy: c.TRUST_PROXY,
+    queueMaxDepth: c.QUEUE_MAX_DEPTH,
+    pipelineWorkers: c.PIPELINE_WORKERS,
+    pipelineBatchSize: c.PIPELINE_BATCH_SIZE,
+    pipelineRetries: c.PIPELINE_RETRIES,
+    pipelineRetryBaseMs: c.PIPELINE_RETRY_BASE_MS,
+    eventsLogMaxPerSource: c.EVENTS_LOG_MAX_PER_SOURCE,
+    eventsLogMaxAgeDays: c.EVENTS_LOG_MAX_AGE_DAYS,
   };
 }
 

@@ -1,5 +1,6 @@
 import { createApp } from "./app.ts";
 import type { Deps } from "./deps.ts";
+import { startBackground } from "./pipeline/background.ts";
 import { bootstrap } from "./services/bootstrap.ts";
 
 export interface RunningServer {
@@ -22,6 +23,7 @@ export async function startServer(
   const addr = await listening;
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   let closing: Promise<void> | null = null;
+  const background = await startBackground(deps);
   deps.log.info("Sluice is listening", {
     url: `http://${host}:${addr.port}`,
     publicUrl: deps.config.publicUrl,
@@ -33,6 +35,7 @@ export async function startServer(
     shutdown() {
       closing ??= (async function stop() {
         await server.shutdown();
+        await background.stop();
         await deps.db.close();
       })();
       return closing;

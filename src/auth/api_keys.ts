@@ -1,6 +1,5 @@
 import type { Deps } from "../deps.ts";
-import { findApiKey, touchApiKey } from "../store/api_keys_repo.ts";
-import { findUserById } from "../store/users_repo.ts";
+import { findApiKeyWithUser, touchApiKey } from "../store/api_keys_repo.ts";
 import { hmacSha256Hex, randomToken, timingSafeEqual } from "./crypto.ts";
 import type { Principal } from "./principal.ts";
 import type { Secrets } from "./secrets.ts";
@@ -46,7 +45,7 @@ const TOUCH_EVERY_MS = 60_000;
 export async function authenticateApiKey(deps: Deps, bearer: string): Promise<Principal | null> {
   const parts = splitBearer(bearer);
   if (!parts) return null;
-  const key = await findApiKey(deps.db, parts.id);
+  const key = await findApiKeyWithUser(deps.db, parts.id);
   if (!key) {
     // Do the same work as a real check so unknown ids are not distinguishable by timing.
     await hashSecret(deps.secrets, deps.secrets.currentPepperId, "x", parts.secret);
@@ -63,8 +62,6 @@ export async function authenticateApiKey(deps: Deps, bearer: string): Promise<Pr
   const now = deps.clock.now();
   if (key.revoked_at) return null;
   if (key.expires_at && key.expires_at.getTime() <= now.getTime()) return null;
-  const user = await findUserById(deps.db, key.user_id);
-  if (!user) return null;
   const stalePepper = key.pepper_id !== deps.secrets.currentPepperId;
   if (stalePepper || !key.last_used_at || now.getTime() - key.last_used_at.getTime() > TOUCH_EVERY_MS) {
     await touchApiKey(
@@ -75,9 +72,9 @@ export async function authenticateApiKey(deps: Deps, bearer: string): Promise<Pr
     );
   }
   return {
-    userId: user.id,
-    email: user.email,
-    isAdmin: user.is_admin,
+    userId: key.user_id,
+    email: key.user_email,
+    isAdmin: key.user_is_admin,
     via: { kind: "api_key", keyId: key.id },
     workspaceIds: null,
     canWrite: true,

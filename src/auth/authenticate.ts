@@ -1,4 +1,5 @@
 import type { Deps } from "../deps.ts";
+import { authenticateAccessToken, isAccessTokenBearer } from "../oauth/tokens.ts";
 import { authenticateApiKey } from "./api_keys.ts";
 import type { Principal } from "./principal.ts";
 
@@ -10,9 +11,10 @@ export function bearerToken(header: string | undefined | null): string | null {
 }
 
 /**
- * Turns a bearer token into a Principal. Personal API keys today; OAuth access tokens are looked up
- * here too once the authorization server exists (issue 5), so every face accepts both.
+ * Turns a bearer token into a Principal: a personal API key, or an OAuth access token (issue 5), told
+ * apart by the id's prefix so each is one lookup. OAuth tokens carry their grant's workspaces and scope.
  */
 export async function authenticateBearer(deps: Deps, token: string): Promise<Principal | null> {
+  if (isAccessTokenBearer(token)) return await authenticateAccessToken(deps, token);
   return await authenticateApiKey(deps, token);
 }

@@ -17,6 +17,7 @@ import {
   workspaceCreate,
 } from "./commands.ts";
 import { type CliIo, processIo, UsageError } from "./io.ts";
+import { deadLetterList, deadLetterReplay } from "../pipeline/dead_letter_cli.ts";
 
 const COMMANDS: Record<string, StoreCommand> = {
   "migrate": migrateCommand,
@@ -26,6 +27,8 @@ const COMMANDS: Record<string, StoreCommand> = {
   "apikey list": apikeyList,
   "apikey revoke": apikeyRevoke,
   "secrets rotate-pepper": secretsRotatePepper,
+  "deadletter list": deadLetterList,
+  "deadletter replay": deadLetterReplay,
 };
 
 const SERVE_USAGE = `sluice serve
@@ -44,6 +47,8 @@ Commands:
   apikey list            list a user's API keys
   apikey revoke          revoke an API key
   secrets rotate-pepper  start hashing new keys with a new pepper
+  deadletter list        list deliveries that failed every retry
+  deadletter replay      put dead letters back on the queue
   healthcheck            exit 0 when the local server's /healthz answers 200 (Docker HEALTHCHECK)
 
 The store is DATABASE_URL (PostgreSQL) or the embedded one in DATA_DIR (default .sluice).`;

@@ -49,8 +49,8 @@ export interface RawEventLogRecord extends Omit<EventLogRecord, "message"> {
 
 export interface EventLogQuery {
   workspaceId: string;
-  /** One source; absent means every source of the workspace. */
-  actorId?: string | null;
+  /** One source, or several; absent means every source of the workspace. */
+  actorId?: string | readonly string[] | null;
   type: EventLogType;
   levels?: readonly EventLogLevel[] | null;
   /** Inclusive. */
@@ -120,7 +120,11 @@ export async function queryEventsRaw(
   const rows = await selectEventLogEntries(db, {
     workspaceId: q.workspaceId,
     type: q.type,
-    actorId: q.actorId ?? null,
+    actorIds: q.actorId === undefined || q.actorId === null
+      ? null
+      : typeof q.actorId === "string"
+      ? [q.actorId]
+      : [...q.actorId],
     levels: q.levels?.length ? [...q.levels] : null,
     start: q.start ?? null,
     end: q.end ?? null,

@@ -22,7 +22,7 @@ export interface ChainHooks {
   /** Builds the `ctx` a function sees (its log calls append to `logs`). */
   ctxFor(functionId: string, logs: FunctionLog[]): unknown;
   /** Called before each function call (the runner's per-call clock). */
-  tick?(): void;
+  tick?(functionId: string): void;
 }
 
 /** Runs `functions` in order on `event`. Never throws. */
@@ -37,7 +37,7 @@ export async function runChain(
     const last = i === functions.length - 1;
     const next: AnyEvent[] = [];
     for (const current of out.events) {
-      hooks.tick?.();
+      hooks.tick?.(f.id);
       const started = performance.now();
       let result: unknown;
       try {

@@ -83,6 +83,8 @@ export type RunnerMessage =
   | { t: "done"; id: number; outcome: ChainOutcome }
   /** The runner lacks the code of `hash` (it restarted): the host resends the run with code. */
   | { t: "need-code"; id: number; hash: string }
+  /** The worker was replaced while this run was in it (another run hit the time limit): run it again. */
+  | { t: "interrupted"; id: number }
   | { t: "bridge"; id: number; bid: number; op: BridgeOp; args: unknown[] };
 
 /** Calls user code makes through `ctx` that the host performs. */
@@ -97,11 +99,14 @@ export type WorkerRequest =
     event: Record<string, unknown>;
     ctx: EventContextData;
   }
-  | { t: "bridge-reply"; bid: number; ok: boolean; value?: unknown; error?: string; log?: FunctionLog };
+  | { t: "bridge-reply"; bid: number; ok: boolean; value?: unknown; error?: string; log?: FunctionLog }
+  /** Is the worker responsive? (A call overran: stuck in a loop, or just waiting?) */
+  | { t: "ping"; n: number };
 
 /** worker -> runner */
 export type WorkerReply =
   | { t: "done"; id: number; outcome: ChainOutcome }
   | { t: "bridge"; id: number; bid: number; op: BridgeOp; args: unknown[] }
   /** Sent before each function starts, so the runner restarts that call's clock (limit is per function). */
-  | { t: "tick"; id: number };
+  | { t: "tick"; id: number; functionId: string }
+  | { t: "pong"; n: number };

@@ -5,7 +5,7 @@
  * Jitsu's `ctx` for each call and sends `fetch` and `store` calls out to the host through the runner.
  */
 import { type LoadedFunction, runChain } from "./chain.ts";
-import type { ChainOutcome, FunctionLog, WorkerReply, WorkerRequest } from "./protocol.ts";
+import type { BridgeOp, ChainOutcome, FunctionLog, WorkerReply, WorkerRequest } from "./protocol.ts";
 
 type AnyEvent = Record<string, unknown>;
 
@@ -30,9 +30,12 @@ globalThis.HTTPError = HTTPError;
 export default { RetryError, NoRetryError, HTTPError };
 `;
 const libUrl = URL.createObjectURL(new Blob([LIB_SOURCE], { type: "text/javascript" }));
-await import(libUrl);
+// Not a top-level await: the message handler must be installed before the first message arrives.
+const libReady = import(libUrl);
 
 const MAX_CACHED_MODULES = 200;
+const MAX_LOGS_PER_CALL = 100;
+const MAX_LOG_CHARS = 10_000;
 const modules = new Map<string, LoadedFunction | { error: string }>();
 
 async function load(hash: string, id: string, code: string): Promise<LoadedFunction | { error: string }> {
@@ -69,7 +72,7 @@ function post(msg: WorkerReply) {
   self.postMessage(msg);
 }
 
-function bridge(id: number, logs: FunctionLog[], op: WorkerReply & { t: "bridge" }["op"], args: unknown[]) {
+function bridge(id: number, logs: FunctionLog[], op: BridgeOp, args: unknown[]) {
   const bid = nextBid++;
   return new Promise<unknown>((resolve, reject) => {
     pending.set(bid, { resolve, reject, logs });
@@ -100,12 +103,36 @@ function jsonSafe(x: unknown): unknown {
 function makeCtx(id: number, base: Record<string, unknown>, functionId: string, logs: FunctionLog[]) {
   function logAt(level: FunctionLog["level"]) {
     return function log(message: unknown, ...args: unknown[]) {
+      // Live Events must not fill up from one chatty call (Jitsu rate-limits function logs too).
+      const calls = logs.filter((l) => l.type === "log").length;
+      if (calls > MAX_LOGS_PER_CALL) return;
+      if (calls === MAX_LOGS_PER_CALL) {
+        logs.push({
+          level: "warn",
+          type: "log",
+          functionId,
+          message: `More than ${MAX_LOGS_PER_CALL} log calls for this event: the rest are not kept`,
+          timestamp: new Date().toISOString(),
+        });
+        return;
+      }
+      const text = typeof message === "string"
+        ? message
+        : JSON.stringify(jsonSafe(message)) ?? String(message);
+      const safeArgs = args.map(jsonSafe);
+      const argsJson = args.length ? JSON.stringify(safeArgs) : "";
       logs.push({
         level,
         type: "log",
         functionId,
-        message: typeof message === "string" ? message : JSON.stringify(jsonSafe(message)),
-        ...(args.length ? { args: args.map(jsonSafe) } : {}),
+        message: text.length > MAX_LOG_CHARS ? `${text.slice(0, MAX_LOG_CHARS)}... (truncated)` : text,
+        ...(args.length
+          ? {
+            args: argsJson.length > MAX_LOG_CHARS
+              ? [`${argsJson.slice(0, MAX_LOG_CHARS)}... (truncated)`]
+              : safeArgs,
+          }
+          : {}),
         timestamp: new Date().toISOString(),
       });
     };
@@ -176,18 +203,25 @@ async function run(req: WorkerRequest & { t: "run" }): Promise<ChainOutcome> {
     }
     loaded.push(l);
   }
-  let current = "";
   return await runChain(loaded, req.event as AnyEvent, {
-    ctxFor: (functionId, logs) => {
-      current = functionId;
-      return makeCtx(req.id, req.ctx as unknown as Record<string, unknown>, functionId, logs);
-    },
-    tick: () => queueMicrotask(() => post({ t: "tick", id: req.id, functionId: current } as WorkerReply)),
+    ctxFor: (functionId, logs) =>
+      makeCtx(req.id, req.ctx as unknown as Record<string, unknown>, functionId, logs),
+    tick: (functionId) => post({ t: "tick", id: req.id, functionId }),
   });
 }
 
+// A callback user code scheduled (setTimeout, a floating promise) may throw after its call ended:
+// it must not kill the worker that other calls share.
+self.addEventListener("unhandledrejection", function keepAlive(e) {
+  e.preventDefault();
+});
+self.addEventListener("error", function keepAliveOnError(e) {
+  e.preventDefault();
+});
+
 self.onmessage = async function onMessage(e: MessageEvent<WorkerRequest>) {
   const msg = e.data;
+  if (msg.t === "ping") return post({ t: "pong", n: msg.n });
   if (msg.t === "bridge-reply") {
     const p = pending.get(msg.bid);
     if (!p) return;
@@ -197,6 +231,7 @@ self.onmessage = async function onMessage(e: MessageEvent<WorkerRequest>) {
     else p.reject(new Error(msg.error ?? "failed"));
     return;
   }
+  await libReady;
   const outcome = await run(msg);
   post({ t: "done", id: msg.id, outcome: jsonSafe(outcome) as ChainOutcome });
 };

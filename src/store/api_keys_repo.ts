@@ -26,6 +26,19 @@ export async function insertApiKey(
   return rows[0];
 }
 
+/** The key with its user's identity in one round trip: authentication runs on every request. */
+export async function findApiKeyWithUser(
+  db: Queryable,
+  id: string,
+): Promise<(ApiKeyRow & { user_email: string; user_is_admin: boolean }) | null> {
+  const rows = await db.query<ApiKeyRow & { user_email: string; user_is_admin: boolean }>(
+    `select k.*, u.email as user_email, u.is_admin as user_is_admin
+       from api_keys k join users u on u.id = k.user_id where k.id = $1`,
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
 export async function findApiKey(db: Queryable, id: string): Promise<ApiKeyRow | null> {
   const rows = await db.query<ApiKeyRow>("select * from api_keys where id = $1", [id]);
   return rows[0] ?? null;

@@ -3,7 +3,7 @@
  * embedded PGlite) and one contract suite (tests/store/db_contract_test.ts) runs against both.
  *
  * Conventions every repo follows so both drivers behave the same:
- * - plain PostgreSQL SQL with `$1` placeholders;
+ * - plain PostgreSQL SQL with `$1` parameters;
  * - jsonb parameters are passed as JSON text and cast (`$1::jsonb`); jsonb columns come back parsed;
  * - counts are cast to `int` (postgres.js returns int8 as a string, PGlite as a number);
  * - timestamps are `timestamptz` and come back as `Date`.

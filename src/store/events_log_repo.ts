@@ -24,7 +24,8 @@ export interface EventLogRow {
 export interface EventLogFilter {
   workspaceId: string;
   type: string;
-  actorId: string | null;
+  /** One source or several (a destination's connections); null: every source. */
+  actorIds: string[] | null;
   levels: string[] | null;
   start: Date | null;
   end: Date | null;
@@ -72,7 +73,9 @@ export async function selectEventLogEntries(db: Queryable, f: EventLogFilter): P
     params.push(value);
     where.push(sql(params.length));
   }
-  if (f.actorId !== null) add((n) => `actor_id = $${n}`, f.actorId);
+  if (f.actorIds !== null && f.actorIds.length === 0) where.push("false");
+  if (f.actorIds !== null && f.actorIds.length === 1) add((n) => `actor_id = $${n}`, f.actorIds[0]);
+  if (f.actorIds !== null && f.actorIds.length > 1) add((n) => `actor_id = any($${n}::text[])`, f.actorIds);
   if (f.levels !== null) add((n) => `level = any($${n}::text[])`, f.levels);
   if (f.start !== null) add((n) => `timestamp >= $${n}`, f.start);
   if (f.end !== null) add((n) => `timestamp < $${n}`, f.end);

@@ -64,7 +64,6 @@ export interface TokenRow {
   created_at: Date;
   expires_at: Date;
   used_at: Date | null;
-  replaced_by: string | null;
   grace_used_at: Date | null;
   revoked_at: Date | null;
 }
@@ -223,7 +222,7 @@ export async function consumeCode(db: Queryable, id: string, at: Date): Promise<
 
 export async function insertToken(
   db: Queryable,
-  t: Omit<TokenRow, "used_at" | "replaced_by" | "grace_used_at" | "revoked_at">,
+  t: Omit<TokenRow, "used_at" | "grace_used_at" | "revoked_at">,
 ): Promise<void> {
   await db.query(
     `insert into oauth_tokens (id, kind, grant_id, salt, hash, pepper_id, scope, resource, created_at,
@@ -232,7 +231,7 @@ export async function insertToken(
   );
 }
 
-/** A token with its grant and client, in one query (every /mcp request with an OAuth token does this). */
+/** A token with its grant and user, in one query (every /mcp request with an OAuth token does this). */
 export async function findTokenWithGrant(db: Queryable, id: string) {
   const rows = await db.query<
     TokenRow & {
@@ -241,26 +240,24 @@ export async function findTokenWithGrant(db: Queryable, id: string) {
       workspace_ids: string[];
       grant_revoked_at: Date | null;
       grant_last_used_at: Date | null;
+      email: string;
+      is_admin: boolean;
     }
   >(
     `select t.*, g.user_id, g.client_id, g.workspace_ids, g.revoked_at as grant_revoked_at,
-            g.last_used_at as grant_last_used_at
-       from oauth_tokens t join oauth_grants g on g.id = t.grant_id where t.id = $1`,
+            g.last_used_at as grant_last_used_at, u.email, u.is_admin
+       from oauth_tokens t join oauth_grants g on g.id = t.grant_id join users u on u.id = g.user_id
+      where t.id = $1`,
     [id],
   );
   return rows[0] ?? null;
 }
 
 /** First use of a refresh token: marks it rotated; false when another request rotated it first. */
-export async function rotateRefreshToken(
-  db: Queryable,
-  id: string,
-  at: Date,
-  replacedBy: string,
-): Promise<boolean> {
+export async function rotateRefreshToken(db: Queryable, id: string, at: Date): Promise<boolean> {
   const rows = await db.query(
-    "update oauth_tokens set used_at = $2, replaced_by = $3 where id = $1 and used_at is null returning id",
-    [id, at, replacedBy],
+    "update oauth_tokens set used_at = $2 where id = $1 and used_at is null returning id",
+    [id, at],
   );
   return rows.length > 0;
 }

@@ -179,3 +179,23 @@ export async function softDeleteConfigObjects(
   );
   return rows.map((r) => r.id);
 }
+
+/** Live streams other than `exceptId` that list any of `domains` (stored lowercased). */
+export async function streamsWithDomains(
+  db: Queryable,
+  domains: string[],
+  exceptId: string | null,
+): Promise<{ id: string; workspace_id: string; domains: string[] }[]> {
+  if (domains.length === 0) return [];
+  return await db.query(
+    `select id, workspace_id, config->'domains' as domains from config_objects
+      where type = 'stream' and deleted_at is null and id <> coalesce($2, '')
+        and config->'domains' ?| $1::text[]`,
+    [domains, exceptId],
+  );
+}
+
+/** Whether an error is PostgreSQL's unique_violation (both drivers pass the SQLSTATE through as `code`). */
+export function isUniqueViolation(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "23505";
+}

@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import type { Child } from "hono/jsx";
 
 // One small stylesheet inline: no external assets, readable on a phone.
@@ -14,10 +15,36 @@ font:inherit;cursor:pointer}button.secondary{background:#e8ebef;color:#1d232b}bu
 .muted{color:#5c6773;font-size:.9rem}header{background:#1d232b;color:#fff;padding:.6rem 1rem}
 header a{color:#fff;text-decoration:none;font-weight:700}code{background:#eef0f3;padding:.1rem .3rem;border-radius:4px;
 word-break:break-all}table{width:100%;border-collapse:collapse}td,th{text-align:left;padding:.4rem;border-bottom:1px solid #eef0f3}
+header{display:flex;justify-content:space-between;align-items:center;flex-wrap:wrap;gap:.5rem}
+.signout{margin:0;display:flex;align-items:center;gap:.5rem}.muted-light{color:#c9d1da;font-size:.9rem}
+button.link{margin:0;padding:.2rem .5rem;background:transparent;border:1px solid #5c6773;color:#fff}
+.warn{background:#fff6e0;border:1px solid #f0d089;padding:.6rem .8rem;border-radius:6px}
+.badge{display:inline-block;font-size:.75rem;padding:.05rem .45rem;border-radius:999px;background:#fde7c8;color:#7a4b00;
+vertical-align:middle}.choice{display:flex;gap:.5rem;align-items:flex-start;font-weight:400;margin:.4rem 0}
+.choice input{width:auto;margin-top:.35rem}.row{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
+.row input{flex:1;min-width:8rem;width:auto}.row button{margin-top:0}.created{margin-bottom:1rem}
 `;
 
-/** The page shell every Sluice page uses. */
-export function Layout({ title, children }: { title: string; children: Child }) {
+/** Security headers of every page: no caching, no framing, nothing loaded from elsewhere. */
+export function pageHeaders(
+  c: Context,
+  { formAction = "'self'", scriptNonce }: { formAction?: string | null; scriptNonce?: string } = {},
+) {
+  c.header("Cache-Control", "no-store");
+  const script = scriptNonce ? `; script-src 'nonce-${scriptNonce}'` : "";
+  const form = formAction === null ? "" : `; form-action ${formAction}`;
+  c.header(
+    "Content-Security-Policy",
+    `default-src 'none'; style-src 'unsafe-inline'${script}${form}; frame-ancestors 'none'`,
+  );
+  c.header("X-Frame-Options", "DENY");
+  c.header("Referrer-Policy", "no-referrer");
+}
+
+/** The page shell every Sluice page uses; `user` shows who is signed in and a sign-out button. */
+export function Layout(
+  { title, children, user, csrf }: { title: string; children: Child; user?: string | null; csrf?: string },
+) {
   return (
     <html lang="en">
       <head>
@@ -29,6 +56,14 @@ export function Layout({ title, children }: { title: string; children: Child }) 
       <body>
         <header>
           <a href="/">Sluice</a>
+          {user
+            ? (
+              <form method="post" action="/logout" class="signout">
+                <span class="muted-light">{user}</span> <input type="hidden" name="csrf" value={csrf ?? ""} />
+                <button type="submit" class="link">Sign out</button>
+              </form>
+            )
+            : null}
         </header>
         <main>{children}</main>
       </body>

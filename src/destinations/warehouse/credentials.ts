@@ -34,13 +34,22 @@ export const PostgresCredentialsSchema = v.looseObject({
 });
 export type PostgresCredentials = v.InferOutput<typeof PostgresCredentialsSchema>;
 
-/** MySQL/MariaDB credentials, Jitsu's field names; `parameters.tls` as in Jitsu (`preferred` default). */
+/**
+ * MySQL/MariaDB credentials. Sluice's catalog says `sslMode` (disable, preferred, require, verify-full);
+ * Jitsu's `parameters.tls` (false, preferred, skip-verify, true) is still understood when sslMode is absent.
+ */
 export const MysqlCredentialsSchema = v.looseObject({
   host: text,
   port: port(3306),
   database: text,
   username: v.optional(v.string(), "root"),
   password: v.optional(v.string()),
+  sslMode: v.optional(
+    v.picklist(
+      ["disable", "preferred", "require", "verify-full"],
+      "must be disable, preferred, require or verify-full",
+    ),
+  ),
   parameters: v.optional(
     v.looseObject({
       tls: v.optional(
@@ -83,9 +92,18 @@ export function parsePostgresCredentials(input: unknown): PostgresCredentials {
   return parseInput(PostgresCredentialsSchema, input, "Invalid postgres credentials");
 }
 
-/** Parses MySQL credentials. */
+const TLS_OF_SSL_MODE = {
+  disable: "false",
+  preferred: "preferred",
+  require: "skip-verify",
+  "verify-full": "true",
+} as const;
+
+/** Parses MySQL credentials; `parameters.tls` comes out resolved (from sslMode when given). */
 export function parseMysqlCredentials(input: unknown): MysqlCredentials {
-  return parseInput(MysqlCredentialsSchema, input, "Invalid mysql credentials");
+  const c = parseInput(MysqlCredentialsSchema, input, "Invalid mysql credentials");
+  if (c.sslMode) c.parameters = { ...c.parameters, tls: TLS_OF_SSL_MODE[c.sslMode] };
+  return c;
 }
 
 /** Parses connection options (unknown keys such as `functions` are ignored). */

@@ -5,12 +5,29 @@
  * `x__drop_table_events____` and cannot end the identifier.
  */
 
+// Events repeat the same few hundred keys: memoise (bounded, so hostile key floods cannot grow it).
+const MEMO_LIMIT = 20000;
+const sanitized = new Map<string, string>();
+const snaked = new Map<string, string>();
+
+function memo(map: Map<string, string>, key: string, compute: () => string): string {
+  let out = map.get(key);
+  if (out === undefined) {
+    out = compute();
+    if (map.size >= MEMO_LIMIT) map.clear();
+    map.set(key, out);
+  }
+  return out;
+}
+
 /** Lower-cases and replaces anything outside `[a-z0-9_]` with `_`; bounded to `maxLength` bytes. */
 export function sanitizeName(name: string, maxLength = 63): string {
-  let out = name.toLowerCase().replace(/[^a-z0-9_]/g, "_");
-  if (out === "") out = "_";
-  if (/^[0-9]/.test(out)) out = `_${out}`;
-  return out.slice(0, maxLength);
+  return memo(sanitized, `${maxLength}:${name}`, function sanitize() {
+    let out = name.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+    if (out === "") out = "_";
+    if (/^[0-9]/.test(out)) out = `_${out}`;
+    return out.slice(0, maxLength);
+  });
 }
 
 /** Quotes a sanitised identifier for PostgreSQL (`"name"`, inner quotes doubled as a second guard). */
@@ -25,5 +42,5 @@ export function quoteMysql(name: string): string {
 
 /** camelCase -> snake_case the way Jitsu's segment layouts do (`messageId` -> `message_id`). */
 export function toSnakeCase(id: string): string {
-  return id.replace(/(?<=[a-zA-Z0-9])([A-Z])/g, "_$1").toLowerCase();
+  return memo(snaked, id, () => id.replace(/(?<=[a-zA-Z0-9])([A-Z])/g, "_$1").toLowerCase());
 }

@@ -1,5 +1,5 @@
 import { flattenObject } from "./flatten.ts";
-import { sanitizeName, toSnakeCase } from "./identifiers.ts";
+import { sanitizeName } from "./identifiers.ts";
 import type { DataLayout, MappedRow, WarehouseEvent } from "./types.ts";
 
 /** The property a function sets to pick the table (Jitsu's name); `$table` is the short form. */
@@ -17,12 +17,6 @@ function omit(o: unknown, keys: string[]): Obj {
   const out: Obj = {};
   for (const [k, x] of Object.entries(o)) if (!keys.includes(k)) out[k] = x;
   return out;
-}
-
-function snakeKeys(x: unknown): unknown {
-  if (Array.isArray(x)) return x.map(snakeKeys);
-  if (!isObj(x)) return x;
-  return Object.fromEntries(Object.entries(x).map(([k, y]) => [toSnakeCase(k), snakeKeys(y)]));
 }
 
 /** Segment table names for the multi-table layout. */
@@ -63,28 +57,28 @@ function segmentRows(e: Obj, singleTable: boolean): { table: string; data: Obj }
     } else {
       data = { context: contextWithTraits(e, {}), ...props, ...rest };
     }
-    return [{ table: "events", data: { ...(snakeKeys(data) as Obj), type } }];
+    return [{ table: "events", data: { ...data, type } }];
   }
   const ctxNoTraits = isObj(e.context) ? omit(e.context, ["traits"]) : undefined;
   if (type === "identify") {
     const ctxTraits = isObj(e.context) && isObj(e.context.traits) ? e.context.traits : {};
     const data = { context: ctxNoTraits, ...props, ...ctxTraits, ...traits, ...rest };
-    return [{ table: "identifies", data: snakeKeys(data) as Obj }];
+    return [{ table: "identifies", data }];
   }
   if (type === "group") {
     return [{
       table: "groups",
-      data: snakeKeys({ context: ctxNoTraits, ...props, ...traits, ...rest }) as Obj,
+      data: { context: ctxNoTraits, ...props, ...traits, ...rest },
     }];
   }
   const withContext = { ...omit(e, ["properties", "type", ...TABLE_KEYS]) };
   if (type === "track" && typeof e.event === "string" && e.event) {
     return [
-      { table: "tracks", data: snakeKeys(withContext) as Obj },
-      { table: e.event, data: snakeKeys({ ...props, ...withContext }) as Obj },
+      { table: "tracks", data: withContext },
+      { table: e.event, data: { ...props, ...withContext } },
     ];
   }
-  return [{ table: plural(type), data: snakeKeys({ ...props, ...withContext }) as Obj }];
+  return [{ table: plural(type), data: { ...props, ...withContext } }];
 }
 
 /**
@@ -105,6 +99,6 @@ export function mapEvent(event: WarehouseEvent, layout: DataLayout, maxNameLengt
   if (override) rows = [{ table: override, data: rows[rows.length - 1].data }];
   return rows.map(({ table, data }) => ({
     table: sanitizeName(table, maxNameLength),
-    row: flattenObject(data, maxNameLength),
+    row: flattenObject(data, { maxNameLength, snakeCase: layout !== "passthrough" }),
   }));
 }

@@ -1,0 +1,73 @@
+/// <reference lib="deno.worker" />
+/**
+ * Load generator for bench/ingest.ts, run as a Worker so it has its own event loop (it still shares the
+ * machine's cores with the server: compare figures of one run only). Sends POSTs with `concurrency`
+ * requests in flight for `durationMs` (optionally paced to `ratePerSec`), and reports counts and latencies.
+ */
+export interface LoadRequest {
+  url: string;
+  headers: Record<string, string>;
+  /** Body of request i is makeBody(i) = template with `#N#` replaced by i. */
+  template: string;
+  concurrency: number;
+  durationMs: number;
+  ratePerSec?: number;
+  /** Stop after this many requests (end-to-end runs). */
+  maxRequests?: number;
+}
+
+export interface LoadResult {
+  ok: number;
+  failed: number;
+  statuses: Record<string, number>;
+  elapsedMs: number;
+  latenciesMs: number[];
+}
+
+self.onmessage = async (e: MessageEvent<LoadRequest>) => {
+  const r = e.data;
+  const started = performance.now();
+  const until = started + r.durationMs;
+  let sent = 0;
+  let ok = 0;
+  let failed = 0;
+  const statuses: Record<string, number> = {};
+  const latencies: number[] = [];
+  const interval = r.ratePerSec ? 1000 / r.ratePerSec : 0;
+  async function lane() {
+    while (performance.now() < until && (r.maxRequests === undefined || sent < r.maxRequests)) {
+      const i = sent++;
+      if (interval) {
+        const due = started + i * interval;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+        if (performance.now() >= until) break;
+      }
+      const t0 = performance.now();
+      try {
+        const res = await fetch(r.url, {
+          method: "POST",
+          headers: r.headers,
+          body: r.template.replaceAll("#N#", String(i)),
+        });
+        await res.arrayBuffer();
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        if (res.status === 200) ok++;
+        else failed++;
+      } catch {
+        failed++;
+        statuses.error = (statuses.error ?? 0) + 1;
+      }
+      latencies.push(performance.now() - t0);
+    }
+  }
+  await Promise.all(Array.from({ length: r.concurrency }, lane));
+  const result: LoadResult = {
+    ok,
+    failed,
+    statuses,
+    elapsedMs: performance.now() - started,
+    latenciesMs: latencies,
+  };
+  self.postMessage(result);
+};

@@ -1,0 +1,32 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { requireAuth } from "../http/auth.ts";
+import { MAX_JSON_BODY, readJson } from "../http/body.ts";
+import type { AppEnv } from "../http/env.ts";
+import { route } from "../http/route.ts";
+import { testDestinationConnection } from "../services/destination_test.ts";
+
+/**
+ * `POST /api/{ws}/config/destination/test`: the body is a destination's fields (as for create, Jitsu's
+ * shape); with `id` the stored destination fills what is missing and masked secrets. Answers 200
+ * `{ok, destinationType, step?, error?}`. Mount before configRouter: its `/config/:type/:id` would
+ * otherwise answer this path with 405.
+ */
+export function destinationTestRouter() {
+  const app = new Hono<AppEnv>();
+  app.use("/api/:ws/config/destination/test", bodyLimit({ maxSize: MAX_JSON_BODY }), requireAuth);
+  route(app, "/api/:ws/config/destination/test", {
+    POST: async (c) => {
+      const body = await readJson(c);
+      const input = typeof body === "object" && body !== null && !Array.isArray(body)
+        ? (({ id, ...config }) => ({
+          workspaceId: c.req.param("ws"),
+          ...(id !== undefined ? { id } : {}),
+          ...(Object.keys(config).length ? { config } : {}),
+        }))(body as Record<string, unknown>)
+        : { workspaceId: c.req.param("ws"), config: body };
+      return c.json(await testDestinationConnection(c.get("ctx"), input));
+    },
+  });
+  return app;
+}

@@ -1,0 +1,201 @@
+/**
+ * Ingest endpoints, compatible with Jitsu's and Segment's HTTP APIs so their SDKs work unchanged:
+ * `POST /api/s/{type}` (browser), `POST /api/s/s2s/{type}` (server), batches at `POST /api/s/s2s/batch`
+ * and Segment's `POST /v1/batch` (also `/v1/b`). Browser endpoints answer key problems with 200 and the
+ * error in the body, as Jitsu does, so a page never shows a failed request; server endpoints answer 401.
+ */
+import { type Context, Hono } from "hono";
+import type { Deps } from "../deps.ts";
+import type { AppEnv } from "../http/env.ts";
+import { queueIsFull } from "../ingest/enqueue.ts";
+import { ingestEvents, publicHeaders } from "../ingest/ingest.ts";
+import { clientIp, MAX_EVENT_BYTES, typeFromPath } from "../ingest/normalize.ts";
+import { IngestBodyError, readIngestBody } from "../ingest/read_body.ts";
+import { findWriteKey, maskWriteKey, resolveWriteKey } from "../ingest/write_key.ts";
+
+/** Largest batch body (decompressed); each event in it is still limited to 1 MB. */
+export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+const MAX_BATCH_EVENTS = 10_000;
+const RETRY_AFTER_SECONDS = 5;
+
+const CORS_HEADERS =
+  "x-enable-debug, x-write-key, authorization, content-type, x-ip-policy, cache-control, x-jitsu-custom";
+
+type Kind = "browser" | "s2s";
+
+// Jitsu's CORS: echo the Origin with credentials, so the browser SDK works from any site.
+function cors(c: Context<AppEnv>) {
+  const origin = c.req.header("origin");
+  c.header("Access-Control-Allow-Origin", origin ?? "*");
+  if (origin) {
+    c.header("Access-Control-Allow-Credentials", "true");
+    c.header("Vary", "Origin");
+  }
+}
+
+function preflight(c: Context<AppEnv>) {
+  cors(c);
+  c.header("Access-Control-Allow-Methods", "POST, OPTIONS");
+  c.header("Access-Control-Allow-Headers", CORS_HEADERS);
+  c.header("Access-Control-Max-Age", "86400");
+  return c.body(null, 204);
+}
+
+function fail(c: Context<AppEnv>, status: number, error: string) {
+  return c.json({ ok: false, error }, status as 400);
+}
+
+/** A key problem: 200 on browser endpoints (Jitsu), 401 on server ones. */
+function keyProblem(c: Context<AppEnv>, kind: Kind, error: string) {
+  if (kind === "s2s") c.header("WWW-Authenticate", 'Basic realm="sluice ingest"');
+  return fail(c, kind === "browser" ? 200 : 401, error);
+}
+
+const KEY_HELP = "send the stream's write key as Basic auth user name, X-Write-Key or ?writekey=";
+
+function remoteAddr(c: Context<AppEnv>): string | null {
+  const addr = (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
+  return addr?.hostname ?? null;
+}
+
+async function authorize(c: Context<AppEnv>, deps: Deps, kind: Kind, body?: unknown) {
+  const found = findWriteKey(c.req.raw.headers, new URL(c.req.url).searchParams, body);
+  if (!found) return { error: keyProblem(c, kind, `Missing write key: ${KEY_HELP}`) };
+  const key = await resolveWriteKey(deps, found.key);
+  if (!key) {
+    return {
+      error: keyProblem(
+        c,
+        kind,
+        `Invalid write key ${maskWriteKey(found.key)} (from ${found.from}): unknown key or wrong secret`,
+      ),
+    };
+  }
+  const want = kind === "browser" ? "browser" : "server";
+  if (key.kind !== want) {
+    const hint = kind === "browser"
+      ? "server keys are for /api/s/s2s/... and /v1/batch"
+      : "browser keys are for /api/s/{type}; use one of the stream's server keys";
+    return { error: keyProblem(c, kind, `Write key ${key.keyId} is a ${key.kind} key: ${hint}`) };
+  }
+  return { key, masked: maskWriteKey(found.key) };
+}
+
+function facts(c: Context<AppEnv>, deps: Deps, kind: Kind) {
+  return {
+    ingestType: kind,
+    ip: clientIp(c.req.raw.headers, remoteAddr(c), deps.config.trustProxy),
+    userAgent: c.req.header("user-agent") ?? null,
+    acceptLanguage: c.req.header("accept-language") ?? null,
+    now: deps.clock.now(),
+  };
+}
+
+function busy(c: Context<AppEnv>) {
+  c.header("Retry-After", String(RETRY_AFTER_SECONDS));
+  return fail(c, 503, `The event queue is full: try again in ${RETRY_AFTER_SECONDS} seconds`);
+}
+
+async function single(c: Context<AppEnv>, kind: Kind, tp: string) {
+  cors(c);
+  const deps = c.get("deps");
+  const pathType = typeFromPath(tp);
+  if (pathType === undefined) {
+    return fail(
+      c,
+      404,
+      `Unknown event type "${tp}" in the path: use page, identify, track, group, alias, screen or event`,
+    );
+  }
+  let body: unknown;
+  try {
+    body = await readIngestBody(c.req.raw, MAX_EVENT_BYTES);
+  } catch (e) {
+    if (e instanceof IngestBodyError) return fail(c, e.status, e.message);
+    throw e;
+  }
+  const auth = await authorize(c, deps, kind);
+  if (auth.error) return auth.error;
+  if (await queueIsFull(deps)) return busy(c);
+  const { results } = await ingestEvents(deps, {
+    workspaceId: auth.key.workspaceId,
+    streamId: auth.key.streamId,
+    events: [body],
+    pathType,
+    facts: facts(c, deps, kind),
+    headers: publicHeaders(c.req.raw.headers),
+    writeKeyMasked: auth.masked,
+    sizeChecked: true,
+  });
+  const r = results[0];
+  if (!r.ok) return fail(c, 400, `Cannot accept event: ${r.error}`);
+  return c.json(
+    r.error ? { ok: true, messageId: r.messageId, skipped: r.error } : { ok: true, messageId: r.messageId },
+  );
+}
+
+async function batch(c: Context<AppEnv>, kind: Kind) {
+  cors(c);
+  const deps = c.get("deps");
+  let body: unknown;
+  try {
+    body = await readIngestBody(c.req.raw, MAX_BATCH_BYTES);
+  } catch (e) {
+    if (e instanceof IngestBodyError) return fail(c, e.status, e.message);
+    throw e;
+  }
+  const obj = typeof body === "object" && body !== null && !Array.isArray(body)
+    ? body as Record<string, unknown>
+    : null;
+  const events = Array.isArray(body) ? body : obj?.batch;
+  if (!Array.isArray(events)) return fail(c, 400, 'Cannot accept batch: "batch" must be an array of events');
+  if (events.length > MAX_BATCH_EVENTS) {
+    return fail(c, 413, `Cannot accept batch: ${events.length} events, more than ${MAX_BATCH_EVENTS}`);
+  }
+  const auth = await authorize(c, deps, kind, obj ?? undefined);
+  if (auth.error) return auth.error;
+  if (await queueIsFull(deps)) return busy(c);
+  const context =
+    obj && typeof obj.context === "object" && obj.context !== null && !Array.isArray(obj.context)
+      ? obj.context as Record<string, unknown>
+      : undefined;
+  const { results } = await ingestEvents(deps, {
+    workspaceId: auth.key.workspaceId,
+    streamId: auth.key.streamId,
+    events,
+    pathType: null,
+    facts: facts(c, deps, kind),
+    headers: publicHeaders(c.req.raw.headers),
+    writeKeyMasked: auth.masked,
+    batchContext: context,
+  });
+  const errors = results
+    .map((r, i) => r.ok ? null : `Event ${i}${messageIdOf(events[i])}: ${r.error}`)
+    .filter((x): x is string => x !== null);
+  const okEvents = results.filter((r) => r.ok).length;
+  return c.json({
+    ok: errors.length === 0,
+    receivedEvents: events.length,
+    okEvents,
+    ...(errors.length ? { errors } : {}),
+  });
+}
+
+function messageIdOf(e: unknown): string {
+  const id = typeof e === "object" && e !== null ? (e as { messageId?: unknown }).messageId : undefined;
+  return typeof id === "string" ? ` (message ID ${id.slice(0, 128)})` : "";
+}
+
+/** The ingest router. No bearer auth: write keys are checked per request. */
+export function ingestRouter() {
+  const app = new Hono<AppEnv>();
+  for (const path of ["/api/s/:tp", "/api/s/s2s/:tp", "/v1/batch", "/v1/b"]) app.options(path, preflight);
+  app.post(
+    "/api/s/s2s/:tp",
+    (c) => c.req.param("tp") === "batch" ? batch(c, "s2s") : single(c, "s2s", c.req.param("tp")),
+  );
+  app.post("/api/s/:tp", (c) => single(c, "browser", c.req.param("tp")));
+  app.post("/v1/batch", (c) => batch(c, "s2s"));
+  app.post("/v1/b", (c) => batch(c, "s2s"));
+  return app;
+}

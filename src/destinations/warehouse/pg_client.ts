@@ -1,0 +1,180 @@
+import postgres from "postgres";
+import { type Cell, type SqlRunner, type WarehouseClient } from "./client.ts";
+import { textForm } from "./column_types.ts";
+import type { PostgresCredentials } from "./credentials.ts";
+import { quotePg } from "./identifiers.ts";
+import type { ColumnType, ExistingType, FlatValue } from "./types.ts";
+
+const SQL_TYPES: Record<ColumnType, string> = {
+  boolean: "boolean",
+  bigint: "bigint",
+  double: "double precision",
+  timestamp: "timestamp with time zone",
+  text: "text",
+  json: "jsonb",
+};
+
+/** information_schema data_type -> our type; what is not here is foreign and left alone. */
+const FROM_PG: Record<string, ColumnType> = {
+  "boolean": "boolean",
+  "bigint": "bigint",
+  "double precision": "double",
+  "numeric": "double",
+  "real": "double",
+  "timestamp with time zone": "timestamp",
+  "timestamp without time zone": "timestamp",
+  "text": "text",
+  "character varying": "text",
+  "jsonb": "json",
+  "json": "json",
+};
+
+// SQLSTATEs after which the cached table shape cannot be trusted (PostgreSQL appendix A).
+const STALE = new Set(["42P01", "42703", "42804", "22P02", "22003", "22007", "22008", "23502"]);
+
+// Bind parameters per statement stay below the protocol's 65535 limit.
+const MAX_PARAMS = 60000;
+const MAX_ROWS = 1000;
+
+// `($1, $2), ($3, $4)` for a rows x columns chunk: the same few shapes recur batch after batch.
+const shapes = new Map<string, string>();
+
+function placeholders(rows: number, columns: number): string {
+  const key = `${rows}x${columns}`;
+  let text = shapes.get(key);
+  if (text === undefined) {
+    const tuples: string[] = [];
+    for (let r = 0, n = 0; r < rows; r++) {
+      const marks: string[] = [];
+      for (let c = 0; c < columns; c++) marks.push(`$${++n}`);
+      tuples.push(`(${marks.join(", ")})`);
+    }
+    text = tuples.join(", ");
+    if (shapes.size > 256) shapes.clear();
+    shapes.set(key, text);
+  }
+  return text;
+}
+
+/** postgres.js TLS options for a Jitsu sslMode (libpq semantics: require encrypts without verifying). */
+export function pgSsl(c: PostgresCredentials): postgres.Options<Record<string, never>>["ssl"] {
+  const files = {
+    ...(c.sslServerCA ? { ca: c.sslServerCA } : {}),
+    ...(c.sslClientCert ? { cert: c.sslClientCert } : {}),
+    ...(c.sslClientKey ? { key: c.sslClientKey } : {}),
+  };
+  switch (c.sslMode) {
+    case "disable":
+      return false;
+    case "require":
+      return Object.keys(files).length ? { ...files, rejectUnauthorized: false } : "require";
+    case "verify-ca":
+      // Chain checked against the CA, host name not (libpq verify-ca).
+      return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+    case "verify-full":
+      return { ...files, rejectUnauthorized: true };
+  }
+}
+
+/** Opens a postgres.js pool for the warehouse; connections are made on first use. */
+export function openPgSql(c: PostgresCredentials, { max = 4 } = {}): postgres.Sql {
+  return postgres({
+    host: c.host,
+    port: Number(c.port),
+    database: c.database,
+    username: c.username,
+    password: c.password,
+    ssl: pgSsl(c),
+    max,
+    prepare: false, // statement text varies with row counts; server-side caching would only pile up
+    connect_timeout: 10,
+    idle_timeout: 60,
+    onnotice: function ignoreNotice() {},
+    connection: { application_name: "sluice-warehouse" },
+  });
+}
+
+/** The warehouse client for PostgreSQL over postgres.js. */
+export function pgClient(c: PostgresCredentials, { max = 4 } = {}): WarehouseClient {
+  const sql = openPgSql(c, { max });
+  const schema = c.defaultSchema;
+
+  function run(q: postgres.Sql | postgres.TransactionSql, text: string, params: unknown[] = []) {
+    // deno-lint-ignore no-explicit-any
+    return q.unsafe(text, params as any[]) as unknown as Promise<Record<string, unknown>[]>;
+  }
+  const table = (name: string) => `${quotePg(schema)}.${quotePg(name)}`;
+
+  return {
+    kind: "postgres",
+    maxNameLength: 63,
+    target: `${c.host}:${c.port}/${c.database}/${schema}`,
+    table,
+    quote: quotePg,
+    sqlType: (type) => SQL_TYPES[type],
+    query: (text, params) => run(sql, text, params),
+    async loadColumns(name) {
+      const rows = await run(
+        sql,
+        "select column_name, data_type from information_schema.columns where table_schema = $1 and table_name = $2",
+        [schema, name],
+      );
+      if (rows.length === 0) return null;
+      return new Map(rows.map((r) => [String(r.column_name), FROM_PG[String(r.data_type)] ?? "foreign"]));
+    },
+    async createTable(name, columns, primaryKey) {
+      const defs = columns.map(([col, type]) => `${quotePg(col)} ${SQL_TYPES[type]}`);
+      if (primaryKey.length) {
+        defs.push(
+          `constraint ${quotePg(`${name}_pk`.slice(0, 63))} primary key (${
+            primaryKey.map(quotePg).join(", ")
+          })`,
+        );
+      }
+      await run(sql, `create table if not exists ${table(name)} (${defs.join(", ")})`);
+    },
+    async addColumn(name, column, type) {
+      await run(
+        sql,
+        `alter table ${table(name)} add column if not exists ${quotePg(column)} ${SQL_TYPES[type]}`,
+      );
+    },
+    async widenColumn(name, column, type) {
+      const t = SQL_TYPES[type];
+      const q = quotePg(column);
+      await run(sql, `alter table ${table(name)} alter column ${q} type ${t} using ${q}::${t}`);
+    },
+    encode(value: FlatValue, type: ExistingType): Cell {
+      if (type === "json") return JSON.stringify(value);
+      if (type === "text" || type === "foreign") return textForm(value);
+      return value as Cell;
+    },
+    async insert(tx, name, columns, rows, upsertKey) {
+      const per = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / columns.length)));
+      const head = `insert into ${table(name)} (${columns.map(quotePg).join(", ")}) values `;
+      let tail = "";
+      if (upsertKey?.length) {
+        const rest = columns.filter((col) => !upsertKey.includes(col));
+        tail = ` on conflict (${upsertKey.map(quotePg).join(", ")}) ` +
+          (rest.length
+            ? `do update set ${rest.map((col) => `${quotePg(col)} = excluded.${quotePg(col)}`).join(", ")}`
+            : "do nothing");
+      }
+      for (let i = 0; i < rows.length; i += per) {
+        const chunk = rows.slice(i, i + per);
+        await tx.query(head + placeholders(chunk.length, columns.length) + tail, chunk.flat());
+      }
+    },
+    async transaction(fn) {
+      return await sql.begin(async function inTransaction(tx) {
+        return await fn({ query: (text, params) => run(tx, text, params) });
+      }) as Awaited<ReturnType<typeof fn>>;
+    },
+    isStaleSchema(e) {
+      return STALE.has(String((e as { code?: unknown })?.code ?? ""));
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  } satisfies WarehouseClient & SqlRunner;
+}

@@ -1,0 +1,142 @@
+import type { Clock } from "../../clock.ts";
+import { AppError } from "../../errors.ts";
+import type { DestinationDriver, WriteBatch, WriteResult } from "../driver.ts";
+import { sameResultForAll } from "../driver.ts";
+import type { WarehouseClient } from "./client.ts";
+import { errorMessage } from "./client.ts";
+import { describeConnectError, isConnectError, type WarehouseKind } from "./connect_errors.ts";
+import {
+  type MysqlCredentials,
+  parseMysqlCredentials,
+  parsePostgresCredentials,
+  parseWarehouseOptions,
+  type PostgresCredentials,
+} from "./credentials.ts";
+import { openWarehouseClient, testConnection } from "./test_connection.ts";
+import type { BulkerBatchEntry, EventOutcome } from "./types.ts";
+import { Warehouse } from "./warehouse.ts";
+
+/** Where a driver sends its per-batch statuses (`bulker_batch` in Live Events). */
+export type BatchStatusSink = (
+  entries: BulkerBatchEntry[],
+  batch: Pick<WriteBatch, "destination" | "connection">,
+) => void | Promise<void>;
+
+export interface WarehouseDriverOptions {
+  clock?: Clock;
+  /** Receives the `bulker_batch` entries of every batch-mode write (the pipeline logs per-event statuses). */
+  onBatch?: BatchStatusSink;
+}
+
+interface Pool {
+  /** Credentials fingerprint: a changed destination gets a fresh pool. */
+  key: string;
+  client: Promise<WarehouseClient>;
+  /** One schema cache per set of connection options that shape rows. */
+  warehouses: Map<string, Warehouse>;
+}
+
+function toResult(o: EventOutcome, committed: boolean): WriteResult {
+  const last = o.entries[o.entries.length - 1];
+  const tables = [...new Set(o.entries.map((e) => e.representation?.name).filter(Boolean))];
+  return {
+    status: o.ok ? "SUCCESS" : "FAILED",
+    ...(o.error ? { error: o.error } : {}),
+    // A mapping failure will fail again; a transaction that did not commit may succeed later.
+    ...(o.ok ? {} : { retryable: !committed }),
+    ...(tables.length ? { target: tables.join(", ") } : {}),
+    ...(last?.mappedData ? { mappedData: last.mappedData } : {}),
+    ...(last?.representation ? { representation: last.representation } : {}),
+  };
+}
+
+/**
+ * A DestinationDriver over the warehouse core: one pool per destination, every write() one
+ * transaction, so the pipeline acknowledging after write() resolves never acknowledges an event that
+ * is not committed. The pipeline owns batching (batchSize/frequency decide how many events it hands
+ * over); `Batcher` is there for callers that accumulate in memory.
+ */
+export function warehouseDriver(
+  kind: WarehouseKind,
+  options: WarehouseDriverOptions = {},
+): DestinationDriver {
+  const pools = new Map<string, Pool>();
+
+  function parse(credentials: Record<string, unknown>): PostgresCredentials | MysqlCredentials {
+    return kind === "postgres" ? parsePostgresCredentials(credentials) : parseMysqlCredentials(credentials);
+  }
+
+  async function warehouseFor(batch: WriteBatch): Promise<Warehouse> {
+    const creds = parse(batch.destination.credentials);
+    const key = JSON.stringify(creds);
+    let pool = pools.get(batch.destination.id);
+    if (pool && pool.key !== key) {
+      void pool.client.then((c) => c.close()).catch(() => {});
+      pool = undefined;
+    }
+    if (!pool) {
+      const client = openWarehouseClient(kind, creds);
+      client.catch(() => pools.delete(batch.destination.id)); // reconnect on the next write
+      pool = { key, client, warehouses: new Map() };
+      pools.set(batch.destination.id, pool);
+    }
+    const opts = parseWarehouseOptions(batch.connection.options);
+    const optsKey = JSON.stringify([opts.dataLayout, opts.deduplicate, opts.primaryKey]);
+    const client = await pool.client;
+    let wh = pool.warehouses.get(optsKey);
+    if (!wh) {
+      wh = new Warehouse(client, opts, {
+        clock: options.clock,
+        describeError: async (e) =>
+          isConnectError(e) ? await describeConnectError(kind, creds, e) : errorMessage(e),
+      });
+      pool.warehouses.set(optsKey, wh);
+    }
+    return wh;
+  }
+
+  return {
+    type: kind,
+    modes: ["stream", "batch"],
+    async write(batch) {
+      if (batch.signal.aborted) {
+        return sameResultForAll(batch, {
+          status: "FAILED",
+          error: "Write aborted: server shutting down",
+          retryable: true,
+        });
+      }
+      let wh: Warehouse;
+      try {
+        wh = await warehouseFor(batch);
+      } catch (e) {
+        if (e instanceof AppError) {
+          return sameResultForAll(batch, { status: "FAILED", error: e.message, retryable: false });
+        }
+        // The pool could not open (MySQL connects eagerly): say why, and let the queue retry later.
+        const creds = parse(batch.destination.credentials);
+        const error = isConnectError(e) ? await describeConnectError(kind, creds, e) : errorMessage(e);
+        return sameResultForAll(batch, { status: "FAILED", error, retryable: true });
+      }
+      const outcome = await wh.write(batch.events, batch.connection.mode);
+      // Jitsu logs bulker_batch for batch mode only; stream mode has its per-event bulker_stream entries.
+      if (options.onBatch && batch.connection.mode === "batch" && outcome.batches.length) {
+        try {
+          await options.onBatch(outcome.batches, batch);
+        } catch (e) {
+          batch.log.warn("Cannot record bulker_batch status", { error: errorMessage(e) });
+        }
+      }
+      return outcome.events.map((o) => toResult(o, outcome.committed));
+    },
+    async test(credentials) {
+      const r = await testConnection(kind, credentials);
+      return r.ok ? { ok: true } : { ok: false, error: r.error };
+    },
+    async close() {
+      const all = [...pools.values()];
+      pools.clear();
+      await Promise.all(all.map((p) => p.client.then((c) => c.close()).catch(() => {})));
+    },
+  };
+}

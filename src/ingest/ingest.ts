@@ -1,0 +1,118 @@
+/**
+ * Accepting events for a stream: normalise each, write its queue row and its `incoming` Live Events
+ * entry (Jitsu's IncomingLogContent, notes §5) durably, and report per event. Shared by the HTTP
+ * endpoints (after the write key is checked) and the MCP tool `send_test_event` (which needs no key).
+ */
+import type { Deps } from "../deps.ts";
+import { type IngestItem, ingestWriterFor, streamConnectionIds } from "./enqueue.ts";
+import { type EventType, MAX_EVENT_BYTES, normalizeEvent, type RequestFacts } from "./normalize.ts";
+
+/** What a queue row carries (`event_queue.payload`). */
+export interface QueuePayload {
+  event: Record<string, unknown>;
+  ingestType: "browser" | "s2s";
+  messageId: string;
+  /** Request headers (secrets masked): `ctx.headers` of functions. */
+  headers: Record<string, string>;
+  receivedAt: string;
+}
+
+export interface IngestInput {
+  workspaceId: string;
+  streamId: string;
+  /** The raw events (one for /api/s/{type}, many for a batch). */
+  events: unknown[];
+  pathType: EventType | null;
+  facts: RequestFacts;
+  headers: Record<string, string>;
+  /** `keyId:***` for the incoming entry. */
+  writeKeyMasked: string | null;
+  batchContext?: Record<string, unknown>;
+  /** The whole body was already held to the 1 MB event limit: skip measuring each event again. */
+  sizeChecked?: boolean;
+}
+
+export interface IngestResult {
+  /** Per event, in order. */
+  results: { ok: boolean; messageId?: string; error?: string }[];
+  /** Connection ids the accepted events will go to (empty: the stream has none, events were skipped). */
+  connectionIds: string[];
+}
+
+const DROP_HEADER = /^(x-jitsu-|x-vercel)/i;
+const SECRET_HEADER = /^(authorization|x-write-key|cookie|proxy-authorization)$/i;
+
+/** Request headers as functions and Live Events see them: Jitsu's internal ones dropped, secrets masked. */
+export function publicHeaders(h: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of h) {
+    if (DROP_HEADER.test(k)) continue;
+    out[k] = SECRET_HEADER.test(k) ? "***" : v.slice(0, 2000);
+  }
+  return out;
+}
+
+/** Normalises and durably enqueues `input.events`; resolves once they are committed. */
+export async function ingestEvents(
+  deps: Pick<Deps, "db" | "config">,
+  input: IngestInput,
+): Promise<IngestResult> {
+  const connectionIds = await streamConnectionIds(deps, input.workspaceId, input.streamId);
+  const items: IngestItem[] = [];
+  const results: IngestResult["results"] = [];
+  const created = input.facts.now.toISOString();
+  // Built once per request; each event's JSON is serialised once and spliced into both documents.
+  const headersJson = JSON.stringify(input.headers);
+  const destinationsJson = JSON.stringify(connectionIds);
+  const metaJson = `"ingestType":${JSON.stringify(input.facts.ingestType)},"messageCreated":"${created}"` +
+    (input.writeKeyMasked ? `,"writeKey":${JSON.stringify(input.writeKeyMasked)}` : "") +
+    `,"origin":${JSON.stringify({ workspaceId: input.workspaceId, sourceId: input.streamId })}` +
+    `,"httpHeaders":${headersJson}`;
+  for (const raw of input.events) {
+    let n = normalizeEvent(raw, input.pathType, input.facts, input.batchContext);
+    const eventJson = JSON.stringify(n.ok ? n.event : raw) ?? "null";
+    // The size limit is checked on the JSON serialised anyway (UTF-16 length <= UTF-8 bytes <= 3x).
+    if (n.ok && !input.sizeChecked && eventJson.length * 3 > MAX_EVENT_BYTES) {
+      const size = new TextEncoder().encode(eventJson).length;
+      if (size > MAX_EVENT_BYTES) {
+        n = { ok: false, error: `event is ${size} bytes, more than ${MAX_EVENT_BYTES}` };
+      }
+    }
+    const messageId = n.ok ? String(n.event.messageId) : undefined;
+    const body = n.ok
+      ? `{${metaJson},"messageId":${
+        JSON.stringify(messageId)
+      },"type":"${n.event.type}","httpPayload":${eventJson}}`
+      : `{${metaJson},"httpPayload":${eventJson}}`;
+    let status: "SUCCESS" | "FAILED" | "SKIPPED";
+    let error: string | undefined;
+    if (!n.ok) {
+      status = "FAILED";
+      error = `Cannot accept event: ${n.error}`;
+    } else if (connectionIds.length === 0) {
+      status = "SKIPPED";
+      error = `no destinations found for stream: ${input.streamId}`;
+    } else status = "SUCCESS";
+    // Jitsu's IncomingLogContent: `body` is the IngestMessage as a JSON string.
+    const messageJson = `{"body":${JSON.stringify(body)},"status":"${status}"` +
+      (error ? `,"error":${JSON.stringify(error)}` : "") +
+      (status === "SUCCESS" ? `,"asyncDestinations":${destinationsJson}` : "") + "}";
+    const queued = n.ok && status === "SUCCESS";
+    items.push({
+      workspaceId: input.workspaceId,
+      streamId: input.streamId,
+      level: status === "FAILED" ? "error" : "info",
+      timestamp: input.facts.now,
+      messageJson,
+      // QueuePayload, spliced: {event, ingestType, messageId, headers, receivedAt}
+      payloadJson: queued
+        ? `{"event":${eventJson},"ingestType":"${input.facts.ingestType}","messageId":${
+          JSON.stringify(messageId)
+        },"headers":${headersJson},"receivedAt":"${created}"}`
+        : null,
+    });
+    results.push(n.ok ? { ok: true, messageId, ...(error ? { error } : {}) } : { ok: false, error: n.error });
+  }
+  await ingestWriterFor(deps).write(items);
+  return { results, connectionIds };
+}

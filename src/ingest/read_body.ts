@@ -1,0 +1,170 @@
+/**
+ * Reading an ingest body: JSON (or text/plain, what `navigator.sendBeacon` sends), optionally gzip,
+ * with a size cap enforced while reading (a declared Content-Length is not trusted, and a gzip bomb
+ * stops at the cap). Errors are typed so the endpoint answers 413, 415 or 400 with a clear message.
+ */
+
+/** A request body the endpoint refuses, with the status to answer. */
+export class IngestBodyError extends Error {
+  override name = "IngestBodyError";
+  constructor(readonly status: 400 | 413 | 415, message: string) {
+    super(message);
+  }
+}
+
+/** Reads and parses the body; `limit` applies to the decompressed bytes. */
+export async function readIngestBody(req: Request, limit: number): Promise<unknown> {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type && !type.endsWith("/json") && !type.endsWith("+json") && type !== "text/plain") {
+    throw new IngestBodyError(415, `Unsupported content type "${type}": send application/json or text/plain`);
+  }
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  const encoding = (req.headers.get("content-encoding") ?? "").trim().toLowerCase();
+  if (encoding !== "" && encoding !== "identity" && encoding !== "gzip") {
+    throw new IngestBodyError(415, `Unsupported content encoding "${encoding}": send gzip or none`);
+  }
+  if (!encoding.includes("gzip") && declared > limit) throw tooLarge(declared, limit);
+  if (!req.body) throw new IngestBodyError(400, "The request has no body: send the event as JSON");
+  // The common case, a plain body with a Content-Length within the limit: the HTTP server reads exactly
+  // that many bytes, so one native read is safe (and much cheaper than iterating the stream).
+  if (encoding !== "gzip" && req.headers.has("content-length")) return parseJson(await req.text());
+  let stream: ReadableStream<Uint8Array> = req.body;
+  if (encoding === "gzip") {
+    stream = stream.pipeThrough(
+      new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
+    );
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(size, limit);
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof IngestBodyError) throw e;
+    throw new IngestBodyError(400, `Cannot read the body: ${(e as Error).message}`);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return parseJson(new TextDecoder().decode(bytes));
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === "") throw new IngestBodyError(400, "The request body is empty: send the event as JSON");
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new IngestBodyError(400, `Malformed JSON: ${describeJsonError(text, e as Error)}`);
+  }
+}
+
+function tooLarge(size: number, limit: number) {
+  return new IngestBodyError(413, `The request body is larger than ${limit} bytes (got at least ${size})`);
+}
+
+/** V8's message plus the line and column of the first error, and the text around it. */
+export function describeJsonError(text: string, e: Error): string {
+  const base = e.message.replace(/\s*\(line \d+ column \d+\)/, "");
+  const pos = jsonErrorOffset(text);
+  if (pos === null) return base;
+  const before = text.slice(0, pos);
+  const line = before.split("\n").length;
+  const column = pos - before.lastIndexOf("\n");
+  if (pos >= text.length) return `${base} (the body ends too early, at line ${line}, column ${column})`;
+  const near = text.slice(Math.max(0, pos - 15), pos + 15).replace(/\s+/g, " ");
+  return `${base} (line ${line}, column ${column}, near ${JSON.stringify(near)})`;
+}
+
+/**
+ * Offset of the first syntax error in `text` (V8's messages do not always carry one). A small
+ * recursive-descent scan of the JSON grammar (RFC 8259); null when the text is valid.
+ */
+export function jsonErrorOffset(text: string): number | null {
+  let i = 0;
+  const fail = (at: number): never => {
+    throw at;
+  };
+  const ws = () => {
+    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+  };
+  const literal = (word: string) => {
+    for (const ch of word) if (text[i++] !== ch) fail(i - 1);
+  };
+  const string = () => {
+    i++; // opening quote
+    while (true) {
+      if (i >= text.length) fail(i);
+      const ch = text[i];
+      if (ch === '"') return void i++;
+      if (ch === "\\") {
+        const esc = text[i + 1];
+        if (esc === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail(i);
+          i += 6;
+        } else if (esc !== undefined && '"\\/bfnrt'.includes(esc)) i += 2;
+        else fail(i);
+      } else if (ch < " ") fail(i);
+      else i++;
+    }
+  };
+  const number = () => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!m || m[0] === "" || m[0] === "-") fail(i);
+    i += m![0].length;
+  };
+  const value = (depth: number): void => {
+    if (depth > 1000) fail(i);
+    ws();
+    const ch = text[i];
+    if (ch === "{") {
+      i++;
+      ws();
+      if (text[i] === "}") return void i++;
+      while (true) {
+        ws();
+        if (text[i] !== '"') fail(i);
+        string();
+        ws();
+        if (text[i] !== ":") fail(i);
+        i++;
+        value(depth + 1);
+        ws();
+        if (text[i] === ",") i++;
+        else if (text[i] === "}") return void i++;
+        else fail(i);
+      }
+    }
+    if (ch === "[") {
+      i++;
+      ws();
+      if (text[i] === "]") return void i++;
+      while (true) {
+        value(depth + 1);
+        ws();
+        if (text[i] === ",") i++;
+        else if (text[i] === "]") return void i++;
+        else fail(i);
+      }
+    }
+    if (ch === '"') return string();
+    if (ch === "t") return literal("true");
+    if (ch === "f") return literal("false");
+    if (ch === "n") return literal("null");
+    if (ch === "-" || (ch >= "0" && ch <= "9")) return number();
+    fail(i);
+  };
+  try {
+    value(0);
+    ws();
+    return i < text.length ? i : null;
+  } catch (at) {
+    if (typeof at === "number") return Math.min(at, text.length);
+    throw at;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Stream write keys on ingest: where a client puts its key (Jitsu's `getDataLocator` order, notes §7)
+ * and which stream it opens. A key is `keyId:secret`; only a salted, peppered hash of the secret is
+ * stored. Verified results are cached for a few seconds so a busy key costs one HMAC, not a query, per
+ * event; a deleted key or stream stops working within that time.
+ */
+import { hashSecret } from "../auth/api_keys.ts";
+import { timingSafeEqual } from "../auth/crypto.ts";
+import type { Deps } from "../deps.ts";
+import { findStreamByKeyId, touchStreamKey } from "../services/pipeline_config.ts";
+
+/** Where the key was found, for messages. */
+export type KeyLocation = "authorization" | "x-write-key" | "query" | "body";
+
+/**
+ * The write key of a request: `Authorization: Basic base64("<key>:")` (Segment's form, key as user name),
+ * `Authorization: Bearer <key>`, `X-Write-Key`, `?writekey=` / `?writeKey=`, then a batch body's `writeKey`.
+ */
+export function findWriteKey(
+  headers: Headers,
+  query: URLSearchParams,
+  body?: unknown,
+): { key: string; from: KeyLocation } | null {
+  const auth = headers.get("authorization")?.trim();
+  if (auth) {
+    const [scheme, value = ""] = auth.split(/\s+/, 2);
+    if (/^basic$/i.test(scheme)) {
+      try {
+        const decoded = new TextDecoder().decode(Uint8Array.from(atob(value), (c) => c.charCodeAt(0)));
+        const key = decoded.endsWith(":") ? decoded.slice(0, -1) : decoded;
+        if (key) return { key, from: "authorization" };
+      } catch {
+        // not base64: fall through to the other places
+      }
+    } else if (/^bearer$/i.test(scheme) && value) return { key: value, from: "authorization" };
+  }
+  const header = headers.get("x-write-key")?.trim();
+  if (header) return { key: header, from: "x-write-key" };
+  const q = query.get("writekey") ?? query.get("writeKey");
+  if (q) return { key: q, from: "query" };
+  const b = typeof body === "object" && body !== null ? (body as { writeKey?: unknown }).writeKey : undefined;
+  if (typeof b === "string" && b) return { key: b, from: "body" };
+  return null;
+}
+
+/** A verified key: the stream it writes to and its kind. */
+export interface ResolvedKey {
+  workspaceId: string;
+  streamId: string;
+  keyId: string;
+  kind: "browser" | "server";
+}
+
+const CACHE_MS = 5_000;
+const MAX_CACHE = 10_000;
+const TOUCH_EVERY_MS = 60_000;
+
+interface CacheEntry {
+  value: ResolvedKey | null;
+  until: number;
+}
+
+const caches = new WeakMap<object, Map<string, CacheEntry>>();
+
+/** `keyId:***`, how a key appears in Live Events. */
+export function maskWriteKey(key: string): string {
+  const i = key.indexOf(":");
+  return i > 0 ? `${key.slice(0, i)}:***` : "***";
+}
+
+/** Verifies `keyId:secret`; null for a malformed, unknown or wrong key (the caller does not say which). */
+export async function resolveWriteKey(
+  deps: Pick<Deps, "db" | "secrets" | "clock">,
+  key: string,
+): Promise<ResolvedKey | null> {
+  let cache = caches.get(deps.db);
+  if (!cache) caches.set(deps.db, cache = new Map());
+  const now = Date.now();
+  const hit = cache.get(key);
+  if (hit && hit.until > now) return hit.value;
+  const value = await verify(deps, key);
+  if (cache.size >= MAX_CACHE) cache.clear();
+  cache.set(key, { value, until: now + CACHE_MS });
+  return value;
+}
+
+async function verify(
+  deps: Pick<Deps, "db" | "secrets" | "clock">,
+  key: string,
+): Promise<ResolvedKey | null> {
+  const i = key.indexOf(":");
+  if (i <= 0 || i === key.length - 1 || key.length > 512) return null;
+  const keyId = key.slice(0, i);
+  const secret = key.slice(i + 1);
+  const found = await findStreamByKeyId(deps.db, keyId);
+  if (!found || deps.secrets.pepper(found.pepperId) === undefined) {
+    await hashSecret(deps.secrets, deps.secrets.currentPepperId, "x", secret); // same work: no timing oracle
+    return null;
+  }
+  const actual = await hashSecret(deps.secrets, found.pepperId, found.salt, secret);
+  if (!timingSafeEqual(actual, found.hash)) return null;
+  const at = deps.clock.now();
+  if (!found.lastUsedAt || at.getTime() - found.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
+    await touchStreamKey(deps.db, found.keyId, at).catch(() => {});
+  }
+  return { workspaceId: found.workspaceId, streamId: found.streamId, keyId: found.keyId, kind: found.kind };
+}

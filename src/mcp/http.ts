@@ -1,0 +1,139 @@
+import {
+  type AuthInfo,
+  createMcpHandler,
+  isLegacyRequest,
+  WebStandardStreamableHTTPServerTransport,
+} from "@modelcontextprotocol/server";
+import { type Context, Hono } from "hono";
+import { protectedResourceMetadataUrl } from "../api/well_known.ts";
+import { authenticateBearer, bearerToken } from "../auth/authenticate.ts";
+import type { Ctx, Deps } from "../deps.ts";
+import { MAX_JSON_BODY } from "../http/body.ts";
+import type { AppEnv } from "../http/env.ts";
+import { checkOrigin, isAllowedOrigin, originPolicy } from "./origin.ts";
+import { buildMcpServer } from "./server.ts";
+
+const CORS_ALLOW_HEADERS = "Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, " +
+  "Mcp-Method, Mcp-Name, Last-Event-Id";
+const CORS_EXPOSE_HEADERS = "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate, X-Request-Id";
+
+function jsonRpcError(status: number, code: number, message: string, headers: HeadersInit = {}): Response {
+  return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status, headers });
+}
+
+/** The `Ctx` the tools run with, carried through the SDK in `authInfo.extra` (it passes authInfo as is). */
+function ctxOf(authInfo: AuthInfo | undefined): Ctx {
+  const ctx = authInfo?.extra?.ctx as Ctx | undefined;
+  if (!ctx) throw new Error("MCP request reached a server without an authenticated context");
+  return ctx;
+}
+
+async function readBody(req: Request): Promise<{ ok: true; body: unknown } | { ok: false; res: Response }> {
+  const tooLarge = () =>
+    jsonRpcError(413, -32600, `Request body is larger than ${MAX_JSON_BODY} bytes`, { Connection: "close" });
+  if (Number(req.headers.get("content-length") ?? "0") > MAX_JSON_BODY) return { ok: false, res: tooLarge() };
+  const bytes = new Uint8Array(await req.arrayBuffer());
+  if (bytes.length > MAX_JSON_BODY) return { ok: false, res: tooLarge() };
+  try {
+    return { ok: true, body: JSON.parse(new TextDecoder().decode(bytes)) };
+  } catch (e) {
+    return { ok: false, res: jsonRpcError(400, -32700, `Parse error: ${(e as Error).message}`) };
+  }
+}
+
+/**
+ * `/mcp`: MCP Streamable HTTP, stateless (issue 4). In order: DNS-rebinding check (403), CORS preflight,
+ * bearer authentication on every request (401 with the RFC 9728 metadata URL), POST only (405), then
+ * the 2026-07-28 protocol through the SDK's `createMcpHandler` and 2025-era traffic through a stateless
+ * transport that answers plain JSON. Each request gets a fresh server (src/mcp/server.ts).
+ */
+export function mcpRouter(deps: Deps) {
+  const policy = originPolicy(deps.config);
+  const metadataUrl = protectedResourceMetadataUrl(deps.config);
+  function onerror(error: Error) {
+    deps.log.warn("mcp request rejected", { error: error.message });
+  }
+  const modern = createMcpHandler(function modernServer({ authInfo }) {
+    return buildMcpServer(ctxOf(authInfo));
+  }, { legacy: "reject", maxRequestBodySize: MAX_JSON_BODY, onerror });
+
+  async function legacy(req: Request, body: unknown, authInfo: AuthInfo): Promise<Response> {
+    const server = buildMcpServer(ctxOf(authInfo));
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    await server.connect(transport);
+    try {
+      return await transport.handleRequest(req, { parsedBody: body, authInfo });
+    } finally {
+      // Safe to close here only because JSON responses are complete when handleRequest resolves.
+      await server.close();
+    }
+  }
+
+  async function mcp(c: Context<AppEnv>): Promise<Response> {
+    const req = c.req.raw;
+    const refused = checkOrigin(policy, req);
+    if (refused) return jsonRpcError(403, -32000, `Forbidden: ${refused}`);
+    const origin = req.headers.get("origin");
+    const cors: Record<string, string> = origin && isAllowedOrigin(policy, origin)
+      ? {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Expose-Headers": CORS_EXPOSE_HEADERS,
+        Vary: "Origin",
+      }
+      : {};
+    if (req.method === "OPTIONS") {
+      return new Response(null, {
+        status: 204,
+        headers: {
+          ...cors,
+          "Access-Control-Allow-Methods": "POST, OPTIONS",
+          "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+          "Access-Control-Max-Age": "600",
+        },
+      });
+    }
+    const res = await authenticated(c, req, cors);
+    for (const [k, v] of Object.entries(cors)) res.headers.set(k, v);
+    return res;
+  }
+
+  async function authenticated(c: Context<AppEnv>, req: Request, cors: Record<string, string>) {
+    const token = bearerToken(req.headers.get("authorization"));
+    const principal = token ? await authenticateBearer(deps, token) : null;
+    if (!token || !principal) {
+      // RFC 9728 §5.1: point the client at the metadata; RFC 6750 §3.1: invalid_token when one was sent.
+      const challenge = `Bearer resource_metadata="${metadataUrl}"` +
+        (token ? ', error="invalid_token"' : "");
+      const description = token
+        ? "Invalid, expired or revoked credentials"
+        : "Authentication required: send Authorization: Bearer <keyId>:<keySecret> or an OAuth access token";
+      return Response.json(
+        { error: token ? "invalid_token" : "unauthorized", error_description: description },
+        { status: 401, headers: { ...cors, "WWW-Authenticate": challenge } },
+      );
+    }
+    if (req.method !== "POST") {
+      // Stateless: no standalone SSE stream (GET) and no session to end (DELETE).
+      return jsonRpcError(405, -32000, "Method not allowed.", { Allow: "POST" });
+    }
+    const parsed = await readBody(req);
+    if (!parsed.ok) return parsed.res;
+    const ctx: Ctx = { ...deps, principal, requestId: c.get("requestId"), channel: "mcp" };
+    const authInfo: AuthInfo = {
+      token,
+      clientId: principal.via.kind === "oauth" ? principal.via.clientId : principal.userId,
+      scopes: principal.canWrite ? ["read", "write"] : ["read"],
+      extra: { ctx },
+    };
+    if (await isLegacyRequest(req, parsed.body)) return await legacy(req, parsed.body, authInfo);
+    return await modern.fetch(req, { authInfo, parsedBody: parsed.body });
+  }
+
+  const app = new Hono<AppEnv>();
+  app.all("/mcp", mcp);
+  app.all("/mcp/", mcp);
+  return app;
+}

@@ -1,0 +1,77 @@
+import type { Config } from "../config.ts";
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** Who may call `/mcp` from where: precomputed from the config once. */
+export interface OriginPolicy {
+  /** Hostnames accepted in `Host` (port ignored). */
+  hosts: Set<string>;
+  /** Full origins (`scheme://host[:port]`) accepted in `Origin`. */
+  origins: Set<string>;
+  /** Whether any loopback origin is accepted (development: PUBLIC_URL is itself loopback). */
+  loopbackOrigins: boolean;
+}
+
+function hostnameOf(hostHeader: string): string | null {
+  try {
+    return new URL(`http://${hostHeader}`).hostname;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Our own host and origin (PUBLIC_URL), the extra origins of ALLOWED_ORIGINS, and loopback: loopback
+ * Hosts always (a DNS-rebinding attack arrives with the attacker's name in Host), loopback Origins only
+ * when PUBLIC_URL is loopback, i.e. in development.
+ */
+export function originPolicy(config: Pick<Config, "publicUrl" | "allowedOrigins">): OriginPolicy {
+  const pub = new URL(config.publicUrl);
+  const hosts = new Set([...LOOPBACK_HOSTS, pub.hostname]);
+  const origins = new Set([pub.origin]);
+  for (const o of config.allowedOrigins) {
+    try {
+      const u = new URL(o);
+      origins.add(u.origin);
+      hosts.add(u.hostname);
+    } catch {
+      // Not a URL: cannot match any Origin header; config validation keeps this list free-form.
+    }
+  }
+  return { hosts, origins, loopbackOrigins: LOOPBACK_HOSTS.has(pub.hostname) };
+}
+
+/**
+ * DNS-rebinding protection, a MUST of the Streamable HTTP transport (MCP spec, "Security Warning"):
+ * returns why the request is refused, or null when its Host and Origin are acceptable. Requests without
+ * an Origin (every non-browser client) pass the Origin check.
+ */
+export function checkOrigin(policy: OriginPolicy, req: Request): string | null {
+  // Deno.serve builds req.url from Host; in-process requests (tests) may carry no Host header at all.
+  const host = req.headers.get("host") ?? new URL(req.url).host;
+  const hostname = host ? hostnameOf(host) : null;
+  if (!hostname || !policy.hosts.has(hostname)) return `Host ${JSON.stringify(host)} is not allowed`;
+  const origin = req.headers.get("origin");
+  if (origin === null || origin === "") return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return `Origin ${JSON.stringify(origin)} is not allowed`;
+  }
+  if (policy.origins.has(parsed.origin)) return null;
+  if (policy.loopbackOrigins && LOOPBACK_HOSTS.has(parsed.hostname)) return null;
+  return `Origin ${
+    JSON.stringify(origin)
+  } is not allowed; add it to ALLOWED_ORIGINS to let that page call /mcp`;
+}
+
+/** Whether `origin` is one the policy accepts (for CORS answers). */
+export function isAllowedOrigin(policy: OriginPolicy, origin: string): boolean {
+  try {
+    const u = new URL(origin);
+    return policy.origins.has(u.origin) || (policy.loopbackOrigins && LOOPBACK_HOSTS.has(u.hostname));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,44 @@
+import * as v from "valibot";
+import { listResources } from "../../services/resources.ts";
+import { defineTool, type Tool } from "../define_tool.ts";
+import { ResourceObject, TypeArg, WorkspaceArg } from "./resource_args.ts";
+
+const Input = v.object({
+  workspaceId: WorkspaceArg,
+  type: TypeArg,
+  slim: v.optional(
+    v.pipe(
+      v.boolean(),
+      v.description("Leave out big fields (a function's code) to keep the answer short. Default false."),
+    ),
+  ),
+  fields: v.optional(
+    v.pipe(
+      v.array(v.string()),
+      v.description('Only these fields of each object (id is always included), e.g. ["name"].'),
+    ),
+  ),
+  limit: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.description("At most this many objects.")),
+  ),
+  offset: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(0), v.description("Skip this many objects.")),
+  ),
+});
+
+/** `list_resources`: the objects of one type in a workspace. */
+export function listResourcesTool(): Tool {
+  return defineTool({
+    name: "list_resources",
+    title: "List resources",
+    description: "Lists the resources of one type in a workspace, oldest first: streams, destinations, " +
+      "functions, connections or services. Secrets come back masked. Use slim: true (or fields) when you only " +
+      "need names and ids, e.g. to find the id to pass to get_resource, update_resource or delete_resource.",
+    input: Input,
+    output: v.looseObject({ objects: v.array(ResourceObject) }),
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    async run(ctx, args) {
+      return await listResources(ctx, args) as unknown as { objects: { id: string }[] };
+    },
+  });
+}

@@ -1,0 +1,35 @@
+import type { Tool } from "../define_tool.ts";
+import { createResourceTool } from "./create_resource.ts";
+import { deleteResourceTool } from "./delete_resource.ts";
+import { getResourceTool } from "./get_resource.ts";
+import { getResourceSchemaTool } from "./get_resource_schema.ts";
+import { listEventSourcesTool } from "./list_event_sources.ts";
+import { listResourcesTool } from "./list_resources.ts";
+import { listWorkspacesTool } from "./list_workspaces.ts";
+import { queryEventsTool } from "./query_events.ts";
+import { runFunctionTool } from "./run_function.ts";
+import { sendTestEventTool } from "./send_test_event.ts";
+import { testConnectionTool } from "./test_connection.ts";
+import { updateResourceTool } from "./update_resource.ts";
+
+/**
+ * Every MCP tool, in the order tools/list shows them (the order a model would use them): issue 4's nine
+ * first, later tools after them. Adding or changing a tool changes its snapshot in
+ * tests/mcp/__snapshots__/tools/: review, then `UPDATE_SNAPSHOTS=1 deno test -A tests/mcp/tools_test.ts`.
+ */
+export function toolList(): Tool[] {
+  return [
+    listWorkspacesTool(),
+    listResourcesTool(),
+    getResourceTool(),
+    getResourceSchemaTool(),
+    createResourceTool(),
+    updateResourceTool(),
+    deleteResourceTool(),
+    listEventSourcesTool(),
+    queryEventsTool(),
+    runFunctionTool(),
+    sendTestEventTool(),
+    testConnectionTool(),
+  ];
+}

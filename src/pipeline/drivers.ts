@@ -1,0 +1,39 @@
+/**
+ * The destination drivers the pipeline delivers with, by destination type. Types without a driver
+ * (catalog entries that only describe a destination) fail their events without retry; they wait in the
+ * dead letter and can be replayed once a driver exists.
+ */
+import type { Deps } from "../deps.ts";
+import { devnullDriver } from "../destinations/devnull.ts";
+import type { DestinationDriver } from "../destinations/driver.ts";
+import { mysqlDriver } from "../destinations/mysql.ts";
+import { postgresDriver } from "../destinations/postgres.ts";
+import type { BatchStatusSink } from "../destinations/warehouse/warehouse_driver.ts";
+import { webhookDriver } from "../destinations/webhook.ts";
+import { appendEvents } from "../events_log/events_log.ts";
+
+/** Drivers by destination type. */
+export type DriverTable = Map<string, DestinationDriver>;
+
+/** Every driver Sluice has; warehouse batch statuses go to Live Events as `bulker_batch` entries. */
+export function defaultDrivers(deps: Pick<Deps, "db" | "clock" | "log">): DriverTable {
+  const onBatch: BatchStatusSink = async function logBatches(entries, batch) {
+    await appendEvents(
+      deps.db,
+      entries.map((e) => ({
+        workspaceId: batch.destination.workspaceId,
+        actorId: batch.connection.id,
+        type: "bulker_batch" as const,
+        level: e.status === "FAILED" ? "error" as const : "info" as const,
+        message: e,
+      })),
+    ).catch((err) => deps.log.warn("cannot write bulker_batch entries", { error: err }));
+  };
+  const drivers = [
+    webhookDriver(),
+    devnullDriver(),
+    postgresDriver({ clock: deps.clock, onBatch }),
+    mysqlDriver({ clock: deps.clock, onBatch }),
+  ];
+  return new Map(drivers.map((d) => [d.type, d]));
+}

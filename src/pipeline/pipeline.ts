@@ -1,0 +1,146 @@
+/**
+ * The queue consumer of one instance: PIPELINE_WORKERS loops that claim ready rows (FOR UPDATE SKIP
+ * LOCKED plus a lease, so instances sharing a PostgreSQL split the work), process them and commit.
+ * Idle loops sleep until a NOTIFY from ingest or the next poll. Started by startServer(), stopped on
+ * shutdown: loops finish their batch, unprocessed leases are released.
+ */
+import type { Deps } from "../deps.ts";
+import { QUEUE_CHANNEL } from "../ingest/enqueue.ts";
+import { type Sandbox, sandboxFor } from "../sandbox/sandbox.ts";
+import type { Unlisten } from "../store/db.ts";
+import { claimQueueRows, extendQueueLease } from "../store/queue_repo.ts";
+import { defaultDrivers, type DriverTable } from "./drivers.ts";
+import { type BatchStats, processBatch } from "./process_batch.ts";
+
+export interface PipelineOptions {
+  workers?: number;
+  batchSize?: number;
+  /** How long a claimed row stays away from other consumers. */
+  leaseMs?: number;
+  /** Idle loops look at the queue at least this often (NOTIFY usually wakes them first). */
+  pollMs?: number;
+  sandbox?: Sandbox;
+  drivers?: DriverTable;
+}
+
+/** A running consumer. */
+export class Pipeline {
+  readonly #deps: Deps;
+  readonly #opts: Required<Omit<PipelineOptions, "sandbox" | "drivers">>;
+  readonly #sandbox: Sandbox;
+  readonly #drivers: DriverTable;
+  readonly #abort = new AbortController();
+  #loops: Promise<void>[] = [];
+  #wakers: (() => void)[] = [];
+  #unlisten: Unlisten | null = null;
+  #stopping: Promise<void> | null = null;
+  /** Totals since start (tests, bench). */
+  readonly totals: BatchStats = { rows: 0, delivered: 0, dropped: 0, retried: 0, deadLettered: 0 };
+
+  constructor(deps: Deps, options: PipelineOptions = {}) {
+    this.#deps = deps;
+    this.#opts = {
+      workers: deps.config.pipelineWorkers,
+      batchSize: deps.config.pipelineBatchSize,
+      leaseMs: 60_000,
+      pollMs: 1000,
+      ...options,
+    };
+    this.#sandbox = options.sandbox ?? sandboxFor(deps);
+    this.#drivers = options.drivers ?? defaultDrivers(deps);
+  }
+
+  /** Starts the loops and listens for new rows. */
+  async start(): Promise<void> {
+    this.#unlisten = await this.#deps.db.listen(QUEUE_CHANNEL, () => this.wake());
+    for (let i = 0; i < this.#opts.workers; i++) this.#loops.push(this.#loop(i));
+  }
+
+  /** Wakes idle loops now (new rows). */
+  wake(): void {
+    const w = this.#wakers;
+    this.#wakers = [];
+    for (const f of w) f();
+  }
+
+  /**
+   * Claims and processes one batch; returns how many rows it processed (0 when nothing is ready).
+   * The loops call it; tests call it directly to step the pipeline.
+   */
+  async runOnce(): Promise<number> {
+    const now = this.#deps.clock.now();
+    const rows = await claimQueueRows(this.#deps.db, {
+      now,
+      leaseUntil: new Date(now.getTime() + this.#opts.leaseMs),
+      limit: this.#opts.batchSize,
+    });
+    if (rows.length === 0) return 0;
+    // Slow functions or a slow endpoint can make a batch outlast its lease: renew it while working, so
+    // no other worker takes these rows (which would deliver them twice).
+    const ids = rows.map((r) => r.id);
+    const renew = setInterval(() => {
+      const until = new Date(this.#deps.clock.now().getTime() + this.#opts.leaseMs);
+      extendQueueLease(this.#deps.db, ids, until).catch((e) =>
+        this.#deps.log.warn("cannot renew queue lease", { error: e })
+      );
+    }, Math.max(100, this.#opts.leaseMs / 3));
+    let s: BatchStats;
+    try {
+      s = await processBatch(this.#deps, rows, {
+        sandbox: this.#sandbox,
+        drivers: this.#drivers,
+        signal: this.#abort.signal,
+      });
+    } finally {
+      clearInterval(renew);
+    }
+    for (const k of Object.keys(s) as (keyof BatchStats)[]) this.totals[k] += s[k];
+    return rows.length;
+  }
+
+  /** Processes until nothing is ready (tests). */
+  async drain(): Promise<void> {
+    while (await this.runOnce() > 0) { /* next batch */ }
+  }
+
+  /** Stops the loops after their current batch and closes the drivers. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#abort.abort();
+      this.wake();
+      await Promise.all(this.#loops);
+      await this.#unlisten?.().catch(() => {});
+      for (const d of this.#drivers.values()) await d.close?.().catch(() => {});
+    })();
+    return this.#stopping;
+  }
+
+  async #loop(n: number): Promise<void> {
+    let failures = 0;
+    while (!this.#abort.signal.aborted) {
+      let processed = 0;
+      try {
+        processed = await this.runOnce();
+        failures = 0;
+      } catch (e) {
+        // The batch's leases end on their own and the rows are taken again; back off meanwhile.
+        failures++;
+        this.#deps.log.error("pipeline batch failed", { worker: n, error: e });
+      }
+      if (processed > 0 && failures === 0) continue;
+      await this.#sleep(failures ? Math.min(30_000, 1000 * 2 ** failures) : this.#opts.pollMs);
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#abort.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wakers.push(done);
+    });
+  }
+}

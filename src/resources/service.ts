@@ -1,0 +1,23 @@
+import * as v from "valibot";
+import { baseEntries, strict, text, textWithDefault } from "./base.ts";
+
+/** A source connector's configuration (Airbyte protocol, as in Jitsu). Syncs do not run yet. */
+export const ServiceInput = v.pipe(
+  strict({
+    ...baseEntries,
+    protocol: v.optional(
+      v.pipe(v.literal("airbyte", 'must be "airbyte"'), v.description("Connector protocol.")),
+      "airbyte",
+    ),
+    package: text('Connector image, e.g. "airbyte/source-github".', { max: 500 }),
+    version: textWithDefault("Connector version.", "latest"),
+    credentials: v.optional(
+      v.pipe(
+        v.record(v.string(), v.unknown(), "must be an object"),
+        v.description("The connector's configuration. Every value is treated as secret (masked)."),
+      ),
+      {},
+    ),
+  }),
+  v.description("A source connector's configuration. Stored, validated and listed; syncs do not run yet."),
+);

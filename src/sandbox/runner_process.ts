@@ -1,0 +1,263 @@
+/**
+ * One Functions runner process, seen from the server. Why a process and not only a Worker: V8 has no
+ * per-Worker heap limit in Deno, and an isolate that reaches the process heap limit aborts the whole
+ * process (checked: "Fatal JavaScript out of memory" kills `deno`). In a child process with its own
+ * `--max-old-space-size`, a memory bomb kills only the child; ArrayBuffers live outside the V8 heap,
+ * so a watchdog also kills the child when its resident memory passes a ceiling. The server sees the
+ * exit, fails the calls in flight, and the next call starts a fresh process.
+ */
+import type { Logger } from "../log.ts";
+import type {
+  BridgeOp,
+  ChainFunctionRef,
+  ChainOutcome,
+  EventContextData,
+  HostMessage,
+  RunnerMessage,
+} from "./protocol.ts";
+import { RUNNER_COMMAND } from "./runner_main.ts";
+
+/** What the server does for a run's `ctx.fetch` / `ctx.store` calls. */
+export type BridgeHandler = (
+  op: BridgeOp,
+  args: unknown[],
+) => Promise<{ value?: unknown; error?: string; log?: import("./protocol.ts").FunctionLog }>;
+
+export interface RunnerOptions {
+  /** V8 heap limit of the process, MB. */
+  memoryMb: number;
+  /** Resident-memory ceiling, MB: the watchdog kills the process above it. */
+  rssLimitMb: number;
+  log: Logger;
+  label: string;
+}
+
+export interface RunRequest {
+  functions: { id: string; hash: string; code: string }[];
+  event: Record<string, unknown>;
+  ctx: EventContextData;
+  timeoutMs: number;
+}
+
+interface InFlight {
+  req: RunRequest;
+  bridge: BridgeHandler;
+  resolve(o: ChainOutcome): void;
+  attempts: number;
+  deadline: number;
+}
+
+const WATCHDOG_MS = 50;
+const PAGE_SIZE = 4096;
+
+function spawnCommand(token: string, memoryMb: number): Deno.CommandOptions & { cmd: string } {
+  const exec = Deno.execPath();
+  const v8 = `--max-old-space-size=${memoryMb}`;
+  if (/^deno(\.exe)?$/.test(exec.split(/[\\/]/).pop() ?? "")) {
+    const dir = new URL(".", import.meta.url);
+    return {
+      cmd: exec,
+      args: [
+        "run",
+        "--no-prompt",
+        "--no-config",
+        "--no-lock",
+        `--allow-read=${decodeURIComponent(dir.pathname)}`,
+        "--unstable-worker-options",
+        `--v8-flags=${v8}`,
+        new URL("./runner_main.ts", import.meta.url).href,
+        token,
+      ],
+    };
+  }
+  // The single executable (deno compile): main.ts hands RUNNER_COMMAND to runSandboxRunner().
+  return { cmd: exec, args: [RUNNER_COMMAND, token], env: { DENO_V8_FLAGS: v8 } };
+}
+
+/** A started runner process. */
+export class RunnerProcess {
+  readonly #opts: RunnerOptions;
+  readonly #child: Deno.ChildProcess;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #token = crypto.randomUUID().replaceAll("-", "");
+  readonly #inflight = new Map<number, InFlight>();
+  readonly #knownHashes = new Set<string>();
+  readonly #watchdog: ReturnType<typeof setInterval>;
+  #nextId = 1;
+  #killedFor: string | null = null;
+  #stderrTail = "";
+  #exited = false;
+  lastUsed = Date.now();
+  readonly exited: Promise<void>;
+
+  constructor(opts: RunnerOptions) {
+    this.#opts = opts;
+    const { cmd, ...spawn } = spawnCommand(this.#token, opts.memoryMb);
+    this.#child = new Deno.Command(cmd, {
+      ...spawn,
+      clearEnv: true, // user code must never see the server's environment, even by escaping the worker
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#writer = this.#child.stdin.getWriter();
+    this.#watchdog = setInterval(() => this.#watch(), WATCHDOG_MS);
+    this.#readStdout();
+    this.#readStderr();
+    this.exited = this.#child.status.then((s) => this.#onExit(s));
+  }
+
+  /** Calls in flight. */
+  get busy(): number {
+    return this.#inflight.size;
+  }
+
+  get alive(): boolean {
+    return !this.#exited;
+  }
+
+  /** Runs a chain; resolves with its outcome (a timeout or a crash is an outcome too, never a throw). */
+  run(req: RunRequest, bridge: BridgeHandler): Promise<ChainOutcome> {
+    this.lastUsed = Date.now();
+    if (this.#exited) return Promise.resolve(crashOutcome(req, "the function runner is not running"));
+    return new Promise((resolve) => {
+      const id = this.#nextId++;
+      // The runner's own clock restarts per function; this is the backstop if the runner itself hangs.
+      const deadline = Date.now() + req.timeoutMs * (req.functions.length + 1) * 4 + 5000;
+      this.#inflight.set(id, { req, bridge, resolve, attempts: 1, deadline });
+      this.#sendRun(id, req, false);
+    });
+  }
+
+  /** Stops the process (closing stdin ends it; a kill makes sure). */
+  async close(): Promise<void> {
+    if (!this.#exited) {
+      await this.#writer.close().catch(() => {});
+      const timer = setTimeout(() => this.#kill("closing"), 2000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    await this.exited;
+  }
+
+  #sendRun(id: number, req: RunRequest, withAllCode: boolean) {
+    const functions: ChainFunctionRef[] = req.functions.map((f) => {
+      const send = withAllCode || !this.#knownHashes.has(f.hash);
+      this.#knownHashes.add(f.hash);
+      return send ? f : { id: f.id, hash: f.hash };
+    });
+    this.#send({ t: "run", id, functions, event: req.event, ctx: req.ctx, timeoutMs: req.timeoutMs });
+  }
+
+  #send(msg: HostMessage) {
+    if (this.#exited) return;
+    this.#writer.write(new TextEncoder().encode(JSON.stringify(msg) + "\n")).catch(() => {});
+  }
+
+  async #readStdout() {
+    let buf = "";
+    try {
+      for await (const chunk of this.#child.stdout.pipeThrough(new TextDecoderStream())) {
+        buf += chunk;
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          // Anything without the token is user code printing to stdout: not a frame, ignored.
+          if (line.startsWith(this.#token)) this.#onMessage(JSON.parse(line.slice(this.#token.length)));
+        }
+      }
+    } catch {
+      // the process ended; #onExit fails what is in flight
+    }
+  }
+
+  async #readStderr() {
+    try {
+      for await (const chunk of this.#child.stderr.pipeThrough(new TextDecoderStream())) {
+        this.#stderrTail = (this.#stderrTail + chunk).slice(-4000);
+      }
+    } catch {
+      // ignore
+    }
+  }
+
+  #onMessage(msg: RunnerMessage) {
+    if (msg.t === "ready") return;
+    const f = this.#inflight.get(msg.id);
+    if (!f) return;
+    if (msg.t === "done") {
+      this.#inflight.delete(msg.id);
+      f.resolve(msg.outcome);
+    } else if (msg.t === "need-code") {
+      this.#sendRun(msg.id, f.req, true);
+    } else if (msg.t === "interrupted") {
+      // Another call in the same worker overran and the worker was replaced; this one is innocent.
+      if (f.attempts++ >= 2) {
+        this.#inflight.delete(msg.id);
+        f.resolve(crashOutcome(f.req, "the function was interrupted twice by other calls that overran"));
+      } else this.#sendRun(msg.id, f.req, true);
+    } else if (msg.t === "bridge") {
+      f.bridge(msg.op, msg.args).then(
+        (r) => this.#send({ t: "bridge-reply", bid: msg.bid, ok: r.error === undefined, ...r }),
+        (e) => this.#send({ t: "bridge-reply", bid: msg.bid, ok: false, error: (e as Error).message }),
+      );
+    }
+  }
+
+  async #watch() {
+    if (this.#exited) return;
+    const now = Date.now();
+    for (const f of this.#inflight.values()) {
+      if (now > f.deadline) return this.#kill("a call did not finish in time and the runner did not stop it");
+    }
+    try {
+      const statm = await Deno.readTextFile(`/proc/${this.#child.pid}/statm`);
+      const rss = Number(statm.split(" ")[1]) * PAGE_SIZE;
+      if (rss > this.#opts.rssLimitMb * 1024 * 1024) {
+        this.#kill(
+          `memory: resident size ${Math.round(rss / 1048576)} MB passed ${this.#opts.rssLimitMb} MB`,
+        );
+      }
+    } catch {
+      // not Linux, or the process just ended: the V8 heap limit still applies
+    }
+  }
+
+  #kill(reason: string) {
+    if (this.#exited || this.#killedFor) return;
+    this.#killedFor = reason;
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+
+  #onExit(status: Deno.CommandStatus) {
+    this.#exited = true;
+    clearInterval(this.#watchdog);
+    const oom = /out of memory|heap limit/i.test(this.#stderrTail);
+    const why = this.#killedFor ??
+      (oom ? `out of memory (heap limit ${this.#opts.memoryMb} MB)` : `exit code ${status.code}`);
+    if (this.#inflight.size) {
+      this.#opts.log.warn("function runner stopped", { runner: this.#opts.label, reason: why });
+    }
+    for (const f of this.#inflight.values()) {
+      f.resolve(crashOutcome(f.req, `the function runner stopped: ${why}`));
+    }
+    this.#inflight.clear();
+  }
+}
+
+function crashOutcome(req: RunRequest, message: string): ChainOutcome {
+  const functionId = req.functions[0]?.id ?? "";
+  return {
+    events: [],
+    dropped: true,
+    logs: [{ level: "error", type: "log", functionId, message, timestamp: new Date().toISOString() }],
+    error: { functionId, name: "SandboxError", message },
+    retry: { message, drop: true },
+    execLog: [],
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * The Functions sandbox as the rest of Sluice sees it: `runChain()` runs a connection's functions on
+ * one event. Each workspace gets its own runner process (so one workspace's function cannot see another
+ * workspace's data, globals or module cache, and a crash takes down only that workspace's calls); the
+ * processes are started on demand, closed when idle, and capped in number (least recently used first).
+ */
+import { sha256Hex } from "../auth/crypto.ts";
+import type { Config } from "../config.ts";
+import type { Deps } from "../deps.ts";
+import type { Logger } from "../log.ts";
+import { type FunctionStore, parseTtl } from "./function_store.ts";
+import { type FetchRequest, guardedFetch } from "./guarded_fetch.ts";
+import type { BridgeOp, ChainOutcome, EventContextData } from "./protocol.ts";
+import { type BridgeHandler, RunnerProcess } from "./runner_process.ts";
+
+export interface SandboxOptions {
+  /** Wall-clock limit of one function call, ms. */
+  timeoutMs: number;
+  /** V8 heap limit of a runner process, MB. */
+  memoryMb: number;
+  /** Resident-memory ceiling of a runner process, MB (ArrayBuffers are outside the V8 heap). */
+  rssLimitMb?: number;
+  allowPrivateNetwork: boolean;
+  fetchTimeoutMs?: number;
+  /** At most this many runner processes (one per active workspace). */
+  maxProcesses?: number;
+  /** A runner with nothing to do for this long is stopped. */
+  idleMs?: number;
+  log: Logger;
+  /** Test seam for the SSRF guard's DNS lookups. */
+  resolve?: (host: string) => Promise<string[]>;
+}
+
+/** One run of a chain on one event. */
+export interface ChainRun {
+  workspaceId: string;
+  functions: { id: string; code: string }[];
+  event: Record<string, unknown>;
+  ctx: EventContextData;
+  store: FunctionStore;
+  /** Overrides the sandbox's per-call limit (function/run tests). */
+  timeoutMs?: number;
+}
+
+/** Runs user functions in per-workspace runner processes. */
+export class Sandbox {
+  readonly options: Required<Omit<SandboxOptions, "resolve">> & Pick<SandboxOptions, "resolve">;
+  readonly #runners = new Map<string, RunnerProcess>();
+  readonly #hashes = new Map<string, string>();
+  readonly #sweeper: ReturnType<typeof setInterval>;
+  #closed = false;
+
+  constructor(options: SandboxOptions) {
+    this.options = {
+      rssLimitMb: options.memoryMb * 2 + 192,
+      fetchTimeoutMs: 5000,
+      maxProcesses: 16,
+      idleMs: 60_000,
+      ...options,
+    };
+    this.#sweeper = setInterval(() => this.#sweep(), Math.max(1000, this.options.idleMs / 2));
+  }
+
+  /** Runs `run.functions` in order on `run.event`. Never throws for anything user code does. */
+  async runChain(run: ChainRun): Promise<ChainOutcome> {
+    if (this.#closed) throw new Error("Cannot run functions: the sandbox is closed");
+    if (run.functions.length === 0) return { events: [run.event], dropped: false, logs: [], execLog: [] };
+    const functions = await Promise.all(
+      run.functions.map(async (f) => ({ ...f, hash: await this.#hash(f.code) })),
+    );
+    const runner = this.#runnerFor(run.workspaceId);
+    return await runner.run(
+      { functions, event: run.event, ctx: run.ctx, timeoutMs: run.timeoutMs ?? this.options.timeoutMs },
+      this.#bridge(run.store),
+    );
+  }
+
+  /** Number of runner processes alive (tests, metrics). */
+  get processCount(): number {
+    return [...this.#runners.values()].filter((r) => r.alive).length;
+  }
+
+  /** Stops every runner process. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#sweeper);
+    await Promise.all([...this.#runners.values()].map((r) => r.close()));
+    this.#runners.clear();
+  }
+
+  async #hash(code: string): Promise<string> {
+    let h = this.#hashes.get(code);
+    if (!h) {
+      h = await sha256Hex(code);
+      if (this.#hashes.size > 1000) this.#hashes.clear();
+      this.#hashes.set(code, h);
+    }
+    return h;
+  }
+
+  #runnerFor(workspaceId: string): RunnerProcess {
+    const existing = this.#runners.get(workspaceId);
+    if (existing?.alive) return existing;
+    if (existing) this.#runners.delete(workspaceId);
+    if (this.#runners.size >= this.options.maxProcesses) {
+      const idle = [...this.#runners.entries()].filter(([, r]) => r.busy === 0)
+        .sort((a, b) => a[1].lastUsed - b[1].lastUsed)[0];
+      // Over the cap with every runner busy: go over it rather than fail or stall a workspace.
+      if (idle) {
+        this.#runners.delete(idle[0]);
+        idle[1].close();
+      }
+    }
+    const runner = new RunnerProcess({
+      memoryMb: this.options.memoryMb,
+      rssLimitMb: this.options.rssLimitMb,
+      log: this.options.log,
+      label: workspaceId,
+    });
+    this.#runners.set(workspaceId, runner);
+    return runner;
+  }
+
+  #sweep() {
+    const now = Date.now();
+    for (const [ws, r] of this.#runners) {
+      if (!r.alive || (r.busy === 0 && now - r.lastUsed > this.options.idleMs)) {
+        this.#runners.delete(ws);
+        r.close();
+      }
+    }
+  }
+
+  #bridge(store: FunctionStore): BridgeHandler {
+    const opts = {
+      allowPrivateNetwork: this.options.allowPrivateNetwork,
+      timeoutMs: this.options.fetchTimeoutMs,
+      resolve: this.options.resolve,
+    };
+    return async function handle(op: BridgeOp, args: unknown[]) {
+      try {
+        switch (op) {
+          case "fetch": {
+            const r = await guardedFetch(
+              String(args[0]),
+              (args[1] ?? {}) as FetchRequest,
+              String(args[2]),
+              opts,
+            );
+            return r.reply ? { value: r.reply, log: r.log } : { error: r.error, log: r.log };
+          }
+          case "store.get":
+            return { value: await store.get(String(args[0])) };
+          case "store.set":
+            await store.set(String(args[0]), args[1], parseTtl(args[2]));
+            return { value: undefined };
+          case "store.del":
+            await store.del(String(args[0]));
+            return { value: undefined };
+          case "store.ttl":
+            return { value: await store.ttl(String(args[0])) };
+          case "store.getWithTTL":
+            return { value: await store.getWithTTL(String(args[0])) };
+        }
+        return { error: `unknown operation ${op}` };
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    };
+  }
+}
+
+/** Sandbox options from the server settings. */
+export function sandboxOptions(config: Config, log: Logger): SandboxOptions {
+  return {
+    timeoutMs: config.functionsTimeoutMs,
+    memoryMb: config.functionsMemoryMb,
+    allowPrivateNetwork: config.functionsAllowPrivateNetwork,
+    log,
+  };
+}
+
+// One sandbox per opened store (= per server or test app), created on first use so importing this
+// module does nothing. Keyed by the Db object because every Ctx spreads the same Deps fields.
+const sandboxes = new WeakMap<object, Sandbox>();
+
+/** The sandbox of this server; created on first use. */
+export function sandboxFor(deps: Pick<Deps, "db" | "config" | "log">): Sandbox {
+  let s = sandboxes.get(deps.db);
+  if (!s) {
+    s = new Sandbox(sandboxOptions(deps.config, deps.log));
+    sandboxes.set(deps.db, s);
+  }
+  return s;
+}
+
+/** Stops this server's sandbox if it was started (server shutdown, test teardown). */
+export async function closeSandboxFor(deps: Pick<Deps, "db">): Promise<void> {
+  const s = sandboxes.get(deps.db);
+  sandboxes.delete(deps.db);
+  await s?.close();
+}

@@ -1,0 +1,124 @@
+/**
+ * End to end: ingest -> queue -> functions -> warehouse driver -> real PostgreSQL / MariaDB, with the
+ * write statuses in Live Events. Uses the pipeline's own fixtures (tests/pipeline/fixtures.ts).
+ */
+import assert from "node:assert/strict";
+import { queryEvents } from "../../src/events_log/events_log.ts";
+import { Pipeline } from "../../src/pipeline/pipeline.ts";
+import { closeSandboxFor } from "../../src/sandbox/sandbox.ts";
+import { updateResource } from "../../src/services/resources.ts";
+import { expectJson, type TestApp, testApp } from "../_helpers/app.ts";
+import { setupPipeline } from "../pipeline/fixtures.ts";
+import { TARGETS } from "./_targets.ts";
+
+const ENV = { PIPELINE_RETRIES: "2", PIPELINE_RETRY_BASE_MS: "1000", FUNCTIONS_TIMEOUT_MS: "2000" };
+
+async function send(t: TestApp, key: string, body: unknown) {
+  const res = await t.request("/api/s/s2s/track", {
+    method: "POST",
+    headers: { "x-write-key": key },
+    json: body,
+  });
+  await expectJson(res, 200);
+}
+
+// Live Events messages are JSON of several shapes; tests read them loosely.
+// deno-lint-ignore no-explicit-any
+type Logged = { level: string; message: any };
+
+async function logOf(
+  t: TestApp,
+  workspaceId: string,
+  type: "bulker_stream" | "bulker_batch",
+  actorId: string,
+  levels?: ("info" | "error")[],
+): Promise<Logged[]> {
+  const page = await queryEvents(t.deps.db, { workspaceId, type, actorId, levels, limit: 100 });
+  return page.events.reverse() as Logged[];
+}
+
+for (const { name, open } of TARGETS) {
+  Deno.test(`[${name}] ingested events land in the warehouse, $table from a function, resends deduplicated`, async () => {
+    const t = await testApp({ env: ENV });
+    const wh = await open();
+    const pipeline = new Pipeline(t.deps, { workers: 0 });
+    try {
+      const u = await t.user();
+      const s = await setupPipeline(u, {
+        destination: { destinationType: name, ...wh.credentials },
+        functionCode: `export default async function (event) {
+  if (event.event === "Signed Up") event.$table = "signups";
+}`,
+      });
+      await send(t, s.serverKey, {
+        event: "Signed Up",
+        userId: "u1",
+        messageId: "m-1",
+        properties: { plan: "pro" },
+      });
+      await send(t, s.serverKey, { event: "Clicked", userId: "u1", messageId: "m-2", properties: { x: 1 } });
+      await pipeline.drain();
+      const signups = await wh.rows("signups");
+      assert.deepEqual(signups.map((r) => [r.message_id, r.plan, r.event]), [["m-1", "pro", "Signed Up"]]);
+      assert.equal(Object.keys(signups[0]).some((c) => c.includes("table")), false, "$table is not stored");
+      assert.deepEqual((await wh.rows("events")).map((r) => r.message_id), ["m-2"]);
+
+      const stream = await logOf(t, u.workspace.id, "bulker_stream", s.connectionId);
+      assert.deepEqual(stream.map((e) => [e.level, e.message.status, e.message.representation.name]), [
+        ["info", "SUCCESS", "signups"],
+        ["info", "SUCCESS", "events"],
+      ]);
+      assert.equal(stream[0].message.mappedData.message_id, "m-1");
+      const batches = await logOf(t, u.workspace.id, "bulker_batch", s.connectionId);
+      assert.ok(batches.length >= 1, "batch mode (the warehouse default) logs bulker_batch");
+      assert.ok(batches.every((b) => b.message.status === "COMPLETED"));
+
+      // The SDK retried: same messageId again. Still one row, now with the new property value.
+      await send(t, s.serverKey, {
+        event: "Signed Up",
+        userId: "u1",
+        messageId: "m-1",
+        properties: { plan: "team" },
+      });
+      await pipeline.drain();
+      assert.deepEqual((await wh.rows("signups")).map((r) => [r.message_id, r.plan]), [["m-1", "team"]]);
+    } finally {
+      await pipeline.stop();
+      await closeSandboxFor(t.deps);
+      await wh.drop();
+      await t.close();
+    }
+  });
+}
+
+Deno.test("[mysql] a wrong password shows in Live Events as FAILED at level error, and the event is retried", async () => {
+  const t = await testApp({ env: ENV });
+  const wh = await TARGETS[1].open();
+  const pipeline = new Pipeline(t.deps, { workers: 0 });
+  try {
+    const u = await t.user();
+    const s = await setupPipeline(u, { destination: { destinationType: "mysql", ...wh.credentials } });
+    await updateResource(u.ctx, {
+      workspaceId: u.workspace.id,
+      type: "destination",
+      id: s.destinationId,
+      data: { password: "wrong-password" },
+    });
+    await send(t, s.serverKey, { event: "Clicked", messageId: "m-9" });
+    await pipeline.drain();
+    const errors = await logOf(t, u.workspace.id, "bulker_stream", s.connectionId, ["error"]);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].message.status, "FAILED");
+    assert.match(errors[0].message.error, /access denied for user "root" \(wrong username or password\)/);
+    assert.ok(!JSON.stringify(errors).includes("wrong-password"), "the password never reaches Live Events");
+    const batchErrors = await logOf(t, u.workspace.id, "bulker_batch", s.connectionId, ["error"]);
+    assert.equal(batchErrors[0]?.message.status, "FAILED");
+    const queued = await t.deps.db.query<{ n: number }>("select count(*)::int as n from event_queue");
+    assert.equal(Number(queued[0].n), 1, "not acknowledged: waiting for its retry");
+  } finally {
+    await pipeline.stop();
+    await closeSandboxFor(t.deps);
+    await wh.drop();
+    await t.close();
+  }
+});

@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { devnullDriver } from "../../src/destinations/devnull.ts";
+import type { WriteBatch } from "../../src/destinations/driver.ts";
+import { publicTarget, renderPayload, webhookDriver } from "../../src/destinations/webhook.ts";
+import { memoryLogger } from "../../src/log.ts";
+
+function batch(
+  credentials: Record<string, unknown>,
+  events: Record<string, unknown>[],
+  options = {},
+): WriteBatch {
+  return {
+    events,
+    destination: { id: "d1", type: "webhook", workspaceId: "ws", credentials },
+    connection: { id: "c1", streamId: "s1", mode: "stream", options },
+    log: memoryLogger(),
+    signal: new AbortController().signal,
+  };
+}
+
+Deno.test("webhook driver sends each event with the method and headers, and reports per event", async () => {
+  const got: { method: string; auth: string | null; ct: string | null; body: string }[] = [];
+  await using server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
+    const body = await req.text();
+    got.push({
+      method: req.method,
+      auth: req.headers.get("authorization"),
+      ct: req.headers.get("content-type"),
+      body,
+    });
+    const status = Number(JSON.parse(body).answer ?? 200);
+    return new Response(status === 200 ? "ok" : "went wrong", { status });
+  });
+  const url = `http://127.0.0.1:${server.addr.port}/in?token=secret`;
+  const results = await webhookDriver().write(batch(
+    { url, method: "PUT", headers: ["Authorization: Bearer abc"] },
+    [{ n: 1 }, { answer: 500 }, { answer: 404 }, { answer: 429 }],
+  ));
+  assert.deepEqual(results.map((r) => [r.status, r.retryable]), [
+    ["SUCCESS", undefined],
+    ["FAILED", true],
+    ["FAILED", false],
+    ["FAILED", true],
+  ]);
+  assert.match(results[1].error!, /^Webhook answered 500 .*: went wrong$/);
+  assert.equal(
+    results[0].target,
+    `http://127.0.0.1:${server.addr.port}/in`,
+    "no query string (tokens) in Live Events",
+  );
+  assert.equal(got.length, 4);
+  assert.ok(got.every((g) => g.method === "PUT" && g.auth === "Bearer abc" && g.ct === "application/json"));
+  assert.deepEqual(JSON.parse(got.find((g) => g.body.includes('"n"'))!.body), { n: 1 });
+});
+
+Deno.test("webhook driver: timeouts and refused connections are retryable; a bad URL is not", async () => {
+  await using slow = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async () => {
+    await new Promise((r) => setTimeout(r, 800));
+    return new Response("late");
+  });
+  const [timedOut] = await webhookDriver().write(
+    batch({ url: `http://127.0.0.1:${slow.addr.port}/`, timeoutMs: 150 }, [{}]),
+  );
+  assert.equal(timedOut.status, "FAILED");
+  assert.equal(timedOut.retryable, true);
+  assert.match(timedOut.error!, /no answer within 150 ms/);
+  const [refused] = await webhookDriver().write(batch({ url: "http://127.0.0.1:1/" }, [{}]));
+  assert.equal(refused.retryable, true);
+  assert.match(refused.error!, /^Cannot reach webhook/);
+  const [bad] = await webhookDriver().write(batch({ url: "ftp://x" }, [{}]));
+  assert.equal(bad.retryable, false);
+});
+
+Deno.test("webhook driver fills a custom payload template with the event and functionsEnv", async () => {
+  assert.equal(
+    renderPayload('{"text": {{ EVENT }}, "k": "{{ env.KEY }}", "none": "{{env.MISSING}}"}', { a: 1 }, {
+      KEY: "v",
+    }),
+    '{"text": {"a":1}, "k": "v", "none": ""}',
+  );
+  let body = "";
+  await using server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
+    body = await req.text();
+    return new Response("ok");
+  });
+  const [r] = await webhookDriver().write(batch(
+    {
+      url: `http://127.0.0.1:${server.addr.port}/`,
+      customPayload: true,
+      payload: '{"wrapped": {{ EVENT }}, "env": "{{ env.X }}"}',
+    },
+    [{ e: 1 }],
+    { functionsEnv: { X: "y" } },
+  ));
+  assert.equal(r.status, "SUCCESS");
+  assert.deepEqual(JSON.parse(body), { wrapped: { e: 1 }, env: "y" });
+  assert.equal(publicTarget("https://user:pw@h.example:8443/p?q=1"), "https://h.example:8443/p");
+});
+
+Deno.test("devnull driver accepts and discards every event", async () => {
+  const r = await devnullDriver().write(batch({}, [{}, {}, {}]));
+  assert.deepEqual(r.map((x) => x.status), ["SUCCESS", "SUCCESS", "SUCCESS"]);
+});

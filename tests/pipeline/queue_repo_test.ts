@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import {
+  claimQueueRows,
+  countQueueRows,
+  deleteQueueRows,
+  insertDeadLetters,
+  insertQueueRows,
+  listDeadLetters,
+  releaseQueueRows,
+  takeDeadLetters,
+} from "../../src/store/queue_repo.ts";
+import { STORES } from "../_helpers/db.ts";
+
+const T0 = new Date("2026-04-01T00:00:00Z");
+const at = (s: number) => new Date(T0.getTime() + s * 1000);
+
+function row(i: number, availableAt = T0) {
+  return {
+    workspaceId: "ws",
+    streamId: "st",
+    connectionId: null,
+    payloadJson: JSON.stringify({ i }),
+    attempts: 0,
+    availableAt,
+  };
+}
+
+for (const store of STORES) {
+  Deno.test(`[${store.name}] claimQueueRows() leases ready rows once, in order, and again after the lease`, async () => {
+    const db = await store.open();
+    try {
+      await insertQueueRows(db, [row(1), row(2), row(3), row(4, at(60))]);
+      assert.equal(await countQueueRows(db, 100), 4);
+      assert.equal(await countQueueRows(db, 2), 2, "counting stops at the cap");
+      const first = await claimQueueRows(db, { now: at(1), leaseUntil: at(31), limit: 2 });
+      assert.deepEqual(first.map((r) => JSON.parse(r.payloadJson).i), [1, 2]);
+      const second = await claimQueueRows(db, { now: at(2), leaseUntil: at(32), limit: 10 });
+      assert.deepEqual(
+        second.map((r) => JSON.parse(r.payloadJson).i),
+        [3],
+        "leased and future rows are skipped",
+      );
+      const afterLease = await claimQueueRows(db, { now: at(31), leaseUntil: at(61), limit: 10 });
+      assert.deepEqual(
+        afterLease.map((r) => JSON.parse(r.payloadJson).i),
+        [1, 2],
+        "an ended lease frees the row",
+      );
+      await releaseQueueRows(db, second.map((r) => r.id));
+      await deleteQueueRows(db, afterLease.map((r) => r.id));
+      const rest = await claimQueueRows(db, { now: at(60), leaseUntil: at(90), limit: 10 });
+      assert.deepEqual(rest.map((r) => JSON.parse(r.payloadJson).i), [3, 4]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  Deno.test(`[${store.name}] dead letters are listed newest first and taken by connection or id`, async () => {
+    const db = await store.open();
+    try {
+      const dl = (c: string, e: string) => ({
+        workspaceId: "ws",
+        streamId: "st",
+        connectionId: c,
+        payloadJson: JSON.stringify({ messageId: e, event: {} }),
+        error: `failed ${e}`,
+        attempts: 4,
+      });
+      await insertDeadLetters(db, [dl("c1", "a"), dl("c2", "b"), dl("c1", "c")]);
+      const all = await listDeadLetters(db, "ws", { limit: 10 });
+      assert.deepEqual(all.map((r) => r.error), ["failed c", "failed b", "failed a"]);
+      assert.equal((await listDeadLetters(db, "other", { limit: 10 })).length, 0);
+      const c1 = await takeDeadLetters(db, "ws", { connectionId: "c1", limit: 10 });
+      assert.deepEqual(c1.map((r) => r.error), ["failed a", "failed c"]);
+      const left = await listDeadLetters(db, "ws", { limit: 10 });
+      assert.deepEqual(left.map((r) => r.connectionId), ["c2"]);
+      assert.deepEqual(await takeDeadLetters(db, "ws", { ids: ["999999"], limit: 10 }), []);
+      const byId = await takeDeadLetters(db, "ws", { ids: [left[0].id], limit: 10 });
+      assert.equal(byId.length, 1);
+    } finally {
+      await db.close();
+    }
+  });
+}
