@@ -40,3 +40,14 @@ export function parseInput<S extends v.GenericSchema>(
   const issues = toFieldIssues(res.issues);
   throw new ValidationError(`${action}: ${describeIssues(issues)}`, issues);
 }
+
+/** A page size: a whole number from 1 to 1000, 100 when absent. */
+export const LimitSchema = v.optional(
+  v.pipe(
+    v.number("must be a number"),
+    v.integer("must be an integer"),
+    v.minValue(1, "at least 1"),
+    v.maxValue(1000, "at most 1000"),
+  ),
+  100,
+);

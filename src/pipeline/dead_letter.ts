@@ -9,7 +9,7 @@ import { notifyQueue } from "../ingest/enqueue.ts";
 import type { QueuePayload } from "../ingest/ingest.ts";
 import { resolveWorkspace } from "../services/workspaces.ts";
 import { insertQueueRows, listDeadLetters, takeDeadLetters } from "../store/queue_repo.ts";
-import { parseInput } from "../validation.ts";
+import { LimitSchema, parseInput } from "../validation.ts";
 
 const Id = v.pipe(
   v.string("must be a string"),
@@ -20,15 +20,7 @@ const Id = v.pipe(
 export const ListDeadLetterInput = v.object({
   workspaceId: Id,
   connectionId: v.optional(v.nullable(Id)),
-  limit: v.optional(
-    v.pipe(
-      v.number("must be a number"),
-      v.integer("must be an integer"),
-      v.minValue(1, "at least 1"),
-      v.maxValue(1000, "at most 1000"),
-    ),
-    100,
-  ),
+  limit: LimitSchema,
 });
 
 export const ReplayDeadLetterInput = v.object({

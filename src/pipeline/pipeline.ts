@@ -8,7 +8,8 @@ import type { Deps } from "../deps.ts";
 import { QUEUE_CHANNEL } from "../ingest/enqueue.ts";
 import { type Sandbox, sandboxFor } from "../sandbox/sandbox.ts";
 import type { Unlisten } from "../store/db.ts";
-import { claimQueueRows, extendQueueLease } from "../store/queue_repo.ts";
+import { claimQueueRows, extendQueueLease, type QueueRow } from "../store/queue_repo.ts";
+import { flushDueBatches } from "./batch_mode.ts";
 import { defaultDrivers, type DriverTable } from "./drivers.ts";
 import { type BatchStats, processBatch } from "./process_batch.ts";
 
@@ -19,6 +20,8 @@ export interface PipelineOptions {
   leaseMs?: number;
   /** Idle loops look at the queue at least this often (NOTIFY usually wakes them first). */
   pollMs?: number;
+  /** How often (real time) a loop looks for due batch-mode batches (batch_mode.ts). */
+  batchCheckMs?: number;
   sandbox?: Sandbox;
   drivers?: DriverTable;
 }
@@ -34,8 +37,18 @@ export class Pipeline {
   #wakers: (() => void)[] = [];
   #unlisten: Unlisten | null = null;
   #stopping: Promise<void> | null = null;
+  /** One batch pass at a time in this instance (others' passes are kept apart by SKIP LOCKED). */
+  #batchPass: Promise<number> | null = null;
+  #lastBatchCheck = -Infinity;
   /** Totals since start (tests, bench). */
-  readonly totals: BatchStats = { rows: 0, delivered: 0, dropped: 0, retried: 0, deadLettered: 0 };
+  readonly totals: BatchStats = {
+    rows: 0,
+    delivered: 0,
+    dropped: 0,
+    retried: 0,
+    deadLettered: 0,
+    batched: 0,
+  };
 
   constructor(deps: Deps, options: PipelineOptions = {}) {
     this.#deps = deps;
@@ -44,6 +57,7 @@ export class Pipeline {
       batchSize: deps.config.pipelineBatchSize,
       leaseMs: 60_000,
       pollMs: 1000,
+      batchCheckMs: 1000,
       ...options,
     };
     this.#sandbox = options.sandbox ?? sandboxFor(deps);
@@ -64,8 +78,9 @@ export class Pipeline {
   }
 
   /**
-   * Claims and processes one batch; returns how many rows it processed (0 when nothing is ready).
-   * The loops call it; tests call it directly to step the pipeline.
+   * Claims and processes one batch of ready rows, and flushes due batch-mode batches when the last
+   * look is `batchCheckMs` old; returns how many rows it processed (0 when nothing is ready). The
+   * loops call it; tests call it directly to step the pipeline.
    */
   async runOnce(): Promise<number> {
     const now = this.#deps.clock.now();
@@ -74,7 +89,30 @@ export class Pipeline {
       leaseUntil: new Date(now.getTime() + this.#opts.leaseMs),
       limit: this.#opts.batchSize,
     });
-    if (rows.length === 0) return 0;
+    if (rows.length > 0) await this.#process(rows);
+    let flushed = 0;
+    if (performance.now() - this.#lastBatchCheck >= this.#opts.batchCheckMs) {
+      flushed = await this.flushBatches();
+    }
+    return rows.length + flushed;
+  }
+
+  /**
+   * Flushes every batch-mode connection whose batch is due (batchSize waiting, or the oldest waited
+   * `frequency` minutes); returns the rows processed. Runs at most one pass at a time per instance.
+   */
+  flushBatches(): Promise<number> {
+    this.#lastBatchCheck = performance.now();
+    this.#batchPass ??= flushDueBatches(this.#deps, {
+      drivers: this.#drivers,
+      leaseMs: this.#opts.leaseMs,
+      fallbackLimit: this.#opts.batchSize,
+      process: (rows) => this.#process(rows),
+    }).finally(() => this.#batchPass = null);
+    return this.#batchPass;
+  }
+
+  async #process(rows: QueueRow[]): Promise<void> {
     // Slow functions or a slow endpoint can make a batch outlast its lease: renew it while working, so
     // no other worker takes these rows (which would deliver them twice).
     const ids = rows.map((r) => r.id);
@@ -95,12 +133,14 @@ export class Pipeline {
       clearInterval(renew);
     }
     for (const k of Object.keys(s) as (keyof BatchStats)[]) this.totals[k] += s[k];
-    return rows.length;
   }
 
-  /** Processes until nothing is ready (tests). */
+  /** Processes until nothing is ready, due batches included (tests). */
   async drain(): Promise<void> {
-    while (await this.runOnce() > 0) { /* next batch */ }
+    for (;;) {
+      const n = await this.runOnce();
+      if (n === 0 && await this.flushBatches() === 0) return;
+    }
   }
 
   /** Stops the loops after their current batch and closes the drivers. */

@@ -7,6 +7,10 @@
  *
  * Delivery is at least once: if this instance dies after a driver wrote but before the commit, the
  * lease ends and the row is processed again.
+ *
+ * Batch mode (issue 7): a stream row's work for a batch-mode connection is not delivered here but
+ * queued again as a waiting `batch` row for that connection, in the same commit (batch_mode.ts flushes
+ * those rows when the batch is due and passes them back here, where they are delivered).
  */
 import type { Deps } from "../deps.ts";
 import type { PipelineEvent, WriteResult } from "../destinations/driver.ts";
@@ -24,6 +28,7 @@ import {
   type QueueInsert,
   type QueueRow,
 } from "../store/queue_repo.ts";
+import { batchSettingsOf } from "./batch_mode.ts";
 import type { DriverTable } from "./drivers.ts";
 import { debugOn, type EntryTarget, functionEntries, pipelineEntry } from "./function_entries.ts";
 
@@ -40,6 +45,8 @@ export interface BatchStats {
   dropped: number;
   retried: number;
   deadLettered: number;
+  /** Row × connection work put to wait for a batch-mode connection's batch. */
+  batched: number;
 }
 
 /** A unit of work: one queue row on one connection. */
@@ -62,10 +69,19 @@ export function retryDelayMs(attempt: number, baseMs: number): number {
 
 /** Processes claimed rows; resolves once their outcome is committed. */
 export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOptions): Promise<BatchStats> {
-  const stats: BatchStats = { rows: rows.length, delivered: 0, dropped: 0, retried: 0, deadLettered: 0 };
+  const stats: BatchStats = {
+    rows: rows.length,
+    delivered: 0,
+    dropped: 0,
+    retried: 0,
+    deadLettered: 0,
+    batched: 0,
+  };
   const entries: EventLogEntry[] = [];
   const now = deps.clock.now();
-  const jobs = await planJobs(deps, rows, now);
+  const waiting: QueueInsert[] = [];
+  const jobs = await planJobs(deps, rows, now, opts.drivers, waiting);
+  stats.batched = waiting.length;
 
   await runChains(deps, jobs, opts.sandbox, entries, stats);
   await deliver(deps, jobs, opts, entries, stats);
@@ -86,6 +102,8 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
         attempts: attempt,
         availableAt: at,
         lastError: j.failure.message,
+        // A failed batch's events retry together, as a batch that is due once their backoff ends.
+        batch: j.row.batch,
       });
       stats.retried++;
       entries.push(
@@ -121,7 +139,7 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
           date: now.toISOString(),
           workspaceId: j.row.workspaceId,
           actorId: j.conn.id,
-          type: "bulker_stream",
+          type: j.row.batch ? "bulker_batch" : "bulker_stream",
           messageId: j.payload.messageId,
           attempts: attempt,
           payload: j.payload.event,
@@ -132,6 +150,7 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
   }
   await deps.db.transaction(async function commitBatch(tx) {
     await deleteQueueRows(tx, rows.map((r) => r.id));
+    await insertQueueRows(tx, waiting);
     await insertQueueRows(tx, retries);
     await insertDeadLetters(tx, dead);
     await appendEvents(tx, entries);
@@ -139,7 +158,13 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
   return stats;
 }
 
-async function planJobs(deps: Deps, rows: QueueRow[], now: Date): Promise<Job[]> {
+async function planJobs(
+  deps: Deps,
+  rows: QueueRow[],
+  now: Date,
+  drivers: DriverTable,
+  waiting: QueueInsert[],
+): Promise<Job[]> {
   const conns = new Map<string, Promise<LiveConnection[]>>();
   const jobs: Job[] = [];
   for (const row of rows) {
@@ -150,6 +175,19 @@ async function planJobs(deps: Deps, rows: QueueRow[], now: Date): Promise<Job[]>
     const targets = row.connectionId ? live.filter((c) => c.id === row.connectionId) : live;
     const payload = JSON.parse(row.payloadJson) as QueuePayload;
     for (const conn of targets) {
+      if (!row.batch && batchSettingsOf(conn, drivers)) {
+        // Functions run when the batch is flushed, with the connection's code of that moment.
+        waiting.push({
+          workspaceId: row.workspaceId,
+          streamId: row.streamId,
+          connectionId: conn.id,
+          payloadJson: row.payloadJson,
+          attempts: row.attempts,
+          availableAt: row.availableAt,
+          batch: true,
+        });
+        continue;
+      }
       jobs.push({
         row,
         payload,

@@ -12,7 +12,7 @@ import {
   updateWorkspace as updateWorkspaceRow,
   type WorkspaceRow,
 } from "../store/workspaces_repo.ts";
-import { parseInput } from "../validation.ts";
+import { LimitSchema, parseInput } from "../validation.ts";
 
 export const SlugSchema = v.pipe(
   v.string("must be a string"),
@@ -38,15 +38,7 @@ export const WorkspaceUpdateInput = v.object({
 });
 
 export const PageInput = v.object({
-  limit: v.optional(
-    v.pipe(
-      v.number("must be a number"),
-      v.integer("must be an integer"),
-      v.minValue(1, "at least 1"),
-      v.maxValue(1000, "at most 1000"),
-    ),
-    100,
-  ),
+  limit: LimitSchema,
   offset: v.optional(
     v.pipe(v.number("must be a number"), v.integer("must be an integer"), v.minValue(0, "at least 0")),
     0,

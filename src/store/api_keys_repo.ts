@@ -1,4 +1,5 @@
 import type { Queryable } from "./db.ts";
+import { type Rehash, touchKey } from "./key_touch.ts";
 
 export interface ApiKeyRow {
   id: string;
@@ -89,19 +90,7 @@ export async function revokeApiKey(
   return rows.length > 0;
 }
 
-/** Records a use; when `rehash` is given, also moves the key to the current pepper. */
-export async function touchApiKey(
-  db: Queryable,
-  id: string,
-  at: Date,
-  rehash?: { salt: string; hash: string; pepperId: string },
-): Promise<void> {
-  if (rehash) {
-    await db.query(
-      "update api_keys set last_used_at = $2, salt = $3, hash = $4, pepper_id = $5 where id = $1",
-      [id, at, rehash.salt, rehash.hash, rehash.pepperId],
-    );
-  } else {
-    await db.query("update api_keys set last_used_at = $2 where id = $1", [id, at]);
-  }
+/** Records a use of a personal API key (see touchKey). */
+export function touchApiKey(db: Queryable, id: string, at: Date, rehash?: Rehash): Promise<void> {
+  return touchKey(db, "api_keys", id, at, rehash);
 }

@@ -10,6 +10,8 @@ export interface QueueInsert {
   attempts: number;
   availableAt: Date;
   lastError?: string | null;
+  /** A batch-mode connection's row: waits for its batch (claimBatchRows), never for claimQueueRows. */
+  batch?: boolean;
 }
 
 /** A claimed row. */
@@ -20,9 +22,41 @@ export interface QueueRow {
   connectionId: string | null;
   payloadJson: string;
   attempts: number;
+  availableAt: Date;
+  /** Whether the row waits for its connection's batch (see {@linkcode QueueInsert.batch}). */
+  batch: boolean;
 }
 
-// 7 parameters a row; PostgreSQL allows 65535 parameters a statement.
+type QueueDbRow = {
+  id: string | number;
+  workspace_id: string;
+  stream_id: string;
+  connection_id: string | null;
+  payload: string;
+  attempts: number;
+  available_at: Date;
+  batch: boolean;
+};
+
+function toQueueRows(rows: QueueDbRow[]): QueueRow[] {
+  return rows
+    .map((r) => ({
+      id: String(r.id),
+      workspaceId: r.workspace_id,
+      streamId: r.stream_id,
+      connectionId: r.connection_id,
+      payloadJson: r.payload,
+      attempts: Number(r.attempts),
+      availableAt: new Date(r.available_at),
+      batch: r.batch === true,
+    }))
+    .sort((a, b) => Number(a.id) - Number(b.id));
+}
+
+const RETURNING =
+  "returning q.id, q.workspace_id, q.stream_id, q.connection_id, q.payload::text as payload, q.attempts, q.available_at, q.batch";
+
+// 8 parameters a row; PostgreSQL allows 65535 parameters a statement.
 const INSERT_CHUNK = 5000;
 
 /** Inserts rows with multi-row VALUES statements (GOTCHAS: faster than unnest or COPY here). */
@@ -40,11 +74,12 @@ export async function insertQueueRows(db: Queryable, rows: readonly QueueInsert[
         r.attempts,
         r.availableAt,
         r.lastError ?? null,
+        r.batch === true,
       );
-      return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}::json, $${n + 5}, $${n + 6}, $${n + 7})`;
+      return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}::json, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8})`;
     });
     await db.query(
-      `insert into event_queue (workspace_id, stream_id, connection_id, payload, attempts, available_at, last_error)
+      `insert into event_queue (workspace_id, stream_id, connection_id, payload, attempts, available_at, last_error, batch)
        values ${values.join(", ")}`,
       params,
     );
@@ -60,34 +95,91 @@ export async function claimQueueRows(
   db: Queryable,
   { now, leaseUntil, limit }: { now: Date; leaseUntil: Date; limit: number },
 ): Promise<QueueRow[]> {
-  const rows = await db.query<{
-    id: string | number;
-    workspace_id: string;
-    stream_id: string;
-    connection_id: string | null;
-    payload: string;
-    attempts: number;
-  }>(
+  const rows = await db.query<QueueDbRow>(
     `update event_queue q set locked_until = $2
        from (select id from event_queue
-              where available_at <= $1 and (locked_until is null or locked_until <= $1)
+              where not batch and available_at <= $1 and (locked_until is null or locked_until <= $1)
               order by available_at, id
               limit $3
               for update skip locked) c
       where q.id = c.id
-      returning q.id, q.workspace_id, q.stream_id, q.connection_id, q.payload::text as payload, q.attempts`,
+      ${RETURNING}`,
     [now, leaseUntil, limit],
   );
-  return rows
-    .map((r) => ({
-      id: String(r.id),
-      workspaceId: r.workspace_id,
-      streamId: r.stream_id,
-      connectionId: r.connection_id,
-      payloadJson: r.payload,
-      attempts: Number(r.attempts),
-    }))
-    .sort((a, b) => Number(a.id) - Number(b.id));
+  return toQueueRows(rows);
+}
+
+/** Ready, unleased batch rows of one connection, as the batch pass sees them before claiming. */
+export interface BatchGroup {
+  workspaceId: string;
+  streamId: string;
+  connectionId: string;
+  /** Ready rows, counted up to the cap given to {@linkcode pendingBatchGroups}. */
+  count: number;
+  oldest: Date;
+  /** Highest attempts among them: above 0, a failed batch is waiting for its retry. */
+  maxAttempts: number;
+}
+
+/**
+ * The connections with ready batch rows (batch mode, issue 7), each with how many wait and since
+ * when. Reads the partial index `event_queue_batch` only.
+ */
+export async function pendingBatchGroups(db: Queryable, now: Date): Promise<BatchGroup[]> {
+  const rows = await db.query<{
+    workspace_id: string;
+    stream_id: string;
+    connection_id: string;
+    n: number;
+    oldest: Date;
+    max_attempts: number;
+  }>(
+    `select workspace_id, stream_id, connection_id, count(*)::int as n, min(available_at) as oldest,
+            max(attempts)::int as max_attempts
+       from event_queue
+      where batch and available_at <= $1 and (locked_until is null or locked_until <= $1)
+      group by workspace_id, stream_id, connection_id
+      order by min(available_at)`,
+    [now],
+  );
+  return rows.map((r) => ({
+    workspaceId: r.workspace_id,
+    streamId: r.stream_id,
+    connectionId: r.connection_id,
+    count: Number(r.n),
+    oldest: new Date(r.oldest),
+    maxAttempts: Number(r.max_attempts),
+  }));
+}
+
+/**
+ * Leases up to `limit` ready batch rows of one connection, oldest first, with the same `FOR UPDATE
+ * SKIP LOCKED` plus lease as {@linkcode claimQueueRows}: two instances flushing one connection at
+ * once take disjoint rows, so no event is written twice.
+ */
+export async function claimBatchRows(
+  db: Queryable,
+  { workspaceId, connectionId, now, leaseUntil, limit }: {
+    workspaceId: string;
+    connectionId: string;
+    now: Date;
+    leaseUntil: Date;
+    limit: number;
+  },
+): Promise<QueueRow[]> {
+  const rows = await db.query<QueueDbRow>(
+    `update event_queue q set locked_until = $4
+       from (select id from event_queue
+              where batch and connection_id = $2 and workspace_id = $1 and available_at <= $3
+                and (locked_until is null or locked_until <= $3)
+              order by available_at, id
+              limit $5
+              for update skip locked) c
+      where q.id = c.id
+      ${RETURNING}`,
+    [workspaceId, connectionId, now, leaseUntil, limit],
+  );
+  return toQueueRows(rows);
 }
 
 export async function deleteQueueRows(db: Queryable, ids: readonly string[]): Promise<void> {

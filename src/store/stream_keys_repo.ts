@@ -1,4 +1,5 @@
 import type { Queryable } from "./db.ts";
+import { type Rehash, touchKey } from "./key_touch.ts";
 
 export type StreamKeyKind = "browser" | "server";
 
@@ -65,19 +66,7 @@ export async function findLiveStreamKey(db: Queryable, id: string): Promise<Stre
   return rows[0] ?? null;
 }
 
-/** Records a use of a key and, when given, moves it to the current pepper. */
-export async function touchStreamKey(
-  db: Queryable,
-  id: string,
-  at: Date,
-  rehash?: { salt: string; hash: string; pepperId: string },
-): Promise<void> {
-  if (rehash) {
-    await db.query(
-      "update stream_keys set last_used_at = $2, salt = $3, hash = $4, pepper_id = $5 where id = $1",
-      [id, at, rehash.salt, rehash.hash, rehash.pepperId],
-    );
-  } else {
-    await db.query("update stream_keys set last_used_at = $2 where id = $1", [id, at]);
-  }
+/** Records a use of a stream write key (see touchKey). */
+export function touchStreamKey(db: Queryable, id: string, at: Date, rehash?: Rehash): Promise<void> {
+  return touchKey(db, "stream_keys", id, at, rehash);
 }

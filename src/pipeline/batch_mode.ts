@@ -1,0 +1,131 @@
+/**
+ * Batch mode (issue 7): a connection with `mode: "batch"` gets its events in batches of `batchSize`,
+ * or whatever waited `frequency` minutes, each batch written by one driver call (one transaction in a
+ * warehouse). The queue is the durable buffer: processBatch() turns a stream row into one waiting
+ * `batch` row per batch-mode connection (in the transaction that acknowledges the stream row), and
+ * {@linkcode flushDueBatches} claims a connection's waiting rows once its batch is due, hands them to
+ * processBatch() and deletes them only when that committed. A crash at any point leaves them queued.
+ */
+import type { Deps } from "../deps.ts";
+import { type LiveConnection, liveConnectionsOf } from "../services/pipeline_config.ts";
+import {
+  type BatchGroup,
+  claimBatchRows,
+  pendingBatchGroups,
+  type QueueRow,
+  releaseQueueRows,
+} from "../store/queue_repo.ts";
+import type { DriverTable } from "./drivers.ts";
+
+/** A batch-mode connection's settings, as Jitsu's BaseBulkerConnectionOptions define them. */
+export interface BatchSettings {
+  batchSize: number;
+  frequencyMs: number;
+}
+
+// Jitsu's warehouse defaults (resources/destinations/options.ts), for options stored without them.
+const DEFAULT_BATCH_SIZE = 10_000;
+const DEFAULT_FREQUENCY_MIN = 5;
+/** Rows one flush holds in memory at most: a larger batchSize is flushed in several transactions. */
+export const MAX_BATCH_ROWS = 100_000;
+
+function positive(value: unknown, fallback: number): number {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/**
+ * The batch settings of a connection the pipeline batches, or null: the connection is in stream mode
+ * or its destination's driver takes no batches (it then gets each claimed queue batch at once).
+ */
+export function batchSettingsOf(conn: LiveConnection, drivers: DriverTable): BatchSettings | null {
+  if (conn.options.mode !== "batch") return null;
+  const driver = drivers.get(conn.destination.destinationType);
+  if (!driver?.modes.includes("batch")) return null;
+  return {
+    batchSize: Math.min(Math.floor(positive(conn.options.batchSize, DEFAULT_BATCH_SIZE)), MAX_BATCH_ROWS),
+    frequencyMs: positive(conn.options.frequency, DEFAULT_FREQUENCY_MIN) * 60_000,
+  };
+}
+
+/**
+ * Whether waiting rows make a batch: `batchSize` of them, the oldest waited `frequency`, or they are a
+ * failed batch's retry (it already waited; its backoff decided when it is ready).
+ */
+export function batchIsDue(
+  w: { count: number; oldest: Date; maxAttempts: number },
+  s: BatchSettings,
+  now: Date,
+): boolean {
+  return w.count >= s.batchSize || now.getTime() - w.oldest.getTime() >= s.frequencyMs ||
+    w.maxAttempts > 0;
+}
+
+function summary(rows: QueueRow[]): { count: number; oldest: Date; maxAttempts: number } {
+  let oldest = rows[0].availableAt;
+  let maxAttempts = 0;
+  for (const r of rows) {
+    if (r.availableAt < oldest) oldest = r.availableAt;
+    if (r.attempts > maxAttempts) maxAttempts = r.attempts;
+  }
+  return { count: rows.length, oldest, maxAttempts };
+}
+
+export interface FlushOptions {
+  drivers: DriverTable;
+  leaseMs: number;
+  /** Rows claimed at once for a connection that is no longer in batch mode (or gone). */
+  fallbackLimit: number;
+  /** Processes claimed rows and commits their outcome (Pipeline: processBatch with lease renewal). */
+  process(rows: QueueRow[]): Promise<void>;
+}
+
+/**
+ * Flushes every due batch: per connection with waiting rows, claims up to `batchSize` of them and
+ * processes them as one batch, again while a full batch waits. Returns how many rows it processed.
+ * The decision is checked again on the rows actually claimed: another instance may have taken part
+ * of them, and a partial batch that is not due by itself is released instead of written early.
+ */
+export async function flushDueBatches(deps: Deps, opts: FlushOptions): Promise<number> {
+  const groups = await pendingBatchGroups(deps.db, deps.clock.now());
+  const streams = new Map<string, Promise<LiveConnection[]>>();
+  let processed = 0;
+  for (const g of groups) {
+    const key = `${g.workspaceId}/${g.streamId}`;
+    if (!streams.has(key)) streams.set(key, liveConnectionsOf(deps, g.workspaceId, g.streamId));
+    const conn = (await streams.get(key)!).find((c) => c.id === g.connectionId);
+    // Gone, disabled or switched to stream mode: its waiting rows go now (processBatch drops the
+    // rows of a connection that is gone or disabled, as it does for retries).
+    const settings = conn ? batchSettingsOf(conn, opts.drivers) : null;
+    processed += await flushGroup(deps, g, settings, opts);
+  }
+  return processed;
+}
+
+async function flushGroup(
+  deps: Deps,
+  g: BatchGroup,
+  settings: BatchSettings | null,
+  opts: FlushOptions,
+): Promise<number> {
+  if (settings && !batchIsDue(g, settings, deps.clock.now())) return 0;
+  const limit = settings?.batchSize ?? opts.fallbackLimit;
+  let processed = 0;
+  for (;;) {
+    const now = deps.clock.now();
+    const rows = await claimBatchRows(deps.db, {
+      workspaceId: g.workspaceId,
+      connectionId: g.connectionId,
+      now,
+      leaseUntil: new Date(now.getTime() + opts.leaseMs),
+      limit,
+    });
+    if (rows.length === 0) return processed;
+    if (settings && !batchIsDue(summary(rows), settings, now)) {
+      await releaseQueueRows(deps.db, rows.map((r) => r.id));
+      return processed;
+    }
+    await opts.process(rows);
+    processed += rows.length;
+    if (rows.length < limit) return processed;
+  }
+}
