@@ -75,6 +75,8 @@ export interface FlushOptions {
   leaseMs: number;
   /** Rows claimed at once for a connection that is no longer in batch mode (or gone). */
   fallbackLimit: number;
+  /** Shutdown: claim nothing more (what is not claimed simply waits in the queue). */
+  signal: AbortSignal;
   /** Processes claimed rows and commits their outcome (Pipeline: processBatch with lease renewal). */
   process(rows: QueueRow[]): Promise<void>;
 }
@@ -90,6 +92,7 @@ export async function flushDueBatches(deps: Deps, opts: FlushOptions): Promise<n
   const streams = new Map<string, Promise<LiveConnection[]>>();
   let processed = 0;
   for (const g of groups) {
+    if (opts.signal.aborted) break;
     const key = `${g.workspaceId}/${g.streamId}`;
     if (!streams.has(key)) streams.set(key, liveConnectionsOf(deps, g.workspaceId, g.streamId));
     const conn = (await streams.get(key)!).find((c) => c.id === g.connectionId);
@@ -110,7 +113,7 @@ async function flushGroup(
   if (settings && !batchIsDue(g, settings, deps.clock.now())) return 0;
   const limit = settings?.batchSize ?? opts.fallbackLimit;
   let processed = 0;
-  for (;;) {
+  while (!opts.signal.aborted) {
     const now = deps.clock.now();
     const rows = await claimBatchRows(deps.db, {
       workspaceId: g.workspaceId,
@@ -128,4 +131,5 @@ async function flushGroup(
     processed += rows.length;
     if (rows.length < limit) return processed;
   }
+  return processed;
 }

@@ -39,7 +39,7 @@ export class Pipeline {
   #stopping: Promise<void> | null = null;
   /** One batch pass at a time in this instance (others' passes are kept apart by SKIP LOCKED). */
   #batchPass: Promise<number> | null = null;
-  #lastBatchCheck = -Infinity;
+  #lastBatchCheck = 0;
   /** Totals since start (tests, bench). */
   readonly totals: BatchStats = {
     rows: 0,
@@ -107,6 +107,7 @@ export class Pipeline {
       drivers: this.#drivers,
       leaseMs: this.#opts.leaseMs,
       fallbackLimit: this.#opts.batchSize,
+      signal: this.#abort.signal,
       process: (rows) => this.#process(rows),
     }).finally(() => this.#batchPass = null);
     return this.#batchPass;

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 
-/** The placeholder every response shows instead of a stored secret (Jitsu's, so its clients work). */
+/** The sentinel every response shows instead of a stored secret (Jitsu's, so its clients work). */
 export const MASKED = "__MASKED_BY_JITSU__";
 
 /** Ids are URL- and identifier-safe; clients may bring their own (Jitsu's CLI does). */

@@ -10,6 +10,7 @@ import {
   configObjectIdTaken,
   type ConfigObjectRow,
   findConfigObject,
+  findConfigObjectWithWorkspace,
   insertConfigObject,
   isUniqueViolation,
   listConfigObjects,
@@ -35,7 +36,7 @@ import {
 import { deleteWithDependents } from "./resource_delete.ts";
 import { pickFields, plainConfig, publicObject, sealConfig } from "./resource_objects.ts";
 import { generateServerKey, type KeyInput, syncStreamKeys } from "./resource_stream_keys.ts";
-import { resolveWorkspace } from "./workspaces.ts";
+import { checkWorkspaceAccess, resolveWorkspace } from "./workspaces.ts";
 
 export { RESOURCE_TYPES, type ResourceType } from "../resources/registry.ts";
 export {
@@ -75,8 +76,16 @@ export async function listResources(ctx: Ctx, input: unknown) {
 export async function getResource(ctx: Ctx, input: unknown) {
   const q = parseInput(GetResourceInput, input, "Cannot get resource");
   assertResourceType(q.type);
-  const ws = await resolveWorkspace(ctx, q.workspaceId);
-  const row = await findConfigObject(ctx.db, ws.id, q.type, q.id);
+  const found = await findConfigObjectWithWorkspace(ctx.db, {
+    workspace: q.workspaceId,
+    userId: ctx.principal.userId,
+    type: q.type,
+    id: q.id,
+  });
+  // Access is checked before the object is looked at: a workspace the caller cannot see is a 404 for
+  // the workspace, whether or not the id exists in it.
+  checkWorkspaceAccess(ctx, found?.workspace ?? null, q.workspaceId);
+  const row = found?.object;
   if (!row) throw notFound(q.type, q.id, q.workspaceId);
   return publicObject(row, (await keysOf(ctx.db, [row]))(row));
 }

@@ -72,6 +72,16 @@ export async function resolveWorkspace(
   { write = false }: { write?: boolean } = {},
 ): Promise<ResolvedWorkspace> {
   const w = await findWorkspaceForUser(ctx.db, idOrSlug, ctx.principal.userId);
+  return checkWorkspaceAccess(ctx, w, idOrSlug, { write });
+}
+
+/** resolveWorkspace's rules applied to a row the caller already read (null: no such workspace). */
+export function checkWorkspaceAccess(
+  ctx: Ctx,
+  w: ResolvedWorkspace | null,
+  idOrSlug: string,
+  { write = false }: { write?: boolean } = {},
+): ResolvedWorkspace {
   const visible = w && (w.role !== null || ctx.principal.isAdmin) &&
     (ctx.principal.workspaceIds === null || ctx.principal.workspaceIds.includes(w.id));
   if (!w || !visible) throw new NotFoundError(`Workspace "${idOrSlug}" not found`);

@@ -7,6 +7,9 @@ export interface PostgresOptions {
   max?: number;
 }
 
+// Above this many parameters a statement is not prepared (see run()).
+const PREPARE_MAX_PARAMS = 16;
+
 function jsonText(x: unknown): string {
   return typeof x === "string" ? x : JSON.stringify(x);
 }
@@ -26,9 +29,14 @@ export function openPostgres(url: string, { max = 10 }: PostgresOptions = {}): D
     connection: { application_name: "sluice" },
   });
 
-  function run<T>(q: postgres.Sql | postgres.TransactionSql, text: string, params?: readonly unknown[]) {
+  function run<T>(q: postgres.Sql | postgres.TransactionSql, text: string, params: readonly unknown[] = []) {
+    // An unprepared query with parameters costs two round trips (postgres.js describes it first to learn
+    // the parameter types), so the fixed-text queries of the request path are prepared: one round trip
+    // each (issue 4's read benchmark). Statements with many parameters are generated multi-row inserts
+    // whose text changes with the row count; preparing those would only fill each connection's cache.
+    const prepare = params.length > 0 && params.length <= PREPARE_MAX_PARAMS;
     // deno-lint-ignore no-explicit-any
-    return q.unsafe(text, (params ?? []) as any[]) as unknown as Promise<T[]>;
+    return q.unsafe(text, params as any[], { prepare }) as unknown as Promise<T[]>;
   }
 
   return {

@@ -3,6 +3,7 @@
  * write statuses in Live Events. Uses the pipeline's own fixtures (tests/pipeline/fixtures.ts).
  */
 import assert from "node:assert/strict";
+import { fakeClock } from "../../src/clock.ts";
 import { queryEvents } from "../../src/events_log/events_log.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { closeSandboxFor } from "../../src/sandbox/sandbox.ts";
@@ -10,6 +11,10 @@ import { updateResource } from "../../src/services/resources.ts";
 import { expectJson, type TestApp, testApp } from "../_helpers/app.ts";
 import { setupPipeline } from "../pipeline/fixtures.ts";
 import { TARGETS } from "./_targets.ts";
+
+// Batch mode is the warehouse default (batchSize 10000, frequency 5 minutes): tests move the clock
+// past the frequency so the pipeline flushes what waits (tests/pipeline/batch_mode_test.ts).
+const FREQUENCY_MS = 5 * 60_000;
 
 const ENV = { PIPELINE_RETRIES: "2", PIPELINE_RETRY_BASE_MS: "1000", FUNCTIONS_TIMEOUT_MS: "2000" };
 
@@ -39,7 +44,8 @@ async function logOf(
 
 for (const { name, open } of TARGETS) {
   Deno.test(`[${name}] ingested events land in the warehouse, $table from a function, resends deduplicated`, async () => {
-    const t = await testApp({ env: ENV });
+    const clock = fakeClock();
+    const t = await testApp({ env: ENV, clock });
     const wh = await open();
     const pipeline = new Pipeline(t.deps, { workers: 0 });
     try {
@@ -57,6 +63,8 @@ for (const { name, open } of TARGETS) {
         properties: { plan: "pro" },
       });
       await send(t, s.serverKey, { event: "Clicked", userId: "u1", messageId: "m-2", properties: { x: 1 } });
+      await pipeline.drain();
+      clock.advance(FREQUENCY_MS);
       await pipeline.drain();
       const signups = await wh.rows("signups");
       assert.deepEqual(signups.map((r) => [r.message_id, r.plan, r.event]), [["m-1", "pro", "Signed Up"]]);
@@ -81,6 +89,8 @@ for (const { name, open } of TARGETS) {
         properties: { plan: "team" },
       });
       await pipeline.drain();
+      clock.advance(FREQUENCY_MS);
+      await pipeline.drain();
       assert.deepEqual((await wh.rows("signups")).map((r) => [r.message_id, r.plan]), [["m-1", "team"]]);
     } finally {
       await pipeline.stop();
@@ -92,7 +102,8 @@ for (const { name, open } of TARGETS) {
 }
 
 Deno.test("[mysql] a wrong password shows in Live Events as FAILED at level error, and the event is retried", async () => {
-  const t = await testApp({ env: ENV });
+  const clock = fakeClock();
+  const t = await testApp({ env: ENV, clock });
   const wh = await TARGETS[1].open();
   const pipeline = new Pipeline(t.deps, { workers: 0 });
   try {
@@ -105,6 +116,8 @@ Deno.test("[mysql] a wrong password shows in Live Events as FAILED at level erro
       data: { password: "wrong-password" },
     });
     await send(t, s.serverKey, { event: "Clicked", messageId: "m-9" });
+    await pipeline.drain();
+    clock.advance(FREQUENCY_MS);
     await pipeline.drain();
     const errors = await logOf(t, u.workspace.id, "bulker_stream", s.connectionId, ["error"]);
     assert.equal(errors.length, 1);

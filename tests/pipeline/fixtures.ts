@@ -59,11 +59,13 @@ let n = 0;
 /** Creates a stream (one browser, one server key), a destination, an optional function and a connection. */
 export async function setupPipeline(
   u: TestUser,
-  { destination, functionCode, functionsEnv, keySuffix }: {
+  { destination, functionCode, functionsEnv, keySuffix, connectionData }: {
     destination: Record<string, unknown>;
     functionCode?: string;
     functionsEnv?: Record<string, string>;
     keySuffix?: string;
+    /** More connection options (`mode`, `batchSize`, `frequency`, ...). */
+    connectionData?: Record<string, unknown>;
   },
 ): Promise<Setup> {
   const suffix = keySuffix ?? String(++n) + crypto.randomUUID().slice(0, 6);
@@ -105,6 +107,7 @@ export async function setupPipeline(
       data: {
         ...(functionId ? { functions: [{ functionId: `udf.${functionId}` }] } : {}),
         ...(functionsEnv ? { functionsEnv } : {}),
+        ...connectionData,
       },
     },
   }) as { id: string };

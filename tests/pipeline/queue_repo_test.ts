@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import {
+  claimBatchRows,
   claimQueueRows,
   countQueueRows,
   deleteQueueRows,
   insertDeadLetters,
   insertQueueRows,
   listDeadLetters,
+  pendingBatchGroups,
   releaseQueueRows,
   takeDeadLetters,
 } from "../../src/store/queue_repo.ts";
@@ -50,6 +52,63 @@ for (const store of STORES) {
       await deleteQueueRows(db, afterLease.map((r) => r.id));
       const rest = await claimQueueRows(db, { now: at(60), leaseUntil: at(90), limit: 10 });
       assert.deepEqual(rest.map((r) => JSON.parse(r.payloadJson).i), [3, 4]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  Deno.test(`[${store.name}] batch rows wait for claimBatchRows(): grouped by connection, leased once, never claimed as ordinary rows`, async () => {
+    const db = await store.open();
+    try {
+      const waiting = (i: number, conn: string, availableAt: Date, attempts = 0) => ({
+        ...row(i, availableAt),
+        connectionId: conn,
+        attempts,
+        batch: true,
+      });
+      await insertQueueRows(db, [
+        row(1),
+        waiting(2, "c1", at(0)),
+        waiting(3, "c1", at(5), 2),
+        waiting(4, "c2", at(3)),
+        waiting(5, "c1", at(60)),
+      ]);
+      const ordinary = await claimQueueRows(db, { now: at(100), leaseUntil: at(130), limit: 10 });
+      assert.deepEqual(ordinary.map((r) => [JSON.parse(r.payloadJson).i, r.batch]), [[1, false]]);
+      const groups = await pendingBatchGroups(db, at(10));
+      assert.deepEqual(
+        groups.map((g) => [g.connectionId, g.count, g.oldest.getTime(), g.maxAttempts]),
+        [["c1", 2, at(0).getTime(), 2], ["c2", 1, at(3).getTime(), 0]],
+        "ready rows only, oldest group first",
+      );
+      const c1 = await claimBatchRows(db, {
+        workspaceId: "ws",
+        connectionId: "c1",
+        now: at(10),
+        leaseUntil: at(40),
+        limit: 1,
+      });
+      assert.deepEqual(c1.map((r) => [JSON.parse(r.payloadJson).i, r.batch, r.availableAt.getTime()]), [
+        [2, true, at(0).getTime()],
+      ]);
+      const again = await claimBatchRows(db, {
+        workspaceId: "ws",
+        connectionId: "c1",
+        now: at(11),
+        leaseUntil: at(41),
+        limit: 10,
+      });
+      assert.deepEqual(
+        again.map((r) => JSON.parse(r.payloadJson).i),
+        [3],
+        "leased and future rows are skipped",
+      );
+      assert.deepEqual((await pendingBatchGroups(db, at(12))).map((g) => g.connectionId), ["c2"]);
+      await releaseQueueRows(db, again.map((r) => r.id));
+      assert.deepEqual((await pendingBatchGroups(db, at(12))).map((g) => [g.connectionId, g.count]), [
+        ["c2", 1],
+        ["c1", 1],
+      ], "released rows wait again; c2's is the oldest now");
     } finally {
       await db.close();
     }

@@ -26,6 +26,8 @@ Deno.test("[postgres] an ingested event lands as a row in a postgres destination
         password: decodeURIComponent(url.password) || undefined,
       },
       functionCode: `export default (e) => ({ ...e, properties: { ...e.properties, via: "fn" } })`,
+      // Stream mode: written as it comes (batch mode, the warehouse default, is batch_mode_test.ts).
+      connectionData: { mode: "stream" },
     });
     const res = await t.request("/api/s/s2s/track", {
       method: "POST",

@@ -39,7 +39,7 @@ const MAX_ROWS = 1000;
 // `($1, $2), ($3, $4)` for a rows x columns chunk: the same few shapes recur batch after batch.
 const shapes = new Map<string, string>();
 
-function placeholders(rows: number, columns: number): string {
+function valueTuples(rows: number, columns: number): string {
   const key = `${rows}x${columns}`;
   let text = shapes.get(key);
   if (text === undefined) {
@@ -162,7 +162,7 @@ export function pgClient(c: PostgresCredentials, { max = 4 } = {}): WarehouseCli
       }
       for (let i = 0; i < rows.length; i += per) {
         const chunk = rows.slice(i, i + per);
-        await tx.query(head + placeholders(chunk.length, columns.length) + tail, chunk.flat());
+        await tx.query(head + valueTuples(chunk.length, columns.length) + tail, chunk.flat());
       }
     },
     async transaction(fn) {

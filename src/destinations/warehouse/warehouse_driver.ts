@@ -53,8 +53,8 @@ function toResult(o: EventOutcome, committed: boolean): WriteResult {
 /**
  * A DestinationDriver over the warehouse core: one pool per destination, every write() one
  * transaction, so the pipeline acknowledging after write() resolves never acknowledges an event that
- * is not committed. The pipeline owns batching (batchSize/frequency decide how many events it hands
- * over); `Batcher` is there for callers that accumulate in memory.
+ * is not committed. The pipeline owns batching: batchSize/frequency decide how many events it hands
+ * over (src/pipeline/batch_mode.ts).
  */
 export function warehouseDriver(
   kind: WarehouseKind,

@@ -1,0 +1,360 @@
+/**
+ * Batch mode (issue 7) through the whole pipeline into a real PostgreSQL destination: events wait in
+ * the queue until `batchSize` or `frequency`, a batch is one driver call and one `bulker_batch` entry,
+ * and nothing is acknowledged before its batch committed (a killed process loses and doubles nothing).
+ */
+import assert from "node:assert/strict";
+import { fakeClock } from "../../src/clock.ts";
+import type { DestinationDriver } from "../../src/destinations/driver.ts";
+import { queryEvents } from "../../src/events_log/events_log.ts";
+import { defaultDrivers } from "../../src/pipeline/drivers.ts";
+import { Pipeline } from "../../src/pipeline/pipeline.ts";
+import { closeSandboxFor } from "../../src/sandbox/sandbox.ts";
+import { updateResource } from "../../src/services/resources.ts";
+import type { Db } from "../../src/store/db.ts";
+import { openPostgres } from "../../src/store/postgres.ts";
+import { expectJson, type TestApp, testApp } from "../_helpers/app.ts";
+import { testPostgres } from "../_helpers/db.ts";
+import { pgTarget, type Target } from "../destinations/_targets.ts";
+import { setupPipeline } from "./fixtures.ts";
+
+const MINUTE = 60_000;
+const BATCH = { mode: "batch", batchSize: 5, frequency: 60 };
+const ENV = { PIPELINE_RETRIES: "3", PIPELINE_RETRY_BASE_MS: "1000" };
+
+let seq = 0;
+
+/** Sends `n` track events in one Segment batch; returns their message ids. */
+async function send(t: TestApp, key: string, n: number): Promise<string[]> {
+  const batch = Array.from({ length: n }, () => ({
+    type: "track",
+    event: "Order Completed",
+    messageId: `bm-${++seq}-${crypto.randomUUID().slice(0, 8)}`,
+    userId: "u1",
+    properties: { total: seq },
+  }));
+  const res = await t.request("/v1/batch", {
+    method: "POST",
+    headers: { "x-write-key": key },
+    json: { batch },
+  });
+  assert.equal((await expectJson(res, 200)).okEvents, n);
+  return batch.map((e) => e.messageId);
+}
+
+/** Message ids in the warehouse's `events` table (none when the table does not exist yet). */
+async function written(wh: Target): Promise<string[]> {
+  const tables = await wh.client.query(
+    "select 1 from information_schema.tables where table_schema = $1 and table_name = 'events'",
+    [wh.name],
+  );
+  if (tables.length === 0) return [];
+  return (await wh.rows("events")).map((r) => String(r.message_id));
+}
+
+async function queued(db: Db): Promise<{ batch: number; other: number }> {
+  const rows = await db.query<{ batch: number; other: number }>(
+    "select count(*) filter (where batch)::int as batch, count(*) filter (where not batch)::int as other from event_queue",
+  );
+  return { batch: Number(rows[0].batch), other: Number(rows[0].other) };
+}
+
+// Live Events messages are JSON of several shapes; tests read them loosely.
+async function logOf(
+  t: TestApp,
+  ws: string,
+  type: "bulker_stream" | "bulker_batch",
+  actorId: string,
+  // deno-lint-ignore no-explicit-any
+): Promise<any[]> {
+  const page = await queryEvents(t.deps.db, { workspaceId: ws, type, actorId, limit: 1000 });
+  return page.events.reverse().map((e) => e.message);
+}
+
+async function setup(t: TestApp, wh: Target) {
+  const u = await t.user();
+  const s = await setupPipeline(u, {
+    destination: { destinationType: "postgres", ...wh.credentials },
+    connectionData: BATCH,
+  });
+  return { u, s };
+}
+
+Deno.test("[postgres] batch mode: nothing is written before batchSize; then exactly batchSize rows in one bulker_batch", async () => {
+  const t = await testApp({ env: ENV, clock: fakeClock() });
+  const wh = await pgTarget();
+  const pipeline = new Pipeline(t.deps, { workers: 0 });
+  try {
+    const { u, s } = await setup(t, wh);
+    const first = await send(t, s.serverKey, 4);
+    await pipeline.drain();
+    assert.deepEqual(await written(wh), [], "4 of 5: nothing written yet");
+    assert.deepEqual(await queued(t.deps.db), { batch: 4, other: 0 }, "the queue holds them, unacknowledged");
+    assert.equal((await logOf(t, u.workspace.id, "bulker_stream", s.connectionId)).length, 0);
+
+    const more = await send(t, s.serverKey, 3);
+    await pipeline.drain();
+    const rows = await written(wh);
+    assert.equal(rows.length, 5, "exactly batchSize rows");
+    assert.deepEqual(rows.sort(), [...first, more[0]].sort(), "the oldest five, in queue order");
+    const batches = await logOf(t, u.workspace.id, "bulker_batch", s.connectionId);
+    assert.equal(batches.length, 1, "one batch, one transaction");
+    assert.equal(batches[0].status, "COMPLETED");
+    assert.equal(batches[0].mode, "batch");
+    assert.equal(batches[0].processedRows, 5);
+    const stream = await logOf(t, u.workspace.id, "bulker_stream", s.connectionId);
+    assert.equal(stream.length, 5);
+    assert.ok(stream.every((m) => m.status === "SUCCESS"));
+    assert.deepEqual(
+      await queued(t.deps.db),
+      { batch: 2, other: 0 },
+      "the other two wait for the next batch",
+    );
+  } finally {
+    await pipeline.stop();
+    await closeSandboxFor(t.deps);
+    await wh.drop();
+    await t.close();
+  }
+});
+
+Deno.test("[postgres] batch mode: a batch smaller than batchSize is flushed once the oldest waited frequency", async () => {
+  const clock = fakeClock();
+  const t = await testApp({ env: ENV, clock });
+  const wh = await pgTarget();
+  const pipeline = new Pipeline(t.deps, { workers: 0 });
+  try {
+    const { u, s } = await setup(t, wh);
+    const a = await send(t, s.serverKey, 2);
+    await pipeline.drain();
+    clock.advance(30 * MINUTE);
+    const b = await send(t, s.serverKey, 1);
+    clock.advance(30 * MINUTE - 1);
+    await pipeline.drain();
+    assert.deepEqual(await written(wh), [], "the oldest waited 1 ms less than frequency");
+    clock.advance(1);
+    await pipeline.drain();
+    assert.deepEqual((await written(wh)).sort(), [...a, ...b].sort(), "all waiting events go in that batch");
+    const batches = await logOf(t, u.workspace.id, "bulker_batch", s.connectionId);
+    assert.deepEqual(batches.map((m) => [m.status, m.processedRows]), [["COMPLETED", 3]]);
+    assert.deepEqual(await queued(t.deps.db), { batch: 0, other: 0 }, "acknowledged after the commit");
+  } finally {
+    await pipeline.stop();
+    await closeSandboxFor(t.deps);
+    await wh.drop();
+    await t.close();
+  }
+});
+
+Deno.test("[postgres] batch mode: a batch that did not commit stays queued and is retried as one batch, each event once", async () => {
+  const clock = fakeClock();
+  const t = await testApp({ env: ENV, clock });
+  const wh = await pgTarget();
+  const drivers = defaultDrivers(t.deps);
+  const real = drivers.get("postgres")!;
+  let calls = 0;
+  const failing: DestinationDriver = {
+    ...real,
+    write(batch) {
+      calls++;
+      if (calls > 1) return real.write(batch);
+      // As a warehouse reports a rolled-back transaction: every event failed, retryable.
+      return Promise.resolve(batch.events.map(() => ({
+        status: "FAILED" as const,
+        error: "connection lost before COMMIT",
+        retryable: true,
+      })));
+    },
+  };
+  drivers.set("postgres", failing);
+  const pipeline = new Pipeline(t.deps, { workers: 0, drivers });
+  try {
+    const { s } = await setup(t, wh);
+    const ids = await send(t, s.serverKey, 5);
+    await pipeline.drain();
+    assert.equal(calls, 1);
+    assert.deepEqual(await written(wh), []);
+    const q = await t.deps.db.query<{ attempts: number; batch: boolean; connection_id: string }>(
+      "select attempts, batch, connection_id from event_queue",
+    );
+    assert.equal(q.length, 5, "nothing acknowledged");
+    assert.ok(q.every((r) => Number(r.attempts) === 1 && r.batch && r.connection_id === s.connectionId));
+    clock.advance(999);
+    await pipeline.drain();
+    assert.equal(calls, 1, "not before its backoff");
+    clock.advance(1);
+    await pipeline.drain();
+    assert.equal(calls, 2, "the five retry together, in one call");
+    const rows = await written(wh);
+    assert.deepEqual(rows.sort(), ids.sort());
+    assert.deepEqual(await queued(t.deps.db), { batch: 0, other: 0 });
+  } finally {
+    await pipeline.stop();
+    await closeSandboxFor(t.deps);
+    await wh.drop();
+    await t.close();
+  }
+});
+
+Deno.test("[postgres] batch mode: waiting events go at once when the connection switches to stream, and are dropped when it is disabled", async () => {
+  const t = await testApp({ env: ENV, clock: fakeClock() });
+  const wh = await pgTarget();
+  const pipeline = new Pipeline(t.deps, { workers: 0 });
+  try {
+    const { u, s } = await setup(t, wh);
+    const ids = await send(t, s.serverKey, 2);
+    await pipeline.drain();
+    assert.deepEqual(await written(wh), []);
+    const patch = (data: Record<string, unknown>) =>
+      updateResource(u.ctx, {
+        workspaceId: u.workspace.id,
+        type: "connection",
+        id: s.connectionId,
+        data: { data },
+      });
+    await patch({ mode: "stream" });
+    await pipeline.drain();
+    assert.deepEqual((await written(wh)).sort(), ids.sort());
+    const streamed = await send(t, s.serverKey, 1);
+    await pipeline.drain();
+    assert.deepEqual((await written(wh)).sort(), [...ids, ...streamed].sort(), "stream mode: as it comes");
+    const stream = await logOf(t, u.workspace.id, "bulker_stream", s.connectionId);
+    assert.deepEqual(stream.map((m) => m.status), ["SUCCESS", "SUCCESS", "SUCCESS"]);
+    assert.equal(
+      (await logOf(t, u.workspace.id, "bulker_batch", s.connectionId)).length,
+      0,
+      "written in stream mode",
+    );
+
+    await patch({ mode: "batch" });
+    await send(t, s.serverKey, 1);
+    await pipeline.drain();
+    assert.deepEqual(await queued(t.deps.db), { batch: 1, other: 0 });
+    await patch({ disabled: true });
+    await pipeline.drain();
+    assert.deepEqual(await queued(t.deps.db), { batch: 0, other: 0 }, "a disabled connection gets nothing");
+    assert.equal((await written(wh)).length, 3);
+  } finally {
+    await pipeline.stop();
+    await closeSandboxFor(t.deps);
+    await wh.drop();
+    await t.close();
+  }
+});
+
+const CHILD = new URL("./_batch_crash_child.ts", import.meta.url).pathname;
+/** The child's lease (its Pipeline's default leaseMs). */
+const CHILD_LEASE_MS = 60_000;
+
+/** Runs a pipeline in a child that flushes one batch and stops at `stop`; SIGKILLs it there. */
+async function killMidBatch(storeUrl: string, now: Date, stop: string, marker: string): Promise<void> {
+  // The child's clock runs from the parent's fake time, so it sees the rows as the parent does.
+  const offsetMs = now.getTime() - Date.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CHILD, storeUrl, String(offsetMs), stop],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  try {
+    while (!seen.includes(marker)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+    await reader.cancel().catch(() => {});
+    await child.stderr.cancel().catch(() => {});
+  }
+  assert.ok(seen.includes(marker), `child said: ${seen}`);
+}
+
+Deno.test("[postgres] batch mode: a process killed mid-batch loses nothing, and the rerun writes each event once", async () => {
+  const db = await testPostgres();
+  const clock = fakeClock();
+  const t = await testApp({ db, env: ENV, clock });
+  const wh = await pgTarget();
+  // Only turns stream rows into the connection's waiting batch rows: the children flush them.
+  const pipeline = new Pipeline(t.deps, { workers: 0, batchCheckMs: 1e12 });
+  try {
+    const { s } = await setup(t, wh);
+    const ids = await send(t, s.serverKey, 5);
+    assert.equal(await pipeline.runOnce(), 5);
+
+    // Killed after its INSERTs, before COMMIT: nothing in the warehouse, everything still queued.
+    await killMidBatch(db.url, clock.now(), "mid-transaction", "inserted");
+    assert.deepEqual(await written(wh), []);
+    assert.deepEqual(await queued(db), { batch: 5, other: 0 });
+    const again = new Pipeline(t.deps, { workers: 0 });
+    try {
+      await again.drain();
+      assert.deepEqual(await written(wh), [], "the dead instance's lease keeps the rows until it ends");
+      clock.advance(CHILD_LEASE_MS + 30_000); // the child's lease ended (it started within 30 s)
+      await again.drain();
+      assert.deepEqual((await written(wh)).sort(), ids.sort());
+      assert.deepEqual(await queued(db), { batch: 0, other: 0 });
+    } finally {
+      await again.stop();
+    }
+
+    // Killed after COMMIT, before the acknowledgement: redelivered, and deduplication keeps one row each.
+    const more = await send(t, s.serverKey, 5);
+    assert.equal(await pipeline.runOnce(), 5);
+    const third = new Pipeline(t.deps, { workers: 0 });
+    try {
+      await killMidBatch(db.url, clock.now(), "after-commit", "committed");
+      assert.equal((await written(wh)).length, 10, "the killed batch committed");
+      assert.deepEqual(await queued(db), { batch: 5, other: 0 }, "but was not acknowledged");
+      await third.drain();
+      assert.equal((await written(wh)).length, 10, "leased by the dead instance");
+      clock.advance(CHILD_LEASE_MS + 30_000);
+      await third.drain();
+      const rows = await written(wh);
+      assert.deepEqual(rows.sort(), [...ids, ...more].sort(), "each event exactly once");
+      assert.deepEqual(await queued(db), { batch: 0, other: 0 });
+    } finally {
+      await third.stop();
+    }
+  } finally {
+    await pipeline.stop();
+    await closeSandboxFor(t.deps);
+    await wh.drop();
+    await t.close();
+  }
+});
+
+Deno.test("[postgres] batch mode: two instances flushing one connection write each event once, in batches of batchSize", async () => {
+  const db1 = await testPostgres();
+  const db2 = openPostgres(db1.url, { max: 4 });
+  const clock = fakeClock();
+  const a = await testApp({ db: db1, env: ENV, clock });
+  const b = await testApp({ db: db2, env: ENV, clock });
+  const wh = await pgTarget();
+  const pa = new Pipeline(a.deps, { workers: 0, batchSize: 10 });
+  const pb = new Pipeline(b.deps, { workers: 0, batchSize: 10 });
+  try {
+    const { u, s } = await setup(a, wh);
+    const ids = [...await send(a, s.serverKey, 12), ...await send(b, s.serverKey, 11)];
+    await Promise.all([pa.drain(), pb.drain(), pa.drain(), pb.drain()]);
+    assert.equal((await written(wh)).length, 20, "four full batches; three wait");
+    const sized = await logOf(a, u.workspace.id, "bulker_batch", s.connectionId);
+    assert.deepEqual(sized.map((m) => m.processedRows), [5, 5, 5, 5], "never a partial batch early");
+    clock.advance(60 * MINUTE);
+    await Promise.all([pa.drain(), pb.drain()]);
+    const rows = await written(wh);
+    assert.equal(rows.length, 23);
+    assert.deepEqual(rows.sort(), ids.sort(), "each event once");
+    assert.deepEqual(await queued(db1), { batch: 0, other: 0 });
+  } finally {
+    await pa.stop();
+    await pb.stop();
+    await closeSandboxFor(a.deps);
+    await closeSandboxFor(b.deps);
+    await wh.drop();
+    await b.close();
+    await a.close();
+  }
+});
