@@ -137,16 +137,23 @@ export async function listConfigObjects(
   type: string,
   { limit, offset }: { limit: number; offset: number },
 ): Promise<{ rows: ConfigObjectRow[]; total: number }> {
-  const rows = await db.query<ConfigObjectRow>(
-    `select * from config_objects where workspace_id = $1 and type = $2 and deleted_at is null
+  // The window count is taken before limit/offset, so the page and the total come in one round trip;
+  // only a page past the end (no row to carry the count) needs a second query.
+  const page = await db.query<ConfigObjectRow & { total_count: number }>(
+    `select *, count(*) over ()::int as total_count from config_objects
+      where workspace_id = $1 and type = $2 and deleted_at is null
       order by created_at, id limit $3 offset $4`,
     [workspaceId, type, limit, offset],
   );
-  const count = await db.query<{ n: number }>(
-    "select count(*)::int as n from config_objects where workspace_id = $1 and type = $2 and deleted_at is null",
-    [workspaceId, type],
-  );
-  return { rows, total: Number(count[0].n) };
+  if (page.length === 0 && offset > 0) {
+    const count = await db.query<{ n: number }>(
+      "select count(*)::int as n from config_objects where workspace_id = $1 and type = $2 and deleted_at is null",
+      [workspaceId, type],
+    );
+    return { rows: [], total: Number(count[0].n) };
+  }
+  const rows = page.map(({ total_count: _, ...row }) => row);
+  return { rows, total: Number(page[0]?.total_count ?? 0) };
 }
 
 /** Live connections whose `from_id` or `to_id` is `objectId`. */
