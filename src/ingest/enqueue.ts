@@ -77,7 +77,13 @@ export class IngestWriter {
     try {
       await insertIngested(this.#db, items);
     } catch (e) {
-      for (const w of group) w.reject(e);
+      if (group.length === 1) {
+        group[0].reject(e);
+        return;
+      }
+      // One request's bad row must not fail the others grouped with it (other tenants among them):
+      // write each request on its own; only the bad one fails.
+      await Promise.all(group.map((w) => this.#flush([w])));
       return;
     }
     for (const w of group) w.resolve();

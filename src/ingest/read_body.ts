@@ -57,11 +57,33 @@ export async function readIngestBody(req: Request, limit: number): Promise<unkno
 
 function parseJson(text: string): unknown {
   if (text.trim() === "") throw new IngestBodyError(400, "The request body is empty: send the event as JSON");
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (e) {
     throw new IngestBodyError(400, `Malformed JSON: ${describeJsonError(text, e as Error)}`);
   }
+  return storable(body);
+}
+
+/**
+ * PostgreSQL's jsonb cannot hold NUL characters or unpaired surrogates (both legal in JSON text), and one
+ * such string would fail the whole grouped insert. Events are kept, with those characters replaced by
+ * U+FFFD as any UTF-8 decoder would, in keys and values alike.
+ */
+export function storable(value: unknown): unknown {
+  if (typeof value === "string") return cleanString(value);
+  if (Array.isArray(value)) return value.map(storable);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(value)) out[cleanString(k)] = storable(x);
+    return out;
+  }
+  return value;
+}
+
+function cleanString(s: string): string {
+  return s.isWellFormed() && !s.includes("\0") ? s : s.toWellFormed().replaceAll("\0", "\uFFFD");
 }
 
 function tooLarge(size: number, limit: number) {

@@ -1,13 +1,15 @@
 import { type CallToolResult, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { Ctx } from "../deps.ts";
 import { AppError } from "../errors.ts";
+import { inputErrorFromDatabase } from "../store/db_errors.ts";
 
 /**
  * The one MCP error mapper. A failure the model can fix (validation, not found, conflict, no access) is
  * an `isError` result with the same message REST gives; anything else is a bug: logged with the request
  * id and thrown as a JSON-RPC internal error that names only the request id (ARCHITECTURE.md).
  */
-export function toolErrorResult(ctx: Ctx, tool: string, e: unknown): CallToolResult {
+export function toolErrorResult(ctx: Ctx, tool: string, error: unknown): CallToolResult {
+  const e = inputErrorFromDatabase(error) ?? error;
   if (e instanceof AppError && e.expose) {
     return { content: [{ type: "text", text: e.message }], isError: true };
   }

@@ -28,7 +28,7 @@ export const ReplayDeadLetterInput = v.object({
   connectionId: v.optional(v.nullable(Id)),
   ids: v.optional(
     v.pipe(
-      v.array(v.pipe(Id, v.regex(/^\d+$/, "must be a dead-letter id")), "must be an array of ids"),
+      v.array(v.pipe(Id, v.regex(/^\d{1,15}$/, "must be a dead-letter id")), "must be an array of ids"),
       v.maxLength(10_000, "at most 10000 ids"),
     ),
   ),

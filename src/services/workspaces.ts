@@ -40,7 +40,12 @@ export const WorkspaceUpdateInput = v.object({
 export const PageInput = v.object({
   limit: LimitSchema,
   offset: v.optional(
-    v.pipe(v.number("must be a number"), v.integer("must be an integer"), v.minValue(0, "at least 0")),
+    v.pipe(
+      v.number("must be a number"),
+      v.integer("must be an integer"),
+      v.minValue(0, "at least 0"),
+      v.maxValue(1_000_000_000, "at most 1000000000"),
+    ),
     0,
   ),
 });

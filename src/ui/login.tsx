@@ -16,10 +16,14 @@ import { Layout, pageHeaders } from "./layout.tsx";
 
 /** Where to go after login: a same-site path only, so `next` can never be an open redirect. */
 export function safeNext(next: unknown): string {
-  if (typeof next !== "string" || !next.startsWith("/") || next.startsWith("//") || next.includes("\\")) {
-    return "/user";
-  }
-  return next.length > 4000 ? "/user" : next;
+  if (typeof next !== "string" || next.length > 4000) return "/user";
+  // Browsers drop tabs and newlines from URLs ("/\t/evil.example" becomes "//evil.example"), and control
+  // characters cannot go in a Location header: refuse them all, then let the URL parser decide.
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u0020\u007f\\]/.test(next) || !next.startsWith("/") || next.startsWith("//")) return "/user";
+  const base = "http://sluice.invalid";
+  const u = new URL(next, base);
+  return u.origin === base ? u.pathname + u.search : "/user";
 }
 
 function LoginPage(
