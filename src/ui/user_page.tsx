@@ -83,8 +83,8 @@ function KeysCard({ keys, csrf, created, nonce }: Pick<PageProps, "keys" | "csrf
       <h2>New key</h2>
       <form method="post" action="/user/keys">
         <input type="hidden" name="csrf" value={csrf} />
-        <label for="key-name">Name</label>
-        <input id="key-name" name="name" maxlength={200} placeholder="e.g. CI" />
+        <label for="key-name">Name (e.g. CI)</label>
+        <input id="key-name" name="name" maxlength={200} />
         <label for="key-expiry">Expires</label>
         <select id="key-expiry" name="expires">
           <option value="never">Never</option>
