@@ -38,6 +38,11 @@ export const SETTINGS = {
     default: "false",
     doc: "`true` lets `ctx.fetch` reach loopback and private addresses (never cloud metadata).",
   },
+  DESTINATIONS_ALLOW_PRIVATE_NETWORK: {
+    default: "true",
+    doc:
+      "`false` keeps webhook destinations off loopback and private addresses (cloud metadata is always refused).",
+  },
   TRUST_PROXY: {
     default: "false",
     doc: "`true` takes the client IP from `X-Forwarded-For` / `X-Real-Ip` (only behind a proxy you run).",
@@ -119,6 +124,7 @@ const ConfigSchema = v.object({
   FUNCTIONS_TIMEOUT_MS: intSetting(100, 600_000),
   FUNCTIONS_MEMORY_MB: intSetting(16, 16_384),
   FUNCTIONS_ALLOW_PRIVATE_NETWORK: boolSetting(),
+  DESTINATIONS_ALLOW_PRIVATE_NETWORK: boolSetting(),
   TRUST_PROXY: boolSetting(),
   QUEUE_MAX_DEPTH: intSetting(1, 1_000_000_000),
   PIPELINE_WORKERS: intSetting(0, 64),
@@ -168,6 +174,7 @@ export interface Config {
   functionsTimeoutMs: number;
   functionsMemoryMb: number;
   functionsAllowPrivateNetwork: boolean;
+  destinationsAllowPrivateNetwork: boolean;
   trustProxy: boolean;
   queueMaxDepth: number;
   pipelineWorkers: number;
@@ -216,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     functionsTimeoutMs: c.FUNCTIONS_TIMEOUT_MS,
     functionsMemoryMb: c.FUNCTIONS_MEMORY_MB,
     functionsAllowPrivateNetwork: c.FUNCTIONS_ALLOW_PRIVATE_NETWORK,
+    destinationsAllowPrivateNetwork: c.DESTINATIONS_ALLOW_PRIVATE_NETWORK,
     trustProxy: c.TRUST_PROXY,
     queueMaxDepth: c.QUEUE_MAX_DEPTH,
     pipelineWorkers: c.PIPELINE_WORKERS,

@@ -2,12 +2,30 @@
  * The `webhook` destination: each event as JSON (or a body template) to an HTTP endpoint, with the
  * configured method, headers and timeout. 2xx is success; 5xx, 408, 429, timeouts and network errors
  * are retryable (the endpoint may recover); other 4xx are not (the same request will fail again).
+ * Every URL goes through the SSRF guard of `ctx.fetch`: cloud metadata is always refused, private
+ * addresses unless DESTINATIONS_ALLOW_PRIVATE_NETWORK; redirects are not followed (a failed delivery).
  */
+import { MASKED } from "../resources/base.ts";
+import {
+  checkUrl,
+  FetchBlockedError,
+  type GuardOptions,
+  readBodyUpTo,
+  UnresolvedHostError,
+} from "../sandbox/guarded_fetch.ts";
 import type { DestinationDriver, TestResult, WriteBatch, WriteResult } from "./driver.ts";
 
 /** Requests in flight per batch: keeps order roughly and a slow endpoint from opening hundreds of sockets. */
 const CONCURRENCY = 8;
 const MAX_ERROR_BODY = 300;
+/** Bytes of an answer read at most: enough for an error message, never an endless body. */
+const MAX_READ_BYTES = 4096;
+
+/** How the driver guards URLs; `resolve` is a test seam (see GuardOptions). */
+export interface WebhookOptions {
+  allowPrivateNetwork?: boolean;
+  resolve?: GuardOptions["resolve"];
+}
 
 interface WebhookCredentials {
   url: string;
@@ -60,28 +78,66 @@ export function renderPayload(template: string, event: unknown, env: Record<stri
   );
 }
 
+/** Builds the request headers; the message of a bad one names the header, never its (secret) value. */
+function buildHeaders(list: [string, string][]): Headers {
+  const headers = new Headers();
+  for (const [name, value] of list) {
+    try {
+      headers.append(name, value);
+    } catch {
+      throw new FetchBlockedError(`Cannot send to webhook: header "${name}" has an invalid name or value`);
+    }
+  }
+  if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  return headers;
+}
+
+function guard(creds: WebhookCredentials, opts: WebhookOptions): GuardOptions {
+  return {
+    allowPrivateNetwork: opts.allowPrivateNetwork ?? true,
+    timeoutMs: creds.timeoutMs,
+    resolve: opts.resolve,
+    privateNetworkSetting: "DESTINATIONS_ALLOW_PRIVATE_NETWORK",
+  };
+}
+
 async function sendOne(
   creds: WebhookCredentials,
   event: Record<string, unknown>,
   env: Record<string, unknown>,
   signal: AbortSignal,
+  opts: WebhookOptions,
 ): Promise<WriteResult> {
   const target = publicTarget(creds.url);
-  const body = creds.customPayload && creds.payload
-    ? renderPayload(creds.payload, event, env)
-    : JSON.stringify(event);
-  const headers = new Headers(creds.headers);
-  if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  const custom = Boolean(creds.customPayload && creds.payload);
+  const body = custom ? renderPayload(creds.payload!, event, env) : JSON.stringify(event);
   const timeout = AbortSignal.timeout(creds.timeoutMs);
   try {
+    const headers = buildHeaders(creds.headers);
+    await checkUrl(new URL(creds.url), guard(creds, opts));
     const res = await fetch(creds.url, {
       method: creds.method,
       headers,
       body: creds.method === "GET" ? undefined : body,
+      redirect: "manual",
       signal: AbortSignal.any([signal, timeout]),
     });
-    const text = await res.text().catch(() => "");
-    if (res.ok) return { status: "SUCCESS", target, mappedData: creds.customPayload ? body : undefined };
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      return {
+        status: "FAILED",
+        target,
+        retryable: false,
+        error:
+          `Webhook answered ${res.status} (a redirect): redirects are not followed; set url to the final address`,
+      };
+    }
+    const { text } = await readBodyUpTo(res, MAX_READ_BYTES).catch(() => ({ text: "" }));
+    if (res.ok) {
+      // Live Events are readable by analysts and read-only grants: show env values masked, never filled in.
+      const shown = custom ? renderPayload(creds.payload!, event, maskedEnv(env)) : undefined;
+      return { status: "SUCCESS", target, mappedData: shown };
+    }
     const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
     return {
       status: "FAILED",
@@ -92,6 +148,10 @@ async function sendOne(
       }`,
     };
   } catch (e) {
+    // A refused address stays refused; a name that does not resolve (DNS outage) may resolve later.
+    if (e instanceof FetchBlockedError && !(e instanceof UnresolvedHostError)) {
+      return { status: "FAILED", target, retryable: false, error: e.message };
+    }
     const why = timeout.aborted
       ? `no answer within ${creds.timeoutMs} ms`
       : signal.aborted
@@ -101,8 +161,12 @@ async function sendOne(
   }
 }
 
-/** The webhook driver. */
-export function webhookDriver(): DestinationDriver {
+function maskedEnv(env: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(env).map((k) => [k, MASKED]));
+}
+
+/** The webhook driver; private addresses are allowed unless `allowPrivateNetwork` is false. */
+export function webhookDriver(opts: WebhookOptions = {}): DestinationDriver {
   return {
     type: "webhook",
     modes: ["stream", "batch"],
@@ -119,7 +183,7 @@ export function webhookDriver(): DestinationDriver {
       async function lane() {
         while (next < batch.events.length) {
           const i = next++;
-          results[i] = await sendOne(creds, batch.events[i], env, batch.signal);
+          results[i] = await sendOne(creds, batch.events[i], env, batch.signal, opts);
         }
       }
       await Promise.all(Array.from({ length: Math.min(CONCURRENCY, batch.events.length) }, lane));
@@ -128,9 +192,11 @@ export function webhookDriver(): DestinationDriver {
     async test(credentials, { signal }): Promise<TestResult> {
       try {
         const creds = parseCredentials(credentials);
+        await checkUrl(new URL(creds.url), guard(creds, opts));
         // A HEAD would skip endpoints that only accept POST; any HTTP answer proves the URL is reachable.
         const res = await fetch(creds.url, {
           method: "OPTIONS",
+          redirect: "manual",
           signal: AbortSignal.any([signal, AbortSignal.timeout(creds.timeoutMs)]),
         });
         await res.body?.cancel();

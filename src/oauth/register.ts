@@ -2,6 +2,8 @@ import type { Context } from "hono";
 import { newSecretHash } from "../auth/api_keys.ts";
 import { newId, randomToken } from "../auth/crypto.ts";
 import type { Deps } from "../deps.ts";
+import { requestIp } from "../http/client_ip.ts";
+import type { AppEnv } from "../http/env.ts";
 import { countClientsFromIp, deleteUnusedClients, upsertClient } from "../store/oauth_repo.ts";
 import { OAuthError } from "./errors.ts";
 import { redirectUriProblem } from "./redirect_uris.ts";
@@ -128,8 +130,7 @@ export async function registerClient(deps: Deps, body: unknown, ip: string) {
   };
 }
 
-/** The client's address as the server saw it (no proxy headers are trusted). */
-export function clientIp(c: Context): string {
-  const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
-  return env?.remoteAddr?.hostname ?? "unknown";
+/** The client's address; proxy headers count only with TRUST_PROXY (see requestIp()). */
+export function clientIp(c: Context<AppEnv>): string {
+  return requestIp(c);
 }

@@ -16,7 +16,7 @@ import { appendEvents } from "../events_log/events_log.ts";
 export type DriverTable = Map<string, DestinationDriver>;
 
 /** Every driver Sluice has; warehouse batch statuses go to Live Events as `bulker_batch` entries. */
-export function defaultDrivers(deps: Pick<Deps, "db" | "clock" | "log">): DriverTable {
+export function defaultDrivers(deps: Pick<Deps, "db" | "clock" | "log" | "config">): DriverTable {
   const onBatch: BatchStatusSink = async function logBatches(entries, batch) {
     await appendEvents(
       deps.db,
@@ -30,7 +30,7 @@ export function defaultDrivers(deps: Pick<Deps, "db" | "clock" | "log">): Driver
     ).catch((err) => deps.log.warn("cannot write bulker_batch entries", { error: err }));
   };
   const drivers = [
-    webhookDriver(),
+    webhookDriver({ allowPrivateNetwork: deps.config.destinationsAllowPrivateNetwork }),
     devnullDriver(),
     postgresDriver({ clock: deps.clock, onBatch }),
     mysqlDriver({ clock: deps.clock, onBatch }),

@@ -107,8 +107,9 @@ export function restoreMasked(
   patch: Record<string, unknown>,
   stored: Record<string, unknown>,
   rules: SecretRule[],
-): { value: Record<string, unknown>; issues: FieldIssue[] } {
+): { value: Record<string, unknown>; issues: FieldIssue[]; kept: string[] } {
   const issues: FieldIssue[] = [];
+  const kept: string[] = [];
   function walk(value: unknown, path: Path): unknown {
     const rule = path.length ? findRule(rules, path, value) : undefined;
     if (rule && typeof value === "string" && rule.header && value.endsWith(MASKED)) {
@@ -117,13 +118,19 @@ export function restoreMasked(
       const found = Array.isArray(list)
         ? list.find((h) => typeof h === "string" && headerName(h) === name)
         : undefined;
-      if (found !== undefined) return found;
+      if (found !== undefined) {
+        kept.push(path.join("."));
+        return found;
+      }
       issues.push({ path: path.join("."), message: `masked, but no stored header "${name}" to keep` });
       return value;
     }
     if (rule && value === MASKED) {
       const old = getPath(stored, path);
-      if (old !== undefined && old !== null && old !== MASKED) return old;
+      if (old !== undefined && old !== null && old !== MASKED) {
+        kept.push(path.join("."));
+        return old;
+      }
       issues.push({
         path: path.join("."),
         message: "masked, but no value is stored here: send the real value",
@@ -136,5 +143,44 @@ export function restoreMasked(
     }
     return value;
   }
-  return { value: walk(patch, []) as Record<string, unknown>, issues };
+  return { value: walk(patch, []) as Record<string, unknown>, issues, kept };
+}
+
+/**
+ * Fields that decide where a secret is sent. A kept (masked) secret may only go where it went before:
+ * otherwise anyone with write access could point a destination at their own server, send the sentinel
+ * back and receive the stored secret (the test endpoint or the next delivery would hand it over).
+ */
+export const SECRET_TARGET_FIELDS = [
+  "destinationType",
+  "host",
+  "hosts",
+  "port",
+  "url",
+  "endpoint",
+  "account",
+];
+
+function sameTarget(a: unknown, b: unknown): boolean {
+  const norm = (x: unknown) => x === undefined || x === null || x === "" ? "" : JSON.stringify(String(x));
+  if (Array.isArray(a) || Array.isArray(b)) return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+  return norm(a) === norm(b);
+}
+
+/**
+ * Issues when `kept` (paths where a stored secret was restored) is not empty and `next` sends it to a
+ * different target than `stored` did: the client must re-enter the secret to send it somewhere new.
+ */
+export function retargetedSecretIssues(
+  kept: string[],
+  next: Record<string, unknown>,
+  stored: Record<string, unknown>,
+): FieldIssue[] {
+  if (kept.length === 0) return [];
+  const changed = SECRET_TARGET_FIELDS.filter((f) => !sameTarget(next[f], stored[f]));
+  if (changed.length === 0) return [];
+  return kept.map((path) => ({
+    path,
+    message: `masked, but ${changed.join(", ")} changed: re-enter the secret to send it to the new target`,
+  }));
 }

@@ -28,14 +28,20 @@ export interface GuardOptions {
   /** Test seam: resolves a host name to addresses. */
   resolve?: (host: string) => Promise<string[]>;
   maxResponseBytes?: number;
+  /** The setting named in the "non-public address" error (the webhook destination has its own). */
+  privateNetworkSetting?: string;
 }
 
 const MAX_REDIRECTS = 5;
-const METADATA = new Set(["169.254.169.254", "fd00:ec2::254", "100.100.100.200"]);
 
 /** Thrown when a URL is refused; its message is what the user's function sees. */
 export class FetchBlockedError extends Error {
   override name = "FetchBlockedError";
+}
+
+/** The host name has no address (yet): unlike a refusal, trying again later may work. */
+export class UnresolvedHostError extends FetchBlockedError {
+  override name = "UnresolvedHostError";
 }
 
 function ipv4Parts(ip: string): number[] | null {
@@ -73,6 +79,26 @@ function ipv6Groups(ip: string): number[] | null {
   const groups = t === null ? h : [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
   if (groups.length !== 8 || !groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return null;
   return groups.map((g) => parseInt(g, 16));
+}
+
+/**
+ * Whether an IP literal is a cloud metadata endpoint: all of link-local 169.254.0.0/16 (AWS, GCP, Azure
+ * and others serve metadata there), Alibaba's 100.100.100.200 and AWS's fd00:ec2::254, also when written
+ * as IPv4-mapped/compatible or NAT64 IPv6 (::ffff:169.254.169.254, ::ffff:a9fe:a9fe).
+ */
+export function isMetadataAddress(ip: string): boolean {
+  const v4 = ipv4Parts(ip) ?? embeddedV4(ipv6Groups(ip));
+  if (v4) return (v4[0] === 169 && v4[1] === 254) || v4.join(".") === "100.100.100.200";
+  const g = ipv6Groups(ip);
+  return g !== null && g.join(":") === [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254].join(":");
+}
+
+/** The IPv4 address inside an IPv4-mapped, IPv4-compatible or NAT64 (RFC 6052) IPv6 address. */
+function embeddedV4(g: number[] | null): number[] | null {
+  if (!g) return null;
+  const mapped = g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0);
+  if (!mapped && !(g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0))) return null;
+  return [g[6] >> 8, g[6] & 255, g[7] >> 8, g[7] & 255];
 }
 
 /** Whether an IP literal is outside the public internet (or not an IP at all: refused to be safe). */
@@ -113,16 +139,18 @@ export async function checkUrl(url: URL, opts: GuardOptions): Promise<void> {
   const literal = ipv4Parts(host) !== null || ipv6Groups(host) !== null;
   const addresses = literal ? [host] : await (opts.resolve ?? defaultResolve)(host);
   if (addresses.length === 0) {
-    throw new FetchBlockedError(`Cannot fetch ${url.origin}: ${host} does not resolve`);
+    throw new UnresolvedHostError(`Cannot fetch ${url.origin}: ${host} does not resolve`);
   }
   for (const ip of addresses) {
-    if (METADATA.has(ip.toLowerCase())) {
+    if (isMetadataAddress(ip)) {
       throw new FetchBlockedError(`Cannot fetch ${url.origin}: cloud metadata endpoints are never allowed`);
     }
     if (!opts.allowPrivateNetwork && isNonPublicAddress(ip)) {
       throw new FetchBlockedError(
         `Cannot fetch ${url.origin}: ${host} is a non-public address (${ip}); ` +
-          "set FUNCTIONS_ALLOW_PRIVATE_NETWORK=true to allow private networks",
+          `set ${
+            opts.privateNetworkSetting ?? "FUNCTIONS_ALLOW_PRIVATE_NETWORK"
+          }=true to allow private networks`,
       );
     }
   }
@@ -153,14 +181,18 @@ export async function guardedFetch(
     let res: Response;
     let hops = 0;
     let current = { method, body: req.body as string | undefined };
+    let headers = req.headers;
     while (true) {
       await checkUrl(url, opts);
-      res = await fetch(url, { ...current, headers: req.headers, redirect: "manual", signal });
+      res = await fetch(url, { ...current, headers, redirect: "manual", signal });
       const location = res.headers.get("location");
       if (res.status < 300 || res.status >= 400 || !location) break;
       await res.body?.cancel();
       if (++hops > MAX_REDIRECTS) throw new FetchBlockedError(`Cannot fetch ${rawUrl}: too many redirects`);
-      url = new URL(location, url);
+      const next = new URL(location, url);
+      // Credentials are for the origin they were given to (fetch spec, "HTTP-redirect fetch" step 13).
+      if (next.origin !== url.origin) headers = withoutCredentials(headers);
+      url = next;
       if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) {
         current = { method: "GET", body: undefined };
       }
@@ -187,15 +219,61 @@ export async function guardedFetch(
   }
 }
 
+function withoutCredentials(h: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!h) return h;
+  return Object.fromEntries(
+    Object.entries(h).filter(([k]) => !/^(authorization|cookie|proxy-authorization)$/i.test(k)),
+  );
+}
+
 async function readLimited(res: Response, limit: number): Promise<string> {
   const len = Number(res.headers.get("content-length") ?? "0");
   if (len > limit) {
     await res.body?.cancel();
     throw new Error(`response is larger than ${limit} bytes`);
   }
-  const buf = new Uint8Array(await res.arrayBuffer());
-  if (buf.length > limit) throw new Error(`response is larger than ${limit} bytes`);
-  return new TextDecoder().decode(buf);
+  const { text, truncated } = await readBodyUpTo(res, limit);
+  if (truncated) throw new Error(`response is larger than ${limit} bytes`);
+  return text;
+}
+
+/**
+ * Reads at most `limit` bytes of a response body and cancels the rest, so an endless (chunked) answer
+ * is never buffered whole. `truncated` says whether bytes were left unread.
+ */
+export async function readBodyUpTo(
+  res: Response,
+  limit: number,
+): Promise<{ text: string; truncated: boolean }> {
+  if (!res.body) return { text: "", truncated: false };
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (size + value.length > limit) {
+        chunks.push(value.subarray(0, limit - size));
+        size = limit;
+        truncated = true;
+        break;
+      }
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    if (truncated) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+  const buf = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    buf.set(c, at);
+    at += c.length;
+  }
+  return { text: new TextDecoder().decode(buf), truncated };
 }
 
 function httpLog(

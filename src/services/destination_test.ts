@@ -10,7 +10,7 @@ import { testConnection, type WarehouseKind } from "../destinations/warehouse/te
 import { AppError, NotFoundError, ValidationError } from "../errors.ts";
 import { deepMerge } from "../resources/merge.ts";
 import { RESOURCES } from "../resources/registry.ts";
-import { restoreMasked } from "../resources/secrets.ts";
+import { restoreMasked, retargetedSecretIssues } from "../resources/secrets.ts";
 import { findConfigObject } from "../store/resources_repo.ts";
 import { describeIssues, parseInput } from "../validation.ts";
 import { plainConfig } from "./resource_objects.ts";
@@ -72,6 +72,8 @@ export async function testDestinationConnection(ctx: Ctx, input: unknown): Promi
       throw new ValidationError(`${action}: config.${describeIssues(restored.issues)}`, restored.issues);
     }
     config = deepMerge(stored, restored.value);
+    const moved = retargetedSecretIssues(restored.kept, config, stored);
+    if (moved.length) throw new ValidationError(`${action}: config.${describeIssues(moved)}`, moved);
   }
   const destinationType = typeof config.destinationType === "string" ? config.destinationType : "";
   if (!destinationType) {

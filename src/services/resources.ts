@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { assertResourceType } from "../resources/json_schema.ts";
 import { deepMerge } from "../resources/merge.ts";
 import { RESOURCES, type ResourceType } from "../resources/registry.ts";
-import { restoreMasked } from "../resources/secrets.ts";
+import { restoreMasked, retargetedSecretIssues } from "../resources/secrets.ts";
 import type { Queryable } from "../store/db.ts";
 import {
   configObjectIdTaken,
@@ -243,7 +243,10 @@ export async function updateResource(ctx: Ctx, input: unknown) {
       if (restored.issues.length) {
         throw new ValidationError(`${action}: ${describeIssues(restored.issues)}`, restored.issues);
       }
-      let content = validateContent(type, deepMerge(base, restored.value), action);
+      const merged = deepMerge(base, restored.value);
+      const moved = retargetedSecretIssues(restored.kept, merged, stored);
+      if (moved.length) throw new ValidationError(`${action}: ${describeIssues(moved)}`, moved);
+      let content = validateContent(type, merged, action);
       if (type === "connection") content = await checkConnection(tx, ws.id, content, row.id, action);
       if (type === "stream") await checkStreamDomains(tx, content, row.id, action);
       delete content.id;

@@ -66,6 +66,39 @@ Deno.test("POST /api/{ws}/config/destination/test checks a stored postgres desti
   }
 });
 
+Deno.test("POST /api/{ws}/config/destination/test refuses a masked password sent to another host", async () => {
+  const t = await testApp();
+  try {
+    const u = await t.user();
+    const ws = u.workspace.id;
+    const dest = await createResource(u.ctx, {
+      workspaceId: ws,
+      type: "destination",
+      data: {
+        name: "Warehouse",
+        destinationType: "postgres",
+        host: "db.internal",
+        database: "a",
+        username: "u",
+        password: "pg-secret-Zq81",
+      },
+    });
+    const res = await t.request(`/api/${ws}/config/destination/test`, {
+      method: "POST",
+      headers: { authorization: u.auth },
+      json: { id: dest.id, host: "attacker.example", password: MASKED },
+    });
+    const body = await expectJson(res, 400);
+    assert.match(
+      JSON.stringify(body),
+      /config.password: masked, but host changed: re-enter the secret to send it to the new target/,
+    );
+    assert.ok(!JSON.stringify(body).includes("pg-secret-Zq81"));
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("test_connection tool resolves a masked password from the stored mysql destination", async () => {
   const t = await testApp();
   const my = await mysqlTarget();

@@ -116,6 +116,30 @@ Deno.test("register: rate-limited per address with 429", async () => {
   }
 });
 
+Deno.test("register: behind a proxy (TRUST_PROXY) the limit is per forwarded address, not per proxy", async () => {
+  const from = (t: Awaited<ReturnType<typeof testApp>>, ip: string) =>
+    t.request("/oauth/register", {
+      method: "POST",
+      headers: { "x-forwarded-for": `${ip}, 10.0.0.1` },
+      json: { redirect_uris: [REDIRECT], token_endpoint_auth_method: "none" },
+    });
+  const t = await testApp({ env: { TRUST_PROXY: "true" } });
+  try {
+    for (let i = 0; i < 30; i++) await expectJson(await from(t, "203.0.113.7"), 201);
+    assert.equal((await expectJson(await from(t, "203.0.113.7"), 429)).error, "slow_down");
+    await expectJson(await from(t, "198.51.100.9"), 201);
+  } finally {
+    await t.close();
+  }
+  const direct = await testApp();
+  try {
+    for (let i = 0; i < 30; i++) await expectJson(await from(direct, `203.0.113.${i}`), 201);
+    await expectJson(await from(direct, "198.51.100.9"), 429); // without TRUST_PROXY the header is ignored
+  } finally {
+    await direct.close();
+  }
+});
+
 Deno.test("register: unused dynamic clients expire after 30 days", async () => {
   const t = await testApp();
   try {

@@ -94,7 +94,58 @@ Deno.test("webhook driver fills a custom payload template with the event and fun
   ));
   assert.equal(r.status, "SUCCESS");
   assert.deepEqual(JSON.parse(body), { wrapped: { e: 1 }, env: "y" });
+  assert.equal(
+    r.mappedData,
+    '{"wrapped": {"e":1}, "env": "__MASKED_BY_JITSU__"}',
+    "Live Events show the template with env values masked, never the filled-in secret",
+  );
   assert.equal(publicTarget("https://user:pw@h.example:8443/p?q=1"), "https://h.example:8443/p");
+});
+
+Deno.test("webhook driver never reaches cloud metadata, refuses private addresses when told, does not follow redirects", async () => {
+  await using server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
+    if (new URL(req.url).pathname === "/moved") {
+      return Response.redirect("http://169.254.169.254/latest/", 302);
+    }
+    return new Response("x".repeat(1_000_000), { status: 500 });
+  });
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  for (const url of ["http://169.254.169.254/latest/meta-data/", "http://[::ffff:169.254.169.254]/"]) {
+    const [meta] = await webhookDriver().write(batch({ url }, [{}]));
+    assert.equal(meta.retryable, false, url);
+    assert.match(meta.error!, /cloud metadata endpoints are never allowed/, url);
+  }
+  const [named] = await webhookDriver({ resolve: () => Promise.resolve(["169.254.169.254"]) }).write(
+    batch({ url: "http://metadata.example/" }, [{}]),
+  );
+  assert.match(named.error!, /metadata/);
+  const [nxdomain] = await webhookDriver({ resolve: () => Promise.resolve([]) }).write(
+    batch({ url: "http://gone.example/" }, [{}]),
+  );
+  assert.equal(nxdomain.retryable, true, "a name that does not resolve may resolve later");
+  const [priv] = await webhookDriver({ allowPrivateNetwork: false }).write(batch({ url: `${base}/` }, [{}]));
+  assert.equal(priv.retryable, false);
+  assert.match(priv.error!, /non-public address .*set DESTINATIONS_ALLOW_PRIVATE_NETWORK=true/);
+  const [moved] = await webhookDriver().write(batch({ url: `${base}/moved` }, [{}]));
+  assert.deepEqual([moved.status, moved.retryable], ["FAILED", false]);
+  assert.match(moved.error!, /^Webhook answered 302 \(a redirect\): redirects are not followed/);
+  const [big] = await webhookDriver().write(batch({ url: `${base}/` }, [{}]));
+  assert.equal(big.retryable, true);
+  assert.ok(big.error!.length < 400, "the answer is read only up to a few KB and cut for the message");
+  const test = await webhookDriver().test!({ url: "http://169.254.169.254/" }, {
+    signal: new AbortController().signal,
+  });
+  assert.equal(test.ok, false);
+  assert.match(test.error!, /metadata/);
+});
+
+Deno.test("webhook driver: a header value with CR/LF fails without showing the value", async () => {
+  const [r] = await webhookDriver().write(
+    batch({ url: "http://127.0.0.1:1/", headers: ["Authorization: Bearer sec\r\nX-Evil: 1"] }, [{}]),
+  );
+  assert.equal(r.status, "FAILED");
+  assert.equal(r.retryable, false);
+  assert.equal(r.error, 'Cannot send to webhook: header "Authorization" has an invalid name or value');
 });
 
 Deno.test("devnull driver accepts and discards every event", async () => {

@@ -56,10 +56,10 @@ Deno.test("PUT merges the patch, keeps a masked secret, replaces a new one, and 
     const created = expectStatus(await c.cfg("POST", "destination", PG_DESTINATION), 201);
     // Send back what GET returned, with one change: the sentinel must keep the stored password.
     const updated = expectStatus(
-      await c.cfg("PUT", `destination/${created.id}`, { ...created, host: "db2.example.com" }),
+      await c.cfg("PUT", `destination/${created.id}`, { ...created, username: "sluice2" }),
       200,
     );
-    assert.equal(updated.host, "db2.example.com");
+    assert.equal(updated.username, "sluice2");
     assert.equal(updated.database, "analytics", "untouched fields are kept");
     assert.equal(updated.password, "__MASKED_BY_JITSU__");
     assert.ok(updated.updatedAt > created.updatedAt);
@@ -90,6 +90,66 @@ Deno.test("PUT merges the patch, keeps a masked secret, replaces a new one, and 
   }
 });
 
+Deno.test("PUT refuses a masked secret sent to a new host, url or type; a re-entered one is accepted", async () => {
+  const t = await testApp();
+  try {
+    const u = await t.user();
+    const c = client(t, u);
+    const pg = expectStatus(await c.cfg("POST", "destination", PG_DESTINATION), 201);
+    const moved = expectStatus(
+      await c.cfg("PUT", `destination/${pg.id}`, { ...pg, host: "attacker.example", port: 5433 }),
+      400,
+    ).error;
+    assert.equal(
+      moved.message,
+      `Cannot update destination "${pg.id}": password: masked, but host, port changed: ` +
+        "re-enter the secret to send it to the new target",
+    );
+    const retyped = expectStatus(
+      await c.cfg("PUT", `destination/${pg.id}`, {
+        ...PG_DESTINATION,
+        destinationType: "mysql",
+        password: "__MASKED_BY_JITSU__",
+      }),
+      400,
+    ).error;
+    assert.match(retyped.message, /password: masked, but destinationType, port changed/);
+    const reentered = expectStatus(
+      await c.cfg("PUT", `destination/${pg.id}`, { host: "db2.example.com", password: "new-pw" }),
+      200,
+    );
+    assert.equal(reentered.host, "db2.example.com");
+
+    const hook = expectStatus(
+      await c.cfg("POST", "destination", {
+        name: "Hook",
+        destinationType: "webhook",
+        url: "https://hooks.example.com/in",
+        headers: ["Authorization: Bearer hook-secret-1"],
+      }),
+      201,
+    );
+    const stolen = expectStatus(
+      await c.cfg("PUT", `destination/${hook.id}`, {
+        url: "https://attacker.example/x",
+        headers: hook.headers,
+      }),
+      400,
+    ).error;
+    assert.deepEqual(stolen.issues, [{
+      path: "headers.0",
+      message: "masked, but url changed: re-enter the secret to send it to the new target",
+    }]);
+    const samePlace = expectStatus(
+      await c.cfg("PUT", `destination/${hook.id}`, { timeoutMs: 5000, headers: hook.headers }),
+      200,
+    );
+    assert.deepEqual(samePlace.headers, hook.headers);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("PUT with a stale expectedUpdatedAt or If-Match is a 409; the current one succeeds", async () => {
   const t = await testApp();
   try {
@@ -115,6 +175,32 @@ Deno.test("PUT with a stale expectedUpdatedAt or If-Match is a 409; the current 
     assert.equal(expectStatus(fresh, 200).name, "C");
     const garbage = await c.cfg("PUT", `destination/${v1.id}?expectedUpdatedAt=yesterday`, { name: "D" });
     assert.equal(expectStatus(garbage, 400).error.issues[0].path, "expectedUpdatedAt");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("a webhook header with CR, LF or NUL is refused without echoing the value", async () => {
+  const t = await testApp();
+  try {
+    const u = await t.user();
+    const c = client(t, u);
+    for (const bad of ["Authorization: Bearer s3c\r\nX-Evil: 1", "X-A: s3c\n", "X-A: s3c\u0000"]) {
+      const r = expectStatus(
+        await c.cfg("POST", "destination", {
+          name: "Hook",
+          destinationType: "webhook",
+          url: "https://hooks.example.com/in",
+          headers: [bad],
+        }),
+        400,
+      );
+      assert.deepEqual(r.error.issues, [{
+        path: "headers.0",
+        message: 'must be "Name: value" on one line (no CR, LF or NUL)',
+      }]);
+      assert.ok(!JSON.stringify(r).includes("s3c"), "the secret value is not echoed");
+    }
   } finally {
     await t.close();
   }

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { decryptJson, decryptText, encryptJson, encryptText } from "../../src/auth/encryption.ts";
 import { MASKED } from "../../src/resources/base.ts";
 import { deepMerge } from "../../src/resources/merge.ts";
-import { joinSecrets, restoreMasked, splitSecrets } from "../../src/resources/secrets.ts";
+import {
+  joinSecrets,
+  restoreMasked,
+  retargetedSecretIssues,
+  splitSecrets,
+} from "../../src/resources/secrets.ts";
 
 const KEY = crypto.getRandomValues(new Uint8Array(32));
 
@@ -71,6 +76,25 @@ Deno.test("restoreMasked() keeps stored values for sentinels, matches headers by
   );
   assert.deepEqual(orphan.issues.map((i) => i.path), ["env.Z", "headers.0"]);
   assert.equal(orphan.value.name, MASKED, "a sentinel outside the secret paths is just a string");
+});
+
+Deno.test("retargetedSecretIssues() refuses a kept secret when host, port, url or type changes", () => {
+  const stored = { destinationType: "postgres", host: "db", port: 5432, password: "pw", database: "a" };
+  const { value, kept } = restoreMasked({ password: MASKED }, stored, RULES);
+  assert.deepEqual(kept, ["password"]);
+  assert.deepEqual(
+    retargetedSecretIssues(kept, { ...stored, ...value, database: "b", port: "5432" }, stored),
+    [],
+  );
+  assert.deepEqual(retargetedSecretIssues(kept, { ...stored, ...value, host: "evil", port: 1 }, stored), [{
+    path: "password",
+    message: "masked, but host, port changed: re-enter the secret to send it to the new target",
+  }]);
+  assert.deepEqual(
+    retargetedSecretIssues([], { ...stored, host: "evil" }, stored),
+    [],
+    "a re-entered secret may go anywhere",
+  );
 });
 
 Deno.test("deepMerge() merges objects, replaces arrays and values, and null removes (RFC 7396)", () => {

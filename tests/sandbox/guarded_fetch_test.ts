@@ -3,6 +3,7 @@ import {
   checkUrl,
   FetchBlockedError,
   guardedFetch,
+  isMetadataAddress,
   isNonPublicAddress,
 } from "../../src/sandbox/guarded_fetch.ts";
 
@@ -113,4 +114,79 @@ Deno.test("guardedFetch() gives up after its timeout", async () => {
   });
   assert.match(r.error!, /no answer within 200 ms/);
   assert.ok(performance.now() - started < 1200);
+});
+
+Deno.test("checkUrl() blocks all of 169.254.0.0/16 and mapped IPv6 forms of metadata even when private is allowed", async () => {
+  const open = { allowPrivateNetwork: true, timeoutMs: 1000 };
+  for (
+    const url of [
+      "http://169.254.1.2/",
+      "http://[::ffff:169.254.169.254]/",
+      "http://[::ffff:a9fe:a9fe]/",
+      "http://[64:ff9b::a9fe:a9fe]/",
+      "http://[fd00:ec2:0::254]/",
+      "http://2852039166/", // 169.254.169.254 as one number: URL normalises it to dotted form
+    ]
+  ) {
+    await assert.rejects(checkUrl(new URL(url), open), /metadata endpoints are never allowed/, url);
+  }
+  await assert.rejects(
+    checkUrl(new URL("http://meta.example/"), {
+      ...open,
+      resolve: () => Promise.resolve(["::ffff:169.254.169.254"]),
+    }),
+    /metadata/,
+  );
+  assert.equal(isMetadataAddress("10.0.0.1"), false);
+  assert.equal(isMetadataAddress("::ffff:10.0.0.1"), false);
+});
+
+Deno.test("guardedFetch() stops reading an endless response at its limit", async () => {
+  let sent = 0;
+  await using server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, () => {
+    const chunk = new Uint8Array(64 * 1024);
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        sent += chunk.length;
+        if (sent > 64 * 1024 * 1024) return c.close(); // a safety stop; the client must give up long before
+        c.enqueue(chunk);
+      },
+    });
+    return new Response(body);
+  });
+  const r = await guardedFetch(`http://127.0.0.1:${server.addr.port}/`, {}, "udf.f", {
+    allowPrivateNetwork: true,
+    timeoutMs: 5000,
+    maxResponseBytes: 256 * 1024,
+  });
+  assert.match(r.error!, /response is larger than 262144 bytes/);
+  assert.ok(sent < 16 * 1024 * 1024, `the server sent ${sent} bytes before the client stopped`);
+});
+
+Deno.test("guardedFetch() drops Authorization and Cookie on a cross-origin redirect, keeps them same-origin", async () => {
+  const seen: Record<string, string | null>[] = [];
+  await using server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
+    const u = new URL(req.url);
+    seen.push({
+      path: u.pathname,
+      host: u.hostname,
+      auth: req.headers.get("authorization"),
+      cookie: req.headers.get("cookie"),
+      other: req.headers.get("x-other"),
+    });
+    if (u.pathname === "/same") return Response.redirect(`http://127.0.0.1:${u.port}/end`, 302);
+    if (u.pathname === "/cross") return Response.redirect(`http://localhost:${u.port}/end`, 302);
+    return new Response("ok");
+  });
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  const headers = { authorization: "Bearer s3cret", cookie: "sid=1", "x-other": "kept" };
+  const opts = { allowPrivateNetwork: true, timeoutMs: 2000, resolve: () => Promise.resolve(["127.0.0.1"]) };
+  assert.equal((await guardedFetch(`${base}/same`, { headers }, "udf.f", opts)).reply?.status, 200);
+  assert.equal((await guardedFetch(`${base}/cross`, { headers }, "udf.f", opts)).reply?.status, 200);
+  assert.deepEqual(seen.map((s) => [s.path, s.auth, s.cookie, s.other]), [
+    ["/same", "Bearer s3cret", "sid=1", "kept"],
+    ["/end", "Bearer s3cret", "sid=1", "kept"],
+    ["/cross", "Bearer s3cret", "sid=1", "kept"],
+    ["/end", null, null, "kept"],
+  ]);
 });

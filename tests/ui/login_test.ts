@@ -103,6 +103,33 @@ Deno.test("login throttle: five failures lock the account for that address brief
   }
 });
 
+Deno.test("login throttle behind a proxy (TRUST_PROXY): one client's failures do not lock out the others", async () => {
+  const t = await testApp({ env: { TRUST_PROXY: "true" } });
+  const viaProxy = async (password: string, client: string) => {
+    const { csrf, cookie } = await loginForm(t, "10.0.0.1");
+    return await t.app.request("/login", {
+      method: "POST",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": client },
+      body: new URLSearchParams({ csrf, email: "px@example.com", password, next: "/user" }).toString(),
+    }, { remoteAddr: { hostname: "10.0.0.1" } });
+  };
+  try {
+    await createUser(t.deps.db, { email: "px@example.com", password: PASSWORD });
+    for (let i = 0; i < 5; i++) await (await viaProxy(`wrong-${i}-password`, "198.51.100.7")).body?.cancel();
+    const locked = await viaProxy(PASSWORD, "198.51.100.7");
+    assert.equal(locked.status, 429);
+    await locked.body?.cancel();
+    const other = await viaProxy(PASSWORD, "203.0.113.50");
+    assert.equal(
+      other.status,
+      303,
+      "the proxy's address is shared; the forwarded client address is what counts",
+    );
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("logout: ends the session server-side", async () => {
   const t = await testApp();
   try {

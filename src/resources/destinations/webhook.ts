@@ -21,7 +21,12 @@ export const webhook: DestinationType = {
         v.array(
           v.pipe(
             v.string("must be a string"),
-            v.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+\s*:/, 'must be "Name: value"'),
+            // One line only: a CR/LF would split the header (RFC 9110 section 5.5), and fetch refuses it
+            // with the (secret) value in its error message.
+            v.regex(
+              /^[A-Za-z0-9!#$%&'*+.^_`|~-]+[ \t]*:[^\r\n\0]*$/,
+              'must be "Name: value" on one line (no CR, LF or NUL)',
+            ),
           ),
           "must be an array of strings",
         ),
