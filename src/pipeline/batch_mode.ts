@@ -104,6 +104,16 @@ export async function flushDueBatches(deps: Deps, opts: FlushOptions): Promise<n
   return processed;
 }
 
+const MAX_CONTENDED_RETRIES = 5;
+
+async function stillDue(deps: Deps, g: BatchGroup, settings: BatchSettings): Promise<boolean> {
+  const now = deps.clock.now();
+  const fresh = (await pendingBatchGroups(deps.db, now)).find((x) =>
+    x.workspaceId === g.workspaceId && x.connectionId === g.connectionId
+  );
+  return fresh !== undefined && batchIsDue(fresh, settings, now);
+}
+
 async function flushGroup(
   deps: Deps,
   g: BatchGroup,
@@ -113,6 +123,7 @@ async function flushGroup(
   if (settings && !batchIsDue(g, settings, deps.clock.now())) return 0;
   const limit = settings?.batchSize ?? opts.fallbackLimit;
   let processed = 0;
+  let contended = 0;
   while (!opts.signal.aborted) {
     const now = deps.clock.now();
     const rows = await claimBatchRows(deps.db, {
@@ -125,7 +136,12 @@ async function flushGroup(
     if (rows.length === 0) return processed;
     if (settings && !batchIsDue(summary(rows), settings, now)) {
       await releaseQueueRows(deps.db, rows.map((r) => r.id));
-      return processed;
+      // Several claimers at once (instances, or drains of one instance) can each get part of one due
+      // batch and all release it. If the released rows still make a due batch, claim again after a
+      // short random pause instead of leaving it until the next flush round.
+      if (++contended > MAX_CONTENDED_RETRIES || !(await stillDue(deps, g, settings))) return processed;
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+      continue;
     }
     await opts.process(rows);
     processed += rows.length;
