@@ -68,3 +68,31 @@ export async function startSluice(env: Record<string, string>): Promise<ServerPr
     },
   };
 }
+
+/**
+ * Runs `deno run -A <args>`, reads its stdout until `marker`, then SIGKILLs it: a crash at a chosen point
+ * (the crash tests' children print the marker right where they want to die). Fails if the marker never came.
+ */
+export async function runUntilThenKill(args: string[], marker: string): Promise<void> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  try {
+    while (!seen.includes(marker)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+    await reader.cancel().catch(() => {});
+    await child.stderr.cancel().catch(() => {});
+  }
+  if (!seen.includes(marker)) throw new Error(`the child never printed "${marker}"; it said: ${seen}`);
+}

@@ -1,32 +1,17 @@
 import assert from "node:assert/strict";
 import { parseWarehouseOptions } from "../../src/destinations/warehouse/credentials.ts";
 import { Warehouse } from "../../src/destinations/warehouse/warehouse.ts";
+import { runUntilThenKill } from "../_helpers/process.ts";
 import { type Target, TARGETS, trackEvent } from "./_targets.ts";
 
 const CHILD = new URL("./_crash_child.ts", import.meta.url).pathname;
 
 /** Starts the child, waits for `marker` on its stdout, then SIGKILLs it. */
 async function runAndKill(t: Target, events: unknown[], stop: string, marker: string): Promise<void> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CHILD, t.kind, JSON.stringify(t.credentials), JSON.stringify(events), stop],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  try {
-    while (!seen.includes(marker)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
-  } finally {
-    child.kill("SIGKILL");
-    await child.status;
-    await reader.cancel().catch(() => {});
-    await child.stderr.cancel().catch(() => {});
-  }
-  assert.ok(seen.includes(marker), `child said: ${seen}`);
+  await runUntilThenKill(
+    [CHILD, t.kind, JSON.stringify(t.credentials), JSON.stringify(events), stop],
+    marker,
+  );
 }
 
 for (const { name, open } of TARGETS) {

@@ -8,18 +8,9 @@ import { appendEvents } from "../../src/events_log/events_log.ts";
 import { startServer } from "../../src/server.ts";
 import { testApp, type TestUser } from "../_helpers/app.ts";
 import { Client as ClientV1, StreamableHTTPClientTransport as TransportV1 } from "../_helpers/mcp_sdk_v1.ts";
+import { ISSUE_4_TOOLS } from "./rpc.ts";
 
-const TOOLS = [
-  "list_workspaces",
-  "list_resources",
-  "get_resource",
-  "get_resource_schema",
-  "create_resource",
-  "update_resource",
-  "delete_resource",
-  "list_event_sources",
-  "query_events",
-];
+const TOOLS = ISSUE_4_TOOLS;
 
 async function withServer(fn: (url: URL, t: Awaited<ReturnType<typeof testApp>>) => Promise<void>) {
   const t = await testApp();

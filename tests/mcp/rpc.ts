@@ -1,6 +1,19 @@
 /** Raw JSON-RPC over `/mcp` for tests that check the wire (no SDK client in between). */
 import type { TestApp } from "../_helpers/app.ts";
 
+/** Issue 4's nine tools: first in tools/list, in this order; later issues add theirs after them. */
+export const ISSUE_4_TOOLS = [
+  "list_workspaces",
+  "list_resources",
+  "get_resource",
+  "get_resource_schema",
+  "create_resource",
+  "update_resource",
+  "delete_resource",
+  "list_event_sources",
+  "query_events",
+];
+
 /** Headers a 2025-11-25 client sends on every POST. */
 export function mcpHeaders(auth: string | null, extra: Record<string, string> = {}): Record<string, string> {
   return {

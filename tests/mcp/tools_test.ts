@@ -7,22 +7,9 @@ import { toolCatalog } from "../../src/mcp/server.ts";
 import { NotFoundError } from "../../src/errors.ts";
 import { ProtocolError } from "@modelcontextprotocol/server";
 import { expectJson, testApp } from "../_helpers/app.ts";
-import { rpc } from "./rpc.ts";
+import { ISSUE_4_TOOLS, rpc } from "./rpc.ts";
 
 const SNAPSHOTS = new URL("./__snapshots__/tools/", import.meta.url);
-
-/** Issue 4's nine tools: first in tools/list, in this order; later issues add theirs after them. */
-const ISSUE_4_TOOLS = [
-  "list_workspaces",
-  "list_resources",
-  "get_resource",
-  "get_resource_schema",
-  "create_resource",
-  "update_resource",
-  "delete_resource",
-  "list_event_sources",
-  "query_events",
-];
 
 Deno.test("every tool states all four annotations, a title, a model-facing description and object schemas", () => {
   const { listResult } = toolCatalog();

@@ -15,6 +15,7 @@ import type { Db } from "../../src/store/db.ts";
 import { openPostgres } from "../../src/store/postgres.ts";
 import { expectJson, type TestApp, testApp } from "../_helpers/app.ts";
 import { testPostgres } from "../_helpers/db.ts";
+import { runUntilThenKill } from "../_helpers/process.ts";
 import { pgTarget, type Target } from "../destinations/_targets.ts";
 import { setupPipeline } from "./fixtures.ts";
 
@@ -250,26 +251,7 @@ const CHILD_LEASE_MS = 60_000;
 async function killMidBatch(storeUrl: string, now: Date, stop: string, marker: string): Promise<void> {
   // The child's clock runs from the parent's fake time, so it sees the rows as the parent does.
   const offsetMs = now.getTime() - Date.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CHILD, storeUrl, String(offsetMs), stop],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  try {
-    while (!seen.includes(marker)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
-  } finally {
-    child.kill("SIGKILL");
-    await child.status;
-    await reader.cancel().catch(() => {});
-    await child.stderr.cancel().catch(() => {});
-  }
-  assert.ok(seen.includes(marker), `child said: ${seen}`);
+  await runUntilThenKill([CHILD, storeUrl, String(offsetMs), stop], marker);
 }
 
 Deno.test("[postgres] batch mode: a process killed mid-batch loses nothing, and the rerun writes each event once", async () => {
