@@ -3,7 +3,10 @@
  * Load generator for bench/ingest.ts, run as a Worker so it has its own event loop (it still shares the
  * machine's cores with the server: compare figures of one run only). Sends POSTs with `concurrency`
  * requests in flight for `durationMs` (optionally paced to `ratePerSec`), and reports counts and latencies.
+ * Each lane is one keep-alive connection of bench/_http.ts's client (not fetch(): see there why).
  */
+import { HttpConnection } from "./_http.ts";
+
 export interface LoadRequest {
   url: string;
   headers: Record<string, string>;
@@ -34,7 +37,10 @@ self.onmessage = async (e: MessageEvent<LoadRequest>) => {
   const statuses: Record<string, number> = {};
   const latencies: number[] = [];
   const interval = r.ratePerSec ? 1000 / r.ratePerSec : 0;
+  const url = new URL(r.url);
+  const path = url.pathname + url.search;
   async function lane() {
+    const conn = new HttpConnection(url);
     while (performance.now() < until && (r.maxRequests === undefined || sent < r.maxRequests)) {
       const i = sent++;
       if (interval) {
@@ -45,12 +51,7 @@ self.onmessage = async (e: MessageEvent<LoadRequest>) => {
       }
       const t0 = performance.now();
       try {
-        const res = await fetch(r.url, {
-          method: "POST",
-          headers: r.headers,
-          body: r.template.replaceAll("#N#", String(i)),
-        });
-        await res.arrayBuffer();
+        const res = await conn.request("POST", path, r.headers, r.template.replaceAll("#N#", String(i)));
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         if (res.status === 200) ok++;
         else failed++;
@@ -60,6 +61,7 @@ self.onmessage = async (e: MessageEvent<LoadRequest>) => {
       }
       latencies.push(performance.now() - t0);
     }
+    conn.close();
   }
   await Promise.all(Array.from({ length: r.concurrency }, lane));
   const result: LoadResult = {

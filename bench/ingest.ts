@@ -137,7 +137,7 @@ async function setup(deps: Deps, hookUrl: string) {
   return stream.writeKey;
 }
 
-async function benchStore(name: string, db: Db, drop: () => Promise<void>) {
+async function benchStore(name: string, db: Db, drop: () => Promise<void>, rawDb?: () => Db) {
   const config = loadConfig({
     LOG_LEVEL: "error",
     PIPELINE_WORKERS: "0",
@@ -158,9 +158,12 @@ async function benchStore(name: string, db: Db, drop: () => Promise<void>) {
     const key = await setup(deps, `http://127.0.0.1:${hook.addr.port}/hook`);
     const headers = { "content-type": "application/json", authorization: `Basic ${btoa(`${key}:`)}` };
     if (db.driver === "postgres") await db.query("checkpoint");
-    const rs = await rawSingle(db, ms);
-    const rm = await rawMulti(db, ms);
-    await db.exec("drop table bench_raw");
+    // The raw baselines get the 10-connection pool the issue names; the server keeps its own pools.
+    const raw = rawDb ? rawDb() : db;
+    const rs = await rawSingle(raw, ms);
+    const rm = await rawMulti(raw, ms);
+    await raw.exec("drop table bench_raw");
+    if (raw !== db) await raw.close();
     if (db.driver === "postgres") await db.query("checkpoint");
 
     const single = await load({
@@ -245,7 +248,7 @@ async function benchStore(name: string, db: Db, drop: () => Promise<void>) {
   }
 }
 
-async function freshPostgres(): Promise<{ db: Db; drop: () => Promise<void> }> {
+async function freshPostgres(): Promise<{ db: Db; raw: () => Db; drop: () => Promise<void> }> {
   const name = `sluice_bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
   const admin = postgres(PG_ADMIN, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
@@ -253,7 +256,8 @@ async function freshPostgres(): Promise<{ db: Db; drop: () => Promise<void> }> {
   const u = new URL(PG_ADMIN);
   u.pathname = `/${name}`;
   return {
-    db: openPostgres(u.toString(), { max: 10 }),
+    db: openPostgres(u.toString()),
+    raw: () => openPostgres(u.toString(), { max: 10, statementMax: 10 }),
     async drop() {
       const a = postgres(PG_ADMIN, { max: 1, onnotice: () => {} });
       await a.unsafe(`drop database if exists ${name} with (force)`);
@@ -264,7 +268,7 @@ async function freshPostgres(): Promise<{ db: Db; drop: () => Promise<void> }> {
 
 if (import.meta.main) {
   const pg = await freshPostgres();
-  await benchStore("PostgreSQL", pg.db, pg.drop);
+  await benchStore("PostgreSQL", pg.db, pg.drop, pg.raw);
   await benchStore("PGlite (embedded)", await openPglite(), () => Promise.resolve());
   Deno.exit(0); // postgres.js sockets of the admin connections may linger
 }

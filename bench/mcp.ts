@@ -2,8 +2,10 @@
  * `deno task bench mcp`: one run, one process tree (this process generates load; a child serves). Reads
  * one function (`get_resource`) and a listing (`list_resources`) as MCP tools/call over HTTP and through
  * the REST API, next to a bare Hono handler (the HTTP ceiling) and a raw primary-key SELECT through the
- * same driver (the database ceiling), each with 50 concurrent connections. Prints requests/s, p50, p99
+ * same driver and pools as the server (the database ceiling), and a bare Hono handler running that SELECT
+ * (what this stack allows for one read), each with 50 concurrent connections. Prints requests/s, p50, p99
  * and the ratios. Issue 4 targets: MCP >= 50% of REST for the same read, REST >= 40% of the raw SELECT.
+ * HTTP load comes from bench/_http.ts's keep-alive client, not fetch() (see there why).
  * Figures only, never assertions (STYLE.md). PostgreSQL at BENCH_DATABASE_URL (default the local server;
  * a throwaway database is created and dropped); BENCH_SECONDS per scenario (default 5); BENCH_CONCURRENCY.
  */
@@ -20,10 +22,13 @@ import { createResource } from "../src/services/resources.ts";
 import { createUser } from "../src/services/users.ts";
 import { createWorkspace } from "../src/services/workspaces.ts";
 import { openPostgres } from "../src/store/postgres.ts";
+import { HttpConnection } from "./_http.ts";
 
 interface Target {
   app: string;
   bare: string;
+  /** A bare Hono handler that runs the raw SELECT: what this stack allows for one read. */
+  bareSelect: string;
   auth: string;
   ws: string;
   id: string;
@@ -33,7 +38,7 @@ const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 5);
 const CONCURRENCY = Number(Deno.env.get("BENCH_CONCURRENCY") ?? 50);
 
 /** Child: serves Sluice and a bare Hono app on two ports, prints what the parent needs, runs until killed. */
-async function serve(dbUrl: string) {
+export async function serve(dbUrl: string) {
   const config = loadConfig({ PUBLIC_URL: "http://127.0.0.1:3000", DATABASE_URL: dbUrl, LOG_LEVEL: "error" });
   const deps = await openDeps(config, { log: createLogger({ level: "error" }) });
   const user = await createUser(deps.db, { email: "bench@example.com", password: null, isAdmin: false });
@@ -55,11 +60,17 @@ async function serve(dbUrl: string) {
   const app = createApp(deps);
   const bare = new Hono();
   bare.get("/", (c) => c.json({ ok: true }));
+  const rawDb = openPostgres(dbUrl);
+  bare.get("/select", async (c) => {
+    const rows = await rawDb.query("select * from config_objects where id = $1", [id]);
+    return c.json(rows[0]);
+  });
   const a = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, app.fetch);
   const b = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, bare.fetch);
   const target: Target = {
     app: `http://127.0.0.1:${a.addr.port}`,
     bare: `http://127.0.0.1:${b.addr.port}`,
+    bareSelect: `http://127.0.0.1:${b.addr.port}/select`,
     auth: `Bearer ${key.plaintext}`,
     ws: ws.id,
     id,
@@ -80,20 +91,31 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** Runs `op` from `CONCURRENCY` loops for `SECONDS` (after a one-second warm-up). */
-async function load(name: string, op: () => Promise<boolean>): Promise<Result> {
+type Op = () => Promise<boolean>;
+
+/**
+ * Runs `CONCURRENCY` loops for `SECONDS` (after a one-second warm-up); each loop gets its own operation
+ * from `lane()` (its own keep-alive connection for HTTP).
+ */
+async function load(name: string, lane: () => Op): Promise<Result> {
+  const ops = Array.from({ length: CONCURRENCY }, lane);
   const warmEnd = performance.now() + 1000;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+  await Promise.all(ops.map(async (op) => {
     while (performance.now() < warmEnd) await op();
   }));
   const latencies: number[] = [];
   let errors = 0;
   const start = performance.now();
   const end = start + SECONDS * 1000;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+  await Promise.all(ops.map(async (op) => {
     while (performance.now() < end) {
       const t0 = performance.now();
-      const ok = await op();
+      let ok = false;
+      try {
+        ok = await op();
+      } catch {
+        // counted as an error below
+      }
       latencies.push(performance.now() - t0);
       if (!ok) errors++;
     }
@@ -109,32 +131,47 @@ async function load(name: string, op: () => Promise<boolean>): Promise<Result> {
   };
 }
 
-function httpOp(url: string, init: RequestInit, check: (text: string) => boolean) {
-  return async function request(): Promise<boolean> {
-    const res = await fetch(url, init);
-    const text = await res.text();
-    return res.status === 200 && check(text);
+const connections: HttpConnection[] = [];
+
+function connection(url: URL): HttpConnection {
+  const c = new HttpConnection(url);
+  connections.push(c);
+  return c;
+}
+
+function httpGet(url: string, headers: Record<string, string>, check: (text: string) => boolean) {
+  const u = new URL(url);
+  return function lane(): Op {
+    const c = connection(u);
+    return async function request(): Promise<boolean> {
+      const res = await c.request("GET", u.pathname, headers);
+      return res.status === 200 && check(res.body);
+    };
   };
 }
 
 function mcpCall(t: Target, tool: string, args: Record<string, unknown>) {
-  let n = 0;
   const headers = {
     authorization: t.auth,
     "content-type": "application/json",
     accept: "application/json, text/event-stream",
     "mcp-protocol-version": "2025-11-25",
   };
-  return async function call(): Promise<boolean> {
-    const body = JSON.stringify({
-      jsonrpc: "2.0",
-      id: ++n,
-      method: "tools/call",
-      params: { name: tool, arguments: args },
-    });
-    const res = await fetch(`${t.app}/mcp`, { method: "POST", headers, body });
-    const text = await res.text();
-    return res.status === 200 && text.includes('"structuredContent"') && !text.includes('"isError":true');
+  const u = new URL(`${t.app}/mcp`);
+  return function lane(): Op {
+    const c = connection(u);
+    let n = 0;
+    return async function call(): Promise<boolean> {
+      const body = JSON.stringify({
+        jsonrpc: "2.0",
+        id: ++n,
+        method: "tools/call",
+        params: { name: tool, arguments: args },
+      });
+      const res = await c.request("POST", u.pathname, headers, body);
+      return res.status === 200 && res.body.includes('"structuredContent"') &&
+        !res.body.includes('"isError":true');
+    };
   };
 }
 
@@ -180,21 +217,27 @@ async function run() {
     }
     reader.releaseLock();
     const t = JSON.parse(buffered.split("\n")[0]) as Target;
-    const auth = { headers: { authorization: t.auth } };
+    const auth = { authorization: t.auth };
     console.log(
       `bench mcp: ${CONCURRENCY} concurrent connections, ${SECONDS} s per scenario, PostgreSQL store\n`,
     );
 
     const results: Record<string, Result> = {};
-    const measure = async (key: string, name: string, op: () => Promise<boolean>) => {
-      results[key] = await load(name, op);
+    const measure = async (key: string, name: string, lane: () => Op) => {
+      results[key] = await load(name, lane);
+      for (const c of connections.splice(0)) c.close();
       console.log(fmt(results[key]));
     };
-    await measure("bare", "bare Hono handler", httpOp(t.bare, {}, (x) => x.includes("ok")));
+    await measure("bare", "bare Hono handler", httpGet(t.bare, {}, (x) => x.includes("ok")));
+    await measure(
+      "bareSelect",
+      "bare Hono handler + the raw SELECT",
+      httpGet(t.bareSelect, {}, (x) => x.includes(t.id)),
+    );
     await measure(
       "restGet",
       "REST GET /api/{ws}/config/function/{id}",
-      httpOp(`${t.app}/api/${t.ws}/config/function/${t.id}`, auth, (x) => x.includes(t.id)),
+      httpGet(`${t.app}/api/${t.ws}/config/function/${t.id}`, auth, (x) => x.includes(t.id)),
     );
     await measure(
       "mcpGet",
@@ -204,15 +247,18 @@ async function run() {
     await measure(
       "restList",
       "REST GET /api/{ws}/config/function",
-      httpOp(`${t.app}/api/${t.ws}/config/function`, auth, (x) => x.includes(t.id)),
+      httpGet(`${t.app}/api/${t.ws}/config/function`, auth, (x) => x.includes(t.id)),
     );
     await measure(
       "mcpList",
       "MCP tools/call list_resources",
       mcpCall(t, "list_resources", { workspaceId: t.ws, type: "function" }),
     );
-    const raw = openPostgres(db.url, { max: 10 });
-    await measure("raw", "raw SELECT by primary key", async () => {
+    // The database ceiling, in this process through the same driver and the same store code as the server
+    // (so the same pools: 2 connections for statements); the server runs the same query, plus the HTTP
+    // request, authentication (a cached key row), and the workspace access check.
+    const raw = openPostgres(db.url);
+    await measure("raw", "raw SELECT by primary key", () => async () => {
       const rows = await raw.query("select * from config_objects where id = $1", [t.id]);
       return rows.length === 1;
     });
@@ -223,7 +269,13 @@ async function run() {
 MCP get_resource  / REST get      ${pct(results.mcpGet, results.restGet).padStart(5)}   (target >= 50%)
 MCP list_resources / REST list    ${pct(results.mcpList, results.restList).padStart(5)}   (target >= 50%)
 REST get / raw SELECT             ${pct(results.restGet, results.raw).padStart(5)}   (target >= 40%)
-REST get / bare Hono              ${pct(results.restGet, results.bare).padStart(5)}`);
+REST get / bare Hono              ${pct(results.restGet, results.bare).padStart(5)}
+REST get / bare Hono + SELECT     ${
+      pct(results.restGet, results.bareSelect).padStart(5)
+    }   (what auth, access check, masking cost)
+bare Hono + SELECT / raw SELECT   ${
+      pct(results.bareSelect, results.raw).padStart(5)
+    }   (the stack's own ceiling for the 40% target)`);
   } finally {
     child.kill("SIGTERM");
     await child.status;

@@ -1,3 +1,4 @@
+import { ApiKeyCache } from "./auth/key_cache.ts";
 import { loadSecrets } from "./auth/secrets.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
@@ -24,7 +25,8 @@ export async function openDeps(
     const applied = await migrate(store);
     if (applied.length) log.info("applied migrations", { versions: applied });
     const secrets = await loadSecrets(store, config);
-    return { config, db: store, clock, log, secrets };
+    const apiKeys = new ApiKeyCache(store, clock, log, config.apiKeyCacheSeconds * 1000);
+    return { config, db: store, clock, log, secrets, apiKeys };
   } catch (e) {
     await store.close();
     throw e;

@@ -12,6 +12,15 @@ export const SETTINGS = {
     doc: "The URL people and clients reach Sluice at (OAuth issuer, links in logs).",
   },
   DATABASE_URL: { default: "", doc: "`postgres://...` to use PostgreSQL; empty uses the embedded store." },
+  DATABASE_POOL_MAX: {
+    default: "10",
+    doc: "PostgreSQL connections per instance for transactions (ingest, the queue, writes).",
+  },
+  DATABASE_STATEMENT_POOL_MAX: {
+    default: "2",
+    doc:
+      "PostgreSQL connections per instance for single statements (reads); few busy connections pipeline more (README's Performance).",
+  },
   DATA_DIR: { default: ".sluice", doc: "Folder of the embedded store (unused with `DATABASE_URL`)." },
   LOG_LEVEL: { default: "info", doc: "`debug`, `info`, `warn` or `error`." },
   LOG_FORMAT: { default: "pretty", doc: "`pretty` (one readable line) or `json` (one JSON object a line)." },
@@ -24,6 +33,11 @@ export const SETTINGS = {
   SLUICE_ENCRYPTION_KEY: {
     default: "",
     doc: "Base64 of 32 bytes: encrypts stored credentials. Generated and kept in the store when empty.",
+  },
+  API_KEY_CACHE_SECONDS: {
+    default: "5",
+    doc:
+      "How long a looked-up API key row may be reused; revocations still apply at once (0 looks up every request).",
   },
   ALLOWED_ORIGINS: { default: "", doc: "Comma-separated extra browser origins allowed to call `/mcp`." },
   FUNCTIONS_TIMEOUT_MS: {
@@ -101,6 +115,8 @@ const ConfigSchema = v.object({
     v.literal(""),
     v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")),
   ], "must start with postgres:// or postgresql://"),
+  DATABASE_POOL_MAX: intSetting(1, 1000),
+  DATABASE_STATEMENT_POOL_MAX: intSetting(1, 1000),
   DATA_DIR: v.pipe(v.string(), v.minLength(1, "must not be empty")),
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"] as const),
   LOG_FORMAT: oneOf(["pretty", "json"] as const),
@@ -121,6 +137,7 @@ const ConfigSchema = v.object({
     v.pipe(v.string(), v.check(isBase64Of32Bytes, "must be base64 of 32 bytes")),
   ], "must be base64 of 32 bytes"),
   ALLOWED_ORIGINS: v.string(),
+  API_KEY_CACHE_SECONDS: intSetting(0, 300),
   FUNCTIONS_TIMEOUT_MS: intSetting(100, 600_000),
   FUNCTIONS_MEMORY_MB: intSetting(16, 16_384),
   FUNCTIONS_ALLOW_PRIVATE_NETWORK: boolSetting(),
@@ -163,6 +180,8 @@ export interface Config {
   host: string;
   publicUrl: string;
   databaseUrl: string | null;
+  databasePoolMax: number;
+  databaseStatementPoolMax: number;
   dataDir: string;
   logLevel: "debug" | "info" | "warn" | "error";
   logFormat: "pretty" | "json";
@@ -171,6 +190,7 @@ export interface Config {
   pepper: string | null;
   encryptionKey: string | null;
   allowedOrigins: string[];
+  apiKeyCacheSeconds: number;
   functionsTimeoutMs: number;
   functionsMemoryMb: number;
   functionsAllowPrivateNetwork: boolean;
@@ -212,6 +232,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: c.HOST,
     publicUrl: c.PUBLIC_URL.replace(/\/+$/, ""),
     databaseUrl: c.DATABASE_URL || null,
+    databasePoolMax: c.DATABASE_POOL_MAX,
+    databaseStatementPoolMax: c.DATABASE_STATEMENT_POOL_MAX,
     dataDir: c.DATA_DIR,
     logLevel: c.LOG_LEVEL,
     logFormat: c.LOG_FORMAT,
@@ -220,6 +242,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     pepper: c.SLUICE_PEPPER || null,
     encryptionKey: c.SLUICE_ENCRYPTION_KEY || null,
     allowedOrigins: c.ALLOWED_ORIGINS.split(",").map((s) => s.trim()).filter(Boolean),
+    apiKeyCacheSeconds: c.API_KEY_CACHE_SECONDS,
     functionsTimeoutMs: c.FUNCTIONS_TIMEOUT_MS,
     functionsMemoryMb: c.FUNCTIONS_MEMORY_MB,
     functionsAllowPrivateNetwork: c.FUNCTIONS_ALLOW_PRIVATE_NETWORK,

@@ -1,3 +1,4 @@
+import type { ApiKeyCache } from "./auth/key_cache.ts";
 import type { Principal } from "./auth/principal.ts";
 import type { Secrets } from "./auth/secrets.ts";
 import type { Clock } from "./clock.ts";
@@ -12,6 +13,8 @@ export interface Deps {
   clock: Clock;
   log: Logger;
   secrets: Secrets;
+  /** API key rows, cached per instance (see key_cache.ts); revoking or editing a key invalidates it. */
+  apiKeys: ApiKeyCache;
 }
 
 /** What a service call sees: the deps plus who is calling and the request's id for logs. */

@@ -1,5 +1,5 @@
 import type { Deps } from "../deps.ts";
-import { findApiKeyWithUser, touchApiKey } from "../store/api_keys_repo.ts";
+import { touchApiKey } from "../store/api_keys_repo.ts";
 import { hmacSha256Hex, randomToken, timingSafeEqual } from "./crypto.ts";
 import type { Principal } from "./principal.ts";
 import type { Secrets } from "./secrets.ts";
@@ -45,7 +45,7 @@ const TOUCH_EVERY_MS = 60_000;
 export async function authenticateApiKey(deps: Deps, bearer: string): Promise<Principal | null> {
   const parts = splitBearer(bearer);
   if (!parts) return null;
-  const key = await findApiKeyWithUser(deps.db, parts.id);
+  const key = await deps.apiKeys.find(parts.id);
   if (!key) {
     // Do the same work as a real check so unknown ids are not distinguishable by timing.
     await hashSecret(deps.secrets, deps.secrets.currentPepperId, "x", parts.secret);
@@ -64,6 +64,8 @@ export async function authenticateApiKey(deps: Deps, bearer: string): Promise<Pr
   if (key.expires_at && key.expires_at.getTime() <= now.getTime()) return null;
   const stalePepper = key.pepper_id !== deps.secrets.currentPepperId;
   if (stalePepper || !key.last_used_at || now.getTime() - key.last_used_at.getTime() > TOUCH_EVERY_MS) {
+    // The row may be the cached one: mark it used now, so concurrent requests do not all write too.
+    key.last_used_at = now;
     await touchApiKey(
       deps.db,
       key.id,

@@ -107,6 +107,7 @@ export const apikeyRevoke: StoreCommand = {
   async run(deps, args, io) {
     const f = parseFlags(args, { id: { type: "string" } });
     const id = required(f, "id");
+    // Running servers forget the key when migration 0007's trigger notifies them, at commit.
     if (!(await revokeApiKeyRow(deps.db, id, null, deps.clock.now()))) {
       throw new NotFoundError(`API key "${id}" not found`);
     }

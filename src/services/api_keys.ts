@@ -99,6 +99,7 @@ export async function updateApiKey(ctx: Ctx, id: string, input: unknown) {
   const data = parseInput(ApiKeyUpdateInput, input ?? {}, action);
   const expiresAt = futureDate(ctx, data.expiresAt, action);
   const row = await updateApiKeyRow(ctx.db, id, ctx.principal.userId, { name: data.name, expiresAt });
+  ctx.apiKeys.invalidate(id);
   if (!row) throw new NotFoundError(`API key "${id}" not found`);
   return publicApiKey(row);
 }
@@ -107,6 +108,7 @@ export async function updateApiKey(ctx: Ctx, id: string, input: unknown) {
 export async function revokeApiKey(ctx: Ctx, id: string) {
   requireOwnCredential(ctx, `Cannot revoke API key "${id}"`);
   const ok = await revokeApiKeyRow(ctx.db, id, ctx.principal.userId, ctx.clock.now());
+  ctx.apiKeys.invalidate(id);
   if (!ok) throw new NotFoundError(`API key "${id}" not found`);
   return { id, revoked: true };
 }

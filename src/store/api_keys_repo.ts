@@ -27,12 +27,12 @@ export async function insertApiKey(
   return rows[0];
 }
 
+/** A key row with its owner's identity: what authentication needs. */
+export type ApiKeyWithUser = ApiKeyRow & { user_email: string; user_is_admin: boolean };
+
 /** The key with its user's identity in one round trip: authentication runs on every request. */
-export async function findApiKeyWithUser(
-  db: Queryable,
-  id: string,
-): Promise<(ApiKeyRow & { user_email: string; user_is_admin: boolean }) | null> {
-  const rows = await db.query<ApiKeyRow & { user_email: string; user_is_admin: boolean }>(
+export async function findApiKeyWithUser(db: Queryable, id: string): Promise<ApiKeyWithUser | null> {
+  const rows = await db.query<ApiKeyWithUser>(
     `select k.*, u.email as user_email, u.is_admin as user_is_admin
        from api_keys k join users u on u.id = k.user_id where k.id = $1`,
     [id],

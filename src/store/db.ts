@@ -31,8 +31,12 @@ export interface Db extends Queryable {
    * Nested calls are not supported; pass the `tx` down instead.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Calls `onMessage` for every NOTIFY on `channel` until the returned function is called. */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<Unlisten>;
+  /**
+   * Calls `onMessage` for every NOTIFY on `channel` until the returned function is called. `onListen`
+   * runs each time the subscription is (re)established: notifications sent while a dropped connection
+   * was reconnecting are lost, so a cache that relies on them must forget everything there.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onListen?: () => void): Promise<Unlisten>;
   /** Sends a NOTIFY on `channel`. */
   notify(channel: string, payload: string): Promise<void>;
   /** Closes every connection; the process can exit afterwards. */

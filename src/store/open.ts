@@ -13,8 +13,15 @@ export class StoreLockedError extends Error {
  * The embedded store can be opened by one process at a time: a lock file guards the data dir, and a
  * second process (a CLI command while the server runs, or a second server) gets StoreLockedError.
  */
-export async function openStore(config: Pick<Config, "databaseUrl" | "dataDir">): Promise<Db> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+export async function openStore(
+  config: Pick<Config, "databaseUrl" | "databasePoolMax" | "databaseStatementPoolMax" | "dataDir">,
+): Promise<Db> {
+  if (config.databaseUrl) {
+    return openPostgres(config.databaseUrl, {
+      max: config.databasePoolMax,
+      statementMax: config.databaseStatementPoolMax,
+    });
+  }
   await Deno.mkdir(config.dataDir, { recursive: true });
   const lockPath = `${config.dataDir}/sluice.lock`;
   const lockFile = await Deno.open(lockPath, { read: true, write: true, create: true });

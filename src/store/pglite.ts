@@ -34,9 +34,15 @@ export async function openPglite(
         });
       });
     },
-    async listen(channel: string, onMessage: (payload: string) => void): Promise<Unlisten> {
+    async listen(
+      channel: string,
+      onMessage: (payload: string) => void,
+      onListen?: () => void,
+    ): Promise<Unlisten> {
       assertChannel(channel);
+      // In process: the subscription cannot drop, so it is established once.
       const unsub = await pg.listen(channel, onMessage);
+      onListen?.();
       return async function unlisten() {
         await unsub();
       };
