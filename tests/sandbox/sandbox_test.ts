@@ -240,7 +240,9 @@ Deno.test("Sandbox contains a heap memory bomb: the runner dies, the server live
 });
 
 Deno.test("Sandbox contains an ArrayBuffer memory bomb (outside the V8 heap) with its RSS watchdog", async () => {
-  const s = newSandbox({ memoryMb: 64, rssLimitMb: 300 });
+  // A long wall-clock limit: on a loaded CI machine filling the first chunks took over the default 1 s, so
+  // the timeout (also a containment, but not the one under test) fired before the watchdog.
+  const s = newSandbox({ memoryMb: 64, rssLimitMb: 300, timeoutMs: 30_000 });
   try {
     const out = await run(
       s,
