@@ -17,6 +17,11 @@ export interface LoadRequest {
   ratePerSec?: number;
   /** Stop after this many requests (end-to-end runs). */
   maxRequests?: number;
+  /**
+   * Run this long first without counting (default 0): opening 50 connections at once and the first
+   * requests' JIT warm-up are not what a steady rate or a p99 is about (bench mcp warms up the same way).
+   */
+  warmupMs?: number;
 }
 
 export interface LoadResult {
@@ -30,7 +35,8 @@ export interface LoadResult {
 self.onmessage = async (e: MessageEvent<LoadRequest>) => {
   const r = e.data;
   const started = performance.now();
-  const until = started + r.durationMs;
+  const counted = started + (r.warmupMs ?? 0);
+  const until = counted + r.durationMs;
   let sent = 0;
   let ok = 0;
   let failed = 0;
@@ -50,15 +56,18 @@ self.onmessage = async (e: MessageEvent<LoadRequest>) => {
         if (performance.now() >= until) break;
       }
       const t0 = performance.now();
+      let status: string;
       try {
-        const res = await conn.request("POST", path, r.headers, r.template.replaceAll("#N#", String(i)));
-        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-        if (res.status === 200) ok++;
-        else failed++;
+        status = String(
+          (await conn.request("POST", path, r.headers, r.template.replaceAll("#N#", String(i)))).status,
+        );
       } catch {
-        failed++;
-        statuses.error = (statuses.error ?? 0) + 1;
+        status = "error";
       }
+      if (t0 < counted) continue;
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      if (status === "200") ok++;
+      else failed++;
       latencies.push(performance.now() - t0);
     }
     conn.close();
@@ -68,7 +77,7 @@ self.onmessage = async (e: MessageEvent<LoadRequest>) => {
     ok,
     failed,
     statuses,
-    elapsedMs: performance.now() - started,
+    elapsedMs: performance.now() - counted,
     latenciesMs: latencies,
   };
   self.postMessage(result);

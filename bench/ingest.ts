@@ -8,7 +8,8 @@
  * - end to end: events/s from ingest to a local webhook (pipeline running, no function).
  * Targets: single >= raw single-row; batched >= 50% of raw multi-row; p99 < 20 ms at half peak.
  * The load generator is a Worker in this process: it shares the 2 cores with the server, so only compare
- * figures of one run. Figures only, no assertions (STYLE.md). PostgreSQL at PGTEST_URL or 127.0.0.1:5432.
+ * figures of one run. Figures only, no assertions (STYLE.md). PostgreSQL at PGTEST_URL or 127.0.0.1:5432;
+ * BENCH_PGLITE=0 skips the PGlite half. Each measured phase starts after a one-second uncounted warm-up.
  */
 import postgres from "postgres";
 import { cliPrincipal } from "../src/auth/principal.ts";
@@ -172,6 +173,7 @@ async function benchStore(name: string, db: Db, drop: () => Promise<void>, rawDb
       template: EVENT,
       concurrency: 50,
       durationMs: ms,
+      warmupMs: 1000,
     });
     const singleRate = single.ok / (single.elapsedMs / 1000);
     const batch = await load({
@@ -180,6 +182,7 @@ async function benchStore(name: string, db: Db, drop: () => Promise<void>, rawDb
       template: BATCH,
       concurrency: 8,
       durationMs: ms,
+      warmupMs: 1000,
     });
     const batchRate = (batch.ok * 100) / (batch.elapsedMs / 1000);
     const half = await load({
@@ -188,6 +191,7 @@ async function benchStore(name: string, db: Db, drop: () => Promise<void>, rawDb
       template: EVENT,
       concurrency: 50,
       durationMs: ms,
+      warmupMs: 1000,
       ratePerSec: Math.max(1, Math.floor(singleRate / 2)),
     });
 
@@ -269,6 +273,8 @@ async function freshPostgres(): Promise<{ db: Db; raw: () => Db; drop: () => Pro
 if (import.meta.main) {
   const pg = await freshPostgres();
   await benchStore("PostgreSQL", pg.db, pg.drop, pg.raw);
-  await benchStore("PGlite (embedded)", await openPglite(), () => Promise.resolve());
+  if (Deno.env.get("BENCH_PGLITE") !== "0") {
+    await benchStore("PGlite (embedded)", await openPglite(), () => Promise.resolve());
+  }
   Deno.exit(0); // postgres.js sockets of the admin connections may linger
 }

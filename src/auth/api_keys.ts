@@ -51,14 +51,17 @@ export async function authenticateApiKey(deps: Deps, bearer: string): Promise<Pr
     await hashSecret(deps.secrets, deps.secrets.currentPepperId, "x", parts.secret);
     return null;
   }
-  const pepperKnown = deps.secrets.pepper(key.pepper_id) !== undefined;
-  const actual = await hashSecret(
-    deps.secrets,
-    pepperKnown ? key.pepper_id : deps.secrets.currentPepperId,
-    key.salt,
-    parts.secret,
-  );
-  if (!pepperKnown || !timingSafeEqual(actual, key.hash)) return null;
+  if (!deps.apiKeys.isVerified(key, parts.secret)) {
+    const pepperKnown = deps.secrets.pepper(key.pepper_id) !== undefined;
+    const actual = await hashSecret(
+      deps.secrets,
+      pepperKnown ? key.pepper_id : deps.secrets.currentPepperId,
+      key.salt,
+      parts.secret,
+    );
+    if (!pepperKnown || !timingSafeEqual(actual, key.hash)) return null;
+    deps.apiKeys.rememberVerified(key, parts.secret);
+  }
   const now = deps.clock.now();
   if (key.revoked_at) return null;
   if (key.expires_at && key.expires_at.getTime() <= now.getTime()) return null;

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from "node:crypto";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import { type ApiKeyWithUser, findApiKeyWithUser } from "../store/api_keys_repo.ts";
@@ -7,6 +8,7 @@ import type { Db, Unlisten } from "../store/db.ts";
 export const AUTH_CHANNEL = "sluice_auth";
 
 const MAX_ENTRIES = 10_000;
+const encoder = new TextEncoder();
 
 /**
  * Each instance's cache of API key rows (with the owner's identity), so an authenticated request costs
@@ -27,9 +29,16 @@ const MAX_ENTRIES = 10_000;
  *
  * A lookup that was in flight while an invalidation happened is not cached (the generation check), so a
  * revocation cannot be overwritten by a row read just before it. Unknown ids are never cached.
+ *
+ * It also remembers, per cached row, the secret that last matched that row's hash (`rememberVerified`),
+ * so a request presenting the byte-identical secret is checked with a constant-time compare (~2 µs)
+ * instead of the HMAC (~14 µs, a tenth of a REST read's CPU). Any other secret still goes through the
+ * HMAC. The secret lives only in this process's memory (where the pepper lives anyway), only as long as
+ * its row is cached, and goes with the row on invalidation.
  */
 export class ApiKeyCache {
   #rows = new Map<string, { row: ApiKeyWithUser; until: number }>();
+  #verified = new WeakMap<ApiKeyWithUser, Uint8Array>();
   #generation = 0;
   #subscribing: Promise<void> | null = null;
   #live = false;
@@ -58,6 +67,19 @@ export class ApiKeyCache {
       this.#rows.set(id, { row, until: now + this.ttlMs });
     }
     return row;
+  }
+
+  /** Whether `secret` is the one that last matched this (cached) row's hash. Constant time. */
+  isVerified(row: ApiKeyWithUser, secret: string): boolean {
+    const known = this.#verified.get(row);
+    if (!known) return false;
+    const given = encoder.encode(secret);
+    return given.length === known.length && timingSafeEqual(given, known);
+  }
+
+  /** Records that `secret` matched this row's hash (see the class comment). */
+  rememberVerified(row: ApiKeyWithUser, secret: string) {
+    if (this.ttlMs > 0) this.#verified.set(row, encoder.encode(secret));
   }
 
   /** Forgets one key: call after changing its row, before answering. */

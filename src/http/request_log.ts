@@ -12,8 +12,12 @@ export function requestLog(deps: Deps) {
     c.set("requestId", id);
     c.set("deps", deps);
     const start = performance.now();
-    await next();
+    // Set before the handler runs, so c.json() builds the response with it. Set after, Hono would copy
+    // the finished response to add one header (a twentieth of a REST read's CPU). A raw Response that a
+    // handler returns (MCP) does not carry prepared headers: it gets the header afterwards.
     c.header("X-Request-Id", id);
+    await next();
+    if (!c.res.headers.has("X-Request-Id")) c.header("X-Request-Id", id);
     const ms = Math.round((performance.now() - start) * 10) / 10;
     // Path only: query strings can carry write keys (?writekey=), so they never reach the log.
     deps.log.info("request", {

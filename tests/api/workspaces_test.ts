@@ -196,3 +196,34 @@ Deno.test("GET /healthz checks the database and GET /version reports the version
     await t.close();
   }
 });
+
+Deno.test("every response carries X-Request-Id: JSON, errors, a raw MCP Response, and a 404", async () => {
+  const t = await testApp();
+  try {
+    const u = await t.user();
+    const cases: [string, RequestInit][] = [
+      ["/api/workspace", { headers: { authorization: u.auth, "x-request-id": "json-1" } }],
+      ["/api/workspace", { headers: { authorization: "Bearer nope:nope", "x-request-id": "err-1" } }],
+      ["/mcp", {
+        method: "POST",
+        headers: {
+          authorization: u.auth,
+          "x-request-id": "mcp-1",
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-protocol-version": "2025-11-25",
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+      }],
+      ["/no/such/path", { headers: { "x-request-id": "nf-1" } }],
+    ];
+    for (const [path, init] of cases) {
+      const res = await t.request(path, init);
+      await res.body?.cancel();
+      const sent = new Headers(init.headers).get("x-request-id");
+      assert.equal(res.headers.get("x-request-id"), sent, `${path} (${res.status})`);
+    }
+  } finally {
+    await t.close();
+  }
+});
