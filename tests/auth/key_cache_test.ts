@@ -7,7 +7,9 @@ import { ApiKeyCache } from "../../src/auth/key_cache.ts";
 import { authenticateApiKey } from "../../src/auth/api_keys.ts";
 import { fakeClock } from "../../src/clock.ts";
 import { memoryLogger } from "../../src/log.ts";
+import { revokeApiKey } from "../../src/services/api_keys.ts";
 import type { Db } from "../../src/store/db.ts";
+import { openPostgres } from "../../src/store/postgres.ts";
 import { testApp } from "../_helpers/app.ts";
 import { STORES, testPostgres } from "../_helpers/db.ts";
 
@@ -117,7 +119,6 @@ for (const store of STORES) {
 Deno.test("[postgres] revoking on one instance cuts access on another as soon as it is notified", async () => {
   const db1 = await testPostgres();
   const a = await testApp({ db: db1 });
-  const { openPostgres } = await import("../../src/store/postgres.ts");
   const b = await testApp({ db: openPostgres(db1.url, { max: 2 }) });
   try {
     const u = await a.user();
@@ -128,7 +129,6 @@ Deno.test("[postgres] revoking on one instance cuts access on another as soon as
       return a.deps.apiKeys.size === 1;
     });
     const bCtx = { ...b.deps, principal: u.ctx.principal, requestId: "b" };
-    const { revokeApiKey } = await import("../../src/services/api_keys.ts");
     await revokeApiKey(bCtx, keyId);
     const revokedAt = Date.now();
     await eventually("instance A to refuse the key", async () => (await onA()).status === 401, 2000);
