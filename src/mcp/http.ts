@@ -2,7 +2,7 @@ import {
   type AuthInfo,
   createMcpHandler,
   isLegacyRequest,
-  WebStandardStreamableHTTPServerTransport,
+  type JSONRPCRequest,
 } from "@modelcontextprotocol/server";
 import { type Context, Hono } from "hono";
 import { protectedResourceMetadataUrl } from "../api/well_known.ts";
@@ -10,6 +10,8 @@ import { authenticateBearer, bearerToken } from "../auth/authenticate.ts";
 import type { Ctx, Deps } from "../deps.ts";
 import { MAX_JSON_BODY } from "../http/body.ts";
 import type { AppEnv } from "../http/env.ts";
+import { isPlainLegacyRequest } from "./era.ts";
+import { ctxOf, serveLegacy } from "./legacy.ts";
 import { checkOrigin, isAllowedOrigin, originPolicy } from "./origin.ts";
 import { buildMcpServer } from "./server.ts";
 
@@ -19,13 +21,6 @@ const CORS_EXPOSE_HEADERS = "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authentic
 
 function jsonRpcError(status: number, code: number, message: string, headers: HeadersInit = {}): Response {
   return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status, headers });
-}
-
-/** The `Ctx` the tools run with, carried through the SDK in `authInfo.extra` (it passes authInfo as is). */
-function ctxOf(authInfo: AuthInfo | undefined): Ctx {
-  const ctx = authInfo?.extra?.ctx as Ctx | undefined;
-  if (!ctx) throw new Error("MCP request reached a server without an authenticated context");
-  return ctx;
 }
 
 async function readBody(req: Request): Promise<{ ok: true; body: unknown } | { ok: false; res: Response }> {
@@ -56,21 +51,6 @@ export function mcpRouter(deps: Deps) {
   const modern = createMcpHandler(function modernServer({ authInfo }) {
     return buildMcpServer(ctxOf(authInfo));
   }, { legacy: "reject", maxRequestBodySize: MAX_JSON_BODY, onerror });
-
-  async function legacy(req: Request, body: unknown, authInfo: AuthInfo): Promise<Response> {
-    const server = buildMcpServer(ctxOf(authInfo));
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
-    await server.connect(transport);
-    try {
-      return await transport.handleRequest(req, { parsedBody: body, authInfo });
-    } finally {
-      // Safe to close here only because JSON responses are complete when handleRequest resolves.
-      await server.close();
-    }
-  }
 
   async function mcp(c: Context<AppEnv>): Promise<Response> {
     const req = c.req.raw;
@@ -130,7 +110,11 @@ export function mcpRouter(deps: Deps) {
       scopes: principal.canWrite ? ["read", "write"] : ["read"],
       extra: { ctx },
     };
-    if (await isLegacyRequest(req, parsed.body)) return await legacy(req, parsed.body, authInfo);
+    const plain = isPlainLegacyRequest(req.headers.get("mcp-protocol-version"), parsed.body);
+    if (plain || await isLegacyRequest(req, parsed.body)) {
+      const viaPlain = plain && (parsed.body as JSONRPCRequest).method !== "initialize";
+      return await serveLegacy(req, parsed.body, authInfo, viaPlain ? "plain" : "sdk");
+    }
     return await modern.fetch(req, { authInfo, parsedBody: parsed.body });
   }
 
