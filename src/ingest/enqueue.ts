@@ -7,7 +7,7 @@
  */
 import type { Deps } from "../deps.ts";
 import type { Db } from "../store/db.ts";
-import { countQueueRows, type IngestedInsert, insertIngested } from "../store/queue_repo.ts";
+import { type IngestedInsert, insertIngested, queueDepth } from "../store/queue_repo.ts";
 import { connectionsFrom } from "../store/resources_repo.ts";
 
 /** The NOTIFY channel that wakes pipeline workers when rows arrive. */
@@ -122,8 +122,8 @@ const DEPTH_REFRESH_MS = 1000;
 
 /**
  * Whether the queue is at QUEUE_MAX_DEPTH (rows stored plus rows waiting for a commit). The stored
- * count is refreshed in the background at most once a second and counted only up to the limit, so
- * checking costs a request nothing.
+ * depth is refreshed in the background at most once a second, so checking costs a request nothing; it is
+ * the id span while that is under half the limit and a count up to the limit beyond (queueDepth).
  */
 export async function queueIsFull(deps: Pick<Deps, "db" | "config">): Promise<boolean> {
   const max = deps.config.queueMaxDepth;
@@ -137,7 +137,7 @@ export async function queueIsFull(deps: Pick<Deps, "db" | "config">): Promise<bo
     // In a transaction only to run on the transaction pool: counting a long queue takes a while (321 ms
     // for 100k rows here), and on the 2-connection statement pool the grouped inserts pipelined behind
     // it waited that long too (issue 6's p99 at half peak went from 13 ms to 40-60 ms).
-    cache.refreshing ??= deps.db.transaction((tx) => countQueueRows(tx, max + 1)).then((n) => {
+    cache.refreshing ??= deps.db.transaction((tx) => queueDepth(tx, max + 1)).then((n) => {
       cache.depth = n;
       cache.at = Date.now();
       cache.tookMs = performance.now() - started;

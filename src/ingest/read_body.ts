@@ -55,15 +55,21 @@ export async function readIngestBody(req: Request, limit: number): Promise<unkno
   return parseJson(new TextDecoder().decode(bytes));
 }
 
+// A NUL or an unpaired surrogate can only reach a decoded body as a \u escape (the UTF-8 decoding of the
+// body replaced invalid bytes already, and JSON forbids raw control characters in strings). A false
+// positive (an escaped backslash followed by "u0000") only costs the full walk.
+const NEEDS_CLEANING = /\\u(?:0000|[dD][89a-fA-F])/;
+
 function parseJson(text: string): unknown {
-  if (text.trim() === "") throw new IngestBodyError(400, "The request body is empty: send the event as JSON");
+  if (!/\S/.test(text)) throw new IngestBodyError(400, "The request body is empty: send the event as JSON");
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (e) {
     throw new IngestBodyError(400, `Malformed JSON: ${describeJsonError(text, e as Error)}`);
   }
-  return storable(body);
+  // Rebuilding every event to clean strings that need no cleaning was ~4% of ingest's CPU.
+  return text.isWellFormed() && !NEEDS_CLEANING.test(text) ? body : storable(body);
 }
 
 /**

@@ -26,7 +26,7 @@ export function findWriteKey(
     const [scheme, value = ""] = auth.split(/\s+/, 2);
     if (/^basic$/i.test(scheme)) {
       try {
-        const decoded = new TextDecoder().decode(Uint8Array.from(atob(value), (c) => c.charCodeAt(0)));
+        const decoded = decodeBase64Utf8(value);
         const key = decoded.endsWith(":") ? decoded.slice(0, -1) : decoded;
         if (key) return { key, from: "authorization" };
       } catch {
@@ -41,6 +41,16 @@ export function findWriteKey(
   const b = typeof body === "object" && body !== null ? (body as { writeKey?: unknown }).writeKey : undefined;
   if (typeof b === "string" && b) return { key: b, from: "body" };
   return null;
+}
+
+const utf8 = new TextDecoder();
+
+/** base64 -> UTF-8 text (atob gives one char per byte). A loop: Uint8Array.from(string, fn) was ~7% of ingest. */
+function decodeBase64Utf8(value: string): string {
+  const binary = atob(value);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return utf8.decode(bytes);
 }
 
 /** A verified key: the stream it writes to and its kind. */

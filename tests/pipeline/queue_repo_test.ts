@@ -8,6 +8,7 @@ import {
   insertQueueRows,
   listDeadLetters,
   pendingBatchGroups,
+  queueDepth,
   releaseQueueRows,
   takeDeadLetters,
 } from "../../src/store/queue_repo.ts";
@@ -28,6 +29,27 @@ function row(i: number, availableAt = T0) {
 }
 
 for (const store of STORES) {
+  Deno.test(`[${store.name}] queueDepth() is the id span far below the cap and the exact count near it`, async () => {
+    const db = await store.open();
+    try {
+      assert.equal(await queueDepth(db, 100), 0, "empty");
+      await insertQueueRows(db, Array.from({ length: 10 }, (_, i) => row(i)));
+      const ids = (await db.query<{ id: string }>("select id::text from event_queue order by event_queue.id"))
+        .map((r) => r.id);
+      await db.query("delete from event_queue where id <> all($1::bigint[])", [[ids[0], ids[9]].map(Number)]);
+      assert.equal(await countQueueRows(db, 100), 2);
+      assert.equal(
+        await queueDepth(db, 100),
+        10,
+        "span 10 is under half of 100: the span, a bound from above",
+      );
+      assert.equal(await queueDepth(db, 20), 2, "span 10 is half of 20: counted");
+      assert.equal(await queueDepth(db, 2), 2, "counted up to the cap");
+    } finally {
+      await db.close();
+    }
+  });
+
   Deno.test(`[${store.name}] claimQueueRows() leases ready rows once, in order, and again after the lease`, async () => {
     const db = await store.open();
     try {
