@@ -70,7 +70,37 @@ interface CacheEntry {
   until: number;
 }
 
-const caches = new WeakMap<object, Map<string, CacheEntry>>();
+/**
+ * Verified (and refused) keys, least recently used first. A hit moves the key to the end, and a full cache
+ * drops its oldest entry: a flood of random keys evicts other random keys, not the busy keys of real
+ * streams (a cache that cleared itself when full let such a flood cost every stream a query and an HMAC).
+ */
+export class WriteKeyCache {
+  readonly #entries = new Map<string, CacheEntry>();
+  constructor(readonly max: number) {}
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The cached result for `key` if still fresh at `now`. */
+  get(key: string, now: number): CacheEntry | undefined {
+    const hit = this.#entries.get(key);
+    if (!hit) return undefined;
+    this.#entries.delete(key);
+    if (hit.until <= now) return undefined;
+    this.#entries.set(key, hit);
+    return hit;
+  }
+
+  set(key: string, entry: CacheEntry): void {
+    this.#entries.delete(key);
+    if (this.#entries.size >= this.max) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(key, entry);
+  }
+}
+
+const caches = new WeakMap<object, WriteKeyCache>();
 
 /** `keyId:***`, how a key appears in Live Events. */
 export function maskWriteKey(key: string): string {
@@ -84,12 +114,11 @@ export async function resolveWriteKey(
   key: string,
 ): Promise<ResolvedKey | null> {
   let cache = caches.get(deps.db);
-  if (!cache) caches.set(deps.db, cache = new Map());
+  if (!cache) caches.set(deps.db, cache = new WriteKeyCache(MAX_CACHE));
   const now = Date.now();
-  const hit = cache.get(key);
-  if (hit && hit.until > now) return hit.value;
+  const hit = cache.get(key, now);
+  if (hit) return hit.value;
   const value = await verify(deps, key);
-  if (cache.size >= MAX_CACHE) cache.clear();
   cache.set(key, { value, until: now + CACHE_MS });
   return value;
 }
