@@ -4,7 +4,9 @@ import {
   claimQueueRows,
   countQueueRows,
   deleteQueueRows,
+  type IngestedInsert,
   insertDeadLetters,
+  insertIngested,
   insertQueueRows,
   listDeadLetters,
   pendingBatchGroups,
@@ -29,6 +31,53 @@ function row(i: number, availableAt = T0) {
 }
 
 for (const store of STORES) {
+  Deno.test(`[${store.name}] insertIngested() stores every queue row and incoming entry exactly as given`, async () => {
+    const db = await store.open();
+    try {
+      const item = (ws: string, n: number, queued: boolean): IngestedInsert => ({
+        workspaceId: ws,
+        streamId: `st${n}`,
+        level: queued ? "info" : "error",
+        timestamp: at(n),
+        messageJson: JSON.stringify({ body: JSON.stringify({ n, s: 'quote " back \\ tab \t nl \n é 🙂' }) }),
+        payloadJson: queued ? JSON.stringify({ event: { n, text: "a\u001eb" } }) : null,
+      });
+      const read = async () => ({
+        queue: await db.query<{ w: string; s: string; p: string; a: Date }>(
+          "select workspace_id as w, stream_id as s, payload::text as p, available_at as a from event_queue order by id",
+        ),
+        log: await db.query<{ w: string; a: string; l: string; m: string; t: Date }>(
+          `select workspace_id as w, actor_id as a, level as l, message::text as m, timestamp as t
+             from events_log where type = 'incoming' order by id`,
+        ),
+      });
+      // One refused event alone (an empty payload column), then a mixed group, then a group whose ids
+      // hold the separator (the JSON-array fallback).
+      const groups = [[item("ws", 1, false)], [
+        item("ws", 2, true),
+        item("ws", 3, false),
+        item("ws2", 4, true),
+      ], [
+        item("w\x1es", 5, true),
+        item("ws", 6, false),
+      ]];
+      const all = groups.flat();
+      for (const g of groups) await insertIngested(db, g);
+      const { queue, log } = await read();
+      assert.deepEqual(
+        log.map((r) => [r.w, r.a, r.l, r.m, r.t.getTime()]),
+        all.map((x) => [x.workspaceId, x.streamId, x.level, x.messageJson, x.timestamp.getTime()]),
+      );
+      const queued = all.filter((x) => x.payloadJson !== null);
+      assert.deepEqual(
+        queue.map((r) => [r.w, r.s, r.p, r.a.getTime()]),
+        queued.map((x) => [x.workspaceId, x.streamId, x.payloadJson, x.timestamp.getTime()]),
+      );
+    } finally {
+      await db.close();
+    }
+  });
+
   Deno.test(`[${store.name}] queueDepth() is the id span far below the cap and the exact count near it`, async () => {
     const db = await store.open();
     try {
