@@ -101,6 +101,13 @@ export class WriteKeyCache {
 }
 
 const caches = new WeakMap<object, WriteKeyCache>();
+// Real keys are `keyId:secret`, well under this; anything longer is refused without being remembered.
+const MAX_KEY_LENGTH = 512;
+
+/** How many keys this store's cache holds (tests). */
+export function cachedWriteKeys(deps: Pick<Deps, "db">): number {
+  return caches.get(deps.db)?.size ?? 0;
+}
 
 /** `keyId:***`, how a key appears in Live Events. */
 export function maskWriteKey(key: string): string {
@@ -113,6 +120,8 @@ export async function resolveWriteKey(
   deps: Pick<Deps, "db" | "secrets" | "clock">,
   key: string,
 ): Promise<ResolvedKey | null> {
+  // Checked before the cache: a refused key is cached too, and a batch body can carry a 16 MB `writeKey`.
+  if (key.length > MAX_KEY_LENGTH) return null;
   let cache = caches.get(deps.db);
   if (!cache) caches.set(deps.db, cache = new WriteKeyCache(MAX_CACHE));
   const now = Date.now();
@@ -128,7 +137,7 @@ async function verify(
   key: string,
 ): Promise<ResolvedKey | null> {
   const i = key.indexOf(":");
-  if (i <= 0 || i === key.length - 1 || key.length > 512) return null;
+  if (i <= 0 || i === key.length - 1) return null;
   const keyId = key.slice(0, i);
   const secret = key.slice(i + 1);
   const found = await findStreamByKeyId(deps.db, keyId);

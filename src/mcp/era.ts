@@ -16,7 +16,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * Why: `isLegacyRequest` classifies with several zod type guards whose failure paths build error objects;
  * it was ~5% of the server's CPU per MCP tools/call (issue 4's benchmark). What today's clients send is
  * this plain shape; anything else (batches, notifications, responses, `_meta`, odd ids, modern or unknown
- * headers) still goes through the SDK's own predicate. tests/mcp/era_test.ts checks that this never says
+ * headers) still goes through the SDK's own predicate. tests/mcp/json_transport_test.ts checks that this never says
  * legacy where the SDK would not.
  */
 export function isPlainLegacyRequest(protocolVersionHeader: string | null, body: unknown): boolean {

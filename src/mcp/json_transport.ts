@@ -46,6 +46,16 @@ export class PlainJsonTransport implements Transport {
     this.#versions = versions;
   }
 
+  /**
+   * McpServer (not the low-level Server Sluice uses) hands its transport a scope-challenge resolver; this
+   * transport does not run one, so it refuses rather than silently skip a check the SDK transport makes.
+   */
+  setScopeChallengeResolver(): never {
+    throw new Error(
+      "PlainJsonTransport does not check scope challenges: serve this server through the SDK transport",
+    );
+  }
+
   /** Serves `message` (already parsed from `req`'s body); resolves with the HTTP response. */
   handle(req: Request, message: JSONRPCRequest, authInfo: AuthInfo): Promise<Response> {
     const accept = req.headers.get("accept");

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { WriteKeyCache } from "../../src/ingest/write_key.ts";
+import { cachedWriteKeys, resolveWriteKey, WriteKeyCache } from "../../src/ingest/write_key.ts";
+import { testApp } from "../_helpers/app.ts";
 
 const value = { workspaceId: "w", streamId: "s", keyId: "k", kind: "server" as const };
 
@@ -21,4 +22,16 @@ Deno.test("the write-key cache forgets an entry once it is stale", () => {
   assert.ok(cache.get("k", 999));
   assert.equal(cache.get("k", 1000), undefined);
   assert.equal(cache.size, 0, "a stale entry is dropped, not kept");
+});
+
+Deno.test("an over-long write key is refused without being cached (a batch body can carry megabytes)", async () => {
+  const t = await testApp();
+  try {
+    assert.equal(await resolveWriteKey(t.deps, `id:${"x".repeat(1_000_000)}`), null);
+    assert.equal(cachedWriteKeys(t.deps), 0, "nothing kept");
+    assert.equal(await resolveWriteKey(t.deps, "id:short-but-wrong"), null);
+    assert.equal(cachedWriteKeys(t.deps), 1, "an ordinary refused key is cached");
+  } finally {
+    await t.close();
+  }
 });

@@ -3,8 +3,9 @@
  * SDK itself would serve as 2025-era traffic, and it must answer exactly as the SDK's transport does.
  */
 import assert from "node:assert/strict";
-import { type AuthInfo, isLegacyRequest } from "@modelcontextprotocol/server";
+import { type AuthInfo, isLegacyRequest, McpServer } from "@modelcontextprotocol/server";
 import { isPlainLegacyRequest } from "../../src/mcp/era.ts";
+import { PlainJsonTransport } from "../../src/mcp/json_transport.ts";
 import { serveLegacy } from "../../src/mcp/legacy.ts";
 import { testApp } from "../_helpers/app.ts";
 
@@ -17,6 +18,8 @@ const HEADERS = [
   "2026-07-28",
   "2099-01-01",
   "junk",
+  " 2025-11-25 ",
+  "2025-11-25, 2026-07-28",
 ];
 const BODIES: unknown[] = [
   { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "get_resource", arguments: { id: "x" } } },
@@ -128,4 +131,9 @@ Deno.test("PlainJsonTransport answers every plain request exactly as the SDK's t
   } finally {
     await t.close();
   }
+});
+
+Deno.test("PlainJsonTransport refuses a scope-challenge resolver instead of skipping the check", async () => {
+  const server = new McpServer({ name: "x", version: "1" });
+  await assert.rejects(server.connect(new PlainJsonTransport()), /does not check scope challenges/);
 });
