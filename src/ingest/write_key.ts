@@ -44,10 +44,13 @@ export function findWriteKey(
 }
 
 const utf8 = new TextDecoder();
+// deno-lint-ignore no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** base64 -> UTF-8 text (atob gives one char per byte). A loop: Uint8Array.from(string, fn) was ~7% of ingest. */
 function decodeBase64Utf8(value: string): string {
   const binary = atob(value);
+  if (ASCII.test(binary)) return binary; // what every key is: one byte a character, nothing to decode
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return utf8.decode(bytes);

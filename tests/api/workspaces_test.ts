@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { requestLog } from "../../src/http/request_log.ts";
+import type { AppEnv } from "../../src/http/env.ts";
 import { addMember } from "../../src/store/workspaces_repo.ts";
 import { expectJson, testApp } from "../_helpers/app.ts";
 
@@ -223,6 +226,21 @@ Deno.test("every response carries X-Request-Id: JSON, errors, a raw MCP Response
       const sent = new Headers(init.headers).get("x-request-id");
       assert.equal(res.headers.get("x-request-id"), sent, `${path} (${res.status})`);
     }
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("a response with immutable headers still gets X-Request-Id (copied, not lost)", async () => {
+  const t = await testApp();
+  try {
+    const app = new Hono<AppEnv>();
+    app.use("*", requestLog(t.deps));
+    app.get("/redirect", () => Response.redirect("http://localhost:3000/elsewhere", 302));
+    const res = await app.request("/redirect", { headers: { "x-request-id": "immutable-1" } });
+    assert.equal(res.status, 302);
+    assert.equal(res.headers.get("location"), "http://localhost:3000/elsewhere");
+    assert.equal(res.headers.get("x-request-id"), "immutable-1");
   } finally {
     await t.close();
   }

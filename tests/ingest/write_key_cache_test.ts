@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cachedWriteKeys, resolveWriteKey, WriteKeyCache } from "../../src/ingest/write_key.ts";
+import { cachedWriteKeys, findWriteKey, resolveWriteKey, WriteKeyCache } from "../../src/ingest/write_key.ts";
 import { testApp } from "../_helpers/app.ts";
 
 const value = { workspaceId: "w", streamId: "s", keyId: "k", kind: "server" as const };
@@ -34,4 +34,15 @@ Deno.test("an over-long write key is refused without being cached (a batch body 
   } finally {
     await t.close();
   }
+});
+
+Deno.test("a Basic-auth write key is decoded as UTF-8, ASCII or not", () => {
+  const basic = (text: string) => {
+    const bytes = new TextEncoder().encode(text);
+    const h = new Headers({ authorization: `Basic ${btoa(String.fromCharCode(...bytes))}` });
+    return findWriteKey(h, new URLSearchParams())?.key;
+  };
+  assert.equal(basic("abc123:s3cr3t-_x:"), "abc123:s3cr3t-_x");
+  assert.equal(basic("ключ:секрет:"), "ключ:секрет");
+  assert.equal(basic("id:é"), "id:é");
 });
