@@ -7,7 +7,8 @@
  */
 import type { Deps } from "../deps.ts";
 import type { Db } from "../store/db.ts";
-import { type IngestedInsert, insertIngested, queueDepth } from "../store/queue_repo.ts";
+import { type IngestedInsert, insertIngested } from "../store/ingest_repo.ts";
+import { queueDepth } from "../store/queue_repo.ts";
 import { connectionsFrom } from "../store/resources_repo.ts";
 
 /** The NOTIFY channel that wakes pipeline workers when rows arrive. */

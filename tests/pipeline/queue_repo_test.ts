@@ -4,9 +4,7 @@ import {
   claimQueueRows,
   countQueueRows,
   deleteQueueRows,
-  type IngestedInsert,
   insertDeadLetters,
-  insertIngested,
   insertQueueRows,
   listDeadLetters,
   pendingBatchGroups,
@@ -14,6 +12,7 @@ import {
   releaseQueueRows,
   takeDeadLetters,
 } from "../../src/store/queue_repo.ts";
+import { type IngestedInsert, insertIngested } from "../../src/store/ingest_repo.ts";
 import { STORES } from "../_helpers/db.ts";
 
 const T0 = new Date("2026-04-01T00:00:00Z");
