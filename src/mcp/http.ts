@@ -77,8 +77,6 @@ export function mcpRouter(deps: Deps) {
     }
     const res = await authenticated(c, req, cors);
     for (const [k, v] of Object.entries(cors)) res.headers.set(k, v);
-    // Here rather than by the request-log middleware, which would have to copy the finished response.
-    res.headers.set("X-Request-Id", c.get("requestId"));
     return res;
   }
 
