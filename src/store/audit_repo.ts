@@ -54,7 +54,7 @@ export async function listAuditEntries(
         object_id, request_id, before, after
        from audit_log
       where workspace_id = $1 and ($2::text is null or object_id = $2) and ($3::text is null or object_type = $3)
-      order by id desc limit $4 offset $5`,
+      order by audit_log.id desc limit $4 offset $5`,
     [workspaceId, objectId ?? null, objectType ?? null, limit, offset],
   );
 }

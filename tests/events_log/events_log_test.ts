@@ -109,6 +109,62 @@ for (const store of STORES) {
     }
   });
 
+  Deno.test(`[${store.name}] queryEvents() across several or all sources merges them newest first, page by page`, async () => {
+    const db = await store.open();
+    try {
+      const entries: EventLogEntry[] = [];
+      // Four sources with interleaved and shared timestamps (ids past 9 within one: ordered as numbers),
+      // errors among them, another workspace and another type beside them.
+      for (let i = 0; i < 60; i++) {
+        entries.push(entry({
+          actorId: `s${i % 4}`,
+          timestamp: at(i < 12 ? 0 : Math.floor(i / 3) * 10), // the first 12 share one: ids 9, 10, 11 among them
+          level: i % 5 === 0 ? "error" : "info",
+          message: { i },
+        }));
+      }
+      entries.push(entry({ workspaceId: "ws2", actorId: "s0", timestamp: at(5), message: { i: -1 } }));
+      entries.push(entry({ type: "function", actorId: "s1", timestamp: at(5), message: { i: -2 } }));
+      await appendEvents(db, entries);
+      const expected = async (actors: string[] | null, errorsOnly: boolean) =>
+        (await db.query<{ i: number }>(
+          `select (message->>'i')::int as i from events_log
+            where workspace_id = 'ws1' and type = 'incoming'
+              and ($1::text[] is null or actor_id = any($1::text[])) and (not $2 or level = 'error')
+            order by timestamp desc, id desc`,
+          [actors, errorsOnly],
+        )).map((r) => r.i);
+      for (const actorId of [undefined, ["s0", "s2", "nobody"], ["s3"]]) {
+        for (const errorsOnly of [false, true]) {
+          const seen: number[] = [];
+          let cursor: string | null = null;
+          do {
+            const page: Awaited<ReturnType<typeof queryEvents>> = await queryEvents(db, {
+              workspaceId: "ws1",
+              type: "incoming",
+              actorId,
+              levels: errorsOnly ? ["error"] : undefined,
+              limit: 7,
+              cursor,
+            });
+            assert.ok(page.events.length <= 7);
+            seen.push(...page.events.map((e) => (e.message as { i: number }).i));
+            cursor = page.nextCursor;
+          } while (cursor);
+          const want = await expected(actorId ?? null, errorsOnly);
+          assert.ok(want.length > 0);
+          assert.deepEqual(seen, want, `${JSON.stringify(actorId)} errorsOnly=${errorsOnly}`);
+        }
+      }
+      assert.deepEqual(
+        (await queryEvents(db, { workspaceId: "ws1", type: "incoming", actorId: [] })).events,
+        [],
+      );
+    } finally {
+      await db.close();
+    }
+  });
+
   Deno.test(`[${store.name}] appendEvents() writes thousands of entries in chunks`, async () => {
     const db = await store.open();
     try {

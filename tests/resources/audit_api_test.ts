@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createResource } from "../../src/services/resources.ts";
+import { insertAuditEntry, listAuditEntries } from "../../src/store/audit_repo.ts";
 import { testApp } from "../_helpers/app.ts";
 import { client, expectStatus, PG_DESTINATION } from "./_client.ts";
 
@@ -57,6 +58,35 @@ Deno.test("every mutation is in GET /api/{ws}/audit-log: who, via what, before a
     const anon = await t.request(`/api/${u.workspace.id}/audit-log`);
     assert.equal(anon.status, 401);
     await anon.body?.cancel();
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("the audit log lists newest first by number, past id 9 too (ids are not sorted as text)", async () => {
+  const t = await testApp();
+  try {
+    const u = await t.user();
+    for (let i = 0; i < 12; i++) {
+      await insertAuditEntry(t.deps.db, {
+        workspace_id: u.workspace.id,
+        at: new Date(),
+        user_id: u.id,
+        user_email: u.email,
+        via: { kind: "cli" },
+        channel: "cli",
+        action: "update",
+        object_type: "function",
+        object_id: `f${i}`,
+        request_id: null,
+        before: null,
+        after: null,
+      });
+    }
+    const rows = await listAuditEntries(t.deps.db, u.workspace.id, { limit: 100, offset: 0 });
+    const ids = rows.map((r) => Number(r.id));
+    assert.ok(ids.length >= 12 && ids.some((id) => id >= 10), `ids ${ids}`);
+    assert.deepEqual(ids, [...ids].sort((a, b) => b - a));
   } finally {
     await t.close();
   }
