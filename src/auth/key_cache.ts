@@ -1,4 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
+import { TtlCache } from "../cache.ts";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import { type ApiKeyWithUser, findApiKeyWithUser } from "../store/api_keys_repo.ts";
@@ -37,7 +38,7 @@ const encoder = new TextEncoder();
  * its row is cached, and goes with the row on invalidation.
  */
 export class ApiKeyCache {
-  #rows = new Map<string, { row: ApiKeyWithUser; until: number }>();
+  #rows = new TtlCache<ApiKeyWithUser>(MAX_ENTRIES);
   #verified = new WeakMap<ApiKeyWithUser, Uint8Array>();
   #generation = 0;
   #subscribing: Promise<void> | null = null;
@@ -57,14 +58,12 @@ export class ApiKeyCache {
     if (this.ttlMs <= 0) return await findApiKeyWithUser(this.db, id);
     this.#subscribe();
     const now = this.clock.now().getTime();
-    const hit = this.#rows.get(id);
-    if (hit && hit.until > now) return hit.row;
-    if (hit) this.#rows.delete(id);
+    const hit = this.#rows.get(id, now);
+    if (hit) return hit.value;
     const generation = this.#generation;
     const row = await findApiKeyWithUser(this.db, id);
     if (row && this.#live && generation === this.#generation) {
-      if (this.#rows.size >= MAX_ENTRIES) this.#rows.delete(this.#rows.keys().next().value!);
-      this.#rows.set(id, { row, until: now + this.ttlMs });
+      this.#rows.set(id, row, now + this.ttlMs);
     }
     return row;
   }

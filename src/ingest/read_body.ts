@@ -69,7 +69,7 @@ function parseJson(text: string): unknown {
     throw new IngestBodyError(400, `Malformed JSON: ${describeJsonError(text, e as Error)}`);
   }
   // Rebuilding every event to clean strings that need no cleaning was ~4% of ingest's CPU.
-  return text.isWellFormed() && !NEEDS_CLEANING.test(text) ? body : storable(body);
+  return NEEDS_CLEANING.test(text) ? storable(body) : body;
 }
 
 /**

@@ -5,6 +5,7 @@
  * event; a deleted key or stream stops working within that time.
  */
 import { hashSecret } from "../auth/api_keys.ts";
+import { TtlCache } from "../cache.ts";
 import { timingSafeEqual } from "../auth/crypto.ts";
 import type { Deps } from "../deps.ts";
 import { findStreamByKeyId, touchStreamKey } from "../services/pipeline_config.ts";
@@ -68,42 +69,8 @@ const CACHE_MS = 5_000;
 const MAX_CACHE = 10_000;
 const TOUCH_EVERY_MS = 60_000;
 
-interface CacheEntry {
-  value: ResolvedKey | null;
-  until: number;
-}
-
-/**
- * Verified (and refused) keys, least recently used first. A hit moves the key to the end, and a full cache
- * drops its oldest entry: a flood of random keys evicts other random keys, not the busy keys of real
- * streams (a cache that cleared itself when full let such a flood cost every stream a query and an HMAC).
- */
-export class WriteKeyCache {
-  readonly #entries = new Map<string, CacheEntry>();
-  constructor(readonly max: number) {}
-
-  get size(): number {
-    return this.#entries.size;
-  }
-
-  /** The cached result for `key` if still fresh at `now`. */
-  get(key: string, now: number): CacheEntry | undefined {
-    const hit = this.#entries.get(key);
-    if (!hit) return undefined;
-    this.#entries.delete(key);
-    if (hit.until <= now) return undefined;
-    this.#entries.set(key, hit);
-    return hit;
-  }
-
-  set(key: string, entry: CacheEntry): void {
-    this.#entries.delete(key);
-    if (this.#entries.size >= this.max) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(key, entry);
-  }
-}
-
-const caches = new WeakMap<object, WriteKeyCache>();
+// Verified (and refused) keys per store.
+const caches = new WeakMap<object, TtlCache<ResolvedKey | null>>();
 // Real keys are `keyId:secret`, well under this; anything longer is refused without being remembered.
 const MAX_KEY_LENGTH = 512;
 
@@ -126,12 +93,12 @@ export async function resolveWriteKey(
   // Checked before the cache: a refused key is cached too, and a batch body can carry a 16 MB `writeKey`.
   if (key.length > MAX_KEY_LENGTH) return null;
   let cache = caches.get(deps.db);
-  if (!cache) caches.set(deps.db, cache = new WriteKeyCache(MAX_CACHE));
+  if (!cache) caches.set(deps.db, cache = new TtlCache<ResolvedKey | null>(MAX_CACHE));
   const now = Date.now();
   const hit = cache.get(key, now);
   if (hit) return hit.value;
   const value = await verify(deps, key);
-  cache.set(key, { value, until: now + CACHE_MS });
+  cache.set(key, value, now + CACHE_MS);
   return value;
 }
 

@@ -1,5 +1,10 @@
-/** Revisions before 2026-07-28: a request naming one of these (or none) and carrying no envelope is legacy. */
-const LEGACY_REVISIONS = new Set(["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", "2024-10-07"]);
+import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/server";
+
+/**
+ * The SDK's supported revisions before 2026-07-28 (the first with the per-request envelope): a request
+ * naming one of these (or none) and carrying no envelope is legacy.
+ */
+const LEGACY_REVISIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v < "2026-07-28"));
 const REQUEST_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

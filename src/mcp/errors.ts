@@ -19,3 +19,13 @@ export function toolErrorResult(ctx: Ctx, tool: string, error: unknown): CallToo
     `Internal error in ${tool}; the server log has details under request id ${ctx.requestId}`,
   );
 }
+
+/** A JSON-RPC error answered at the HTTP level (no request id is known): `/mcp`'s own refusals. */
+export function jsonRpcError(
+  status: number,
+  code: number,
+  message: string,
+  headers: HeadersInit = {},
+): Response {
+  return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status, headers });
+}

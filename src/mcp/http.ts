@@ -11,6 +11,7 @@ import type { Ctx, Deps } from "../deps.ts";
 import { MAX_JSON_BODY } from "../http/body.ts";
 import type { AppEnv } from "../http/env.ts";
 import { isPlainLegacyRequest } from "./era.ts";
+import { jsonRpcError } from "./errors.ts";
 import { ctxOf, serveLegacy } from "./legacy.ts";
 import { checkOrigin, isAllowedOrigin, originPolicy } from "./origin.ts";
 import { buildMcpServer } from "./server.ts";
@@ -18,10 +19,6 @@ import { buildMcpServer } from "./server.ts";
 const CORS_ALLOW_HEADERS = "Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, " +
   "Mcp-Method, Mcp-Name, Last-Event-Id";
 const CORS_EXPOSE_HEADERS = "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate, X-Request-Id";
-
-function jsonRpcError(status: number, code: number, message: string, headers: HeadersInit = {}): Response {
-  return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status, headers });
-}
 
 async function readBody(req: Request): Promise<{ ok: true; body: unknown } | { ok: false; res: Response }> {
   const tooLarge = () =>

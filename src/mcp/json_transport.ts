@@ -6,13 +6,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   type Transport,
 } from "@modelcontextprotocol/server";
-
-function errorResponse(status: number, message: string): Response {
-  return Response.json({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }, {
-    status,
-    headers: { "Content-Type": "application/json" },
-  });
-}
+import { jsonRpcError } from "./errors.ts";
 
 /**
  * A one-exchange transport for the plain 2025-era request (src/mcp/era.ts `isPlainLegacyRequest`, not
@@ -61,18 +55,23 @@ export class PlainJsonTransport implements Transport {
     const accept = req.headers.get("accept");
     if (!accept?.includes("application/json") || !accept.includes("text/event-stream")) {
       return Promise.resolve(
-        errorResponse(406, "Not Acceptable: Client must accept both application/json and text/event-stream"),
+        jsonRpcError(
+          406,
+          -32000,
+          "Not Acceptable: Client must accept both application/json and text/event-stream",
+        ),
       );
     }
     if (!isJsonContentType(req.headers.get("content-type"))) {
       return Promise.resolve(
-        errorResponse(415, "Unsupported Media Type: Content-Type must be application/json"),
+        jsonRpcError(415, -32000, "Unsupported Media Type: Content-Type must be application/json"),
       );
     }
     const version = req.headers.get("mcp-protocol-version");
     if (version !== null && !this.#versions.includes(version)) {
-      return Promise.resolve(errorResponse(
+      return Promise.resolve(jsonRpcError(
         400,
+        -32000,
         `Bad Request: Unsupported protocol version: ${version} (supported versions: ${
           this.#versions.join(", ")
         })`,

@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
-import { cachedWriteKeys, findWriteKey, resolveWriteKey, WriteKeyCache } from "../../src/ingest/write_key.ts";
+import { TtlCache } from "../../src/cache.ts";
+import { cachedWriteKeys, findWriteKey, resolveWriteKey } from "../../src/ingest/write_key.ts";
 import { testApp } from "../_helpers/app.ts";
 
 const value = { workspaceId: "w", streamId: "s", keyId: "k", kind: "server" as const };
 
 Deno.test("the write-key cache evicts the least recently used key, so a flood of new keys cannot push out a busy one", () => {
-  const cache = new WriteKeyCache(3);
-  cache.set("busy", { value, until: 1000 });
+  const cache = new TtlCache<typeof value | null>(3);
+  cache.set("busy", value, 1000);
   for (let i = 0; i < 100; i++) {
     assert.ok(cache.get("busy", 10), `busy key still cached after ${i} random keys`);
-    cache.set(`random-${i}`, { value: null, until: 1000 });
+    cache.set(`random-${i}`, null, 1000);
     assert.ok(cache.size <= 3);
   }
   assert.equal(cache.get("random-0", 10), undefined, "an old random key was evicted");
@@ -17,8 +18,8 @@ Deno.test("the write-key cache evicts the least recently used key, so a flood of
 });
 
 Deno.test("the write-key cache forgets an entry once it is stale", () => {
-  const cache = new WriteKeyCache(3);
-  cache.set("k", { value, until: 1000 });
+  const cache = new TtlCache<typeof value | null>(3);
+  cache.set("k", value, 1000);
   assert.ok(cache.get("k", 999));
   assert.equal(cache.get("k", 1000), undefined);
   assert.equal(cache.size, 0, "a stale entry is dropped, not kept");
