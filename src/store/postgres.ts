@@ -3,7 +3,7 @@ import { assertChannel, type Db, type Queryable, type Row, type Unlisten } from 
 
 /** Options for {@linkcode openPostgres}. */
 export interface PostgresOptions {
-  /** Connections for transactions (and LISTEN); postgres.js opens them lazily up to this many. */
+  /** Connections for transactions; opened lazily, up to this many. LISTEN has one more of its own. */
   max?: number;
   /** Connections for single statements outside transactions; default 2 (see openPostgres). */
   statementMax?: number;
@@ -17,18 +17,30 @@ function jsonText(x: unknown): string {
 }
 
 /**
- * Opens a PostgreSQL store over postgres.js, as two pools whose connections are made lazily:
- * - single statements (`query`, `exec`) go to a small pool. postgres.js sends a statement to an idle
- *   connection when it has one and otherwise pipelines it onto a busy one, where it shares a network write
- *   and a backend wake-up with the statements queued beside it. Under load, a small pool therefore does
- *   more work per write: on 2 cores, REST reads ran ~2x faster on 2 connections than on 10 (README's
- *   Performance section has the figures);
- * - transactions hold a connection until they end, so they get their own pool (`max`): a long transaction
- *   never makes a read wait, and a statement never waits for a transaction to finish.
+ * Opens a PostgreSQL store over postgres.js, as two groups of connections made lazily:
+ * - single statements (`query`, `exec`) go to a small group (`statementMax`, default 2). A statement goes
+ *   to the connection with the fewest statements in flight; when none is idle it is pipelined onto a busy
+ *   one, where it shares a network write and a backend wake-up with the statements queued beside it. Under
+ *   load, a small group therefore does more work per write: on 2 cores, REST reads ran ~2x faster on 2
+ *   connections than on 10 (README's Performance section has the figures);
+ * - transactions hold a connection until they end, so they get their own group (`max`): a long
+ *   transaction never makes a read wait, and a statement never waits for a transaction to finish.
+ *
+ * Each connection is its own postgres.js client with `max: 1`, and the choice of connection is made here,
+ * not by postgres.js's pool. Its pool keeps its lists of connections in an array queue (src/queue.js in
+ * postgres 3.4.9, the latest) whose `shift()` leaves a hole unless it takes the last entry, and whose
+ * `remove()` is `indexOf` + `splice`. With two or more connections under steady load the busy list never
+ * empties, so it grows by one slot per statement and every statement scans it: 50 concurrent
+ * `select $1` on one client with 2 connections fell from 42k to 12.5k statements/s within 35 s and kept
+ * falling, while a client with one connection (whose list empties on every shift) held 90k. A server
+ * under sustained load got slower the longer it ran.
  */
 export function openPostgres(url: string, { max = 10, statementMax = 2 }: PostgresOptions = {}): Db {
-  const sql = connect(url, statementMax);
-  const txSql = connect(url, max);
+  const lanes = Array.from({ length: Math.max(1, statementMax) }, () => ({ sql: connect(url), inFlight: 0 }));
+  const txClients = Array.from({ length: Math.max(1, max) }, () => connect(url));
+  // Idle transaction connections, used last-in first-out so that the ones never needed stay unopened.
+  const idle = [...txClients].reverse();
+  const waiting: ((sql: Client) => void)[] = [];
 
   function run<T>(q: postgres.Sql | postgres.TransactionSql, text: string, params: readonly unknown[] = []) {
     // An unprepared query with parameters costs two round trips (postgres.js describes it first to learn
@@ -40,21 +52,51 @@ export function openPostgres(url: string, { max = 10, statementMax = 2 }: Postgr
     return q.unsafe(text, params as any[], { prepare }) as unknown as Promise<T[]>;
   }
 
+  /** The statement connection with the fewest statements in flight (the first of equals). */
+  function lane() {
+    let best = lanes[0];
+    for (let i = 1; i < lanes.length && best.inFlight > 0; i++) {
+      if (lanes[i].inFlight < best.inFlight) best = lanes[i];
+    }
+    return best;
+  }
+
+  async function onLane<T>(fn: (sql: Client) => Promise<T>): Promise<T> {
+    const l = lane();
+    l.inFlight++;
+    try {
+      return await fn(l.sql);
+    } finally {
+      l.inFlight--;
+    }
+  }
+
+  function release(sql: Client) {
+    const next = waiting.shift();
+    if (next) next(sql);
+    else idle.push(sql);
+  }
+
   return {
     driver: "postgres",
     query<T = Row>(text: string, params?: readonly unknown[]) {
-      return run<T>(sql, text, params);
+      return onLane((sql) => run<T>(sql, text, params));
     },
-    async exec(text: string) {
-      await sql.unsafe(text);
+    exec(text: string) {
+      return onLane(async (sql) => void await sql.unsafe(text));
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      return await txSql.begin(async function inTransaction(tx) {
-        return await fn({
-          query: (text, params) => run(tx, text, params),
-          exec: async (text) => void await tx.unsafe(text),
-        });
-      }) as T;
+      const sql = idle.pop() ?? await new Promise<Client>((resolve) => waiting.push(resolve));
+      try {
+        return await sql.begin(async function inTransaction(tx) {
+          return await fn({
+            query: (text, params) => run(tx, text, params),
+            exec: async (text) => void await tx.unsafe(text),
+          });
+        }) as T;
+      } finally {
+        release(sql);
+      }
     },
     async listen(
       channel: string,
@@ -62,25 +104,29 @@ export function openPostgres(url: string, { max = 10, statementMax = 2 }: Postgr
       onListen?: () => void,
     ): Promise<Unlisten> {
       assertChannel(channel);
-      // postgres.js re-subscribes after a reconnect and calls onlisten every time.
-      const sub = await txSql.listen(channel, onMessage, onListen);
+      // postgres.js listens on a connection of its own and re-subscribes (calling onlisten) after a
+      // reconnect; it is closed with the client.
+      const sub = await txClients[0].listen(channel, onMessage, onListen);
       return async function unlisten() {
         await sub.unlisten();
       };
     },
-    async notify(channel: string, payload: string) {
+    notify(channel: string, payload: string) {
       assertChannel(channel);
-      await sql.notify(channel, payload);
+      return onLane(async (sql) => void await sql.notify(channel, payload));
     },
     async close() {
-      await Promise.all([sql.end({ timeout: 5 }), txSql.end({ timeout: 5 })]);
+      await Promise.all([...lanes.map((l) => l.sql), ...txClients].map((sql) => sql.end({ timeout: 5 })));
     },
   };
 }
 
-function connect(url: string, max: number) {
+type Client = ReturnType<typeof connect>;
+
+/** One client with one connection (see openPostgres why). */
+function connect(url: string) {
   return postgres(url, {
-    max,
+    max: 1,
     onnotice: function ignoreNotice() {},
     // Our convention (db.ts): jsonb parameters arrive as JSON text. postgres.js would JSON.stringify a
     // string again (storing a JSON string, not the object); pass text through as is, as PGlite does.

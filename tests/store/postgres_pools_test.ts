@@ -29,3 +29,131 @@ Deno.test("[postgres] statements never wait for a transaction: they have their o
     await fresh.drop();
   }
 });
+
+/** A promise and the function that settles it, for holding a transaction open until the test says so. */
+function gate() {
+  let open = () => {};
+  const opened = new Promise<void>((r) => (open = r));
+  return { open, opened };
+}
+
+Deno.test("[postgres] concurrent statements are spread over every statement connection", async () => {
+  const fresh = await freshPostgresDatabase();
+  const db = openPostgres(fresh.url, { max: 1, statementMax: 3 });
+  try {
+    // Each statement holds its connection briefly, so 30 at once cannot all go to one connection.
+    const pids = await Promise.all(
+      Array.from(
+        { length: 30 },
+        () =>
+          db.query<{ pid: number }>("select pg_backend_pid() as pid, pg_sleep(0.02)").then((r) => r[0].pid),
+      ),
+    );
+    const perPid = new Map<number, number>();
+    for (const pid of pids) perPid.set(pid, (perPid.get(pid) ?? 0) + 1);
+    assert.equal(perPid.size, 3, `statements went to ${perPid.size} connections`);
+    assert.deepEqual([...perPid.values()], [10, 10, 10]);
+    // One at a time, a statement goes to the first idle connection: the others are never needed.
+    const serial = new Set<number>();
+    for (let i = 0; i < 5; i++) {
+      serial.add((await db.query<{ pid: number }>("select pg_backend_pid() as pid"))[0].pid);
+    }
+    assert.equal(serial.size, 1);
+  } finally {
+    await db.close();
+    await fresh.drop();
+  }
+});
+
+Deno.test("[postgres] a failed statement rejects with the server's error and frees its connection", async () => {
+  const fresh = await freshPostgresDatabase();
+  const db = openPostgres(fresh.url, { max: 1, statementMax: 2 });
+  try {
+    await assert.rejects(db.query("select * from no_such_table"), /no_such_table/);
+    await assert.rejects(db.exec("select 1/0"), /division by zero/);
+    // Had the failures left their connection counted as busy, these would all go to the other one.
+    const pids = await Promise.all(
+      Array.from(
+        { length: 4 },
+        () =>
+          db.query<{ pid: number }>("select pg_backend_pid() as pid, pg_sleep(0.02)").then((r) => r[0].pid),
+      ),
+    );
+    assert.equal(new Set(pids).size, 2);
+  } finally {
+    await db.close();
+    await fresh.drop();
+  }
+});
+
+Deno.test("[postgres] transactions beyond max wait for a connection and get one in arrival order", async () => {
+  const fresh = await freshPostgresDatabase();
+  const db = openPostgres(fresh.url, { max: 2, statementMax: 1 });
+  const gates = Array.from({ length: 5 }, gate);
+  try {
+    const order: number[] = [];
+    const pids = new Set<number>();
+    const entered = Array.from({ length: 5 }, gate);
+    const txs = gates.map((g, i) =>
+      db.transaction(async (q) => {
+        pids.add((await q.query<{ pid: number }>("select pg_backend_pid() as pid"))[0].pid);
+        order.push(i);
+        entered[i].open();
+        await g.opened;
+        return i;
+      })
+    );
+    await Promise.all([entered[0].opened, entered[1].opened]);
+    // Two connections are held; a statement still gets through (it has its own connection).
+    assert.equal((await db.query<{ n: number }>("select 7 as n"))[0].n, 7);
+    // The first two found idle connections, and may enter in either order.
+    assert.deepEqual(order.toSorted(), [0, 1]);
+    gates[1].open();
+    await entered[2].opened;
+    gates[0].open();
+    await entered[3].opened;
+    gates[2].open();
+    gates[3].open();
+    await entered[4].opened;
+    gates[4].open();
+    assert.deepEqual(await Promise.all(txs), [0, 1, 2, 3, 4]);
+    assert.deepEqual(order.slice(2), [2, 3, 4]);
+    assert.equal(pids.size, 2, `transactions ran on ${pids.size} connections, max is 2`);
+  } finally {
+    for (const g of gates) g.open();
+    await db.close();
+    await fresh.drop();
+  }
+});
+
+Deno.test("[postgres] a transaction that throws rolls back, rejects and gives its connection back", async () => {
+  const fresh = await freshPostgresDatabase();
+  const db = openPostgres(fresh.url, { max: 1, statementMax: 1 });
+  try {
+    await db.exec("create table t (n int primary key)");
+    await assert.rejects(
+      db.transaction(async (q) => {
+        await q.query("insert into t values (1)");
+        throw new Error("changed my mind");
+      }),
+      /changed my mind/,
+    );
+    await assert.rejects(
+      db.transaction(async (q) => {
+        await q.query("insert into t values (2)");
+        await q.query("insert into t values (2)"); // duplicate key
+      }),
+      /duplicate key/,
+    );
+    // With max 1, this would wait forever had either failure kept the connection.
+    const n = await db.transaction(async (q) => {
+      await q.query("insert into t values (3)");
+      return (await q.query<{ n: number }>("select count(*)::int as n from t"))[0].n;
+    });
+    assert.equal(n, 1);
+    assert.deepEqual([...await db.query("select n from t")], [{ n: 3 }]);
+  } finally {
+    await db.close();
+    await fresh.drop();
+  }
+});
