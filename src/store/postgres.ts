@@ -36,8 +36,11 @@ function jsonText(x: unknown): string {
  * under sustained load got slower the longer it ran.
  */
 export function openPostgres(url: string, { max = 10, statementMax = 2 }: PostgresOptions = {}): Db {
-  const lanes = Array.from({ length: Math.max(1, statementMax) }, () => ({ sql: connect(url), inFlight: 0 }));
-  const txClients = Array.from({ length: Math.max(1, max) }, () => connect(url));
+  const lanes = Array.from(
+    { length: Math.max(1, statementMax) },
+    () => ({ sql: connect(url, STATEMENT_SETTINGS), inFlight: 0 }),
+  );
+  const txClients = Array.from({ length: Math.max(1, max) }, () => connect(url, {}));
   // Idle transaction connections, used last-in first-out so that the ones never needed stay unopened.
   const idle = [...txClients].reverse();
   const waiting: ((sql: Client) => void)[] = [];
@@ -123,8 +126,23 @@ export function openPostgres(url: string, { max = 10, statementMax = 2 }: Postgr
 
 type Client = ReturnType<typeof connect>;
 
-/** One client with one connection (see openPostgres why). */
-function connect(url: string) {
+/**
+ * Session settings of the statement connections. `plan_cache_mode`: the statements that run there are the
+ * request path's key lookups (a resource by id, a workspace by id or slug, Live Events of one source newest
+ * first, ingest's inserts), prepared once per connection, for which the plan never depends on the values.
+ * Under the default (`auto`) PostgreSQL plans the first five executions of each one with their values before
+ * it settles on the cached generic plan. On PostgreSQL 15 here, backends under `auto` then spent a third of
+ * their CPU returning heap memory to the kernel after every execution (`perf`: `free` -> `brk` -> a TLB flush
+ * on every core), though `pg_prepared_statements` showed them running the generic plan: a REST read cost ~100
+ * µs of database CPU. With generic plans from the first execution it cost ~40 µs and REST reads ran 1.3-1.7x
+ * faster (nine benchmark runs each way; docs/profiling.md). Which connections fell into the pattern under
+ * `auto` changed with what had run on them first. Transactions (queue claims, retention deletes over time
+ * ranges, whose best plan may depend on the values) keep the server's default.
+ */
+const STATEMENT_SETTINGS = { plan_cache_mode: "force_generic_plan" };
+
+/** One client with one connection (see openPostgres why), with extra session settings. */
+function connect(url: string, settings: Record<string, string>) {
   return postgres(url, {
     max: 1,
     onnotice: function ignoreNotice() {},
@@ -135,6 +153,6 @@ function connect(url: string) {
       sluiceJsonb: { to: 3802, from: [3802], serialize: jsonText, parse: JSON.parse },
     },
     // Dates and jsonb are parsed by postgres.js; int8 stays a string (we cast counts to int).
-    connection: { application_name: "sluice" },
+    connection: { application_name: "sluice", ...settings },
   });
 }

@@ -157,3 +157,25 @@ Deno.test("[postgres] a transaction that throws rolls back, rejects and gives it
     await fresh.drop();
   }
 });
+
+Deno.test("[postgres] statements are planned generically; transactions keep the server's plan cache mode", async () => {
+  const fresh = await freshPostgresDatabase();
+  const db = openPostgres(fresh.url, { max: 1, statementMax: 2 });
+  try {
+    const modes = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        db.query<{ mode: string; pid: number }>(
+          "select current_setting('plan_cache_mode') as mode, pg_backend_pid() as pid, pg_sleep(0.02)",
+        )),
+    );
+    assert.equal(new Set(modes.map((r) => r[0].pid)).size, 2);
+    assert.deepEqual([...new Set(modes.map((r) => r[0].mode))], ["force_generic_plan"]);
+    const inTx = await db.transaction(async (q) =>
+      (await q.query<{ mode: string }>("select current_setting('plan_cache_mode') as mode"))[0].mode
+    );
+    assert.equal(inTx, "auto");
+  } finally {
+    await db.close();
+    await fresh.drop();
+  }
+});
