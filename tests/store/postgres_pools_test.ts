@@ -1,12 +1,35 @@
 import assert from "node:assert/strict";
 import { openPostgres } from "../../src/store/postgres.ts";
+import type { Db } from "../../src/store/db.ts";
 import { freshPostgresDatabase } from "../_helpers/db.ts";
 
-Deno.test("[postgres] statements never wait for a transaction: they have their own pool", async () => {
+/** Runs `fn` on a store over a fresh database, then closes the store and drops the database. */
+async function withStore(options: { max: number; statementMax: number }, fn: (db: Db) => Promise<void>) {
   const fresh = await freshPostgresDatabase();
-  // One connection each: with a single shared pool, the statement below would wait for the transaction.
-  const db = openPostgres(fresh.url, { max: 1, statementMax: 1 });
+  const db = openPostgres(fresh.url, options);
   try {
+    await fn(db);
+  } finally {
+    await db.close();
+    await fresh.drop();
+  }
+}
+
+/** The backends that ran `n` concurrent statements, each of which holds its connection for 20 ms. */
+function concurrentBackendPids(db: Db, n: number, extra = "") {
+  return Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        db.query<{ pid: number; mode: string }>(`select pg_backend_pid() as pid${extra}, pg_sleep(0.02)`)
+          .then((r) => r[0]),
+    ),
+  );
+}
+
+Deno.test("[postgres] statements never wait for a transaction: they have their own pool", async () => {
+  // One connection each: with a single shared pool, the statement below would wait for the transaction.
+  await withStore({ max: 1, statementMax: 1 }, async (db) => {
     let release = () => {};
     const held = new Promise<void>((r) => (release = r));
     let inside = () => {};
@@ -24,10 +47,7 @@ Deno.test("[postgres] statements never wait for a transaction: they have their o
     release();
     await tx;
     assert.equal(answer, 42);
-  } finally {
-    await db.close();
-    await fresh.drop();
-  }
+  });
 });
 
 /** A promise and the function that settles it, for holding a transaction open until the test says so. */
@@ -38,17 +58,9 @@ function gate() {
 }
 
 Deno.test("[postgres] concurrent statements are spread over every statement connection", async () => {
-  const fresh = await freshPostgresDatabase();
-  const db = openPostgres(fresh.url, { max: 1, statementMax: 3 });
-  try {
-    // Each statement holds its connection briefly, so 30 at once cannot all go to one connection.
-    const pids = await Promise.all(
-      Array.from(
-        { length: 30 },
-        () =>
-          db.query<{ pid: number }>("select pg_backend_pid() as pid, pg_sleep(0.02)").then((r) => r[0].pid),
-      ),
-    );
+  await withStore({ max: 1, statementMax: 3 }, async (db) => {
+    // Each statement holds its connection for 20 ms, so 30 at once cannot all go to one connection.
+    const pids = (await concurrentBackendPids(db, 30)).map((r) => r.pid);
     const perPid = new Map<number, number>();
     for (const pid of pids) perPid.set(pid, (perPid.get(pid) ?? 0) + 1);
     assert.equal(perPid.size, 3, `statements went to ${perPid.size} connections`);
@@ -59,77 +71,59 @@ Deno.test("[postgres] concurrent statements are spread over every statement conn
       serial.add((await db.query<{ pid: number }>("select pg_backend_pid() as pid"))[0].pid);
     }
     assert.equal(serial.size, 1);
-  } finally {
-    await db.close();
-    await fresh.drop();
-  }
+  });
 });
 
 Deno.test("[postgres] a failed statement rejects with the server's error and frees its connection", async () => {
-  const fresh = await freshPostgresDatabase();
-  const db = openPostgres(fresh.url, { max: 1, statementMax: 2 });
-  try {
+  await withStore({ max: 1, statementMax: 2 }, async (db) => {
     await assert.rejects(db.query("select * from no_such_table"), /no_such_table/);
     await assert.rejects(db.exec("select 1/0"), /division by zero/);
     // Had the failures left their connection counted as busy, these would all go to the other one.
-    const pids = await Promise.all(
-      Array.from(
-        { length: 4 },
-        () =>
-          db.query<{ pid: number }>("select pg_backend_pid() as pid, pg_sleep(0.02)").then((r) => r[0].pid),
-      ),
-    );
+    const pids = (await concurrentBackendPids(db, 4)).map((r) => r.pid);
     assert.equal(new Set(pids).size, 2);
-  } finally {
-    await db.close();
-    await fresh.drop();
-  }
+  });
 });
 
 Deno.test("[postgres] transactions beyond max wait for a connection and get one in arrival order", async () => {
-  const fresh = await freshPostgresDatabase();
-  const db = openPostgres(fresh.url, { max: 2, statementMax: 1 });
-  const gates = Array.from({ length: 5 }, gate);
-  try {
-    const order: number[] = [];
-    const pids = new Set<number>();
-    const entered = Array.from({ length: 5 }, gate);
-    const txs = gates.map((g, i) =>
-      db.transaction(async (q) => {
-        pids.add((await q.query<{ pid: number }>("select pg_backend_pid() as pid"))[0].pid);
-        order.push(i);
-        entered[i].open();
-        await g.opened;
-        return i;
-      })
-    );
-    await Promise.all([entered[0].opened, entered[1].opened]);
-    // Two connections are held; a statement still gets through (it has its own connection).
-    assert.equal((await db.query<{ n: number }>("select 7 as n"))[0].n, 7);
-    // The first two found idle connections, and may enter in either order.
-    assert.deepEqual(order.toSorted(), [0, 1]);
-    gates[1].open();
-    await entered[2].opened;
-    gates[0].open();
-    await entered[3].opened;
-    gates[2].open();
-    gates[3].open();
-    await entered[4].opened;
-    gates[4].open();
-    assert.deepEqual(await Promise.all(txs), [0, 1, 2, 3, 4]);
-    assert.deepEqual(order.slice(2), [2, 3, 4]);
-    assert.equal(pids.size, 2, `transactions ran on ${pids.size} connections, max is 2`);
-  } finally {
-    for (const g of gates) g.open();
-    await db.close();
-    await fresh.drop();
-  }
+  await withStore({ max: 2, statementMax: 1 }, async (db) => {
+    const gates = Array.from({ length: 5 }, gate);
+    try {
+      const order: number[] = [];
+      const pids = new Set<number>();
+      const entered = Array.from({ length: 5 }, gate);
+      const txs = gates.map((g, i) =>
+        db.transaction(async (q) => {
+          pids.add((await q.query<{ pid: number }>("select pg_backend_pid() as pid"))[0].pid);
+          order.push(i);
+          entered[i].open();
+          await g.opened;
+          return i;
+        })
+      );
+      await Promise.all([entered[0].opened, entered[1].opened]);
+      // Two connections are held; a statement still gets through (it has its own connection).
+      assert.equal((await db.query<{ n: number }>("select 7 as n"))[0].n, 7);
+      // The first two found idle connections, and may enter in either order.
+      assert.deepEqual(order.toSorted(), [0, 1]);
+      gates[1].open();
+      await entered[2].opened;
+      gates[0].open();
+      await entered[3].opened;
+      gates[2].open();
+      gates[3].open();
+      await entered[4].opened;
+      gates[4].open();
+      assert.deepEqual(await Promise.all(txs), [0, 1, 2, 3, 4]);
+      assert.deepEqual(order.slice(2), [2, 3, 4]);
+      assert.equal(pids.size, 2, `transactions ran on ${pids.size} connections, max is 2`);
+    } finally {
+      for (const g of gates) g.open();
+    }
+  });
 });
 
 Deno.test("[postgres] a transaction that throws rolls back, rejects and gives its connection back", async () => {
-  const fresh = await freshPostgresDatabase();
-  const db = openPostgres(fresh.url, { max: 1, statementMax: 1 });
-  try {
+  await withStore({ max: 1, statementMax: 1 }, async (db) => {
     await db.exec("create table t (n int primary key)");
     await assert.rejects(
       db.transaction(async (q) => {
@@ -152,30 +146,17 @@ Deno.test("[postgres] a transaction that throws rolls back, rejects and gives it
     });
     assert.equal(n, 1);
     assert.deepEqual([...await db.query("select n from t")], [{ n: 3 }]);
-  } finally {
-    await db.close();
-    await fresh.drop();
-  }
+  });
 });
 
 Deno.test("[postgres] statements are planned generically; transactions keep the server's plan cache mode", async () => {
-  const fresh = await freshPostgresDatabase();
-  const db = openPostgres(fresh.url, { max: 1, statementMax: 2 });
-  try {
-    const modes = await Promise.all(
-      Array.from({ length: 4 }, () =>
-        db.query<{ mode: string; pid: number }>(
-          "select current_setting('plan_cache_mode') as mode, pg_backend_pid() as pid, pg_sleep(0.02)",
-        )),
-    );
-    assert.equal(new Set(modes.map((r) => r[0].pid)).size, 2);
-    assert.deepEqual([...new Set(modes.map((r) => r[0].mode))], ["force_generic_plan"]);
+  await withStore({ max: 1, statementMax: 2 }, async (db) => {
+    const modes = await concurrentBackendPids(db, 4, ", current_setting('plan_cache_mode') as mode");
+    assert.equal(new Set(modes.map((r) => r.pid)).size, 2);
+    assert.deepEqual([...new Set(modes.map((r) => r.mode))], ["force_generic_plan"]);
     const inTx = await db.transaction(async (q) =>
       (await q.query<{ mode: string }>("select current_setting('plan_cache_mode') as mode"))[0].mode
     );
     assert.equal(inTx, "auto");
-  } finally {
-    await db.close();
-    await fresh.drop();
-  }
+  });
 });
