@@ -36,14 +36,13 @@ function jsonText(x: unknown): string {
  * under sustained load got slower the longer it ran.
  */
 export function openPostgres(url: string, { max = 10, statementMax = 2 }: PostgresOptions = {}): Db {
-  const lanes = Array.from(
-    { length: Math.max(1, statementMax) },
-    () => ({ sql: connect(url, STATEMENT_SETTINGS), inFlight: 0 }),
-  );
-  const txClients = Array.from({ length: Math.max(1, max) }, () => connect(url, {}));
+  const lanes = Array.from({ length: Math.max(1, statementMax) }, () => ({ sql: connect(url), inFlight: 0 }));
+  const txClients = Array.from({ length: Math.max(1, max) }, () => connect(url));
   // Idle transaction connections, used last-in first-out so that the ones never needed stay unopened.
   const idle = [...txClients].reverse();
-  const waiting: ((sql: Client) => void)[] = [];
+  // Transactions waiting for a connection, first come first served.
+  const waiting: { resolve(sql: Client): void; reject(e: Error): void }[] = [];
+  let closed = false;
 
   function run<T>(q: postgres.Sql | postgres.TransactionSql, text: string, params: readonly unknown[] = []) {
     // An unprepared query with parameters costs two round trips (postgres.js describes it first to learn
@@ -76,8 +75,14 @@ export function openPostgres(url: string, { max = 10, statementMax = 2 }: Postgr
 
   function release(sql: Client) {
     const next = waiting.shift();
-    if (next) next(sql);
+    if (next) next.resolve(sql);
     else idle.push(sql);
+  }
+
+  function acquire(): Promise<Client> {
+    if (closed) return Promise.reject(new Error("the database is closed"));
+    const sql = idle.pop();
+    return sql ? Promise.resolve(sql) : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
   }
 
   return {
@@ -89,15 +94,27 @@ export function openPostgres(url: string, { max = 10, statementMax = 2 }: Postgr
       return onLane(async (sql) => void await sql.unsafe(text));
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const sql = idle.pop() ?? await new Promise<Client>((resolve) => waiting.push(resolve));
+      const sql = await acquire();
+      let ended = false;
+      let body: Promise<T> | undefined;
+      const endedError = () => new Error("the transaction has ended: use it only inside its callback");
       try {
-        return await sql.begin(async function inTransaction(tx) {
-          return await fn({
-            query: (text, params) => run(tx, text, params),
-            exec: async (text) => void await tx.unsafe(text),
+        return await sql.begin(function inTransaction(tx) {
+          body = fn({
+            query: (text, params) => ended ? Promise.reject(endedError()) : run(tx, text, params),
+            exec: async (text) => {
+              if (ended) throw endedError();
+              await tx.unsafe(text);
+            },
           });
+          return body;
         }) as T;
       } finally {
+        // postgres.js settles begin() as soon as the connection drops, while the callback may still be
+        // running: the connection goes back only once the callback is done, and whatever the callback still
+        // sends is refused instead of landing in the next transaction on that connection.
+        ended = true;
+        await body?.catch(() => {});
         release(sql);
       }
     },
@@ -119,6 +136,8 @@ export function openPostgres(url: string, { max = 10, statementMax = 2 }: Postgr
       return onLane(async (sql) => void await sql.notify(channel, payload));
     },
     async close() {
+      closed = true;
+      for (const w of waiting.splice(0)) w.reject(new Error("the database is closed"));
       await Promise.all([...lanes.map((l) => l.sql), ...txClients].map((sql) => sql.end({ timeout: 5 })));
     },
   };
@@ -126,23 +145,8 @@ export function openPostgres(url: string, { max = 10, statementMax = 2 }: Postgr
 
 type Client = ReturnType<typeof connect>;
 
-/**
- * Session settings of the statement connections. `plan_cache_mode`: the statements that run there are the
- * request path's key lookups (a resource by id, a workspace by id or slug, Live Events of one source newest
- * first, ingest's inserts), prepared once per connection, for which the plan never depends on the values.
- * Under the default (`auto`) PostgreSQL plans the first five executions of each one with their values before
- * it settles on the cached generic plan. On PostgreSQL 15 here, backends under `auto` then spent a third of
- * their CPU returning heap memory to the kernel after every execution (`perf`: `free` -> `brk` -> a TLB flush
- * on every core), though `pg_prepared_statements` showed them running the generic plan: a REST read cost ~100
- * µs of database CPU. With generic plans from the first execution it cost ~40 µs and REST reads ran 1.3-1.7x
- * faster (nine benchmark runs each way; docs/profiling.md). Which connections fell into the pattern under
- * `auto` changed with what had run on them first. Transactions (queue claims, retention deletes over time
- * ranges, whose best plan may depend on the values) keep the server's default.
- */
-const STATEMENT_SETTINGS = { plan_cache_mode: "force_generic_plan" };
-
-/** One client with one connection (see openPostgres why), with extra session settings. */
-function connect(url: string, settings: Record<string, string>) {
+/** One client with one connection (see openPostgres why). */
+function connect(url: string) {
   return postgres(url, {
     max: 1,
     onnotice: function ignoreNotice() {},
@@ -153,6 +157,6 @@ function connect(url: string, settings: Record<string, string>) {
       sluiceJsonb: { to: 3802, from: [3802], serialize: jsonText, parse: JSON.parse },
     },
     // Dates and jsonb are parsed by postgres.js; int8 stays a string (we cast counts to int).
-    connection: { application_name: "sluice", ...settings },
+    connection: { application_name: "sluice" },
   });
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { openPostgres } from "../../src/store/postgres.ts";
-import type { Db } from "../../src/store/db.ts";
+import type { Db, Queryable } from "../../src/store/db.ts";
 import { freshPostgresDatabase } from "../_helpers/db.ts";
 
 /** Runs `fn` on a store over a fresh database, then closes the store and drops the database. */
@@ -50,6 +50,21 @@ Deno.test("[postgres] statements never wait for a transaction: they have their o
   });
 });
 
+/** `p`, or a rejection naming `what` if it has not settled within 10 s: a hang fails the test instead. */
+async function within<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: still waiting after 10 s`)), 10_000);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A promise and the function that settles it, for holding a transaction open until the test says so. */
 function gate() {
   let open = () => {};
@@ -76,10 +91,16 @@ Deno.test("[postgres] concurrent statements are spread over every statement conn
 
 Deno.test("[postgres] a failed statement rejects with the server's error and frees its connection", async () => {
   await withStore({ max: 1, statementMax: 2 }, async (db) => {
+    const pid = async () => (await db.query<{ pid: number }>("select pg_backend_pid() as pid"))[0].pid;
+    const before = await pid();
     await assert.rejects(db.query("select * from no_such_table"), /no_such_table/);
     await assert.rejects(db.exec("select 1/0"), /division by zero/);
     // Had the failures left their connection counted as busy, these would all go to the other one.
+    // One at a time, statements go to the first connection whenever it is idle. Had a failure left it
+    // counted as busy, this one would go to the other connection.
+    assert.equal(await pid(), before);
     const pids = (await concurrentBackendPids(db, 4)).map((r) => r.pid);
+    assert.deepEqual(pids.toSorted(), [before, before, ...pids.filter((p) => p !== before)].toSorted());
     assert.equal(new Set(pids).size, 2);
   });
 });
@@ -100,18 +121,18 @@ Deno.test("[postgres] transactions beyond max wait for a connection and get one 
           return i;
         })
       );
-      await Promise.all([entered[0].opened, entered[1].opened]);
+      await within(Promise.all([entered[0].opened, entered[1].opened]), "first two transactions");
       // Two connections are held; a statement still gets through (it has its own connection).
       assert.equal((await db.query<{ n: number }>("select 7 as n"))[0].n, 7);
       // The first two found idle connections, and may enter in either order.
       assert.deepEqual(order.toSorted(), [0, 1]);
       gates[1].open();
-      await entered[2].opened;
+      await within(entered[2].opened, "third transaction");
       gates[0].open();
-      await entered[3].opened;
+      await within(entered[3].opened, "fourth transaction");
       gates[2].open();
       gates[3].open();
-      await entered[4].opened;
+      await within(entered[4].opened, "fifth transaction");
       gates[4].open();
       assert.deepEqual(await Promise.all(txs), [0, 1, 2, 3, 4]);
       assert.deepEqual(order.slice(2), [2, 3, 4]);
@@ -140,23 +161,53 @@ Deno.test("[postgres] a transaction that throws rolls back, rejects and gives it
       /duplicate key/,
     );
     // With max 1, this would wait forever had either failure kept the connection.
-    const n = await db.transaction(async (q) => {
-      await q.query("insert into t values (3)");
-      return (await q.query<{ n: number }>("select count(*)::int as n from t"))[0].n;
-    });
+    const n = await within(
+      db.transaction(async (q) => {
+        await q.query("insert into t values (3)");
+        return (await q.query<{ n: number }>("select count(*)::int as n from t"))[0].n;
+      }),
+      "a transaction after two failed ones",
+    );
     assert.equal(n, 1);
     assert.deepEqual([...await db.query("select n from t")], [{ n: 3 }]);
   });
 });
 
-Deno.test("[postgres] statements are planned generically; transactions keep the server's plan cache mode", async () => {
-  await withStore({ max: 1, statementMax: 2 }, async (db) => {
-    const modes = await concurrentBackendPids(db, 4, ", current_setting('plan_cache_mode') as mode");
-    assert.equal(new Set(modes.map((r) => r.pid)).size, 2);
-    assert.deepEqual([...new Set(modes.map((r) => r.mode))], ["force_generic_plan"]);
-    const inTx = await db.transaction(async (q) =>
-      (await q.query<{ mode: string }>("select current_setting('plan_cache_mode') as mode"))[0].mode
-    );
-    assert.equal(inTx, "auto");
+Deno.test("[postgres] close() refuses transactions that wait for a connection, at once", async () => {
+  const fresh = await freshPostgresDatabase();
+  const db = openPostgres(fresh.url, { max: 1, statementMax: 1 });
+  try {
+    const holding = gate();
+    const entered = gate();
+    const first = db.transaction(async (q) => {
+      await q.query("select 1");
+      entered.open();
+      await holding.opened;
+    });
+    await within(entered.opened, "first transaction");
+    const second = db.transaction((q) => q.query("select 2"));
+    const closing = db.close();
+    await within(assert.rejects(second, /the database is closed/), "the waiting transaction");
+    holding.open();
+    await first;
+    await closing;
+    await assert.rejects(db.transaction((q) => q.query("select 3")), /the database is closed/);
+  } finally {
+    await fresh.drop();
+  }
+});
+
+Deno.test("[postgres] a transaction's handle refuses statements once the transaction has ended", async () => {
+  await withStore({ max: 1, statementMax: 1 }, async (db) => {
+    let leaked: Queryable | null = null;
+    await db.transaction(async (q) => {
+      leaked = q;
+      await q.query("select 1");
+    });
+    const late = leaked as unknown as Queryable;
+    // Had it gone through, it would have run on the connection the next transaction gets.
+    await assert.rejects(late.query("select 2"), /the transaction has ended/);
+    await assert.rejects(late.exec("select 3"), /the transaction has ended/);
+    assert.equal(await db.transaction(async (q) => (await q.query<{ n: number }>("select 4 as n"))[0].n), 4);
   });
 });
