@@ -24,31 +24,56 @@ const CORS_HEADERS =
 type Kind = "browser" | "s2s";
 
 // Jitsu's CORS: echo the Origin with credentials, so the browser SDK works from any site.
-function cors(c: Context<AppEnv>) {
+function corsHeaders(c: Context<AppEnv>, into: Record<string, string>): Record<string, string> {
   const origin = c.req.header("origin");
-  c.header("Access-Control-Allow-Origin", origin ?? "*");
+  into["access-control-allow-origin"] = origin ?? "*";
   if (origin) {
-    c.header("Access-Control-Allow-Credentials", "true");
-    c.header("Vary", "Origin");
+    into["access-control-allow-credentials"] = "true";
+    into["vary"] = "Origin";
+  }
+  return into;
+}
+
+/**
+ * An ingest answer: JSON with CORS and the request id, built as one Response with all its headers.
+ * Not c.json() after c.header(): headers prepared on the context make Hono build a Headers object per
+ * response that Deno then copies through its slow Headers iterator (README Performance: a single event's
+ * CPU). requestLog finds X-Request-Id already set.
+ */
+function respond(c: Context<AppEnv>, status: number, payload: unknown, extra?: Record<string, string>) {
+  const headers = corsHeaders(c, { "content-type": "application/json" });
+  const id = c.get("requestId");
+  if (id) headers["x-request-id"] = id;
+  if (extra) Object.assign(headers, extra);
+  return new Response(JSON.stringify(payload), { status, headers });
+}
+
+/** Runs an ingest handler; a thrown error's 500 (app.onError) gets the CORS headers too. */
+async function withCors(c: Context<AppEnv>, handler: () => Promise<Response>): Promise<Response> {
+  try {
+    return await handler();
+  } catch (e) {
+    for (const [k, v] of Object.entries(corsHeaders(c, {}))) c.header(k, v);
+    throw e;
   }
 }
 
 function preflight(c: Context<AppEnv>) {
-  cors(c);
+  for (const [k, v] of Object.entries(corsHeaders(c, {}))) c.header(k, v);
   c.header("Access-Control-Allow-Methods", "POST, OPTIONS");
   c.header("Access-Control-Allow-Headers", CORS_HEADERS);
   c.header("Access-Control-Max-Age", "86400");
   return c.body(null, 204);
 }
 
-function fail(c: Context<AppEnv>, status: number, error: string) {
-  return c.json({ ok: false, error }, status as 400);
+function fail(c: Context<AppEnv>, status: number, error: string, extra?: Record<string, string>) {
+  return respond(c, status, { ok: false, error }, extra);
 }
 
 /** A key problem: 200 on browser endpoints (Jitsu), 401 on server ones. */
 function keyProblem(c: Context<AppEnv>, kind: Kind, error: string) {
-  if (kind === "s2s") c.header("WWW-Authenticate", 'Basic realm="sluice ingest"');
-  return fail(c, kind === "browser" ? 200 : 401, error);
+  if (kind === "browser") return fail(c, 200, error);
+  return fail(c, 401, error, { "www-authenticate": 'Basic realm="sluice ingest"' });
 }
 
 const KEY_HELP = "send the stream's write key as Basic auth user name, X-Write-Key or ?writekey=";
@@ -92,12 +117,12 @@ function facts(c: Context<AppEnv>, deps: Deps, kind: Kind) {
 }
 
 function busy(c: Context<AppEnv>) {
-  c.header("Retry-After", String(RETRY_AFTER_SECONDS));
-  return fail(c, 503, `The event queue is full: try again in ${RETRY_AFTER_SECONDS} seconds`);
+  return fail(c, 503, `The event queue is full: try again in ${RETRY_AFTER_SECONDS} seconds`, {
+    "retry-after": String(RETRY_AFTER_SECONDS),
+  });
 }
 
 async function single(c: Context<AppEnv>, kind: Kind, tp: string) {
-  cors(c);
   const deps = c.get("deps");
   const pathType = typeFromPath(tp);
   if (pathType === undefined) {
@@ -129,13 +154,14 @@ async function single(c: Context<AppEnv>, kind: Kind, tp: string) {
   });
   const r = results[0];
   if (!r.ok) return fail(c, 400, `Cannot accept event: ${r.error}`);
-  return c.json(
+  return respond(
+    c,
+    200,
     r.error ? { ok: true, messageId: r.messageId, skipped: r.error } : { ok: true, messageId: r.messageId },
   );
 }
 
 async function batch(c: Context<AppEnv>, kind: Kind) {
-  cors(c);
   const deps = c.get("deps");
   let body: unknown;
   try {
@@ -173,7 +199,7 @@ async function batch(c: Context<AppEnv>, kind: Kind) {
     .map((r, i) => r.ok ? null : `Event ${i}${messageIdOf(events[i])}: ${r.error}`)
     .filter((x): x is string => x !== null);
   const okEvents = results.filter((r) => r.ok).length;
-  return c.json({
+  return respond(c, 200, {
     ok: errors.length === 0,
     receivedEvents: events.length,
     okEvents,
@@ -190,12 +216,12 @@ function messageIdOf(e: unknown): string {
 export function ingestRouter() {
   const app = new Hono<AppEnv>();
   for (const path of ["/api/s/:tp", "/api/s/s2s/:tp", "/v1/batch", "/v1/b"]) app.options(path, preflight);
-  app.post(
-    "/api/s/s2s/:tp",
-    (c) => c.req.param("tp") === "batch" ? batch(c, "s2s") : single(c, "s2s", c.req.param("tp")),
-  );
-  app.post("/api/s/:tp", (c) => single(c, "browser", c.req.param("tp")));
-  app.post("/v1/batch", (c) => batch(c, "s2s"));
-  app.post("/v1/b", (c) => batch(c, "s2s"));
+  app.post("/api/s/s2s/:tp", (c) => {
+    const tp = c.req.param("tp");
+    return withCors(c, () => tp === "batch" ? batch(c, "s2s") : single(c, "s2s", tp));
+  });
+  app.post("/api/s/:tp", (c) => withCors(c, () => single(c, "browser", c.req.param("tp"))));
+  app.post("/v1/batch", (c) => withCors(c, () => batch(c, "s2s")));
+  app.post("/v1/b", (c) => withCors(c, () => batch(c, "s2s")));
   return app;
 }

@@ -6,6 +6,7 @@
 import { ValidationError } from "../errors.ts";
 import type { Queryable } from "../store/db.ts";
 import { type EventLogRow, insertEventLogEntries, selectEventLogEntries } from "../store/events_log_repo.ts";
+import { incomingAsJitsu } from "../store/ingest_repo.ts";
 
 /** The Live Events types, named as in Jitsu. */
 export const EVENT_LOG_TYPES = [
@@ -148,7 +149,7 @@ function toRecord(r: EventLogRow): RawEventLogRecord {
     type: r.type as EventLogType,
     level: r.level as EventLogLevel,
     timestamp: r.timestamp,
-    messageJson: r.message_json,
+    messageJson: r.type === "incoming" ? incomingAsJitsu(r.message_json) : r.message_json,
   };
 }
 

@@ -4,10 +4,13 @@
  * endpoints (after the write key is checked) and the MCP tool `send_test_event` (which needs no key).
  */
 import type { Deps } from "../deps.ts";
-import { type IngestItem, ingestWriterFor, streamConnectionIds } from "./enqueue.ts";
+import { type IngestItem, ingestWriterFor, streamConnections } from "./enqueue.ts";
 import { type EventType, MAX_EVENT_BYTES, normalizeEvent, type RequestFacts } from "./normalize.ts";
 
-/** What a queue row carries (`event_queue.payload`). */
+/**
+ * What the pipeline gets for a queue row: `event_queue.payload`, or for a row ingest wrote, the same
+ * rebuilt from its `incoming` entry (store/ingest_repo.ts's queuePayloadFromIncoming).
+ */
 export interface QueuePayload {
   event: Record<string, unknown>;
   ingestType: "browser" | "s2s";
@@ -58,17 +61,19 @@ export async function ingestEvents(
   deps: Pick<Deps, "db" | "config">,
   input: IngestInput,
 ): Promise<IngestResult> {
-  const connectionIds = await streamConnectionIds(deps, input.workspaceId, input.streamId);
+  const { ids: connectionIds, json: destinationsJson } = await streamConnections(
+    deps,
+    input.workspaceId,
+    input.streamId,
+  );
   const items: IngestItem[] = [];
   const results: IngestResult["results"] = [];
   const created = input.facts.now.toISOString();
-  // Built once per request; each event's JSON is serialised once and spliced into both documents.
-  const headersJson = JSON.stringify(input.headers);
-  const destinationsJson = JSON.stringify(connectionIds);
+  // Built once per request; each event's JSON is serialised once and spliced into its entry.
   const metaJson = `"ingestType":${JSON.stringify(input.facts.ingestType)},"messageCreated":"${created}"` +
     (input.writeKeyMasked ? `,"writeKey":${JSON.stringify(input.writeKeyMasked)}` : "") +
     `,"origin":${JSON.stringify({ workspaceId: input.workspaceId, sourceId: input.streamId })}` +
-    `,"httpHeaders":${headersJson}`;
+    `,"httpHeaders":${JSON.stringify(input.headers)}`;
   for (const raw of input.events) {
     let n = normalizeEvent(raw, input.pathType, input.facts, input.batchContext);
     const eventJson = JSON.stringify(n.ok ? n.event : raw) ?? "null";
@@ -94,23 +99,20 @@ export async function ingestEvents(
       status = "SKIPPED";
       error = `no destinations found for stream: ${input.streamId}`;
     } else status = "SUCCESS";
-    // Jitsu's IncomingLogContent: `body` is the IngestMessage as a JSON string.
-    const messageJson = `{"body":${JSON.stringify(body)},"status":"${status}"` +
+    // Jitsu's IncomingLogContent, whose `body` is the IngestMessage as a JSON string, stored with `body`
+    // as the object itself: escaping it again cost more CPU than anything else here, and readers get
+    // Jitsu's form back (store/ingest_repo.ts's incomingAsJitsu).
+    const messageJson = `{"body":${body},"status":"${status}"` +
       (error ? `,"error":${JSON.stringify(error)}` : "") +
       (status === "SUCCESS" ? `,"asyncDestinations":${destinationsJson}` : "") + "}";
-    const queued = n.ok && status === "SUCCESS";
     items.push({
       workspaceId: input.workspaceId,
       streamId: input.streamId,
       level: status === "FAILED" ? "error" : "info",
       timestamp: input.facts.now,
       messageJson,
-      // QueuePayload, spliced: {event, ingestType, messageId, headers, receivedAt}
-      payloadJson: queued
-        ? `{"event":${eventJson},"ingestType":"${input.facts.ingestType}","messageId":${
-          JSON.stringify(messageId)
-        },"headers":${headersJson},"receivedAt":"${created}"}`
-        : null,
+      // The queue row refers to this entry: its QueuePayload is rebuilt from `body` when it is claimed.
+      queued: status === "SUCCESS",
     });
     results.push(n.ok ? { ok: true, messageId, ...(error ? { error } : {}) } : { ok: false, error: n.error });
   }

@@ -52,6 +52,8 @@ export interface BatchStats {
 /** A unit of work: one queue row on one connection. */
 interface Job {
   row: QueueRow;
+  /** The row's payload as stored (retries and dead letters copy it), and parsed. */
+  payloadJson: string;
   payload: QueuePayload;
   conn: LiveConnection;
   target: EntryTarget;
@@ -80,7 +82,7 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
   const entries: EventLogEntry[] = [];
   const now = deps.clock.now();
   const waiting: QueueInsert[] = [];
-  const jobs = await planJobs(deps, rows, now, opts.drivers, waiting);
+  const jobs = await planJobs(deps, rows, now, opts.drivers, waiting, stats);
   stats.batched = waiting.length;
 
   await runChains(deps, jobs, opts.sandbox, entries, stats);
@@ -91,7 +93,7 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
   for (const j of jobs) {
     if (!j.failure) continue;
     const attempt = j.row.attempts + 1;
-    const payloadJson = j.row.payloadJson;
+    const payloadJson = j.payloadJson;
     if (j.failure.retryable && attempt <= deps.config.pipelineRetries) {
       const at = new Date(now.getTime() + retryDelayMs(attempt, deps.config.pipelineRetryBaseMs));
       retries.push({
@@ -164,6 +166,7 @@ async function planJobs(
   now: Date,
   drivers: DriverTable,
   waiting: QueueInsert[],
+  stats: BatchStats,
 ): Promise<Job[]> {
   const conns = new Map<string, Promise<LiveConnection[]>>();
   const jobs: Job[] = [];
@@ -173,7 +176,18 @@ async function planJobs(
     const live = await conns.get(key)!;
     // A row for one connection (a retry or a replay) whose connection is gone or disabled is dropped.
     const targets = row.connectionId ? live.filter((c) => c.id === row.connectionId) : live;
-    const payload = JSON.parse(row.payloadJson) as QueuePayload;
+    const payloadJson = row.payloadJson;
+    if (payloadJson === null) {
+      // Ingest's row whose `incoming` entry (which holds the event) was deleted by hand: nothing to send.
+      deps.log.error("queued event dropped: its incoming Live Events entry is gone", {
+        workspaceId: row.workspaceId,
+        streamId: row.streamId,
+        queueRowId: row.id,
+      });
+      stats.dropped++;
+      continue;
+    }
+    const payload = JSON.parse(payloadJson) as QueuePayload;
     for (const conn of targets) {
       if (!row.batch && batchSettingsOf(conn, drivers)) {
         // Functions run when the batch is flushed, with the connection's code of that moment.
@@ -181,7 +195,7 @@ async function planJobs(
           workspaceId: row.workspaceId,
           streamId: row.streamId,
           connectionId: conn.id,
-          payloadJson: row.payloadJson,
+          payloadJson,
           attempts: row.attempts,
           availableAt: row.availableAt,
           batch: true,
@@ -190,6 +204,7 @@ async function planJobs(
       }
       jobs.push({
         row,
+        payloadJson,
         payload,
         conn,
         target: {

@@ -1,19 +1,25 @@
 /**
- * Ingest's write: the queue rows of accepted events and the `incoming` Live Events entries of all events,
- * together in one statement (src/ingest/enqueue.ts groups concurrent requests into it).
+ * Ingest's write: the `incoming` Live Events entries of all events and, for accepted events, queue rows
+ * that refer to them, together in one statement (src/ingest/enqueue.ts groups concurrent requests into
+ * it). An event's JSON is stored once, inside its entry; the pipeline rebuilds the queue payload from the
+ * entry when it claims the row ({@linkcode queuePayloadFromIncoming}).
  */
 import type { Queryable } from "./db.ts";
 
-/** One accepted or refused event: its `incoming` Live Events entry, and its queue payload if queued. */
+/** One accepted or refused event: its `incoming` Live Events entry, and whether it is queued. */
 export interface IngestedInsert {
   workspaceId: string;
   streamId: string;
   level: string;
   timestamp: Date;
-  /** The `incoming` entry's message, JSON text. */
+  /**
+   * The `incoming` entry's message, JSON text: Jitsu's IncomingLogContent, `{body, status, ...}`, with
+   * `body` the ingest message as an object (Jitsu's is a JSON string: see {@linkcode incomingAsJitsu}).
+   * src/ingest/ingest.ts builds it.
+   */
   messageJson: string;
-  /** The queue row's payload, JSON text; null when the event is not queued (refused or skipped). */
-  payloadJson: string | null;
+  /** Whether the event goes to the queue (accepted, and the stream has connections). */
+  queued: boolean;
 }
 
 // ASCII record separator: JSON.stringify escapes every control character, so the JSON texts ingest
@@ -21,46 +27,53 @@ export interface IngestedInsert {
 const RS = "\x1e";
 
 /**
- * Writes ingest's queue rows (for every connection: `connection_id` null, 0 attempts, available at
- * once) and their `incoming` entries in ONE statement: a data-modifying CTE runs exactly once and a
- * statement is atomic, so they are durable together or not at all, in one round trip.
+ * Writes the `incoming` entries and the queue rows of the queued ones (for every connection:
+ * `connection_id` null, 0 attempts, available at once, `log_id` = the entry) in ONE statement: a
+ * data-modifying CTE runs exactly once and a statement is atomic, so they are durable together or not
+ * at all, in one round trip.
  *
  * The group travels as six text parameters, one per column, its values joined by a record separator and
  * split by `string_to_array`: the driver encodes six strings however many events there are (per-parameter
- * cost in postgres.js dominated ingest's CPU with parameters per event), and PostgreSQL parses each JSON
- * text once, as it stores it. The previous form, one JSON array expanded by `json_to_recordset`, made
- * PostgreSQL parse every event's JSON three times: 85 µs of its CPU per event against 59 µs this way
- * (issue 6, measured with 1000-event statements). The events_log columns mirror store/events_log_repo.ts.
+ * cost in postgres.js dominated ingest's CPU with parameters per event). Storing each event once, in
+ * text columns that PostgreSQL does not parse, took the database's CPU per batched event from ~39 µs to
+ * ~29 µs (issue 6, 1000-event statements; migration 0009 says why). The events_log columns mirror
+ * store/events_log_repo.ts.
  */
 export async function insertIngested(db: Queryable, items: readonly IngestedInsert[]): Promise<void> {
   if (items.length === 0) return;
   const w: string[] = [], s: string[] = [], l: string[] = [], t: string[] = [], m: string[] = [];
-  const p: string[] = [];
+  const q: string[] = [];
+  let lastDate: Date | null = null, lastIso = "";
   for (const x of items) {
     w.push(x.workspaceId);
     s.push(x.streamId);
     l.push(x.level);
-    t.push(x.timestamp.toISOString());
+    // The events of one request share one Date.
+    if (x.timestamp !== lastDate) lastIso = (lastDate = x.timestamp).toISOString();
+    t.push(lastIso);
     m.push(x.messageJson);
-    p.push(x.payloadJson ?? ""); // "": not queued (a JSON text is never empty)
+    q.push(x.queued ? "1" : "0");
   }
-  const columns = [w, s, l, t, m, p];
-  if (columns.some((c) => c.some((v) => v.includes(RS)))) {
+  if (w.some((v) => v.includes(RS)) || s.some((v) => v.includes(RS)) || m.some((v) => v.includes(RS))) {
     await insertIngestedAsJson(db, items);
     return;
   }
-  // A lone "" splits into no element at all; unnest pads the shorter arrays with nulls, and a null
-  // payload is "not queued" too.
+  // Queued and unqueued entries go in by two inserts, because only the queued ones' ids must come back
+  // for the queue rows (RETURNING sees the inserted columns only).
   await db.query(
     `with d as (select * from unnest(string_to_array($1, E'\\x1e'), string_to_array($2, E'\\x1e'),
                    string_to_array($3, E'\\x1e'), string_to_array($4, E'\\x1e'), string_to_array($5, E'\\x1e'),
-                   string_to_array($6, E'\\x1e')) as x(w, s, l, t, m, p)),
+                   string_to_array($6, E'\\x1e')) as x(w, s, l, t, m, q)),
+     logged as (
+       insert into events_log (workspace_id, actor_id, type, level, timestamp, message)
+       select w, s, 'incoming', l, t::timestamptz, m from d where q <> '1'),
      queued as (
-       insert into event_queue (workspace_id, stream_id, payload, available_at)
-       select w, s, p::json, t::timestamptz from d where p <> '')
-     insert into events_log (workspace_id, actor_id, type, level, timestamp, message)
-     select w, s, 'incoming', l, t::timestamptz, m::json from d`,
-    columns.map((c) => c.join(RS)),
+       insert into events_log (workspace_id, actor_id, type, level, timestamp, message)
+       select w, s, 'incoming', l, t::timestamptz, m from d where q = '1'
+       returning id, workspace_id, actor_id, timestamp)
+     insert into event_queue (workspace_id, stream_id, log_id, available_at)
+     select workspace_id, actor_id, id, timestamp from queued`,
+    [w, s, l, t, m, q].map((c) => c.join(RS)),
   );
 }
 
@@ -69,17 +82,59 @@ export async function insertIngestedAsJson(db: Queryable, items: readonly Ingest
   const parts = items.map((x) =>
     `{"w":${JSON.stringify(x.workspaceId)},"s":${
       JSON.stringify(x.streamId)
-    },"l":"${x.level}","t":"${x.timestamp.toISOString()}","m":${x.messageJson},"p":${
-      x.payloadJson ?? "null"
-    }}`
+    },"l":"${x.level}","t":"${x.timestamp.toISOString()}","m":${
+      JSON.stringify(x.messageJson)
+    },"q":${x.queued}}`
   );
   await db.query(
-    `with d as (select * from json_to_recordset($1::json) as x(w text, s text, l text, t timestamptz, m json, p json)),
+    `with d as (select * from json_to_recordset($1::json) as x(w text, s text, l text, t timestamptz, m text, q boolean)),
+     logged as (
+       insert into events_log (workspace_id, actor_id, type, level, timestamp, message)
+       select w, s, 'incoming', l, t, m from d where not q),
      queued as (
-       insert into event_queue (workspace_id, stream_id, payload, available_at)
-       select w, s, p, t from d where p is not null)
-     insert into events_log (workspace_id, actor_id, type, level, timestamp, message)
-     select w, s, 'incoming', l, t, m from d`,
+       insert into events_log (workspace_id, actor_id, type, level, timestamp, message)
+       select w, s, 'incoming', l, t, m from d where q
+       returning id, workspace_id, actor_id, timestamp)
+     insert into event_queue (workspace_id, stream_id, log_id, available_at)
+     select workspace_id, actor_id, id, timestamp from queued`,
     [`[${parts.join(",")}]`],
   );
+}
+
+/**
+ * The queue payload (src/ingest/ingest.ts's QueuePayload: `{event, ingestType, messageId, headers,
+ * receivedAt}`) of a queued event, rebuilt from its `incoming` entry, whose ingest message holds the
+ * same facts under Jitsu's names. Null when the text is not such an entry.
+ */
+export function queuePayloadFromIncoming(messageJson: string): string | null {
+  try {
+    const stored = JSON.parse(messageJson);
+    // `body` is an object as ingest stores it; a string in Jitsu's form in entries from before migration 9.
+    const body = typeof stored.body === "string" ? JSON.parse(stored.body) : stored.body;
+    if (typeof body !== "object" || body === null || typeof body.httpPayload !== "object") return null;
+    return JSON.stringify({
+      event: body.httpPayload,
+      ingestType: body.ingestType,
+      messageId: body.messageId,
+      headers: body.httpHeaders ?? {},
+      receivedAt: body.messageCreated,
+    });
+  } catch {
+    return null;
+  }
+}
+
+// How an entry that ingest wrote begins: `body` holds the ingest message as an object.
+const OBJECT_BODY = '{"body":{';
+
+/**
+ * An `incoming` entry's message in Jitsu's IncomingLogContent form, where `body` is the ingest message
+ * as a JSON string. Ingest stores `body` as the object itself (one escaping pass less per event, and
+ * smaller rows); every reader of Live Events goes through this.
+ */
+export function incomingAsJitsu(messageJson: string): string {
+  if (!messageJson.startsWith(OBJECT_BODY)) return messageJson;
+  const m = JSON.parse(messageJson);
+  m.body = JSON.stringify(m.body);
+  return JSON.stringify(m);
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from "./db.ts";
+import { queuePayloadFromIncoming } from "./ingest_repo.ts";
 
 /** A queue row to insert: `payloadJson` is the JSON text of the pipeline payload. */
 export interface QueueInsert {
@@ -20,7 +21,12 @@ export interface QueueRow {
   workspaceId: string;
   streamId: string;
   connectionId: string | null;
-  payloadJson: string;
+  /**
+   * The pipeline payload's JSON text; for a row ingest wrote, rebuilt from its `incoming` entry. Null
+   * only when that entry is gone, which retention never does to a queued event's entry: such a row is
+   * dropped by the pipeline.
+   */
+  payloadJson: string | null;
   attempts: number;
   availableAt: Date;
   /** Whether the row waits for its connection's batch (see {@linkcode QueueInsert.batch}). */
@@ -32,7 +38,9 @@ type QueueDbRow = {
   workspace_id: string;
   stream_id: string;
   connection_id: string | null;
-  payload: string;
+  payload: string | null;
+  /** The `incoming` entry a row of ingest refers to (`log_id`). */
+  incoming: string | null;
   attempts: number;
   available_at: Date;
   batch: boolean;
@@ -45,7 +53,7 @@ function toQueueRows(rows: QueueDbRow[]): QueueRow[] {
       workspaceId: r.workspace_id,
       streamId: r.stream_id,
       connectionId: r.connection_id,
-      payloadJson: r.payload,
+      payloadJson: r.payload ?? (r.incoming === null ? null : queuePayloadFromIncoming(r.incoming)),
       attempts: Number(r.attempts),
       availableAt: new Date(r.available_at),
       batch: r.batch === true,
@@ -53,8 +61,9 @@ function toQueueRows(rows: QueueDbRow[]): QueueRow[] {
     .sort((a, b) => Number(a.id) - Number(b.id));
 }
 
-const RETURNING =
-  "returning q.id, q.workspace_id, q.stream_id, q.connection_id, q.payload::text as payload, q.attempts, q.available_at, q.batch";
+// A row ingest wrote has no payload but the id of its `incoming` entry: a primary-key probe per row.
+const RETURNING = `returning q.id, q.workspace_id, q.stream_id, q.connection_id, q.payload,
+  (select e.message from events_log e where e.id = q.log_id) as incoming, q.attempts, q.available_at, q.batch`;
 
 // 8 parameters a row; PostgreSQL allows 65535 parameters a statement.
 const INSERT_CHUNK = 5000;
@@ -76,7 +85,7 @@ export async function insertQueueRows(db: Queryable, rows: readonly QueueInsert[
         r.lastError ?? null,
         r.batch === true,
       );
-      return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}::json, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8})`;
+      return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8})`;
     });
     await db.query(
       `insert into event_queue (workspace_id, stream_id, connection_id, payload, attempts, available_at, last_error, batch)
@@ -241,7 +250,7 @@ export async function insertDeadLetters(db: Queryable, rows: readonly DeadLetter
     const values = chunk.map((r) => {
       const n = params.length;
       params.push(r.workspaceId, r.streamId, r.connectionId, r.payloadJson, r.error, r.attempts);
-      return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}::json, $${n + 5}, $${n + 6})`;
+      return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6})`;
     });
     await db.query(
       `insert into dead_letter (workspace_id, stream_id, connection_id, payload, error, attempts)
@@ -282,7 +291,7 @@ export async function listDeadLetters(
   { connectionId, limit }: { connectionId?: string | null; limit: number },
 ): Promise<DeadLetterRow[]> {
   const rows = await db.query<DeadLetterDbRow>(
-    `select id, workspace_id, stream_id, connection_id, payload::text as payload, error, attempts, created_at
+    `select id, workspace_id, stream_id, connection_id, payload, error, attempts, created_at
        from dead_letter where workspace_id = $1 and ($2::text is null or connection_id = $2)
       order by id desc limit $3`,
     [workspaceId, connectionId ?? null, limit],
@@ -306,7 +315,7 @@ export async function takeDeadLetters(
          where workspace_id = $1 and ($2::text is null or connection_id = $2)
            and ($3::bigint[] is null or id = any($3::bigint[]))
          order by id limit $4)
-     returning id, workspace_id, stream_id, connection_id, payload::text as payload, error, attempts, created_at`,
+     returning id, workspace_id, stream_id, connection_id, payload, error, attempts, created_at`,
     [workspaceId, connectionId ?? null, ids ? ids.map(Number) : null, limit],
   );
   return rows.map(toDeadLetter).sort((a, b) => Number(a.id) - Number(b.id));

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { appendEvents, type EventLogEntry, queryEvents } from "../../src/events_log/events_log.ts";
 import { applyRetention } from "../../src/events_log/retention.ts";
+import { type IngestedInsert, insertIngested } from "../../src/store/ingest_repo.ts";
 import { ValidationError } from "../../src/errors.ts";
 import { STORES } from "../_helpers/db.ts";
 
@@ -128,7 +129,7 @@ for (const store of STORES) {
       await appendEvents(db, entries);
       const expected = async (actors: string[] | null, errorsOnly: boolean) =>
         (await db.query<{ i: number }>(
-          `select (message->>'i')::int as i from events_log
+          `select (message::json->>'i')::int as i from events_log
             where workspace_id = 'ws1' and type = 'incoming'
               and ($1::text[] is null or actor_id = any($1::text[])) and (not $2 or level = 'error')
             order by timestamp desc, id desc`,
@@ -195,6 +196,37 @@ for (const store of STORES) {
       assert.equal(errors.events.length, 3, "no error evicted by the burst");
       const ok = await queryEvents(db, { workspaceId: "ws1", type: "incoming", levels: ["info"] });
       assert.deepEqual(ok.events.map((e) => (e.message as { ok: number }).ok), [7, 6, 5, 4, 3]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  Deno.test(`[${store.name}] applyRetention() keeps the incoming entries of queued events until they leave the queue`, async () => {
+    const db = await store.open();
+    try {
+      const item = (n: number, timestamp: Date): IngestedInsert => ({
+        workspaceId: "ws1",
+        streamId: "s1",
+        level: "info",
+        timestamp,
+        messageJson: JSON.stringify({ body: JSON.stringify({ httpPayload: { n } }), status: "SUCCESS" }),
+        queued: true,
+      });
+      // Three old and queued (a backlog), then four new and no longer queued.
+      await insertIngested(db, [0, 1, 2].map((n) => item(n, at(-8 * 86_400_000 + n))));
+      await insertIngested(db, [3, 4, 5, 6].map((n) => item(n, at(n))));
+      const olderIds = await db.query<{ id: string }>("select id::text from event_queue order by id");
+      await db.query("delete from event_queue where id > $1", [Number(olderIds[2].id)]);
+      const left = async () =>
+        (await queryEvents(db, { workspaceId: "ws1", type: "incoming" })).events.map((e) =>
+          JSON.parse((e.message as { body: string }).body).httpPayload.n
+        );
+      const policy = { now: at(1000), maxPerActorType: 2, maxAgeMs: 7 * 86_400_000 };
+      assert.deepEqual(await applyRetention(db, policy), { expired: 0, overflow: 2, skipped: false });
+      assert.deepEqual(await left(), [6, 5, 2, 1, 0], "the queued ones outlive both the age and the count");
+      await db.query("delete from event_queue where id = $1", [Number(olderIds[0].id)]);
+      assert.deepEqual(await applyRetention(db, policy), { expired: 1, overflow: 0, skipped: false });
+      assert.deepEqual(await left(), [6, 5, 2, 1], "processed: trimmed at the next run");
     } finally {
       await db.close();
     }

@@ -222,6 +222,29 @@ Deno.test("an event for a stream without connections is SKIPPED and not queued",
   }
 });
 
+Deno.test("a queued event whose incoming entry was deleted by hand is dropped with an error log; the rest go on", async () => {
+  const t = await testApp({ env: ENV });
+  const rx = startReceiver();
+  const pipeline = new Pipeline(t.deps, { workers: 0 });
+  try {
+    const u = await t.user();
+    const s = await setupPipeline(u, { destination: { destinationType: "webhook", url: rx.url } });
+    await expectJson(await send(t, s.serverKey, { event: "gone", messageId: "m-gone" }), 200);
+    await expectJson(await send(t, s.serverKey, { event: "kept", messageId: "m-kept" }), 200);
+    await t.deps.db.query("delete from events_log where message like '%m-gone%'");
+    await pipeline.drain();
+    assert.deepEqual(rx.bodies.map((b) => b.messageId), ["m-kept"]);
+    assert.equal(pipeline.totals.dropped, 1);
+    assert.ok(t.logLines.some((l) => l.includes("its incoming Live Events entry is gone")));
+    const q = await t.deps.db.query("select 1 from event_queue");
+    assert.equal(q.length, 0, "the row does not come back");
+  } finally {
+    await pipeline.stop();
+    await rx.close();
+    await t.close();
+  }
+});
+
 Deno.test("a batch that outlasts its lease renews it: no other worker takes (and redelivers) its rows", async () => {
   const t = await testApp({ env: ENV });
   const rx = startReceiver();

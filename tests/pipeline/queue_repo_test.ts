@@ -30,7 +30,7 @@ function row(i: number, availableAt = T0) {
 }
 
 for (const store of STORES) {
-  Deno.test(`[${store.name}] insertIngested() stores every queue row and incoming entry exactly as given`, async () => {
+  Deno.test(`[${store.name}] insertIngested() stores every incoming entry as given and queues the accepted ones by reference`, async () => {
     const db = await store.open();
     try {
       const item = (ws: string, n: number, queued: boolean): IngestedInsert => ({
@@ -38,20 +38,32 @@ for (const store of STORES) {
         streamId: `st${n}`,
         level: queued ? "info" : "error",
         timestamp: at(n),
-        messageJson: JSON.stringify({ body: JSON.stringify({ n, s: 'quote " back \\ tab \t nl \n é 🙂' }) }),
-        payloadJson: queued ? JSON.stringify({ event: { n, text: "a\u001eb" } }) : null,
+        // The shape ingest writes: `body` is the ingest message as a JSON string.
+        messageJson: JSON.stringify({
+          body: JSON.stringify({
+            ingestType: "s2s",
+            messageCreated: at(n).toISOString(),
+            httpHeaders: { "user-agent": `ua${n}` },
+            messageId: `m${n}`,
+            type: "track",
+            httpPayload: { n, text: 'quote " back \\ tab \t nl \n é 🙂 a\u001eb' },
+          }),
+          status: queued ? "SUCCESS" : "FAILED",
+        }),
+        queued,
       });
       const read = async () => ({
-        queue: await db.query<{ w: string; s: string; p: string; a: Date }>(
-          "select workspace_id as w, stream_id as s, payload::text as p, available_at as a from event_queue order by id",
+        queue: await db.query<{ w: string; s: string; p: string | null; a: Date; log: string }>(
+          `select workspace_id as w, stream_id as s, payload as p, available_at as a, log_id::text as log
+             from event_queue order by id`,
         ),
-        log: await db.query<{ w: string; a: string; l: string; m: string; t: Date }>(
-          `select workspace_id as w, actor_id as a, level as l, message::text as m, timestamp as t
+        log: await db.query<{ id: string; w: string; a: string; l: string; m: string; t: Date }>(
+          `select id::text as id, workspace_id as w, actor_id as a, level as l, message as m, timestamp as t
              from events_log where type = 'incoming' order by id`,
         ),
       });
-      // One refused event alone (an empty payload column), then a mixed group, then a group whose ids
-      // hold the separator (the JSON-array fallback).
+      // One refused event alone (no queue row), then a mixed group, then a group whose ids hold the
+      // separator (the JSON-array fallback).
       const groups = [[item("ws", 1, false)], [
         item("ws", 2, true),
         item("ws", 3, false),
@@ -63,15 +75,53 @@ for (const store of STORES) {
       const all = groups.flat();
       for (const g of groups) await insertIngested(db, g);
       const { queue, log } = await read();
+      // Queued and refused entries of one group go in by two inserts: compare in message order.
+      const byN = (m: string) => JSON.parse(JSON.parse(m).body).httpPayload.n;
+      const logged = [...log].sort((x, y) => byN(x.m) - byN(y.m));
       assert.deepEqual(
-        log.map((r) => [r.w, r.a, r.l, r.m, r.t.getTime()]),
+        logged.map((r) => [r.w, r.a, r.l, r.m, r.t.getTime()]),
         all.map((x) => [x.workspaceId, x.streamId, x.level, x.messageJson, x.timestamp.getTime()]),
       );
-      const queued = all.filter((x) => x.payloadJson !== null);
+      const queued = all.filter((x) => x.queued);
       assert.deepEqual(
-        queue.map((r) => [r.w, r.s, r.p, r.a.getTime()]),
-        queued.map((x) => [x.workspaceId, x.streamId, x.payloadJson, x.timestamp.getTime()]),
+        queue.map((r) => [r.w, r.s, r.p, r.a.getTime(), byN(log.find((e) => e.id === r.log)!.m)]),
+        queued.map((x) => [x.workspaceId, x.streamId, null, x.timestamp.getTime(), byN(x.messageJson)]),
+        "a queue row per accepted event, with no payload of its own, referring to its entry",
       );
+      // Claiming rebuilds each payload from the entry.
+      const claimed = await claimQueueRows(db, { now: at(100), leaseUntil: at(130), limit: 10 });
+      assert.deepEqual(
+        claimed.map((r) => JSON.parse(r.payloadJson!)),
+        queued.map((x) => {
+          const body = JSON.parse(JSON.parse(x.messageJson).body);
+          return {
+            event: body.httpPayload,
+            ingestType: "s2s",
+            messageId: body.messageId,
+            headers: body.httpHeaders,
+            receivedAt: body.messageCreated,
+          };
+        }),
+      );
+    } finally {
+      await db.close();
+    }
+  });
+
+  Deno.test(`[${store.name}] a queued event whose incoming entry is gone claims with no payload`, async () => {
+    const db = await store.open();
+    try {
+      await insertIngested(db, [{
+        workspaceId: "ws",
+        streamId: "st",
+        level: "info",
+        timestamp: T0,
+        messageJson: JSON.stringify({ body: JSON.stringify({ httpPayload: { a: 1 } }), status: "SUCCESS" }),
+        queued: true,
+      }]);
+      await db.query("delete from events_log");
+      const claimed = await claimQueueRows(db, { now: at(1), leaseUntil: at(31), limit: 10 });
+      assert.deepEqual(claimed.map((r) => r.payloadJson), [null]);
     } finally {
       await db.close();
     }
@@ -105,23 +155,23 @@ for (const store of STORES) {
       assert.equal(await countQueueRows(db, 100), 4);
       assert.equal(await countQueueRows(db, 2), 2, "counting stops at the cap");
       const first = await claimQueueRows(db, { now: at(1), leaseUntil: at(31), limit: 2 });
-      assert.deepEqual(first.map((r) => JSON.parse(r.payloadJson).i), [1, 2]);
+      assert.deepEqual(first.map((r) => JSON.parse(r.payloadJson!).i), [1, 2]);
       const second = await claimQueueRows(db, { now: at(2), leaseUntil: at(32), limit: 10 });
       assert.deepEqual(
-        second.map((r) => JSON.parse(r.payloadJson).i),
+        second.map((r) => JSON.parse(r.payloadJson!).i),
         [3],
         "leased and future rows are skipped",
       );
       const afterLease = await claimQueueRows(db, { now: at(31), leaseUntil: at(61), limit: 10 });
       assert.deepEqual(
-        afterLease.map((r) => JSON.parse(r.payloadJson).i),
+        afterLease.map((r) => JSON.parse(r.payloadJson!).i),
         [1, 2],
         "an ended lease frees the row",
       );
       await releaseQueueRows(db, second.map((r) => r.id));
       await deleteQueueRows(db, afterLease.map((r) => r.id));
       const rest = await claimQueueRows(db, { now: at(60), leaseUntil: at(90), limit: 10 });
-      assert.deepEqual(rest.map((r) => JSON.parse(r.payloadJson).i), [3, 4]);
+      assert.deepEqual(rest.map((r) => JSON.parse(r.payloadJson!).i), [3, 4]);
     } finally {
       await db.close();
     }
@@ -144,7 +194,7 @@ for (const store of STORES) {
         waiting(5, "c1", at(60)),
       ]);
       const ordinary = await claimQueueRows(db, { now: at(100), leaseUntil: at(130), limit: 10 });
-      assert.deepEqual(ordinary.map((r) => [JSON.parse(r.payloadJson).i, r.batch]), [[1, false]]);
+      assert.deepEqual(ordinary.map((r) => [JSON.parse(r.payloadJson!).i, r.batch]), [[1, false]]);
       const groups = await pendingBatchGroups(db, at(10));
       assert.deepEqual(
         groups.map((g) => [g.connectionId, g.count, g.oldest.getTime(), g.maxAttempts]),
@@ -158,7 +208,7 @@ for (const store of STORES) {
         leaseUntil: at(40),
         limit: 1,
       });
-      assert.deepEqual(c1.map((r) => [JSON.parse(r.payloadJson).i, r.batch, r.availableAt.getTime()]), [
+      assert.deepEqual(c1.map((r) => [JSON.parse(r.payloadJson!).i, r.batch, r.availableAt.getTime()]), [
         [2, true, at(0).getTime()],
       ]);
       const again = await claimBatchRows(db, {
@@ -169,7 +219,7 @@ for (const store of STORES) {
         limit: 10,
       });
       assert.deepEqual(
-        again.map((r) => JSON.parse(r.payloadJson).i),
+        again.map((r) => JSON.parse(r.payloadJson!).i),
         [3],
         "leased and future rows are skipped",
       );

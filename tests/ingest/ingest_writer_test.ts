@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { IngestWriter } from "../../src/ingest/enqueue.ts";
+import type { Db } from "../../src/store/db.ts";
+import type { IngestedInsert } from "../../src/store/ingest_repo.ts";
+
+/** A store whose statements finish only when the test says: records each statement's event count. */
+function gatedDb() {
+  const statements: { events: number; finish(): void }[] = [];
+  const db = {
+    driver: "postgres",
+    query(_text: string, params: unknown[]) {
+      // insertIngested sends one text per column, events joined by a record separator.
+      const events = String(params[0]).split("\x1e").length;
+      return new Promise<unknown[]>((resolve) => statements.push({ events, finish: () => resolve([]) }));
+    },
+    notify: () => Promise.resolve(),
+  } as unknown as Db;
+  return { db, statements };
+}
+
+function item(i: number): IngestedInsert {
+  return {
+    workspaceId: "ws",
+    streamId: "st",
+    level: "info",
+    timestamp: new Date(0),
+    messageJson: `{"i":${i}}`,
+    queued: true,
+  };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+Deno.test("IngestWriter: while a commit is in flight, a few events wait and join the next one; many start another", async () => {
+  const { db, statements } = gatedDb();
+  const w = new IngestWriter(db, { maxConcurrent: 4, minGroup: 5 });
+  const done: number[] = [];
+  const write = (i: number) => w.write([item(i)]).then(() => done.push(i));
+  const first = write(0);
+  await tick();
+  assert.deepEqual(statements.map((s) => s.events), [1], "nothing in flight: the first event goes at once");
+  const small = [1, 2, 3].map(write);
+  await tick();
+  assert.deepEqual(statements.map((s) => s.events), [1], "three waiting (under 5): no second commit");
+  assert.equal(w.pending, 3);
+  const more = [4, 5].map(write);
+  await tick();
+  assert.deepEqual(statements.map((s) => s.events), [1, 5], "five waiting: a second commit, in parallel");
+  const late = write(6);
+  await tick();
+  statements[0].finish();
+  await first;
+  await tick();
+  assert.deepEqual(statements.map((s) => s.events), [1, 5], "one event waits while the other commit runs");
+  statements[1].finish();
+  await Promise.all([...small, ...more]);
+  await tick();
+  assert.deepEqual(statements.map((s) => s.events), [1, 5, 1], "nothing in flight: it goes");
+  statements[2].finish();
+  await Promise.all([...small, ...more, late]);
+  assert.deepEqual(done.sort(), [0, 1, 2, 3, 4, 5, 6]);
+  assert.equal(w.pending, 0);
+});
+
+Deno.test("IngestWriter: commits in flight never exceed maxConcurrent, and a batch request is never split", async () => {
+  const { db, statements } = gatedDb();
+  const w = new IngestWriter(db, { maxConcurrent: 2, minGroup: 1 });
+  const writes = [0, 1, 2].map((k) => w.write(Array.from({ length: 3 }, (_, i) => item(k * 10 + i))));
+  await tick();
+  assert.deepEqual(statements.map((s) => s.events), [3, 3], "two in flight; the third request waits");
+  statements[0].finish();
+  await tick();
+  await tick();
+  assert.deepEqual(statements.map((s) => s.events), [3, 3, 3]);
+  statements[1].finish();
+  statements[2].finish();
+  await Promise.all(writes);
+});
