@@ -129,7 +129,7 @@ export async function queryEventsRaw(
     levels: q.levels?.length ? [...q.levels] : null,
     start: q.start ?? null,
     end: q.end ?? null,
-    search: q.search ? escapeLike(q.search) : null,
+    search: q.search ? searchTexts(q.type, q.search).map(escapeLike) : null,
     // One more than asked tells whether an older page exists without a count.
     limit: limit + 1,
     before: q.cursor ? decodeCursor(q.cursor) : null,
@@ -151,6 +151,21 @@ function toRecord(r: EventLogRow): RawEventLogRecord {
     timestamp: r.timestamp,
     messageJson: r.type === "incoming" ? incomingAsJitsu(r.message_json) : r.message_json,
   };
+}
+
+/**
+ * What `search` looks for. Readers see an `incoming` entry's body as a JSON string, so what they copy from
+ * it is escaped once more (`\"event\":\"x\"`); ingest stores the body unescaped (store/ingest_repo.ts),
+ * and entries from before migration 9 escaped. Both forms are searched.
+ */
+function searchTexts(type: string, search: string): string[] {
+  if (type !== "incoming" || !search.includes("\\")) return [search];
+  try {
+    const unescaped = JSON.parse(`"${search}"`);
+    return typeof unescaped === "string" && unescaped !== search ? [search, unescaped] : [search];
+  } catch {
+    return [search]; // not a JSON string's content (a bare quote, a lone backslash): as typed only
+  }
 }
 
 function escapeLike(s: string): string {

@@ -100,11 +100,11 @@ export async function ingestEvents(
       error = `no destinations found for stream: ${input.streamId}`;
     } else status = "SUCCESS";
     // Jitsu's IncomingLogContent, whose `body` is the IngestMessage as a JSON string, stored with `body`
-    // as the object itself: escaping it again cost more CPU than anything else here, and readers get
-    // Jitsu's form back (store/ingest_repo.ts's incomingAsJitsu).
-    const messageJson = `{"body":${body},"status":"${status}"` +
+    // as the object itself, last: escaping it again cost more CPU than anything else here, and readers
+    // get Jitsu's form back by slicing (store/ingest_repo.ts's incomingAsJitsu).
+    const messageJson = `{"status":"${status}"` +
       (error ? `,"error":${JSON.stringify(error)}` : "") +
-      (status === "SUCCESS" ? `,"asyncDestinations":${destinationsJson}` : "") + "}";
+      (status === "SUCCESS" ? `,"asyncDestinations":${destinationsJson}` : "") + `,"body":${body}}`;
     items.push({
       workspaceId: input.workspaceId,
       streamId: input.streamId,

@@ -178,8 +178,9 @@ async function planJobs(
     const targets = row.connectionId ? live.filter((c) => c.id === row.connectionId) : live;
     const payloadJson = row.payloadJson;
     if (payloadJson === null) {
-      // Ingest's row whose `incoming` entry (which holds the event) was deleted by hand: nothing to send.
-      deps.log.error("queued event dropped: its incoming Live Events entry is gone", {
+      // Ingest's row whose `incoming` entry (which holds the event) is gone or unreadable: nothing to send.
+      // The database refuses to delete such an entry (migration 9), so only an operator's hand gets here.
+      deps.log.error("queued event dropped: its incoming Live Events entry is gone or unreadable", {
         workspaceId: row.workspaceId,
         streamId: row.streamId,
         queueRowId: row.id,

@@ -29,8 +29,8 @@ export interface EventLogFilter {
   levels: string[] | null;
   start: Date | null;
   end: Date | null;
-  /** Already escaped for LIKE (`\`, `%` and `_`). */
-  search: string | null;
+  /** Texts of which the message must contain one, already escaped for LIKE (`\`, `%` and `_`). */
+  search: string[] | null;
   limit: number;
   /** Entries strictly older than this (timestamp in microseconds, id) pair. */
   before: { tsUs: string; id: string } | null;
@@ -82,7 +82,14 @@ export async function selectEventLogEntries(db: Queryable, f: EventLogFilter): P
   if (f.levels !== null) add((n) => `level = any($${n}::text[])`, f.levels);
   if (f.start !== null) add((n) => `timestamp >= $${n}`, f.start);
   if (f.end !== null) add((n) => `timestamp < $${n}`, f.end);
-  if (f.search !== null) add((n) => `message ilike '%' || $${n} || '%'`, f.search);
+  if (f.search !== null && f.search.length > 0) {
+    where.push(`(${
+      f.search.map((text) => {
+        params.push(text);
+        return `message ilike '%' || $${params.length} || '%'`;
+      }).join(" or ")
+    })`);
+  }
   if (f.before !== null) {
     params.push(f.before.tsUs, f.before.id);
     const ts = `(timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond')`;

@@ -6,13 +6,13 @@ import { basicAuth, type Setup, setupPipeline } from "../pipeline/fixtures.ts";
 
 async function withStream(
   env: Record<string, string>,
-  fn: (t: TestApp, s: Setup, ws: string) => Promise<void>,
+  fn: (t: TestApp, s: Setup, ws: string, auth: string) => Promise<void>,
 ) {
   const t = await testApp({ env });
   try {
     const u = await t.user();
     const s = await setupPipeline(u, { destination: { destinationType: "devnull" } });
-    await fn(t, s, u.workspace.id);
+    await fn(t, s, u.workspace.id, u.auth);
   } finally {
     await t.close();
   }
@@ -302,5 +302,44 @@ Deno.test("browser endpoints answer CORS preflights and echo the origin", async 
       json: { event: "x" },
     });
     assert.equal(res.headers.get("access-control-allow-origin"), "https://shop.example");
+  });
+});
+
+Deno.test("Live Events show an incoming body as Jitsu's JSON string, in batch order, and search finds what it shows", async () => {
+  await withStream({}, async (t, s, ws, auth) => {
+    const batch = [
+      { type: "track", event: "first", messageId: "b-1", properties: { note: 'say "hi" \\ back' } },
+      { type: "track", messageId: "b-2" }, // refused: a track event needs "event"
+      { type: "track", event: "third", messageId: "b-3" },
+    ];
+    const res = await t.request("/v1/batch", {
+      method: "POST",
+      headers: { authorization: basicAuth(s.serverKey) },
+      json: { batch },
+    });
+    assert.equal((await expectJson(res, 200)).okEvents, 2);
+    const page = await expectJson(
+      await t.request(`/api/${ws}/log/incoming/${s.streamId}?limit=10`, {
+        headers: { authorization: auth },
+      }),
+      200,
+    );
+    const entries = (page.events ?? page) as { content: { body: unknown; status: string } }[];
+    assert.ok(entries.every((e) => typeof e.content.body === "string"), "body is a JSON string");
+    const bodies = entries.map((e) => JSON.parse(e.content.body as string));
+    assert.deepEqual(
+      bodies.map((b) => b.httpPayload.messageId).reverse(),
+      ["b-1", "b-2", "b-3"],
+      "newest first, in the batch's order",
+    );
+    assert.equal(bodies.at(-1).httpPayload.properties.note, 'say "hi" \\ back');
+    const search = async (text: string) =>
+      (await queryEvents(t.deps.db, { workspaceId: ws, type: "incoming", search: text })).events.length;
+    // What a reader copies from the body string is escaped once more than what is stored.
+    assert.equal(await search('\\"event\\":\\"first\\"'), 1);
+    assert.equal(await search('"event":"first"'), 1);
+    assert.equal(await search("third"), 1);
+    assert.equal(await search('say \\"hi\\"'), 1);
+    assert.equal(await search("nothing-like-this"), 0);
   });
 });

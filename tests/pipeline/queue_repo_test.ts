@@ -75,12 +75,11 @@ for (const store of STORES) {
       const all = groups.flat();
       for (const g of groups) await insertIngested(db, g);
       const { queue, log } = await read();
-      // Queued and refused entries of one group go in by two inserts: compare in message order.
       const byN = (m: string) => JSON.parse(JSON.parse(m).body).httpPayload.n;
-      const logged = [...log].sort((x, y) => byN(x.m) - byN(y.m));
       assert.deepEqual(
-        logged.map((r) => [r.w, r.a, r.l, r.m, r.t.getTime()]),
+        log.map((r) => [r.w, r.a, r.l, r.m, r.t.getTime()]),
         all.map((x) => [x.workspaceId, x.streamId, x.level, x.messageJson, x.timestamp.getTime()]),
+        "in the group's order, refused and accepted alike",
       );
       const queued = all.filter((x) => x.queued);
       assert.deepEqual(
@@ -119,6 +118,7 @@ for (const store of STORES) {
         messageJson: JSON.stringify({ body: JSON.stringify({ httpPayload: { a: 1 } }), status: "SUCCESS" }),
         queued: true,
       }]);
+      await db.exec("alter table events_log disable trigger events_log_keep_queued");
       await db.query("delete from events_log");
       const claimed = await claimQueueRows(db, { now: at(1), leaseUntil: at(31), limit: 10 });
       assert.deepEqual(claimed.map((r) => r.payloadJson), [null]);
