@@ -5,13 +5,23 @@ import type { IngestedInsert } from "../../src/store/ingest_repo.ts";
 
 /** A store whose statements finish only when the test says: records each statement's event count. */
 function gatedDb() {
-  const statements: { events: number; finish(): void }[] = [];
+  const statements: { events: number; done: boolean; finish(): void }[] = [];
   const db = {
     driver: "postgres",
     query(_text: string, params: unknown[]) {
       // insertIngested sends one text per column, events joined by a record separator.
       const events = String(params[0]).split("\x1e").length;
-      return new Promise<unknown[]>((resolve) => statements.push({ events, finish: () => resolve([]) }));
+      return new Promise<unknown[]>((resolve) => {
+        const s = {
+          events,
+          done: false,
+          finish() {
+            s.done = true;
+            resolve([]);
+          },
+        };
+        statements.push(s);
+      });
     },
     notify: () => Promise.resolve(),
   } as unknown as Db;
@@ -75,4 +85,23 @@ Deno.test("IngestWriter: commits in flight never exceed maxConcurrent, and a bat
   statements[1].finish();
   statements[2].finish();
   await Promise.all(writes);
+});
+
+Deno.test("IngestWriter with gather (PGlite): events written before the next macrotask share the first commit", async () => {
+  for (const gather of [false, true]) {
+    const { db, statements } = gatedDb();
+    const w = new IngestWriter(db, { maxConcurrent: 1, gather });
+    const writes = [0, 1, 2].map((i) => w.write([item(i)]));
+    await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(
+      statements.map((s) => s.events),
+      gather ? [3] : [1],
+      gather ? "gathered into one commit" : "the first event went alone",
+    );
+    while (statements.some((s) => !s.done)) {
+      for (const s of statements) if (!s.done) s.finish();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await Promise.all(writes);
+  }
 });
