@@ -34,6 +34,11 @@ function corsHeaders(c: Context<AppEnv>, into: Record<string, string>): Record<s
   return into;
 }
 
+/** CORS headers on the context, for answers that Hono builds (preflights, app.onError's 500). */
+function prepareCors(c: Context<AppEnv>) {
+  for (const [k, v] of Object.entries(corsHeaders(c, {}))) c.header(k, v);
+}
+
 /**
  * An ingest answer: JSON with CORS and the request id, built as one Response with all its headers.
  * Not c.json() after c.header(): headers prepared on the context make Hono build a Headers object per
@@ -53,13 +58,13 @@ async function withCors(c: Context<AppEnv>, handler: () => Promise<Response>): P
   try {
     return await handler();
   } catch (e) {
-    for (const [k, v] of Object.entries(corsHeaders(c, {}))) c.header(k, v);
+    prepareCors(c);
     throw e;
   }
 }
 
 function preflight(c: Context<AppEnv>) {
-  for (const [k, v] of Object.entries(corsHeaders(c, {}))) c.header(k, v);
+  prepareCors(c);
   c.header("Access-Control-Allow-Methods", "POST, OPTIONS");
   c.header("Access-Control-Allow-Headers", CORS_HEADERS);
   c.header("Access-Control-Max-Age", "86400");

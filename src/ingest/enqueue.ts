@@ -31,8 +31,8 @@ const MAX_GROUP_ITEMS = 2000;
  * Fewest waiting events worth a commit of their own while another is in flight; fewer wait and join the
  * next one. Starting a commit for every free slot made groups of ~6 single events under load, and each
  * statement costs the server (~80 µs in postgres.js) and the database (a WAL flush) whatever its size.
- * At 16, groups were ~15 events and issue 6's single-event benchmark went from ~80% to ~100% of the raw
- * single-row rate, with a lower p99 at half peak (a small group waits at most one commit).
+ * At 16, groups were ~15 events and issue 6's single-event benchmark went from 73-86% to 94-129% of the
+ * raw single-row rate (ten runs), with a lower p99 at half peak (a small group waits at most one commit).
  */
 export const MIN_CONCURRENT_GROUP = 16;
 

@@ -23,8 +23,8 @@ export interface QueueRow {
   connectionId: string | null;
   /**
    * The pipeline payload's JSON text; for a row ingest wrote, rebuilt from its `incoming` entry. Null
-   * only when that entry is gone, which retention never does to a queued event's entry: such a row is
-   * dropped by the pipeline.
+   * only when that entry is gone or unreadable (retention never deletes a queued event's entry, and the
+   * database refuses to: migration 9): the pipeline drops such a row.
    */
   payloadJson: string | null;
   attempts: number;
