@@ -39,7 +39,7 @@ function item(i: number): IngestedInsert {
   };
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 0));
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 Deno.test("IngestWriter: while a commit is in flight, a few events wait and join the next one; many start another", async () => {
   const { db, statements } = gatedDb();
@@ -92,7 +92,7 @@ Deno.test("IngestWriter with gather (PGlite): events written before the next mac
     const { db, statements } = gatedDb();
     const w = new IngestWriter(db, { maxConcurrent: 1, gather });
     const writes = [0, 1, 2].map((i) => w.write([item(i)]));
-    await new Promise((r) => setTimeout(r, 5));
+    await tick(5);
     assert.deepEqual(
       statements.map((s) => s.events),
       gather ? [3] : [1],
@@ -100,7 +100,7 @@ Deno.test("IngestWriter with gather (PGlite): events written before the next mac
     );
     while (statements.some((s) => !s.done)) {
       for (const s of statements) if (!s.done) s.finish();
-      await new Promise((r) => setTimeout(r, 5));
+      await tick(5);
     }
     await Promise.all(writes);
   }
