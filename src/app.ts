@@ -8,7 +8,7 @@ import { mcpRouter } from "./mcp/http.ts";
 import { workspacesRouter } from "./api/workspaces.ts";
 import { auditRouter } from "./api/audit.ts";
 import { configRouter } from "./api/config.ts";
-import { destinationTestRouter } from "./api/destination_test.ts";
+import { destinationTestRouter } from "./api/test_connection.ts";
 import { schemaRouter } from "./api/schema.ts";
 import { functionRunRouter } from "./api/function_run.ts";
 import { ingestRouter } from "./api/ingest.ts";

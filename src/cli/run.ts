@@ -17,7 +17,7 @@ import {
   workspaceCreate,
 } from "./commands.ts";
 import { type CliIo, processIo, UsageError } from "./io.ts";
-import { deadLetterList, deadLetterReplay } from "../pipeline/dead_letter_cli.ts";
+import { deadLetterList, deadLetterReplay } from "./dead_letter.ts";
 
 const COMMANDS: Record<string, StoreCommand> = {
   "migrate": migrateCommand,

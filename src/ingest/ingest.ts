@@ -7,19 +7,6 @@ import type { Deps } from "../deps.ts";
 import { type IngestItem, ingestWriterFor, streamConnections } from "./enqueue.ts";
 import { type EventType, MAX_EVENT_BYTES, normalizeEvent, type RequestFacts } from "./normalize.ts";
 
-/**
- * What the pipeline gets for a queue row: `event_queue.payload`, or for a row ingest wrote, the same
- * rebuilt from its `incoming` entry (store/ingest_repo.ts's queuePayloadFromIncoming).
- */
-export interface QueuePayload {
-  event: Record<string, unknown>;
-  ingestType: "browser" | "s2s";
-  messageId: string;
-  /** Request headers (secrets masked): `ctx.headers` of functions. */
-  headers: Record<string, string>;
-  receivedAt: string;
-}
-
 export interface IngestInput {
   workspaceId: string;
   streamId: string;
@@ -111,7 +98,8 @@ export async function ingestEvents(
       level: status === "FAILED" ? "error" : "info",
       timestamp: input.facts.now,
       messageJson,
-      // The queue row refers to this entry: its QueuePayload is rebuilt from `body` when it is claimed.
+      // The queue row refers to this entry: its QueuePayload (pipeline/queue_payload.ts) is rebuilt from
+      // `body` when it is claimed.
       queued: status === "SUCCESS",
     });
     results.push(n.ok ? { ok: true, messageId, ...(error ? { error } : {}) } : { ok: false, error: n.error });

@@ -6,10 +6,10 @@
 import * as v from "valibot";
 import type { Ctx } from "../deps.ts";
 import { notifyQueue } from "../ingest/enqueue.ts";
-import type { QueuePayload } from "../ingest/ingest.ts";
 import { resolveWorkspace } from "../services/workspaces.ts";
 import { insertQueueRows, listDeadLetters, takeDeadLetters } from "../store/queue_repo.ts";
 import { LimitSchema, parseInput } from "../validation.ts";
+import type { QueuePayload } from "./queue_payload.ts";
 
 const Id = v.pipe(
   v.string("must be a string"),

@@ -8,6 +8,7 @@ import { devnullDriver } from "../destinations/devnull.ts";
 import type { DestinationDriver } from "../destinations/driver.ts";
 import { mysqlDriver } from "../destinations/mysql.ts";
 import { postgresDriver } from "../destinations/postgres.ts";
+import { batchLogEntries } from "../destinations/warehouse/batch_log_entries.ts";
 import type { BatchStatusSink } from "../destinations/warehouse/warehouse_driver.ts";
 import { webhookDriver } from "../destinations/webhook.ts";
 import { appendEvents } from "../events_log/events_log.ts";
@@ -18,16 +19,8 @@ export type DriverTable = Map<string, DestinationDriver>;
 /** Every driver Sluice has; warehouse batch statuses go to Live Events as `bulker_batch` entries. */
 export function defaultDrivers(deps: Pick<Deps, "db" | "clock" | "log" | "config">): DriverTable {
   const onBatch: BatchStatusSink = async function logBatches(entries, batch) {
-    await appendEvents(
-      deps.db,
-      entries.map((e) => ({
-        workspaceId: batch.destination.workspaceId,
-        actorId: batch.connection.id,
-        type: "bulker_batch" as const,
-        level: e.status === "FAILED" ? "error" as const : "info" as const,
-        message: e,
-      })),
-    ).catch((err) => deps.log.warn("cannot write bulker_batch entries", { error: err }));
+    await appendEvents(deps.db, batchLogEntries(entries, batch))
+      .catch((err) => deps.log.warn("cannot write bulker_batch entries", { error: err }));
   };
   const drivers = [
     webhookDriver({ allowPrivateNetwork: deps.config.destinationsAllowPrivateNetwork }),

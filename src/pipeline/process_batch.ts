@@ -15,7 +15,6 @@
 import type { Deps } from "../deps.ts";
 import type { PipelineEvent, WriteResult } from "../destinations/driver.ts";
 import { appendEvents, type EventLogEntry } from "../events_log/events_log.ts";
-import type { QueuePayload } from "../ingest/ingest.ts";
 import { dbFunctionStore } from "../sandbox/function_store.ts";
 import type { ChainOutcome } from "../sandbox/protocol.ts";
 import type { Sandbox } from "../sandbox/sandbox.ts";
@@ -31,6 +30,7 @@ import {
 import { batchSettingsOf } from "./batch_mode.ts";
 import type { DriverTable } from "./drivers.ts";
 import { debugOn, type EntryTarget, functionEntries, pipelineEntry } from "./function_entries.ts";
+import type { QueuePayload } from "./queue_payload.ts";
 
 export interface ProcessOptions {
   sandbox: Sandbox;

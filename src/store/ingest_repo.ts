@@ -102,9 +102,9 @@ export async function insertIngestedAsJson(db: Queryable, items: readonly Ingest
 }
 
 /**
- * The queue payload (src/ingest/ingest.ts's QueuePayload: `{event, ingestType, messageId, headers,
- * receivedAt}`) of a queued event, rebuilt from its `incoming` entry, whose ingest message holds the
- * same facts under Jitsu's names. Null when the text is not such an entry.
+ * The queue payload (QueuePayload in src/pipeline/queue_payload.ts: `{event, ingestType, messageId,
+ * headers, receivedAt}`) of a queued event, rebuilt from its `incoming` entry, whose ingest message holds
+ * the same facts under Jitsu's names. Null when the text is not such an entry.
  */
 export function queuePayloadFromIncoming(messageJson: string): string | null {
   try {

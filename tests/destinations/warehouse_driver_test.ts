@@ -4,7 +4,7 @@ import type { DestinationDriver, WriteBatch } from "../../src/destinations/drive
 import { mysqlDriver } from "../../src/destinations/mysql.ts";
 import { postgresDriver } from "../../src/destinations/postgres.ts";
 import type { BulkerBatchEntry } from "../../src/destinations/warehouse/types.ts";
-import { batchLogEntries } from "../../src/destinations/warehouse/write_status.ts";
+import { batchLogEntries } from "../../src/destinations/warehouse/batch_log_entries.ts";
 import { appendEvents, queryEvents } from "../../src/events_log/events_log.ts";
 import { testPglite } from "../_helpers/db.ts";
 import { fakePgRejectingPasswords } from "./_fake_pg.ts";

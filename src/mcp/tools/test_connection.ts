@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { TestConnectionInput, testDestinationConnection } from "../../services/destination_test.ts";
+import { TestConnectionInput, testDestinationConnection } from "../../services/test_connection.ts";
 import { defineTool, type Tool } from "../define_tool.ts";
 
 /** `test_connection`: checks a destination's credentials (Jitsu's tool of the same name). */

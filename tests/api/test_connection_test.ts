@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { testConnectionTool } from "../../src/mcp/tools/test_connection.ts";
 import { createResource } from "../../src/services/resources.ts";
 import { expectJson, testApp } from "../_helpers/app.ts";
-import { MYSQL_HOST, mysqlTarget, pgTarget } from "./_targets.ts";
+import { MYSQL_HOST, mysqlTarget, pgTarget } from "../destinations/_targets.ts";
 
 const MASKED = "__MASKED_BY_JITSU__";
 

@@ -4,7 +4,7 @@ import { requireAuth } from "../http/auth.ts";
 import { MAX_JSON_BODY, readJson } from "../http/body.ts";
 import type { AppEnv } from "../http/env.ts";
 import { route } from "../http/route.ts";
-import { testDestinationConnection } from "../services/destination_test.ts";
+import { testDestinationConnection } from "../services/test_connection.ts";
 
 /**
  * `POST /api/{ws}/config/destination/test`: the body is a destination's fields (as for create, Jitsu's

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { CliIo } from "../../src/cli/io.ts";
-import { deadLetterList, deadLetterReplay } from "../../src/pipeline/dead_letter_cli.ts";
+import { deadLetterList, deadLetterReplay } from "../../src/cli/dead_letter.ts";
 import { insertDeadLetters } from "../../src/store/queue_repo.ts";
 import { expectJson, testApp } from "../_helpers/app.ts";
 

@@ -3,10 +3,10 @@
  * as the operator (full access to the store they open), so they take a workspace, not a user.
  */
 import type { Ctx, Deps } from "../deps.ts";
-import { parseFlags, required } from "../cli/args.ts";
-import type { StoreCommand } from "../cli/commands.ts";
-import { UsageError } from "../cli/io.ts";
-import { listDeadLetter, replayDeadLetter } from "./dead_letter.ts";
+import { listDeadLetter, replayDeadLetter } from "../pipeline/dead_letter.ts";
+import { parseFlags, required } from "./args.ts";
+import type { StoreCommand } from "./commands.ts";
+import { UsageError } from "./io.ts";
 
 function operatorCtx(deps: Deps): Ctx {
   return {
