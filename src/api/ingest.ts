@@ -6,10 +6,11 @@
  */
 import { type Context, Hono } from "hono";
 import type { Deps } from "../deps.ts";
+import { requestIp } from "../http/client_ip.ts";
 import type { AppEnv } from "../http/env.ts";
 import { queueIsFull } from "../ingest/enqueue.ts";
 import { ingestEvents, publicHeaders } from "../ingest/ingest.ts";
-import { clientIp, MAX_EVENT_BYTES, typeFromPath } from "../ingest/normalize.ts";
+import { MAX_EVENT_BYTES, typeFromPath } from "../ingest/normalize.ts";
 import { IngestBodyError, readIngestBody } from "../ingest/read_body.ts";
 import { findWriteKey, maskWriteKey, resolveWriteKey } from "../ingest/write_key.ts";
 
@@ -83,11 +84,6 @@ function keyProblem(c: Context<AppEnv>, kind: Kind, error: string) {
 
 const KEY_HELP = "send the stream's write key as Basic auth user name, X-Write-Key or ?writekey=";
 
-function remoteAddr(c: Context<AppEnv>): string | null {
-  const addr = (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
-  return addr?.hostname ?? null;
-}
-
 async function authorize(c: Context<AppEnv>, deps: Deps, kind: Kind, body?: unknown) {
   const found = findWriteKey(c.req.raw.headers, new URL(c.req.url).searchParams, body);
   if (!found) return { error: keyProblem(c, kind, `Missing write key: ${KEY_HELP}`) };
@@ -114,7 +110,7 @@ async function authorize(c: Context<AppEnv>, deps: Deps, kind: Kind, body?: unkn
 function facts(c: Context<AppEnv>, deps: Deps, kind: Kind) {
   return {
     ingestType: kind,
-    ip: clientIp(c.req.raw.headers, remoteAddr(c), deps.config.trustProxy),
+    ip: requestIp(c),
     userAgent: c.req.header("user-agent") ?? null,
     acceptLanguage: c.req.header("accept-language") ?? null,
     now: deps.clock.now(),

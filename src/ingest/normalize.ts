@@ -103,21 +103,3 @@ export function normalizeEvent(
   event.context = context;
   return { ok: true, event };
 }
-
-/**
- * The client IP: the socket's address, or with TRUST_PROXY the first `X-Forwarded-For` entry (else
- * `X-Real-Ip`). Without TRUST_PROXY those headers are ignored: anyone can send them.
- */
-export function clientIp(
-  headers: Headers,
-  remoteAddr: string | null,
-  trustProxy: boolean,
-): string | null {
-  if (trustProxy) {
-    const xff = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-    if (xff) return xff;
-    const real = headers.get("x-real-ip")?.trim();
-    if (real) return real;
-  }
-  return remoteAddr;
-}

@@ -1,9 +1,6 @@
-import type { Context } from "hono";
 import { newSecretHash } from "../auth/api_keys.ts";
 import { newId, randomToken } from "../auth/crypto.ts";
 import type { Deps } from "../deps.ts";
-import { requestIp } from "../http/client_ip.ts";
-import type { AppEnv } from "../http/env.ts";
 import { countClientsFromIp, deleteUnusedClients, upsertClient } from "../store/oauth_repo.ts";
 import { OAuthError } from "./errors.ts";
 import { redirectUriProblem } from "./redirect_uris.ts";
@@ -128,9 +125,4 @@ export async function registerClient(deps: Deps, body: unknown, ip: string) {
     client_id_issued_at: Math.floor(now.getTime() / 1000),
     ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}),
   };
-}
-
-/** The client's address; proxy headers count only with TRUST_PROXY (see requestIp()). */
-export function clientIp(c: Context<AppEnv>): string {
-  return requestIp(c);
 }

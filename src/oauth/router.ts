@@ -3,11 +3,12 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../http/env.ts";
 import { readJson } from "../http/body.ts";
+import { clientIp } from "../http/client_ip.ts";
 import { authorizeRouter } from "./authorize.tsx";
 import type { DocumentFetchOptions } from "./client_metadata_document.ts";
 import { noStore, oauthErrorHandler } from "./errors.ts";
 import { metadataRouter } from "./metadata.ts";
-import { clientIp, registerClient, REGISTRATION } from "./register.ts";
+import { registerClient, REGISTRATION } from "./register.ts";
 import { revokeRouter } from "./revoke.ts";
 import { tokenRouter } from "./token.ts";
 

@@ -9,8 +9,8 @@ import {
   readSession,
   startSession,
 } from "../auth/sessions.ts";
+import { clientIp } from "../http/client_ip.ts";
 import type { AppEnv } from "../http/env.ts";
-import { clientIp } from "../oauth/register.ts";
 import { findUserByEmail } from "../store/users_repo.ts";
 import { Layout, pageHeaders } from "./layout.tsx";
 
