@@ -129,8 +129,7 @@ async function sendOne(
         status: "FAILED",
         target,
         retryable: false,
-        error:
-          `Webhook answered ${res.status} (a redirect): redirects are not followed; set url to the final address`,
+        error: redirectRefused(res.status),
       };
     }
     const { text } = await readBodyUpTo(res, MAX_READ_BYTES).catch(() => ({ text: "" }));
@@ -161,6 +160,10 @@ async function sendOne(
       : (e as Error).message;
     return { status: "FAILED", target, retryable: true, error: `Cannot reach webhook ${target}: ${why}` };
   }
+}
+
+function redirectRefused(status: number): string {
+  return `Webhook answered ${status} (a redirect): redirects are not followed; set url to the final address`;
 }
 
 function maskedEnv(env: Record<string, unknown>): Record<string, unknown> {
@@ -200,6 +203,7 @@ export function webhookDriver(opts: WebhookOptions = {}): DestinationDriver {
           signal: AbortSignal.any([signal, AbortSignal.timeout(creds.timeoutMs)]),
         }, guard(opts));
         await res.body?.cancel();
+        if (res.status >= 300 && res.status < 400) return { ok: false, error: redirectRefused(res.status) };
         return { ok: true };
       } catch (e) {
         return { ok: false, error: `Cannot reach webhook: ${(e as Error).message}` };

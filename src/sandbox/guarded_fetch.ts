@@ -29,6 +29,8 @@ export interface GuardOptions {
   /** Test seam: resolves a host name to addresses. */
   resolve?: Resolver;
   maxResponseBytes?: number;
+  /** Test seam: the fetch that performs each hop. */
+  fetch?: typeof fetch;
 }
 
 const SECRET_HEADER = /authorization|token|secret|api[-_]?key|cookie|password/i;
@@ -55,6 +57,7 @@ export async function guardedFetch(
     const res = await checkedFetch(rawUrl, { method, headers: req.headers, body: req.body, signal }, {
       allowPrivateNetwork: opts.allowPrivateNetwork,
       resolve: opts.resolve,
+      fetch: opts.fetch,
       privateNetworkSetting: "FUNCTIONS_ALLOW_PRIVATE_NETWORK",
     });
     const body = await readLimited(res, opts.maxResponseBytes ?? 5 * 1024 * 1024);
