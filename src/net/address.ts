@@ -54,11 +54,13 @@ const V4_REFUSED: Named[] = [
   named("reserved", "240.0.0.0/4"),
 ];
 
+/** Operators choose the prefix length inside it (RFC 8215), so its IPv4 part has no fixed place. */
+const LOCAL_NAT64 = named("local-use NAT64", "64:ff9b:1::/48");
+
 const V6_REFUSED: Named[] = [
   named("unspecified", "::/128"),
   named("loopback", "::1/128"),
-  // Operators choose the prefix length inside it (RFC 8215), so the IPv4 part has no fixed place.
-  named("local-use NAT64", "64:ff9b:1::/48"),
+  LOCAL_NAT64,
   named("discard-only", "100::/64"),
   named("benchmarking", "2001:2::/48"),
   named("ORCHID", "2001:10::/28"),
@@ -83,12 +85,12 @@ const V6_EMBEDDING: { range: Named; v4: (b: Uint8Array) => Uint8Array }[] = [
 ];
 
 /** Instance metadata services: AWS, GCP, Azure, Oracle and others on link-local, plus the ones elsewhere. */
-const METADATA: Range[] = [
-  range("169.254.0.0/16"),
-  range("100.100.100.200/32"), // Alibaba Cloud
-  range("168.63.129.16/32"), // Azure WireServer (a public address answered only inside Azure)
-  range("192.0.0.192/32"), // Oracle Cloud (older instances)
-  range("fd00:ec2::254/128"), // AWS over IPv6
+const METADATA: Named[] = [
+  named("link-local", "169.254.0.0/16"),
+  named("Alibaba Cloud metadata", "100.100.100.200/32"),
+  named("Azure WireServer", "168.63.129.16/32"), // a public address answered only inside Azure
+  named("Oracle Cloud metadata", "192.0.0.192/32"), // older instances
+  named("AWS metadata over IPv6", "fd00:ec2::254/128"),
 ];
 
 const GLOBAL_UNICAST_V6 = range("2000::/3");
@@ -156,17 +158,18 @@ function formatV4(b: Uint8Array): string {
 }
 
 function classifyV4(b: Uint8Array): AddressVerdict {
-  const metadata = METADATA.some((r) => inRange(b, r));
+  const meta = METADATA.find((r) => inRange(b, r));
   const hit = V4_REFUSED.find((r) => inRange(b, r));
-  if (hit) return { public: false, metadata, kind: `${hit.name} ${hit.cidr}` };
-  return { public: true, metadata, kind: "public" };
+  if (hit) return { public: false, metadata: meta !== undefined, kind: `${hit.name} ${hit.cidr}` };
+  return { public: true, metadata: meta !== undefined, kind: meta ? `${meta.name} ${meta.cidr}` : "public" };
 }
 
 function classifyV6(b: Uint8Array): AddressVerdict {
   const metadata = METADATA.some((r) => inRange(b, r));
   const hit = V6_REFUSED.find((r) => inRange(b, r));
   if (hit) {
-    const local = hit.cidr === "64:ff9b:1::/48" && classifyV4(last32(b)).metadata;
+    // The common /96 layout can still carry a metadata address: refused even where private is allowed.
+    const local = hit === LOCAL_NAT64 && classifyV4(last32(b)).metadata;
     return { public: false, metadata: metadata || local, kind: `${hit.name} ${hit.cidr}` };
   }
   const embedding = V6_EMBEDDING.find((e) => inRange(b, e.range)) ??

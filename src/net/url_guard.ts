@@ -45,22 +45,23 @@ export async function checkUrl(url: URL, opts: UrlGuardOptions): Promise<string[
   }
   for (const ip of addresses) {
     const verdict = classifyAddress(ip);
-    // A literal host is the address itself; a name says which of its answers was refused.
+    // A literal host is the address itself; for a name, say which of its answers was refused.
     const what = literal ? `${host} is` : `${host} resolves to`;
-    const which = literal ? [] : [ip];
+    const answer = literal ? "" : `${ip}: `;
     if (verdict.metadata) {
-      const shown = which.length ? ` (${ip})` : "";
       throw new FetchBlockedError(
         url.origin,
-        `${what} a cloud metadata address${shown}; cloud metadata endpoints are never allowed`,
+        `${what} a cloud metadata address (${answer}${verdict.kind}); cloud metadata endpoints are never allowed`,
       );
     }
-    if (verdict.public || (opts.allowPrivateNetwork && verdict.kind !== "not an IP address")) continue;
+    if (verdict.public || (opts.allowPrivateNetwork && parseIp(ip))) continue;
     const wayOut = opts.privateNetworkSetting
       ? `; set ${opts.privateNetworkSetting}=true to allow private networks`
       : "";
-    const detail = [...which, verdict.kind].join(": ");
-    throw new FetchBlockedError(url.origin, `${what} a non-public address (${detail})${wayOut}`);
+    throw new FetchBlockedError(
+      url.origin,
+      `${what} a non-public address (${answer}${verdict.kind})${wayOut}`,
+    );
   }
   return addresses;
 }

@@ -35,7 +35,7 @@ const TABLE: [string, boolean, boolean, RegExp][] = [
   ["240.0.0.1", false, false, /reserved/],
   ["255.255.255.255", false, false, /broadcast/],
   ["100.100.100.200", false, true, /carrier-grade NAT/],
-  ["168.63.129.16", true, true, /^public$/],
+  ["168.63.129.16", true, true, /^Azure WireServer 168.63.129.16\/32$/],
   // IPv6
   ["2606:4700::1111", true, false, /^public$/],
   ["2001:4860:4860::8888", true, false, /^public$/],
