@@ -2,17 +2,15 @@
  * The `webhook` destination: each event as JSON (or a body template) to an HTTP endpoint, with the
  * configured method, headers and timeout. 2xx is success; 5xx, 408, 429, timeouts and network errors
  * are retryable (the endpoint may recover); other 4xx are not (the same request will fail again).
- * Every URL goes through the SSRF guard of `ctx.fetch`: cloud metadata is always refused, private
- * addresses unless DESTINATIONS_ALLOW_PRIVATE_NETWORK; redirects are not followed (a failed delivery).
+ * Every URL is checked by src/net/checked_fetch.ts: cloud metadata is always refused, private addresses
+ * unless DESTINATIONS_ALLOW_PRIVATE_NETWORK. Redirects are not followed (a failed delivery): a 301/302
+ * would turn the POST into a GET and drop the event, so the operator is asked for the final URL instead.
  */
+import { checkedFetch, type CheckedFetchOptions } from "../net/checked_fetch.ts";
+import { readBodyUpTo } from "../net/read_body.ts";
+import type { Resolver } from "../net/resolve.ts";
+import { FetchBlockedError, UnresolvedHostError } from "../net/url_guard.ts";
 import { MASKED } from "../resources/base.ts";
-import {
-  checkUrl,
-  FetchBlockedError,
-  type GuardOptions,
-  readBodyUpTo,
-  UnresolvedHostError,
-} from "../sandbox/guarded_fetch.ts";
 import type { DestinationDriver, TestResult, WriteBatch, WriteResult } from "./driver.ts";
 
 /** Requests in flight per batch: keeps order roughly and a slow endpoint from opening hundreds of sockets. */
@@ -21,10 +19,10 @@ const MAX_ERROR_BODY = 300;
 /** Bytes of an answer read at most: enough for an error message, never an endless body. */
 const MAX_READ_BYTES = 4096;
 
-/** How the driver guards URLs; `resolve` is a test seam (see GuardOptions). */
+/** How the driver guards URLs; `resolve` is a test seam for DNS. */
 export interface WebhookOptions {
   allowPrivateNetwork?: boolean;
-  resolve?: GuardOptions["resolve"];
+  resolve?: Resolver;
 }
 
 interface WebhookCredentials {
@@ -78,6 +76,11 @@ export function renderPayload(template: string, event: unknown, env: Record<stri
   );
 }
 
+/** A configured header that fetch cannot send: the same request would fail again, so not retried. */
+class InvalidHeaderError extends Error {
+  override name = "InvalidHeaderError";
+}
+
 /** Builds the request headers; the message of a bad one names the header, never its (secret) value. */
 function buildHeaders(list: [string, string][]): Headers {
   const headers = new Headers();
@@ -85,19 +88,19 @@ function buildHeaders(list: [string, string][]): Headers {
     try {
       headers.append(name, value);
     } catch {
-      throw new FetchBlockedError(`Cannot send to webhook: header "${name}" has an invalid name or value`);
+      throw new InvalidHeaderError(`Cannot send to webhook: header "${name}" has an invalid name or value`);
     }
   }
   if (!headers.has("content-type")) headers.set("content-type", "application/json");
   return headers;
 }
 
-function guard(creds: WebhookCredentials, opts: WebhookOptions): GuardOptions {
+function guard(opts: WebhookOptions): CheckedFetchOptions {
   return {
     allowPrivateNetwork: opts.allowPrivateNetwork ?? true,
-    timeoutMs: creds.timeoutMs,
     resolve: opts.resolve,
     privateNetworkSetting: "DESTINATIONS_ALLOW_PRIVATE_NETWORK",
+    maxRedirects: 0,
   };
 }
 
@@ -114,22 +117,19 @@ async function sendOne(
   const timeout = AbortSignal.timeout(creds.timeoutMs);
   try {
     const headers = buildHeaders(creds.headers);
-    await checkUrl(new URL(creds.url), guard(creds, opts));
-    const res = await fetch(creds.url, {
+    const res = await checkedFetch(creds.url, {
       method: creds.method,
       headers,
       body: creds.method === "GET" ? undefined : body,
-      redirect: "manual",
       signal: AbortSignal.any([signal, timeout]),
-    });
+    }, guard(opts));
     if (res.status >= 300 && res.status < 400) {
       await res.body?.cancel();
       return {
         status: "FAILED",
         target,
         retryable: false,
-        error:
-          `Webhook answered ${res.status} (a redirect): redirects are not followed; set url to the final address`,
+        error: redirectRefused(res.status),
       };
     }
     const { text } = await readBodyUpTo(res, MAX_READ_BYTES).catch(() => ({ text: "" }));
@@ -149,7 +149,8 @@ async function sendOne(
     };
   } catch (e) {
     // A refused address stays refused; a name that does not resolve (DNS outage) may resolve later.
-    if (e instanceof FetchBlockedError && !(e instanceof UnresolvedHostError)) {
+    const refused = e instanceof FetchBlockedError && !(e instanceof UnresolvedHostError);
+    if (refused || e instanceof InvalidHeaderError) {
       return { status: "FAILED", target, retryable: false, error: e.message };
     }
     const why = timeout.aborted
@@ -159,6 +160,10 @@ async function sendOne(
       : (e as Error).message;
     return { status: "FAILED", target, retryable: true, error: `Cannot reach webhook ${target}: ${why}` };
   }
+}
+
+function redirectRefused(status: number): string {
+  return `Webhook answered ${status} (a redirect): redirects are not followed; set url to the final address`;
 }
 
 function maskedEnv(env: Record<string, unknown>): Record<string, unknown> {
@@ -192,14 +197,13 @@ export function webhookDriver(opts: WebhookOptions = {}): DestinationDriver {
     async test(credentials, { signal }): Promise<TestResult> {
       try {
         const creds = parseCredentials(credentials);
-        await checkUrl(new URL(creds.url), guard(creds, opts));
         // A HEAD would skip endpoints that only accept POST; any HTTP answer proves the URL is reachable.
-        const res = await fetch(creds.url, {
+        const res = await checkedFetch(creds.url, {
           method: "OPTIONS",
-          redirect: "manual",
           signal: AbortSignal.any([signal, AbortSignal.timeout(creds.timeoutMs)]),
-        });
+        }, guard(opts));
         await res.body?.cancel();
+        if (res.status >= 300 && res.status < 400) return { ok: false, error: redirectRefused(res.status) };
         return { ok: true };
       } catch (e) {
         return { ok: false, error: `Cannot reach webhook: ${(e as Error).message}` };

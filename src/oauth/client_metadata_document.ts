@@ -1,13 +1,16 @@
+import { checkedFetch } from "../net/checked_fetch.ts";
+import { readBodyUpTo } from "../net/read_body.ts";
+import type { Resolver } from "../net/resolve.ts";
+import { FetchBlockedError, UnresolvedHostError } from "../net/url_guard.ts";
 import { OAuthError } from "./errors.ts";
 import { redirectUriProblem } from "./redirect_uris.ts";
-import { isPublicAddress, resolveHost } from "./ssrf_guard.ts";
 
 /**
  * Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document; how Claude Code and
  * VS Code arrive): the client_id is an https URL and the document it serves is the registration.
  */
 
-/** Limits on fetching a document (issue 5: public addresses only, size and time limits). */
+/** Limits on fetching a document: a client_id URL may point anywhere, so its fetch is bounded. */
 export const DOCUMENT_LIMITS = { maxBytes: 64 * 1024, timeoutMs: 5000 } as const;
 const MIN_CACHE_S = 60;
 const MAX_CACHE_S = 24 * 3600;
@@ -15,7 +18,7 @@ const DEFAULT_CACHE_S = 3600;
 
 /** How documents are fetched; tests replace `resolve` and `fetch`, the defaults are the real ones. */
 export interface DocumentFetchOptions {
-  resolve?: (host: string) => Promise<string[]>;
+  resolve?: Resolver;
   fetch?: typeof fetch;
 }
 
@@ -65,28 +68,13 @@ function cacheSeconds(cacheControl: string | null): number {
 
 async function readLimited(res: Response, clientId: string): Promise<string> {
   const declared = Number(res.headers.get("content-length") ?? "0");
-  if (declared > DOCUMENT_LIMITS.maxBytes) throw invalid(clientId, "document is too large");
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > DOCUMENT_LIMITS.maxBytes) {
-      await reader.cancel();
-      throw invalid(clientId, "document is too large");
-    }
-    chunks.push(value);
+  if (declared > DOCUMENT_LIMITS.maxBytes) {
+    await res.body?.cancel();
+    throw invalid(clientId, "document is too large");
   }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return new TextDecoder().decode(all);
+  const { text, truncated } = await readBodyUpTo(res, DOCUMENT_LIMITS.maxBytes);
+  if (truncated) throw invalid(clientId, "document is too large");
+  return text;
 }
 
 /** Validates a fetched document against its URL; the reasons are the client developer's to fix. */
@@ -115,29 +103,31 @@ export function validateDocument(clientId: string, doc: unknown): Omit<ClientDoc
 }
 
 /**
- * Fetches and validates a client metadata document: public addresses only (every resolved address is
- * checked), no redirects, 64 KiB and 5 s at most. DNS is resolved again by fetch itself, so a rebinding
- * resolver could still race the check; the port is pinned to 443 to keep that window small in effect.
+ * Fetches and validates a client metadata document: public addresses only (src/net/url_guard.ts; every
+ * resolved address is checked), no redirects, 64 KiB and 5 s at most.
  */
 export async function fetchClientDocument(
   clientId: string,
-  { resolve = resolveHost, fetch: fetchFn = fetch }: DocumentFetchOptions = {},
+  { resolve, fetch: fetchFn }: DocumentFetchOptions = {},
 ): Promise<ClientDocument> {
   const problem = documentUrlProblem(clientId);
   if (problem) throw invalid(clientId, `the client_id URL ${problem}`);
-  const url = new URL(clientId);
-  const addresses = await resolve(url.hostname);
-  if (addresses.length === 0) throw invalid(clientId, "its host does not resolve");
-  if (!addresses.every(isPublicAddress)) throw invalid(clientId, "its host is not a public address");
   let res: Response;
   try {
-    res = await fetchFn(clientId, {
-      redirect: "error",
+    res = await checkedFetch(clientId, {
       headers: { accept: "application/json" },
       signal: AbortSignal.timeout(DOCUMENT_LIMITS.timeoutMs),
-    });
+    }, { allowPrivateNetwork: false, resolve, fetch: fetchFn, maxRedirects: 0 });
   } catch (e) {
+    if (e instanceof UnresolvedHostError) throw invalid(clientId, "its host does not resolve");
+    if (e instanceof FetchBlockedError) {
+      throw invalid(clientId, `its host is not a public address: ${e.reason}`);
+    }
     throw invalid(clientId, `could not be fetched (${(e as Error).name})`);
+  }
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel();
+    throw invalid(clientId, `answered HTTP ${res.status}, a redirect: redirects are not followed`);
   }
   if (res.status !== 200) {
     await res.body?.cancel();

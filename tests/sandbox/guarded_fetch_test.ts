@@ -1,74 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  checkUrl,
-  FetchBlockedError,
-  guardedFetch,
-  isMetadataAddress,
-  isNonPublicAddress,
-} from "../../src/sandbox/guarded_fetch.ts";
-
-Deno.test("isNonPublicAddress() refuses loopback, private, link-local, metadata and mapped forms", () => {
-  for (
-    const ip of [
-      "127.0.0.1",
-      "127.5.6.7",
-      "10.0.0.1",
-      "172.16.0.1",
-      "172.31.255.255",
-      "192.168.1.1",
-      "169.254.169.254",
-      "100.64.0.1",
-      "0.0.0.0",
-      "224.0.0.1",
-      "255.255.255.255",
-      "::1",
-      "::",
-      "fe80::1",
-      "fc00::1",
-      "fd12:3456::1",
-      "::ffff:127.0.0.1",
-      "::ffff:7f00:1",
-      "::ffff:10.1.2.3",
-      "64:ff9b::a9fe:a9fe",
-      "ff02::1",
-      "not-an-ip",
-    ]
-  ) assert.equal(isNonPublicAddress(ip), true, ip);
-  for (
-    const ip of ["8.8.8.8", "1.1.1.1", "172.32.0.1", "192.169.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"]
-  ) {
-    assert.equal(isNonPublicAddress(ip), false, ip);
-  }
-});
-
-Deno.test("checkUrl() refuses a name that resolves to a private address, and non-http schemes", async () => {
-  const resolve = (host: string) =>
-    Promise.resolve(host === "evil.example" ? ["10.0.0.5"] : ["93.184.216.34"]);
-  await assert.rejects(
-    checkUrl(new URL("http://evil.example/x"), { allowPrivateNetwork: false, timeoutMs: 1000, resolve }),
-    (e) => e instanceof FetchBlockedError && /non-public address \(10\.0\.0\.5\)/.test(e.message),
-  );
-  await checkUrl(new URL("https://good.example/x"), { allowPrivateNetwork: false, timeoutMs: 1000, resolve });
-  await assert.rejects(
-    checkUrl(new URL("file:///etc/passwd"), { allowPrivateNetwork: true, timeoutMs: 1000, resolve }),
-    /only http and https/,
-  );
-  await assert.rejects(
-    checkUrl(new URL("http://[::1]:8080/"), { allowPrivateNetwork: false, timeoutMs: 1000, resolve }),
-    FetchBlockedError,
-  );
-});
-
-Deno.test("checkUrl() keeps cloud metadata blocked even with FUNCTIONS_ALLOW_PRIVATE_NETWORK", async () => {
-  await assert.rejects(
-    checkUrl(new URL("http://169.254.169.254/latest/meta-data/"), {
-      allowPrivateNetwork: true,
-      timeoutMs: 1000,
-    }),
-    /metadata/,
-  );
-  await checkUrl(new URL("http://127.0.0.1:1/"), { allowPrivateNetwork: true, timeoutMs: 1000 });
-});
+import { guardedFetch } from "../../src/sandbox/guarded_fetch.ts";
 
 Deno.test("guardedFetch() checks every redirect hop, masks secret headers, refuses loopback by default", async () => {
   await using server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
@@ -114,31 +45,6 @@ Deno.test("guardedFetch() gives up after its timeout", async () => {
   });
   assert.match(r.error!, /no answer within 200 ms/);
   assert.ok(performance.now() - started < 1200);
-});
-
-Deno.test("checkUrl() blocks all of 169.254.0.0/16 and mapped IPv6 forms of metadata even when private is allowed", async () => {
-  const open = { allowPrivateNetwork: true, timeoutMs: 1000 };
-  for (
-    const url of [
-      "http://169.254.1.2/",
-      "http://[::ffff:169.254.169.254]/",
-      "http://[::ffff:a9fe:a9fe]/",
-      "http://[64:ff9b::a9fe:a9fe]/",
-      "http://[fd00:ec2:0::254]/",
-      "http://2852039166/", // 169.254.169.254 as one number: URL normalises it to dotted form
-    ]
-  ) {
-    await assert.rejects(checkUrl(new URL(url), open), /metadata endpoints are never allowed/, url);
-  }
-  await assert.rejects(
-    checkUrl(new URL("http://meta.example/"), {
-      ...open,
-      resolve: () => Promise.resolve(["::ffff:169.254.169.254"]),
-    }),
-    /metadata/,
-  );
-  assert.equal(isMetadataAddress("10.0.0.1"), false);
-  assert.equal(isMetadataAddress("::ffff:10.0.0.1"), false);
 });
 
 Deno.test("guardedFetch() stops reading an endless response at its limit", async () => {
