@@ -22,7 +22,7 @@ function jsonText(x: unknown): string {
  *   to the connection with the fewest statements in flight; when none is idle it is pipelined onto a busy
  *   one, where it shares a network write and a backend wake-up with the statements queued beside it. Under
  *   load, a small group therefore does more work per write: on 2 cores, REST reads ran ~2x faster on 2
- *   connections than on 10 (README's Performance section has the figures);
+ *   connections than on 10 (docs/performance.md has the figures);
  * - transactions hold a connection until they end, so they get their own group (`max`): a long
  *   transaction never makes a read wait, and a statement never waits for a transaction to finish.
  *
