@@ -19,7 +19,7 @@ export const SETTINGS = {
   DATABASE_STATEMENT_POOL_MAX: {
     default: "2",
     doc:
-      "PostgreSQL connections per instance for single statements (reads); few busy connections pipeline more (README's Performance).",
+      "PostgreSQL connections per instance for single statements (reads); few busy connections pipeline more (docs/performance.md).",
   },
   DATA_DIR: { default: ".sluice", doc: "Folder of the embedded store (unused with `DATABASE_URL`)." },
   LOG_LEVEL: { default: "info", doc: "`debug`, `info`, `warn` or `error`." },

@@ -43,7 +43,7 @@ function prepareCors(c: Context<AppEnv>) {
 /**
  * An ingest answer: JSON with CORS and the request id, built as one Response with all its headers.
  * Not c.json() after c.header(): headers prepared on the context make Hono build a Headers object per
- * response that Deno then copies through its slow Headers iterator (README Performance: a single event's
+ * response that Deno then copies through its slow Headers iterator (docs/performance.md: a single event's
  * CPU). requestLog finds X-Request-Id already set.
  */
 function respond(c: Context<AppEnv>, status: number, payload: unknown, extra?: Record<string, string>) {

@@ -22,13 +22,13 @@ function jsonText(x: unknown): string {
  *   to the connection with the fewest statements in flight; when none is idle it is pipelined onto a busy
  *   one, where it shares a network write and a backend wake-up with the statements queued beside it. Under
  *   load, a small group therefore does more work per write: on 2 cores, REST reads ran ~2x faster on 2
- *   connections than on 10 (README's Performance section has the figures);
+ *   connections than on 10 (docs/performance.md has the figures);
  * - transactions hold a connection until they end, so they get their own group (`max`): a long
  *   transaction never makes a read wait, and a statement never waits for a transaction to finish.
  *
  * Each connection is its own postgres.js client with `max: 1`, and the choice of connection is made here,
- * not by postgres.js's pool. Its pool keeps its lists of connections in an array queue (src/queue.js in
- * postgres 3.4.9, the latest) whose `shift()` leaves a hole unless it takes the last entry, and whose
+ * not by postgres.js's pool. Its pool keeps its lists of connections in an array queue
+ * (postgres@3.4.9/src/queue.js, the latest) whose `shift()` leaves a hole unless it takes the last entry, and whose
  * `remove()` is `indexOf` + `splice`. With two or more connections under steady load the busy list never
  * empties, so it grows by one slot per statement and every statement scans it: 50 concurrent
  * `select $1` on one client with 2 connections fell from 42k to 12.5k statements/s within 35 s and kept
