@@ -69,15 +69,16 @@ const CACHE_MS = 5_000;
 const MAX_CACHE = 10_000;
 const TOUCH_EVERY_MS = 60_000;
 
-// Verified (and refused) keys per store.
-const caches = new WeakMap<object, TtlCache<ResolvedKey | null>>();
+/** Verified (and refused) keys of one app, by the key as sent. */
+export type WriteKeyCache = TtlCache<ResolvedKey | null>;
+
+/** An empty write-key cache (one per app, built in compose.ts). */
+export function newWriteKeyCache(): WriteKeyCache {
+  return new TtlCache<ResolvedKey | null>(MAX_CACHE);
+}
+
 // Real keys are `keyId:secret`, well under this; anything longer is refused without being remembered.
 const MAX_KEY_LENGTH = 512;
-
-/** How many keys this store's cache holds (tests). */
-export function cachedWriteKeys(deps: Pick<Deps, "db">): number {
-  return caches.get(deps.db)?.size ?? 0;
-}
 
 /** `keyId:***`, how a key appears in Live Events. */
 export function maskWriteKey(key: string): string {
@@ -87,13 +88,12 @@ export function maskWriteKey(key: string): string {
 
 /** Verifies `keyId:secret`; null for a malformed, unknown or wrong key (the caller does not say which). */
 export async function resolveWriteKey(
-  deps: Pick<Deps, "db" | "secrets" | "clock">,
+  deps: Pick<Deps, "db" | "secrets" | "clock" | "writeKeys">,
   key: string,
 ): Promise<ResolvedKey | null> {
   // Checked before the cache: a refused key is cached too, and a batch body can carry a 16 MB `writeKey`.
   if (key.length > MAX_KEY_LENGTH) return null;
-  let cache = caches.get(deps.db);
-  if (!cache) caches.set(deps.db, cache = new TtlCache<ResolvedKey | null>(MAX_CACHE));
+  const cache = deps.writeKeys;
   const now = Date.now();
   const hit = cache.get(key, now);
   if (hit) return hit.value;
