@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { newSecretHash } from "../auth/api_keys.ts";
+import { newSecretHash } from "../auth/credentials.ts";
 import { newId, randomToken } from "../auth/crypto.ts";
 import type { Deps } from "../deps.ts";
 import { requestIp } from "../http/client_ip.ts";
