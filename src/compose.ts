@@ -1,16 +1,19 @@
 import { ApiKeyCache } from "./auth/key_cache.ts";
-import { loadSecrets } from "./auth/secrets.ts";
+import { loadSecrets, type Secrets } from "./auth/secrets.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { Deps } from "./deps.ts";
+import { newIngestState } from "./ingest/enqueue.ts";
+import { newWriteKeyCache } from "./ingest/write_key.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { Sandbox, sandboxOptions } from "./sandbox/sandbox.ts";
 import type { Db } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { openStore } from "./store/open.ts";
 
 /**
  * Opens the store, runs pending migrations and loads the server secrets: everything a server or a CLI
- * command needs. The caller closes `deps.db`.
+ * command needs. The caller ends with {@linkcode closeDeps}.
  */
 export async function openDeps(
   config: Config,
@@ -25,10 +28,51 @@ export async function openDeps(
     const applied = await migrate(store);
     if (applied.length) log.info("applied migrations", { versions: applied });
     const secrets = await loadSecrets(store, config);
-    const apiKeys = new ApiKeyCache(store, clock, log, config.apiKeyCacheSeconds * 1000);
-    return { config, db: store, clock, log, secrets, apiKeys };
+    return buildDeps({ config, db: store, clock, log, secrets });
   } catch (e) {
     await store.close();
     throw e;
+  }
+}
+
+/**
+ * The one place a Deps is assembled: the given store, settings and secrets, plus a fresh set of this
+ * app's in-process state (key caches, ingest writer, Functions sandbox). Nothing here does I/O or starts
+ * a timer: the sandbox starts runner processes and the API key cache subscribes on first use.
+ */
+export function buildDeps(
+  { config, db, clock, log, secrets }: {
+    config: Config;
+    db: Db;
+    clock: Clock;
+    log: Logger;
+    secrets: Secrets;
+  },
+): Deps {
+  return {
+    config,
+    db,
+    clock,
+    log,
+    secrets,
+    apiKeys: new ApiKeyCache(db, clock, log, config.apiKeyCacheSeconds * 1000),
+    writeKeys: newWriteKeyCache(),
+    ingest: newIngestState(db),
+    sandbox: new Sandbox(sandboxOptions(config, log)),
+  };
+}
+
+/**
+ * Stops what {@linkcode buildDeps} built, then closes the store: the runner processes, the events
+ * accepted but not yet committed, and the API key cache's subscription. `keepDb` leaves the store open
+ * for another app that shares it.
+ */
+export async function closeDeps(deps: Deps, { keepDb = false }: { keepDb?: boolean } = {}): Promise<void> {
+  try {
+    await deps.sandbox.close();
+    await deps.ingest.writer.close();
+    await deps.apiKeys.close();
+  } finally {
+    if (!keepDb) await deps.db.close();
   }
 }

@@ -3,10 +3,17 @@ import type { Principal } from "./auth/principal.ts";
 import type { Secrets } from "./auth/secrets.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
+import type { IngestState } from "./ingest/enqueue.ts";
+import type { WriteKeyCache } from "./ingest/write_key.ts";
 import type { Logger } from "./log.ts";
+import type { Sandbox } from "./sandbox/sandbox.ts";
 import type { Db } from "./store/db.ts";
 
-/** What the process has once: built by main.ts (or a test helper) and passed to createApp(). */
+/**
+ * What one app has once: built by buildDeps() in compose.ts (through openDeps() for a server, a CLI
+ * command or a test app), passed to createApp(), and closed by closeDeps(). Every cache and worker pool
+ * lives here, never in a module, so two apps in one process share only what they are given.
+ */
 export interface Deps {
   config: Config;
   db: Db;
@@ -15,6 +22,12 @@ export interface Deps {
   secrets: Secrets;
   /** API key rows, cached per instance (see key_cache.ts); revoking or editing a key invalidates it. */
   apiKeys: ApiKeyCache;
+  /** Verified stream write keys, for a few seconds (see ingest/write_key.ts). */
+  writeKeys: WriteKeyCache;
+  /** The ingest writer (group commit) and its caches of queue depth and stream connections. */
+  ingest: IngestState;
+  /** The Functions runner processes, started on first use. */
+  sandbox: Sandbox;
 }
 
 /** What a service call sees: the deps plus who is calling and the request's id for logs. */

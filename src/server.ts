@@ -1,4 +1,5 @@
 import { createApp } from "./app.ts";
+import { closeDeps } from "./compose.ts";
 import type { Deps } from "./deps.ts";
 import { startBackground } from "./pipeline/background.ts";
 import { bootstrap } from "./services/bootstrap.ts";
@@ -6,7 +7,7 @@ import { bootstrap } from "./services/bootstrap.ts";
 export interface RunningServer {
   /** `http://host:port` it actually listens on (port 0 picks a free one). */
   url: string;
-  /** Stops accepting, finishes in-flight requests, then closes the store. */
+  /** Stops accepting, finishes in-flight requests and background work, then closes what compose built. */
   shutdown(): Promise<void>;
   finished: Promise<void>;
 }
@@ -36,7 +37,7 @@ export async function startServer(
       closing ??= (async function stop() {
         await server.shutdown();
         await background.stop();
-        await deps.db.close();
+        await closeDeps(deps);
       })();
       return closing;
     },

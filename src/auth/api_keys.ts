@@ -1,42 +1,12 @@
 import type { Deps } from "../deps.ts";
 import { touchApiKey } from "../store/api_keys_repo.ts";
-import { hmacSha256Hex, randomToken, timingSafeEqual } from "./crypto.ts";
+import { rehashIfStale, splitBearer, touchDue, verifySecret } from "./credentials.ts";
 import type { Principal } from "./principal.ts";
-import type { Secrets } from "./secrets.ts";
-
-/** Hash of a key or token secret: HMAC-SHA256 keyed by the pepper over salt and secret. */
-export async function hashSecret(
-  secrets: Secrets,
-  pepperId: string,
-  salt: string,
-  secret: string,
-): Promise<string> {
-  const pepper = secrets.pepper(pepperId);
-  if (!pepper) throw new Error(`Cannot hash: pepper "${pepperId}" is not configured`);
-  return await hmacSha256Hex(pepper, `${salt}:${secret}`);
-}
-
-/** A fresh salt and hash of `secret` under the current pepper. */
-export async function newSecretHash(secrets: Secrets, secret: string) {
-  const salt = randomToken(16);
-  const pepperId = secrets.currentPepperId;
-  return { salt, pepperId, hash: await hashSecret(secrets, pepperId, salt, secret) };
-}
 
 /** First three and last three characters, as Jitsu shows keys. */
 export function secretHint(secret: string): string {
   return `${secret.slice(0, 3)}*${secret.slice(-3)}`;
 }
-
-/** Splits `id:secret`; null when the value is not of that shape. */
-export function splitBearer(value: string): { id: string; secret: string } | null {
-  const i = value.indexOf(":");
-  if (i <= 0 || i === value.length - 1) return null;
-  return { id: value.slice(0, i), secret: value.slice(i + 1) };
-}
-
-// Only write last_used_at when the stored value is older than this, so a busy key is not a write per request.
-const TOUCH_EVERY_MS = 60_000;
 
 /**
  * Checks `id:secret` against the stored key: unknown, wrong secret, revoked and expired keys all give
@@ -47,34 +17,22 @@ export async function authenticateApiKey(deps: Deps, bearer: string): Promise<Pr
   if (!parts) return null;
   const key = await deps.apiKeys.find(parts.id);
   if (!key) {
-    // Do the same work as a real check so unknown ids are not distinguishable by timing.
-    await hashSecret(deps.secrets, deps.secrets.currentPepperId, "x", parts.secret);
+    await verifySecret(deps.secrets, { stored: null, secret: parts.secret }); // costs what a real check costs
     return null;
   }
+  // The cache's remembered secret spares the HMAC on a busy key (see key_cache.ts); any other is hashed.
   if (!deps.apiKeys.isVerified(key, parts.secret)) {
-    const pepperKnown = deps.secrets.pepper(key.pepper_id) !== undefined;
-    const actual = await hashSecret(
-      deps.secrets,
-      pepperKnown ? key.pepper_id : deps.secrets.currentPepperId,
-      key.salt,
-      parts.secret,
-    );
-    if (!pepperKnown || !timingSafeEqual(actual, key.hash)) return null;
+    if (!await verifySecret(deps.secrets, { stored: key, secret: parts.secret })) return null;
     deps.apiKeys.rememberVerified(key, parts.secret);
   }
   const now = deps.clock.now();
   if (key.revoked_at) return null;
   if (key.expires_at && key.expires_at.getTime() <= now.getTime()) return null;
   const stalePepper = key.pepper_id !== deps.secrets.currentPepperId;
-  if (stalePepper || !key.last_used_at || now.getTime() - key.last_used_at.getTime() > TOUCH_EVERY_MS) {
+  if (stalePepper || touchDue(key.last_used_at, now)) {
     // The row may be the cached one: mark it used now, so concurrent requests do not all write too.
     key.last_used_at = now;
-    await touchApiKey(
-      deps.db,
-      key.id,
-      now,
-      stalePepper ? await newSecretHash(deps.secrets, parts.secret) : undefined,
-    );
+    await touchApiKey(deps.db, key.id, now, await rehashIfStale(deps.secrets, key, parts.secret));
   }
   return {
     userId: key.user_id,

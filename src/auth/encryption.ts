@@ -1,6 +1,8 @@
 import { fromBase64, toBase64Url } from "./crypto.ts";
 
 // One imported CryptoKey per raw key: importKey is async and not free, and the server key never changes.
+// Module-level on purpose, unlike the caches in Deps: a pure memo of a value derived from its own key
+// object, so two apps can never see different answers, and it goes when the key bytes are collected.
 const keys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
 
 function aesKey(raw: Uint8Array): Promise<CryptoKey> {

@@ -8,6 +8,7 @@ import {
   insertSession,
   touchSession,
 } from "../store/sessions_repo.ts";
+import { touchDue } from "./credentials.ts";
 import { hmacSha256Hex, randomToken, sha256Hex, timingSafeEqual } from "./crypto.ts";
 import type { Principal } from "./principal.ts";
 
@@ -16,7 +17,6 @@ export const SESSION_COOKIE = "sluice_session";
 // The login form has no session yet: its CSRF token is a double-submit cookie.
 const LOGIN_CSRF_COOKIE = "sluice_login_csrf";
 const SESSION_TTL_MS = 14 * 24 * 3600_000;
-const TOUCH_EVERY_MS = 60_000;
 
 /** A logged-in browser: who it is and the session's id (a hash of the cookie value). */
 export interface Session {
@@ -59,7 +59,7 @@ export async function readSession(c: Context, deps: Deps): Promise<Session | nul
   const now = deps.clock.now();
   const row = await findSession(deps.db, id, now);
   if (!row) return null;
-  if (now.getTime() - row.last_seen_at.getTime() > TOUCH_EVERY_MS) await touchSession(deps.db, id, now);
+  if (touchDue(row.last_seen_at, now)) await touchSession(deps.db, id, now);
   return { id, userId: row.user_id, email: row.email, isAdmin: row.is_admin };
 }
 

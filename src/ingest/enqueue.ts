@@ -36,7 +36,7 @@ const MAX_GROUP_ITEMS = 2000;
  */
 export const MIN_CONCURRENT_GROUP = 16;
 
-/** Writes ingest items with group commit. One per store (see {@linkcode ingestWriterFor}). */
+/** Writes ingest items with group commit. One per app (see {@linkcode newIngestState}). */
 export class IngestWriter {
   readonly #db: Db;
   readonly #maxConcurrent: number;
@@ -47,11 +47,13 @@ export class IngestWriter {
   #lastNotify = 0;
   readonly #gather: boolean;
   #gathering: ReturnType<typeof setTimeout> | null = null;
+  #closed = false;
+  #drained: PromiseWithResolvers<void> | null = null;
 
   /**
    * `maxConcurrent` commits at most in flight; a second or later one starts only for `minGroup` waiting
    * events (default {@linkcode MIN_CONCURRENT_GROUP}); with none in flight, any event starts one at once,
-   * or with `gather`, once the requests already received have had their turn (see ingestWriterFor).
+   * or with `gather`, once the requests already received have had their turn (see newIngestState).
    */
   constructor(db: Db, { maxConcurrent, minGroup = MIN_CONCURRENT_GROUP, gather = false }: {
     maxConcurrent: number;
@@ -71,6 +73,7 @@ export class IngestWriter {
 
   /** Resolves once `items` are committed; rejects if their transaction failed (nothing was stored). */
   write(items: IngestItem[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("Cannot store events: the ingest writer is closed"));
     if (items.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.#pending.push({ items, resolve, reject });
@@ -108,8 +111,20 @@ export class IngestWriter {
       this.#flush(group).finally(() => {
         this.#active--;
         this.#kick();
+        if (this.#active === 0 && this.#pending.length === 0) this.#drained?.resolve();
       });
     }
+  }
+
+  /**
+   * Refuses new writes and resolves once every accepted one is committed (or failed): what shutdown
+   * waits for before the store closes.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#active === 0 && this.#pending.length === 0) return;
+    this.#drained ??= Promise.withResolvers<void>();
+    await this.#drained.promise;
   }
 
   async #flush(group: Waiter[]) {
@@ -136,24 +151,7 @@ export class IngestWriter {
   }
 }
 
-const writers = new WeakMap<object, IngestWriter>();
-
-/** The ingest writer of this store, created on first use. */
-export function ingestWriterFor(deps: Pick<Deps, "db">): IngestWriter {
-  let w = writers.get(deps.db);
-  if (!w) {
-    // PGlite is one connection in this thread: concurrent statements would only queue behind each other,
-    // and a statement blocks the thread, so no request is read while it runs. Starting the commit at once
-    // made a group of every single event (~0.6 ms of PGlite a statement); gathering the requests already
-    // received first made groups of many (issue 6's PGlite figures).
-    const pglite = deps.db.driver !== "postgres";
-    w = new IngestWriter(deps.db, { maxConcurrent: pglite ? 1 : 4, gather: pglite });
-    writers.set(deps.db, w);
-  }
-  return w;
-}
-
-interface DepthCache {
+export interface DepthCache {
   depth: number;
   at: number;
   /** How long the last count took: a long queue is counted less often (PGlite counts in our thread). */
@@ -161,19 +159,37 @@ interface DepthCache {
   refreshing: Promise<void> | null;
 }
 
-const depths = new WeakMap<object, DepthCache>();
 const DEPTH_REFRESH_MS = 1000;
+
+/** One app's ingest state: its writer and the caches in front of the queue depth and stream connections. */
+export interface IngestState {
+  writer: IngestWriter;
+  depth: DepthCache;
+  connections: TtlCache<StreamConnections>;
+}
+
+/** The ingest state of one app over `db` (built once, in compose.ts). */
+export function newIngestState(db: Db): IngestState {
+  // PGlite is one connection in this thread: concurrent statements would only queue behind each other,
+  // and a statement blocks the thread, so no request is read while it runs. Starting the commit at once
+  // made a group of every single event (~0.6 ms of PGlite a statement); gathering the requests already
+  // received first made groups of many.
+  const pglite = db.driver !== "postgres";
+  return {
+    writer: new IngestWriter(db, { maxConcurrent: pglite ? 1 : 4, gather: pglite }),
+    depth: { depth: 0, at: 0, tookMs: 0, refreshing: null },
+    connections: new TtlCache<StreamConnections>(10_000),
+  };
+}
 
 /**
  * Whether the queue is at QUEUE_MAX_DEPTH (rows stored plus rows waiting for a commit). The stored
  * depth is refreshed in the background at most once a second, so checking costs a request nothing; it is
  * the id span while that is under half the limit and a count up to the limit beyond (queueDepth).
  */
-export async function queueIsFull(deps: Pick<Deps, "db" | "config">): Promise<boolean> {
+export async function queueIsFull(deps: Pick<Deps, "db" | "config" | "ingest">): Promise<boolean> {
   const max = deps.config.queueMaxDepth;
-  let c = depths.get(deps.db);
-  if (!c) depths.set(deps.db, c = { depth: 0, at: 0, tookMs: 0, refreshing: null });
-  const cache = c;
+  const cache = deps.ingest.depth;
   if (Date.now() - cache.at > Math.max(DEPTH_REFRESH_MS, cache.tookMs * 20)) {
     // One count at a time, at most one a second (less often when counting is slow: at most 5% of the
     // time), whatever the request rate. Requests do not wait for it: the figure is a little old.
@@ -188,7 +204,7 @@ export async function queueIsFull(deps: Pick<Deps, "db" | "config">): Promise<bo
     }).catch(() => {}).finally(() => cache.refreshing = null);
     if (cache.at === 0) await cache.refreshing; // the very first request: no figure yet
   }
-  return cache.depth + ingestWriterFor(deps).pending >= max;
+  return cache.depth + deps.ingest.writer.pending >= max;
 }
 
 /** A stream's live connections: their ids, and the same as JSON text for the `incoming` entries. */
@@ -197,7 +213,6 @@ export interface StreamConnections {
   json: string;
 }
 
-const connCaches = new WeakMap<object, TtlCache<StreamConnections>>();
 const CONNECTIONS_CACHE_MS = 1000;
 
 /**
@@ -205,12 +220,11 @@ const CONNECTIONS_CACHE_MS = 1000;
  * cached for a second: a new connection gets events within a second of being created.
  */
 export async function streamConnections(
-  deps: Pick<Deps, "db">,
+  deps: Pick<Deps, "db" | "ingest">,
   workspaceId: string,
   streamId: string,
 ): Promise<StreamConnections> {
-  let m = connCaches.get(deps.db);
-  if (!m) connCaches.set(deps.db, m = new TtlCache<StreamConnections>(10_000));
+  const m = deps.ingest.connections;
   const hit = m.get(streamId, Date.now());
   if (hit) return hit.value;
   const rows = await connectionsFrom(deps.db, workspaceId, streamId);
@@ -225,8 +239,8 @@ export async function streamConnections(
 }
 
 /** Forgets cached connection lists (tests; a change that must apply at once). */
-export function forgetStreamConnections(deps: Pick<Deps, "db">): void {
-  connCaches.delete(deps.db);
+export function forgetStreamConnections(deps: Pick<Deps, "ingest">): void {
+  deps.ingest.connections.clear();
 }
 
 /** Wakes pipeline workers of every instance (after rows were added outside ingest, e.g. a replay). */

@@ -4,7 +4,7 @@
  * endpoints (after the write key is checked) and the MCP tool `send_test_event` (which needs no key).
  */
 import type { Deps } from "../deps.ts";
-import { type IngestItem, ingestWriterFor, streamConnections } from "./enqueue.ts";
+import { type IngestItem, streamConnections } from "./enqueue.ts";
 import { type EventType, MAX_EVENT_BYTES, normalizeEvent, type RequestFacts } from "./normalize.ts";
 
 export interface IngestInput {
@@ -45,7 +45,7 @@ export function publicHeaders(h: Headers): Record<string, string> {
 
 /** Normalises and durably enqueues `input.events`; resolves once they are committed. */
 export async function ingestEvents(
-  deps: Pick<Deps, "db" | "config">,
+  deps: Pick<Deps, "db" | "config" | "ingest">,
   input: IngestInput,
 ): Promise<IngestResult> {
   const { ids: connectionIds, json: destinationsJson } = await streamConnections(
@@ -104,6 +104,6 @@ export async function ingestEvents(
     });
     results.push(n.ok ? { ok: true, messageId, ...(error ? { error } : {}) } : { ok: false, error: n.error });
   }
-  await ingestWriterFor(deps).write(items);
+  await deps.ingest.writer.write(items);
   return { results, connectionIds };
 }

@@ -4,9 +4,8 @@
  * stored. Verified results are cached for a few seconds so a busy key costs one HMAC, not a query, per
  * event; a deleted key or stream stops working within that time.
  */
-import { hashSecret } from "../auth/api_keys.ts";
+import { rehashIfStale, splitBearer, touchDue, verifySecret } from "../auth/credentials.ts";
 import { TtlCache } from "../cache.ts";
-import { timingSafeEqual } from "../auth/crypto.ts";
 import type { Deps } from "../deps.ts";
 import { findStreamByKeyId, touchStreamKey } from "../services/pipeline_config.ts";
 
@@ -67,17 +66,17 @@ export interface ResolvedKey {
 
 const CACHE_MS = 5_000;
 const MAX_CACHE = 10_000;
-const TOUCH_EVERY_MS = 60_000;
 
-// Verified (and refused) keys per store.
-const caches = new WeakMap<object, TtlCache<ResolvedKey | null>>();
+/** Verified (and refused) keys of one app, by the key as sent. */
+export type WriteKeyCache = TtlCache<ResolvedKey | null>;
+
+/** An empty write-key cache (one per app, built in compose.ts). */
+export function newWriteKeyCache(): WriteKeyCache {
+  return new TtlCache<ResolvedKey | null>(MAX_CACHE);
+}
+
 // Real keys are `keyId:secret`, well under this; anything longer is refused without being remembered.
 const MAX_KEY_LENGTH = 512;
-
-/** How many keys this store's cache holds (tests). */
-export function cachedWriteKeys(deps: Pick<Deps, "db">): number {
-  return caches.get(deps.db)?.size ?? 0;
-}
 
 /** `keyId:***`, how a key appears in Live Events. */
 export function maskWriteKey(key: string): string {
@@ -87,13 +86,12 @@ export function maskWriteKey(key: string): string {
 
 /** Verifies `keyId:secret`; null for a malformed, unknown or wrong key (the caller does not say which). */
 export async function resolveWriteKey(
-  deps: Pick<Deps, "db" | "secrets" | "clock">,
+  deps: Pick<Deps, "db" | "secrets" | "clock" | "writeKeys">,
   key: string,
 ): Promise<ResolvedKey | null> {
   // Checked before the cache: a refused key is cached too, and a batch body can carry a 16 MB `writeKey`.
   if (key.length > MAX_KEY_LENGTH) return null;
-  let cache = caches.get(deps.db);
-  if (!cache) caches.set(deps.db, cache = new TtlCache<ResolvedKey | null>(MAX_CACHE));
+  const cache = deps.writeKeys;
   const now = Date.now();
   const hit = cache.get(key, now);
   if (hit) return hit.value;
@@ -106,20 +104,16 @@ async function verify(
   deps: Pick<Deps, "db" | "secrets" | "clock">,
   key: string,
 ): Promise<ResolvedKey | null> {
-  const i = key.indexOf(":");
-  if (i <= 0 || i === key.length - 1) return null;
-  const keyId = key.slice(0, i);
-  const secret = key.slice(i + 1);
-  const found = await findStreamByKeyId(deps.db, keyId);
-  if (!found || deps.secrets.pepper(found.pepperId) === undefined) {
-    await hashSecret(deps.secrets, deps.secrets.currentPepperId, "x", secret); // same work: no timing oracle
-    return null;
-  }
-  const actual = await hashSecret(deps.secrets, found.pepperId, found.salt, secret);
-  if (!timingSafeEqual(actual, found.hash)) return null;
+  const parts = splitBearer(key);
+  if (!parts) return null;
+  const found = await findStreamByKeyId(deps.db, parts.id);
+  const stored = found && { salt: found.salt, hash: found.hash, pepper_id: found.pepperId };
+  if (!await verifySecret(deps.secrets, { stored, secret: parts.secret }) || !found || !stored) return null;
   const at = deps.clock.now();
-  if (!found.lastUsedAt || at.getTime() - found.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
-    await touchStreamKey(deps.db, found.keyId, at).catch(() => {});
+  const rehash = await rehashIfStale(deps.secrets, stored, parts.secret);
+  if (rehash || touchDue(found.lastUsedAt, at)) {
+    // A failed write must not refuse a valid key: the use is recorded next time.
+    await touchStreamKey(deps.db, found.keyId, at, rehash).catch(() => {});
   }
   return { workspaceId: found.workspaceId, streamId: found.streamId, keyId: found.keyId, kind: found.kind };
 }

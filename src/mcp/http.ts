@@ -6,9 +6,9 @@ import {
 } from "@modelcontextprotocol/server";
 import { type Context, Hono } from "hono";
 import { protectedResourceMetadataUrl } from "../api/well_known.ts";
-import { authenticateBearer, bearerToken } from "../auth/authenticate.ts";
 import type { Ctx, Deps } from "../deps.ts";
 import { MAX_JSON_BODY } from "../http/body.ts";
+import { authenticateRequest } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
 import { isPlainLegacyRequest } from "./era.ts";
 import { jsonRpcError } from "./errors.ts";
@@ -72,26 +72,16 @@ export function mcpRouter(deps: Deps) {
         },
       });
     }
-    const res = await authenticated(c, req, cors);
+    const res = await authenticated(c, req);
     for (const [k, v] of Object.entries(cors)) res.headers.set(k, v);
     return res;
   }
 
-  async function authenticated(c: Context<AppEnv>, req: Request, cors: Record<string, string>) {
-    const token = bearerToken(req.headers.get("authorization"));
-    const principal = token ? await authenticateBearer(deps, token) : null;
-    if (!token || !principal) {
-      // RFC 9728 §5.1: point the client at the metadata; RFC 6750 §3.1: invalid_token when one was sent.
-      const challenge = `Bearer resource_metadata="${metadataUrl}"` +
-        (token ? ', error="invalid_token"' : "");
-      const description = token
-        ? "Invalid, expired or revoked credentials"
-        : "Authentication required: send Authorization: Bearer <keyId>:<keySecret> or an OAuth access token";
-      return Response.json(
-        { error: token ? "invalid_token" : "unauthorized", error_description: description },
-        { status: 401, headers: { ...cors, "WWW-Authenticate": challenge } },
-      );
-    }
+  async function authenticated(c: Context<AppEnv>, req: Request) {
+    // RFC 9728 §5.1: the 401 points the client at the metadata, from which it finds the OAuth server.
+    const outcome = await authenticateRequest(c, { resourceMetadata: metadataUrl });
+    if ("refused" in outcome) return outcome.refused;
+    const { principal, token } = outcome;
     if (req.method !== "POST") {
       // Stateless: no standalone SSE stream (GET) and no session to end (DELETE).
       return jsonRpcError(405, -32000, "Method not allowed.", { Allow: "POST" });

@@ -1,6 +1,5 @@
 import type { Context } from "hono";
-import { hashSecret } from "../auth/api_keys.ts";
-import { timingSafeEqual } from "../auth/crypto.ts";
+import { verifySecret } from "../auth/credentials.ts";
 import type { Deps } from "../deps.ts";
 import { findClient, type OAuthClientRow, upsertClient } from "../store/oauth_repo.ts";
 import {
@@ -133,15 +132,12 @@ export async function authenticateClient(
     throw fail(`this client authenticates with ${client.token_endpoint_auth_method}`);
   }
   if (creds.method !== "none") {
-    const pepperKnown = client.secret_pepper_id && deps.secrets.pepper(client.secret_pepper_id);
-    if (!pepperKnown || !client.secret_salt || !client.secret_hash) throw fail("wrong client secret");
-    const actual = await hashSecret(
-      deps.secrets,
-      client.secret_pepper_id!,
-      client.secret_salt,
-      creds.secret!,
-    );
-    if (!timingSafeEqual(actual, client.secret_hash)) throw fail("wrong client secret");
+    const stored = client.secret_salt && client.secret_hash && client.secret_pepper_id
+      ? { salt: client.secret_salt, hash: client.secret_hash, pepper_id: client.secret_pepper_id }
+      : null;
+    if (!await verifySecret(deps.secrets, { stored, secret: creds.secret! })) {
+      throw fail("wrong client secret");
+    }
   }
   return client;
 }

@@ -1,4 +1,4 @@
-import { newSecretHash } from "../auth/api_keys.ts";
+import { newSecretHash } from "../auth/credentials.ts";
 import { newId, randomToken } from "../auth/crypto.ts";
 import type { Deps } from "../deps.ts";
 import { countClientsFromIp, deleteUnusedClients, upsertClient } from "../store/oauth_repo.ts";

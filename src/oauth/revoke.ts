@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { splitBearer } from "../auth/api_keys.ts";
+import { splitBearer } from "../auth/credentials.ts";
 import type { AppEnv } from "../http/env.ts";
 import { findTokenWithGrant, revokeGrant, revokeToken } from "../store/oauth_repo.ts";
 import type { DocumentFetchOptions } from "./client_metadata_document.ts";

@@ -1,5 +1,11 @@
-import { hashSecret, newSecretHash, splitBearer } from "../auth/api_keys.ts";
-import { newId, randomToken, timingSafeEqual } from "../auth/crypto.ts";
+import {
+  newSecretHash,
+  splitBearer,
+  type StoredSecret,
+  touchDue,
+  verifySecret,
+} from "../auth/credentials.ts";
+import { newId, randomToken } from "../auth/crypto.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Deps } from "../deps.ts";
 import type { Queryable } from "../store/db.ts";
@@ -21,14 +27,13 @@ export async function mintSecret(deps: Pick<Deps, "secrets">, prefix: string) {
   return { id, plaintext: `${id}:${secret}`, stored: await newSecretHash(deps.secrets, secret) };
 }
 
-/** Checks `secret` against a stored salted hash in constant time; false under an unknown pepper. */
+/** Checks `secret` against a token or code row (or its absence) the one way (auth/credentials.ts). */
 export async function secretMatches(
   deps: Pick<Deps, "secrets">,
-  row: { salt: string; hash: string; pepper_id: string },
+  row: StoredSecret | null,
   secret: string,
 ): Promise<boolean> {
-  if (!deps.secrets.pepper(row.pepper_id)) return false;
-  return timingSafeEqual(await hashSecret(deps.secrets, row.pepper_id, row.salt, secret), row.hash);
+  return await verifySecret(deps.secrets, { stored: row, secret });
 }
 
 /** The token response (RFC 6749 §5.1) for a new access token and, with `refresh`, a refresh token. */
@@ -90,9 +95,6 @@ export function isAccessTokenBearer(bearer: string): boolean {
   return bearer.startsWith(ACCESS_PREFIX);
 }
 
-// Write last_used_at on the grant at most this often, so a busy client is not a write per request.
-const TOUCH_EVERY_MS = 60_000;
-
 /**
  * Turns an OAuth access token into a Principal: one query by id, then the hash, expiry, revocation (of
  * the token or its grant) and the resource binding (RFC 8707: tokens are for `<PUBLIC_URL>/mcp` only).
@@ -102,19 +104,13 @@ export async function authenticateAccessToken(deps: Deps, bearer: string): Promi
   const parts = splitBearer(bearer);
   if (!parts || !parts.id.startsWith(ACCESS_PREFIX)) return null;
   const row = await findTokenWithGrant(deps.db, parts.id);
-  if (!row) {
-    // Same work as a real check so unknown ids are not distinguishable by timing.
-    await hashSecret(deps.secrets, deps.secrets.currentPepperId, "x", parts.secret);
-    return null;
-  }
-  if (!await secretMatches(deps, row, parts.secret)) return null;
+  // Checked before `row`: an unknown id is hashed too, so it costs what a wrong secret costs.
+  if (!await secretMatches(deps, row, parts.secret) || !row) return null;
   const now = deps.clock.now();
   if (row.kind !== "access" || row.revoked_at || row.grant_revoked_at) return null;
   if (row.expires_at.getTime() <= now.getTime()) return null;
   if (row.resource !== mcpResource(deps.config)) return null;
-  if (!row.grant_last_used_at || now.getTime() - row.grant_last_used_at.getTime() > TOUCH_EVERY_MS) {
-    await touchGrant(deps.db, row.grant_id, now);
-  }
+  if (touchDue(row.grant_last_used_at, now)) await touchGrant(deps.db, row.grant_id, now);
   return {
     userId: row.user_id,
     email: row.email,

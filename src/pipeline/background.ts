@@ -5,7 +5,6 @@
  */
 import type { Deps } from "../deps.ts";
 import { startRetention } from "../events_log/retention.ts";
-import { closeSandboxFor } from "../sandbox/sandbox.ts";
 import { deleteExpiredStoreEntries } from "../store/function_store_repo.ts";
 import { Pipeline } from "./pipeline.ts";
 
@@ -39,7 +38,6 @@ export async function startBackground(deps: Deps): Promise<Background> {
       clearInterval(expiry);
       stopRetention();
       await pipeline?.stop();
-      await closeSandboxFor(deps);
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { Deps } from "../deps.ts";
 import { QUEUE_CHANNEL } from "../ingest/enqueue.ts";
-import { type Sandbox, sandboxFor } from "../sandbox/sandbox.ts";
+import type { Sandbox } from "../sandbox/sandbox.ts";
 import type { Unlisten } from "../store/db.ts";
 import { claimQueueRows, extendQueueLease, type QueueRow } from "../store/queue_repo.ts";
 import { flushDueBatches } from "./batch_mode.ts";
@@ -60,7 +60,7 @@ export class Pipeline {
       batchCheckMs: 1000,
       ...options,
     };
-    this.#sandbox = options.sandbox ?? sandboxFor(deps);
+    this.#sandbox = options.sandbox ?? deps.sandbox;
     this.#drivers = options.drivers ?? defaultDrivers(deps);
   }
 

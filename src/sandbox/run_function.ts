@@ -12,7 +12,6 @@ import { resolveWorkspace } from "../services/workspaces.ts";
 import { parseInput } from "../validation.ts";
 import { memoryFunctionStore } from "./function_store.ts";
 import type { FunctionError, FunctionLog } from "./protocol.ts";
-import { sandboxFor } from "./sandbox.ts";
 
 const JsonObject = v.record(v.string(), v.unknown(), "must be an object");
 
@@ -96,7 +95,7 @@ export async function runFunction(
   const store = memoryFunctionStore(data.store ?? {}, ctx.clock);
   const now = ctx.clock.now().toISOString();
   const event = structuredClone(data.event);
-  const outcome = await sandboxFor(ctx).runChain({
+  const outcome = await ctx.sandbox.runChain({
     workspaceId: ws.id,
     functions: [{ id: functionId, code }],
     event,

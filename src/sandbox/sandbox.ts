@@ -6,7 +6,6 @@
  */
 import { sha256Hex } from "../auth/crypto.ts";
 import type { Config } from "../config.ts";
-import type { Deps } from "../deps.ts";
 import type { Logger } from "../log.ts";
 import { type FunctionStore, parseTtl } from "./function_store.ts";
 import { type FetchRequest, guardedFetch } from "./guarded_fetch.ts";
@@ -47,7 +46,9 @@ export class Sandbox {
   readonly options: Required<Omit<SandboxOptions, "resolve">> & Pick<SandboxOptions, "resolve">;
   readonly #runners = new Map<string, RunnerProcess>();
   readonly #hashes = new Map<string, string>();
-  readonly #sweeper: ReturnType<typeof setInterval>;
+  // Started with the first runner: a sandbox that never runs a function (a CLI command, most test apps)
+  // holds no timer.
+  #sweeper: ReturnType<typeof setInterval> | null = null;
   #closed = false;
 
   constructor(options: SandboxOptions) {
@@ -58,7 +59,6 @@ export class Sandbox {
       idleMs: 60_000,
       ...options,
     };
-    this.#sweeper = setInterval(() => this.#sweep(), Math.max(1000, this.options.idleMs / 2));
   }
 
   /** Runs `run.functions` in order on `run.event`. Never throws for anything user code does. */
@@ -83,7 +83,7 @@ export class Sandbox {
   /** Stops every runner process. */
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#sweeper);
+    if (this.#sweeper !== null) clearInterval(this.#sweeper);
     await Promise.all([...this.#runners.values()].map((r) => r.close()));
     this.#runners.clear();
   }
@@ -111,6 +111,7 @@ export class Sandbox {
         idle[1].close();
       }
     }
+    this.#sweeper ??= setInterval(() => this.#sweep(), Math.max(1000, this.options.idleMs / 2));
     const runner = new RunnerProcess({
       memoryMb: this.options.memoryMb,
       rssLimitMb: this.options.rssLimitMb,
@@ -178,25 +179,4 @@ export function sandboxOptions(config: Config, log: Logger): SandboxOptions {
     allowPrivateNetwork: config.functionsAllowPrivateNetwork,
     log,
   };
-}
-
-// One sandbox per opened store (= per server or test app), created on first use so importing this
-// module does nothing. Keyed by the Db object because every Ctx spreads the same Deps fields.
-const sandboxes = new WeakMap<object, Sandbox>();
-
-/** The sandbox of this server; created on first use. */
-export function sandboxFor(deps: Pick<Deps, "db" | "config" | "log">): Sandbox {
-  let s = sandboxes.get(deps.db);
-  if (!s) {
-    s = new Sandbox(sandboxOptions(deps.config, deps.log));
-    sandboxes.set(deps.db, s);
-  }
-  return s;
-}
-
-/** Stops this server's sandbox if it was started (server shutdown, test teardown). */
-export async function closeSandboxFor(deps: Pick<Deps, "db">): Promise<void> {
-  const s = sandboxes.get(deps.db);
-  sandboxes.delete(deps.db);
-  await s?.close();
 }

@@ -1,5 +1,6 @@
 import * as v from "valibot";
-import { newSecretHash, secretHint } from "../auth/api_keys.ts";
+import { secretHint } from "../auth/api_keys.ts";
+import { newSecretHash } from "../auth/credentials.ts";
 import { newId, randomToken } from "../auth/crypto.ts";
 import type { Ctx } from "../deps.ts";
 import { ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";

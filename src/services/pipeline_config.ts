@@ -12,7 +12,7 @@ import { plainConfig } from "./resource_objects.ts";
 
 export { touchStreamKey } from "../store/stream_keys_repo.ts";
 
-/** A write key of a live stream, with what verifying its secret needs (see hashSecret in auth/api_keys.ts). */
+/** A write key of a live stream, with what verifying its secret needs (see auth/credentials.ts). */
 export interface StreamKeyLookup {
   workspaceId: string;
   streamId: string;
@@ -26,8 +26,7 @@ export interface StreamKeyLookup {
 
 /**
  * Finds the stream a write key `keyId:secret` belongs to, by the key id; null for an unknown key or a
- * deleted stream. The caller verifies the secret: `timingSafeEqual(await hashSecret(secrets,
- * pepperId, salt, secret), hash)`.
+ * deleted stream. The caller verifies the secret with verifySecret() (auth/credentials.ts).
  */
 export async function findStreamByKeyId(db: Queryable, keyId: string): Promise<StreamKeyLookup | null> {
   const k = await findLiveStreamKey(db, keyId);

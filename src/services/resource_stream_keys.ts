@@ -1,4 +1,5 @@
-import { newSecretHash, secretHint } from "../auth/api_keys.ts";
+import { secretHint } from "../auth/api_keys.ts";
+import { newSecretHash } from "../auth/credentials.ts";
 import { newId, randomToken } from "../auth/crypto.ts";
 import type { Ctx } from "../deps.ts";
 import { ConflictError, type FieldIssue, ValidationError } from "../errors.ts";

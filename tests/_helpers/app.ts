@@ -5,7 +5,7 @@
 import { createApp } from "../../src/app.ts";
 import { cliPrincipal } from "../../src/auth/principal.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
-import { openDeps } from "../../src/compose.ts";
+import { closeDeps, openDeps } from "../../src/compose.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { Ctx, Deps } from "../../src/deps.ts";
 import { memoryLogger } from "../../src/log.ts";
@@ -47,13 +47,21 @@ export interface TestApp {
 
 let counter = 0;
 
-/** Builds a test app. Pass `db` to use another store (e.g. testPostgres()), `clock` to control time. */
+/**
+ * Builds a test app. Pass `db` to use another store (e.g. testPostgres()), `clock` to control time,
+ * `sameDbAs` for a second app on another app's very store object (its close() leaves the store open).
+ */
 export async function testApp(
-  { db, clock = systemClock, env = {} }: { db?: Db; clock?: Clock; env?: Record<string, string> } = {},
+  { db, clock = systemClock, env = {}, sameDbAs }: {
+    db?: Db;
+    clock?: Clock;
+    env?: Record<string, string>;
+    sameDbAs?: TestApp;
+  } = {},
 ): Promise<TestApp> {
   const config: Config = loadConfig({ ...TEST_ENV, ...env });
   const log = memoryLogger();
-  const deps = await openDeps(config, { db: db ?? await testPglite(), log, clock });
+  const deps = await openDeps(config, { db: sameDbAs?.deps.db ?? db ?? await testPglite(), log, clock });
   const app = createApp(deps);
   return {
     deps,
@@ -91,7 +99,7 @@ export async function testApp(
       };
     },
     async close() {
-      await deps.db.close();
+      await closeDeps(deps, { keepDb: sameDbAs !== undefined });
     },
   };
 }

@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { fakeClock } from "../../src/clock.ts";
 import { queryEvents } from "../../src/events_log/events_log.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
-import { closeSandboxFor } from "../../src/sandbox/sandbox.ts";
 import { updateResource } from "../../src/services/resources.ts";
 import { expectJson, type TestApp, testApp } from "../_helpers/app.ts";
 import { setupPipeline } from "../pipeline/fixtures.ts";
@@ -94,7 +93,6 @@ for (const { name, open } of TARGETS) {
       assert.deepEqual((await wh.rows("signups")).map((r) => [r.message_id, r.plan]), [["m-1", "team"]]);
     } finally {
       await pipeline.stop();
-      await closeSandboxFor(t.deps);
       await wh.drop();
       await t.close();
     }
@@ -130,7 +128,6 @@ Deno.test("[mysql] a wrong password shows in Live Events as FAILED at level erro
     assert.equal(Number(queued[0].n), 1, "not acknowledged: waiting for its retry");
   } finally {
     await pipeline.stop();
-    await closeSandboxFor(t.deps);
     await wh.drop();
     await t.close();
   }

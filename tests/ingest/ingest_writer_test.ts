@@ -105,3 +105,22 @@ Deno.test("IngestWriter with gather (PGlite): events written before the next mac
     await Promise.all(writes);
   }
 });
+
+Deno.test("IngestWriter.close(): waits for the commits in flight and the events waiting, then refuses new writes", async () => {
+  const { db, statements } = gatedDb();
+  const w = new IngestWriter(db, { maxConcurrent: 1, minGroup: 1 });
+  const written = [w.write([item(0)]), w.write([item(1)])];
+  await tick();
+  let closed = false;
+  const closing = w.close().then(() => closed = true);
+  await assert.rejects(w.write([item(2)]), /ingest writer is closed/);
+  statements[0].finish();
+  await tick();
+  assert.equal(closed, false, "one event still waits for its commit");
+  assert.equal(statements.length, 2, "the waiting event went after close() was called");
+  statements[1].finish();
+  await closing;
+  await Promise.all(written);
+  assert.equal(w.pending, 0);
+  await w.close(); // nothing left: resolves at once
+});

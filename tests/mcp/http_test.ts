@@ -23,7 +23,7 @@ Deno.test("/mcp without a key is 401 with the RFC 9728 resource_metadata challen
       assert.equal(res.status, 401, method);
       assert.equal(res.headers.get("www-authenticate"), `Bearer resource_metadata="${METADATA}"`);
       const body = await res.json();
-      assert.equal(body.error, "unauthorized");
+      assert.equal(body.error.code, "unauthorized");
     }
     const get = await t.request("/mcp");
     assert.equal(get.status, 401, "GET too");
@@ -44,7 +44,7 @@ Deno.test("/mcp with a bad, unknown, expired or revoked key is 401 with error=in
       const res = await rpc(t, auth, "tools/list");
       assert.equal(res.status, 401, auth);
       assert.equal(res.headers.get("www-authenticate"), challenge);
-      assert.equal((await res.json()).error, "invalid_token");
+      assert.equal((await res.json()).error.code, "invalid_token");
     }
 
     const expiring = await createApiKey(u.ctx, { expiresAt: "2026-06-02T00:00:00Z" });

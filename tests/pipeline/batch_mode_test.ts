@@ -9,7 +9,6 @@ import type { DestinationDriver } from "../../src/destinations/driver.ts";
 import { queryEvents } from "../../src/events_log/events_log.ts";
 import { defaultDrivers } from "../../src/pipeline/drivers.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
-import { closeSandboxFor } from "../../src/sandbox/sandbox.ts";
 import { updateResource } from "../../src/services/resources.ts";
 import type { Db } from "../../src/store/db.ts";
 import { openPostgres } from "../../src/store/postgres.ts";
@@ -113,7 +112,6 @@ Deno.test("[postgres] batch mode: nothing is written before batchSize; then exac
     );
   } finally {
     await pipeline.stop();
-    await closeSandboxFor(t.deps);
     await wh.drop();
     await t.close();
   }
@@ -141,7 +139,6 @@ Deno.test("[postgres] batch mode: a batch smaller than batchSize is flushed once
     assert.deepEqual(await queued(t.deps.db), { batch: 0, other: 0 }, "acknowledged after the commit");
   } finally {
     await pipeline.stop();
-    await closeSandboxFor(t.deps);
     await wh.drop();
     await t.close();
   }
@@ -191,7 +188,6 @@ Deno.test("[postgres] batch mode: a batch that did not commit stays queued and i
     assert.deepEqual(await queued(t.deps.db), { batch: 0, other: 0 });
   } finally {
     await pipeline.stop();
-    await closeSandboxFor(t.deps);
     await wh.drop();
     await t.close();
   }
@@ -237,7 +233,6 @@ Deno.test("[postgres] batch mode: waiting events go at once when the connection 
     assert.equal((await written(wh)).length, 3);
   } finally {
     await pipeline.stop();
-    await closeSandboxFor(t.deps);
     await wh.drop();
     await t.close();
   }
@@ -302,7 +297,6 @@ Deno.test("[postgres] batch mode: a process killed mid-batch loses nothing, and 
     }
   } finally {
     await pipeline.stop();
-    await closeSandboxFor(t.deps);
     await wh.drop();
     await t.close();
   }
@@ -333,8 +327,6 @@ Deno.test("[postgres] batch mode: two instances flushing one connection write ea
   } finally {
     await pa.stop();
     await pb.stop();
-    await closeSandboxFor(a.deps);
-    await closeSandboxFor(b.deps);
     await wh.drop();
     await b.close();
     await a.close();

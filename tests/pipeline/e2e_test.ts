@@ -155,4 +155,7 @@ Deno.test("MCP + ingest + pipeline: transform, see errors in Live Events, fix th
     await rx.close();
     await server.shutdown();
   }
+  // Shutdown stopped what compose built: the function's runner process, and the ingest writer.
+  assert.equal(t.deps.sandbox.processCount, 0, "no runner process left");
+  await assert.rejects(t.deps.ingest.writer.write([]), /closed/);
 });

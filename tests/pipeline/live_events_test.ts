@@ -2,7 +2,6 @@
 import assert from "node:assert/strict";
 import { queryEvents } from "../../src/events_log/events_log.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
-import { closeSandboxFor } from "../../src/sandbox/sandbox.ts";
 import { createResource, updateResource } from "../../src/services/resources.ts";
 import { expectJson, testApp } from "../_helpers/app.ts";
 import { callTool } from "../mcp/rpc.ts";
@@ -74,7 +73,6 @@ Deno.test("function debug logs reach Live Events only while the connection's deb
     assert.equal(page.events.filter((e) => e.level === "info").length, 2);
   } finally {
     await pipeline.stop();
-    await closeSandboxFor(t.deps);
     await t.close();
   }
 });
@@ -114,7 +112,6 @@ Deno.test("MCP run_function and send_test_event answer mistakes with isError res
     assert.equal(badType.isError, true);
     assert.match(badType.content[0].text, /event type "purchase" is not one of/);
   } finally {
-    await closeSandboxFor(t.deps);
     await t.close();
   }
 });

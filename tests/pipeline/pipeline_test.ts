@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { fakeClock } from "../../src/clock.ts";
 import { queryEvents } from "../../src/events_log/events_log.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
-import { closeSandboxFor } from "../../src/sandbox/sandbox.ts";
 import { expectJson, type TestApp, testApp } from "../_helpers/app.ts";
 import { setupPipeline, startReceiver } from "./fixtures.ts";
 
@@ -67,7 +66,6 @@ Deno.test("an ingested event goes through the function to the webhook, with Live
   } finally {
     await pipeline.stop();
     await rx.close();
-    await closeSandboxFor(t.deps);
     await t.close();
   }
 });
@@ -131,7 +129,6 @@ Deno.test("a 5xx is retried with backoff, then dead-lettered; replay delivers it
   } finally {
     await pipeline.stop();
     await rx.close();
-    await closeSandboxFor(t.deps);
     await t.close();
   }
 });
@@ -155,7 +152,6 @@ Deno.test("a 4xx is not retried: it goes to the dead letter at once", async () =
   } finally {
     await pipeline.stop();
     await rx.close();
-    await closeSandboxFor(t.deps);
     await t.close();
   }
 });
@@ -195,7 +191,6 @@ Deno.test("a throwing function is logged with its line and the event goes on unc
   } finally {
     await pipeline.stop();
     await rx.close();
-    await closeSandboxFor(t.deps);
     await t.close();
   }
 });
@@ -281,7 +276,6 @@ Deno.test("a batch that outlasts its lease renews it: no other worker takes (and
     await b.stop();
     await slow.shutdown();
     await rx.close();
-    await closeSandboxFor(t.deps);
     await t.close();
   }
 });

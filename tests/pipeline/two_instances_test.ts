@@ -1,7 +1,6 @@
 /** Two instances on one PostgreSQL share the queue: every event is delivered exactly once. */
 import assert from "node:assert/strict";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
-import { closeSandboxFor } from "../../src/sandbox/sandbox.ts";
 import { openPostgres } from "../../src/store/postgres.ts";
 import { expectJson, testApp } from "../_helpers/app.ts";
 import { testPostgres } from "../_helpers/db.ts";
@@ -55,8 +54,6 @@ Deno.test("[postgres] two instances' pipelines split the queue and deliver every
     await pa.stop();
     await pb.stop();
     await rx.close();
-    await closeSandboxFor(a.deps);
-    await closeSandboxFor(b.deps);
     await b.close();
     await a.close();
   }

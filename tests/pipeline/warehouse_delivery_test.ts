@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { queryEvents } from "../../src/events_log/events_log.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
-import { closeSandboxFor } from "../../src/sandbox/sandbox.ts";
 import { expectJson, testApp } from "../_helpers/app.ts";
 import { freshPostgresDatabase } from "../_helpers/db.ts";
 import { setupPipeline } from "./fixtures.ts";
@@ -60,7 +59,6 @@ Deno.test("[postgres] an ingested event lands as a row in a postgres destination
     }
   } finally {
     await pipeline.stop();
-    await closeSandboxFor(t.deps);
     await t.close();
     await target.drop();
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { hashSecret } from "../../src/auth/api_keys.ts";
+import { hashSecret } from "../../src/auth/credentials.ts";
 import { timingSafeEqual } from "../../src/auth/crypto.ts";
 import { findStreamByKeyId } from "../../src/services/pipeline_config.ts";
 import { testApp } from "../_helpers/app.ts";

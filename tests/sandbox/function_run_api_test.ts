@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { closeSandboxFor } from "../../src/sandbox/sandbox.ts";
 import { expectJson, testApp } from "../_helpers/app.ts";
 
 Deno.test("POST /api/{ws}/function/run runs code on a sample event and saves nothing", async () => {
@@ -32,7 +31,6 @@ Deno.test("POST /api/{ws}/function/run runs code on a sample event and saves not
     const rows = await t.deps.db.query<{ n: number }>("select count(*)::int as n from events_log");
     assert.equal(Number(rows[0].n), 0, "a test run writes no Live Events");
   } finally {
-    await closeSandboxFor(t.deps);
     await t.close();
   }
 });
@@ -63,7 +61,6 @@ Deno.test("POST /api/{ws}/function/run reports drops, errors with line numbers, 
     assert.equal(loop.error.name, "TimeoutError");
     assert.match(loop.error.message, /300 ms/);
   } finally {
-    await closeSandboxFor(t.deps);
     await t.close();
   }
 });
@@ -90,7 +87,6 @@ Deno.test("POST /api/{ws}/function/run rejects bad input with 400s and other wor
     const anon = await t.request(`/api/${u.workspace.id}/function/run`, { method: "POST", json: {} });
     assert.equal(anon.status, 401);
   } finally {
-    await closeSandboxFor(t.deps);
     await t.close();
   }
 });

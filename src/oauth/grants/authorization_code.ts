@@ -1,4 +1,4 @@
-import { splitBearer } from "../../auth/api_keys.ts";
+import { splitBearer } from "../../auth/credentials.ts";
 import { timingSafeEqual, toBase64Url } from "../../auth/crypto.ts";
 import type { Deps } from "../../deps.ts";
 import {
@@ -42,7 +42,7 @@ export async function authorizationCodeGrant(deps: Deps, client: OAuthClientRow,
   }
   const parts = splitBearer(code);
   const row = parts?.id.startsWith(CODE_PREFIX) ? await findCode(deps.db, parts.id) : null;
-  if (!parts || !row || !await secretMatches(deps, row, parts.secret)) {
+  if (!parts || !await secretMatches(deps, row, parts.secret) || !row) {
     throw invalidGrant("The authorization code is invalid");
   }
   const now = deps.clock.now();

@@ -1,4 +1,4 @@
-import { splitBearer } from "../../auth/api_keys.ts";
+import { splitBearer } from "../../auth/credentials.ts";
 import type { Deps } from "../../deps.ts";
 import {
   findTokenWithGrant,
@@ -45,7 +45,7 @@ export async function refreshTokenGrant(deps: Deps, client: OAuthClientRow, para
   const parts = splitBearer(presented);
   // An API key or access token is never a refresh token: refused by its id before any lookup.
   const row = parts?.id.startsWith(REFRESH_PREFIX) ? await findTokenWithGrant(deps.db, parts.id) : null;
-  if (!parts || !row || row.kind !== "refresh" || !await secretMatches(deps, row, parts.secret)) {
+  if (!parts || !await secretMatches(deps, row, parts.secret) || !row || row.kind !== "refresh") {
     throw invalidGrant("The refresh token is invalid");
   }
   if (row.client_id !== client.id) throw invalidGrant("The refresh token was issued to another client");
