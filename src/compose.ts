@@ -22,7 +22,7 @@ export async function openDeps(
 ): Promise<Deps> {
   const store = db ?? await openStore(config);
   try {
-    const applied = await migrate(store);
+    const applied = await migrate(store, undefined, { onApply: (m) => log.info("applying migration", m) });
     if (applied.length) log.info("applied migrations", { versions: applied });
     const secrets = await loadSecrets(store, config);
     const apiKeys = new ApiKeyCache(store, clock, log, config.apiKeyCacheSeconds * 1000);
