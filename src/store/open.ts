@@ -1,8 +1,6 @@
 import { resolve } from "node:path";
 import type { Config } from "../config.ts";
 import type { Db } from "./db.ts";
-import { openPglite } from "./pglite.ts";
-import { openPostgres } from "./postgres.ts";
 
 /** Thrown when the embedded data dir is in use by another process. */
 export class StoreLockedError extends Error {
@@ -26,7 +24,10 @@ type StoreConfig = Pick<
  * second process (a CLI command while the server runs, or a second server) gets StoreLockedError.
  */
 export async function openStore(config: StoreConfig): Promise<Db> {
+  // Each driver is loaded only when used: PGlite's module alone costs a PostgreSQL instance's start
+  // time (bench/startup.ts). The specifiers are literal, so `deno compile` still embeds both.
   if (config.databaseUrl) {
+    const { openPostgres } = await import("./postgres.ts");
     return openPostgres(config.databaseUrl, {
       max: config.databasePoolMax,
       statementMax: config.databaseStatementPoolMax,
@@ -44,6 +45,7 @@ export async function openStore(config: StoreConfig): Promise<Db> {
     );
   }
   try {
+    const { openPglite } = await import("./pglite.ts");
     const db = await openPglite({ dataDir: `${config.dataDir}/pgdata` });
     return {
       ...db,
