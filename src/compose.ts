@@ -25,7 +25,7 @@ export async function openDeps(
 ): Promise<Deps> {
   const store = db ?? await openStore(config);
   try {
-    const applied = await migrate(store);
+    const applied = await migrate(store, undefined, { onApply: (m) => log.info("applying migration", m) });
     if (applied.length) log.info("applied migrations", { versions: applied });
     const secrets = await loadSecrets(store, config);
     return buildDeps({ config, db: store, clock, log, secrets });

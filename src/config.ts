@@ -6,7 +6,10 @@ import * as v from "valibot";
  */
 export const SETTINGS = {
   PORT: { default: "3000", doc: "TCP port to listen on." },
-  HOST: { default: "0.0.0.0", doc: "Interface to listen on (`127.0.0.1` keeps Sluice local)." },
+  HOST: {
+    default: "127.0.0.1",
+    doc: "Interface to listen on; `0.0.0.0` shares Sluice with the network (the Docker image sets it).",
+  },
   PUBLIC_URL: {
     default: "http://localhost:$PORT",
     doc: "The URL people and clients reach Sluice at (OAuth issuer, links in logs).",

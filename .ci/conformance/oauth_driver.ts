@@ -125,6 +125,8 @@ try {
     args: [
       "run",
       "-A",
+      // Test tools resolve through the tests' lockfile, so deno.lock keeps only what the server runs.
+      `--lock=${new URL("../../tests/deno.lock", import.meta.url).pathname}`,
       TOOL,
       "authorization",
       "--url",

@@ -24,7 +24,8 @@ url="$(head -n1 "$out/url")"
 [ -n "$url" ] || { echo "conformance: no server URL after 60 s" >&2; cat "$log" >&2; exit 1; }
 echo "conformance: testing $url (results in $out)"
 
-deno run -A npm:@modelcontextprotocol/conformance@0.1.16 server \
+# Test tools resolve through the tests' lockfile, so deno.lock keeps only what the server runs.
+deno run -A --lock="$here/../../tests/deno.lock" npm:@modelcontextprotocol/conformance@0.1.16 server \
   --url "$url" \
   --spec-version 2025-11-25 \
   --expected-failures "$here/baseline.yml" \

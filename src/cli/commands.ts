@@ -5,6 +5,11 @@ import { NotFoundError } from "../errors.ts";
 import { createApiKey, listApiKeys } from "../services/api_keys.ts";
 import { createUser } from "../services/users.ts";
 import { createWorkspace } from "../services/workspaces.ts";
+import { issueSetupLink } from "../services/bootstrap.ts";
+import type { Config } from "../config.ts";
+import { createLogger } from "../log.ts";
+import { loadMigrations, migrate, versionLabel } from "../store/migrate.ts";
+import { openStore } from "../store/open.ts";
 import { revokeApiKey as revokeApiKeyRow } from "../store/api_keys_repo.ts";
 import { findUserByEmail } from "../store/users_repo.ts";
 import { parseExpires, parseFlags, required } from "./args.ts";
@@ -127,13 +132,51 @@ export const secretsRotatePepper: StoreCommand = {
   },
 };
 
-export const migrateCommand: StoreCommand = {
-  usage: `sluice migrate
-  Applies pending database migrations (they also run on every start) and exits.`,
-  run(_deps, args, io) {
-    // openDeps() already applied the pending migrations before any command runs.
+export const setupLink: StoreCommand = {
+  usage: `sluice setup-link
+  Prints a new one-time link to create the first admin (valid 24 hours); the link printed before stops
+  working. Refused once an admin exists.`,
+  async run(deps, args, io) {
     parseFlags(args, {});
-    io.stdout("migrations are up to date");
-    return Promise.resolve();
+    const { link, expiresAt } = await issueSetupLink(deps);
+    io.stdout(link);
+    io.stderr(`This link works once, until ${expiresAt.toISOString()}.`);
   },
 };
+
+/** A CLI command that may create the store (it needs no Deps: only the settings). */
+export interface ConfigCommand {
+  usage: string;
+  createsStore: true;
+  run(config: Config, args: string[], io: CliIo): Promise<void>;
+}
+
+export const migrateCommand: ConfigCommand = {
+  usage: `sluice migrate
+  Creates the store if needed, applies pending database migrations (they also run on every start) and
+  exits, saying which it applied.`,
+  createsStore: true,
+  async run(config, args, io) {
+    parseFlags(args, {});
+    const log = createLogger({ level: "info", format: config.logFormat });
+    const db = await openStore(config);
+    try {
+      const all = await loadMigrations();
+      const applied = await migrate(db, all, {
+        onApply: (m) => log.info(`applying migration ${versionLabel(m.version)}_${m.name}`),
+      });
+      io.stdout(migrateSummary(applied, all.at(-1)?.version ?? 0));
+    } finally {
+      await db.close();
+    }
+  },
+};
+
+/** `applied 9 migrations (0001..0009)`, `applied 1 migration (0009)` or `already up to date at 0009`. */
+export function migrateSummary(applied: number[], latest: number): string {
+  if (applied.length === 0) return `already up to date at ${versionLabel(latest)}`;
+  const first = versionLabel(applied[0]);
+  const last = versionLabel(applied.at(-1)!);
+  if (applied.length === 1) return `applied 1 migration (${first})`;
+  return `applied ${applied.length} migrations (${first}..${last})`;
+}

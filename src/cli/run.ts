@@ -1,26 +1,30 @@
 import { openDeps } from "../compose.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { AppError } from "../errors.ts";
-import { createLogger } from "../log.ts";
-import { startServer } from "../server.ts";
-import { StoreLockedError } from "../store/open.ts";
+import { createLogger, type Logger } from "../log.ts";
+import { openExistingStore, StoreLockedError, StoreMissingError } from "../store/open.ts";
 import { VERSION } from "../version.ts";
 import { parseFlags } from "./args.ts";
 import {
   apikeyCreate,
   apikeyList,
   apikeyRevoke,
+  type ConfigCommand,
   migrateCommand,
   secretsRotatePepper,
+  setupLink,
   type StoreCommand,
   userCreate,
   workspaceCreate,
 } from "./commands.ts";
+import { groupMembers, HEALTHCHECK_USAGE, helpFor, SERVE_USAGE } from "./help.ts";
 import { type CliIo, processIo, UsageError } from "./io.ts";
+import { serve } from "./serve.ts";
 import { deadLetterList, deadLetterReplay } from "./dead_letter.ts";
 
-const COMMANDS: Record<string, StoreCommand> = {
+const COMMANDS: Record<string, StoreCommand | ConfigCommand> = {
   "migrate": migrateCommand,
+  "setup-link": setupLink,
   "user create": userCreate,
   "workspace create": workspaceCreate,
   "apikey create": apikeyCreate,
@@ -31,27 +35,9 @@ const COMMANDS: Record<string, StoreCommand> = {
   "deadletter replay": deadLetterReplay,
 };
 
-const SERVE_USAGE = `sluice serve
-  Starts the server (the default with no command). Settings come from the environment: see README.`;
-
-const HELP = `Sluice ${VERSION}: a Jitsu-compatible event-pipeline console for AI agents.
-
-Usage: sluice <command> [flags]     (sluice <command> --help for one command)
-
-Commands:
-  serve                  start the server (default)
-  migrate                apply database migrations and exit
-  user create            create a user
-  workspace create       create a workspace and print its id
-  apikey create          create a personal API key and print keyId:keySecret
-  apikey list            list a user's API keys
-  apikey revoke          revoke an API key
-  secrets rotate-pepper  start hashing new keys with a new pepper
-  deadletter list        list deliveries that failed every retry
-  deadletter replay      put dead letters back on the queue
-  healthcheck            exit 0 when the local server's /healthz answers 200 (Docker HEALTHCHECK)
-
-The store is DATABASE_URL (PostgreSQL) or the embedded one in DATA_DIR (default .sluice).`;
+function isHelpFlag(a: string) {
+  return a === "--help" || a === "-h";
+}
 
 /**
  * Runs one CLI invocation and returns its exit code: 0 ok, 1 failed, 2 bad usage.
@@ -67,23 +53,19 @@ export async function runCli(
     io.stdout(VERSION);
     return 0;
   }
-  if (args[0] === "--help" || args[0] === "-h" || args[0] === "help") {
-    io.stdout(HELP);
-    return 0;
+  if (args[0] === "help" || (args.length === 1 && isHelpFlag(args[0]))) {
+    return printHelp(args.slice(1).filter((a) => !isHelpFlag(a)), io);
   }
   if (args[0] === "healthcheck") return await healthcheck(args.slice(1), env, io);
   if (args.length === 0 || args[0].startsWith("-") || args[0] === "serve") {
     if (args[0] === "serve") args.shift();
-    return await serve(args, env, io);
+    return await runServe(args, env, io);
   }
   const name = args.length > 1 && COMMANDS[`${args[0]} ${args[1]}`] ? `${args[0]} ${args[1]}` : args[0];
   const command = COMMANDS[name];
-  if (!command) {
-    io.stderr(`sluice: unknown command "${args.slice(0, 2).join(" ")}" (sluice --help lists them)`);
-    return 2;
-  }
+  if (!command) return unknownCommand(args, io);
   const rest = args.slice(name.split(" ").length);
-  if (rest.includes("--help") || rest.includes("-h")) {
+  if (rest.some(isHelpFlag)) {
     io.stdout(command.usage);
     return 0;
   }
@@ -91,6 +73,10 @@ export async function runCli(
   try {
     parseFlagsOnly(command, rest);
     config = loadConfig(env);
+    if ("createsStore" in command) {
+      await command.run(config, rest, io);
+      return 0;
+    }
   } catch (e) {
     return fail(io, e);
   }
@@ -98,7 +84,7 @@ export async function runCli(
   const log = createLogger({ level: "warn", format: config.logFormat });
   let deps;
   try {
-    deps = await openDeps(config, { log });
+    deps = await openDeps(config, { log, db: await openExistingStore(config) });
   } catch (e) {
     return fail(io, e);
   }
@@ -112,9 +98,28 @@ export async function runCli(
   }
 }
 
+function printHelp(words: string[], io: CliIo): number {
+  const text = helpFor(words, COMMANDS);
+  if (text === null) return unknownCommand(words, io);
+  io.stdout(text);
+  return 0;
+}
+
+// `sluice apikey` (a group without its command) shows the group's commands; anything else is a typo.
+function unknownCommand(args: string[], io: CliIo): number {
+  const members = groupMembers(args[0], COMMANDS);
+  if (members.length && !args.slice(1).some((a) => !a.startsWith("-"))) {
+    if (args.slice(1).some(isHelpFlag)) return printHelp([args[0]], io);
+    io.stderr(`sluice: "${args[0]}" needs a command: ${members.join(", ")} (sluice help ${args[0]})`);
+    return 2;
+  }
+  io.stderr(`sluice: unknown command "${args.slice(0, 2).join(" ")}" (sluice --help lists them)`);
+  return 2;
+}
+
 // Checks flag names before opening the store, so a typo fails fast with exit 2 and touches nothing.
 // Each command parses its own values again with parseFlags() when it runs.
-function parseFlagsOnly(command: StoreCommand, rest: string[]) {
+function parseFlagsOnly(command: { usage: string }, rest: string[]) {
   const known = new Set([...command.usage.matchAll(/--([a-z-]+)/g)].map((m) => m[1]));
   for (const a of rest) {
     if (!a.startsWith("--")) continue;
@@ -123,7 +128,7 @@ function parseFlagsOnly(command: StoreCommand, rest: string[]) {
   }
 }
 
-async function serve(args: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+async function runServe(args: string[], env: Record<string, string | undefined>, io: CliIo) {
   let config: Config;
   try {
     const f = parseFlags(args, {});
@@ -135,37 +140,14 @@ async function serve(args: string[], env: Record<string, string | undefined>, io
   } catch (e) {
     return fail(io, e);
   }
-  let server;
+  const log = createLogger({ level: config.logLevel, format: config.logFormat });
   try {
-    const deps = await openDeps(config);
-    server = await startServer(deps, { port: config.port, hostname: config.host });
+    await serve(config, log);
+    return 0;
   } catch (e) {
-    return fail(io, e);
+    return fail(io, e, config.logFormat === "json" ? log : undefined);
   }
-  const stop = () => {
-    io.stderr("shutting down: finishing in-flight requests");
-    server.shutdown();
-  };
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  for (const s of signals) {
-    try {
-      Deno.addSignalListener(s, stop);
-    } catch {
-      // Platforms without signals (Windows for SIGTERM, Deno Deploy) stop the process their own way.
-    }
-  }
-  await server.finished;
-  await server.shutdown();
-  for (const s of signals) {
-    try {
-      Deno.removeSignalListener(s, stop);
-    } catch { /* see above */ }
-  }
-  return 0;
 }
-
-const HEALTHCHECK_USAGE = `sluice healthcheck
-  Exits 0 when http://127.0.0.1:$PORT/healthz answers 200, else 1 (for Docker's HEALTHCHECK).`;
 
 async function healthcheck(
   args: string[],
@@ -199,15 +181,13 @@ class UnreachableError extends AppError {
   }
 }
 
-function fail(io: CliIo, e: unknown): number {
-  if (e instanceof UsageError) {
-    io.stderr(`sluice: ${e.message}`);
-    return 2;
-  }
-  if (e instanceof ConfigError || e instanceof StoreLockedError || (e instanceof AppError && e.expose)) {
-    io.stderr(`sluice: ${e.message}`);
-    return 1;
-  }
-  io.stderr(`sluice: ${(e as Error)?.stack ?? String(e)}`);
-  return 1;
+// One line for an error the operator can act on, the stack for a bug; as a JSON log line when the
+// server's log is JSON (`log` given), so that output stays machine-readable to its end.
+function fail(io: CliIo, e: unknown, log?: Logger): number {
+  const expected = e instanceof UsageError || e instanceof ConfigError || e instanceof StoreLockedError ||
+    e instanceof StoreMissingError || (e instanceof AppError && e.expose);
+  if (log) log.error((e as Error)?.message ?? String(e), expected ? undefined : { error: e });
+  else if (expected) io.stderr(`sluice: ${(e as Error).message}`);
+  else io.stderr(`sluice: ${(e as Error)?.stack ?? String(e)}`);
+  return e instanceof UsageError ? 2 : 1;
 }

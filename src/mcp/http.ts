@@ -52,7 +52,10 @@ export function mcpRouter(deps: Deps) {
   async function mcp(c: Context<AppEnv>): Promise<Response> {
     const req = c.req.raw;
     const refused = checkOrigin(policy, req);
-    if (refused) return jsonRpcError(403, -32000, `Forbidden: ${refused}`);
+    if (refused) {
+      deps.log.warn("mcp request refused", { reason: refused });
+      return jsonRpcError(403, -32000, `Forbidden: ${refused}`);
+    }
     const origin = req.headers.get("origin");
     const cors: Record<string, string> = origin && isAllowedOrigin(policy, origin)
       ? {

@@ -10,6 +10,8 @@ export interface OriginPolicy {
   origins: Set<string>;
   /** Whether any loopback origin is accepted (development: PUBLIC_URL is itself loopback). */
   loopbackOrigins: boolean;
+  /** PUBLIC_URL, named in refusals so the operator knows which setting to change. */
+  publicUrl: string;
 }
 
 // Host header -> hostname. A server sees a handful of Host values, and parsing one as a URL on every
@@ -47,7 +49,7 @@ export function originPolicy(config: Pick<Config, "publicUrl" | "allowedOrigins"
       // Not a URL: cannot match any Origin header; config validation keeps this list free-form.
     }
   }
-  return { hosts, origins, loopbackOrigins: LOOPBACK_HOSTS.has(pub.hostname) };
+  return { hosts, origins, loopbackOrigins: LOOPBACK_HOSTS.has(pub.hostname), publicUrl: pub.origin };
 }
 
 /**
@@ -59,7 +61,11 @@ export function checkOrigin(policy: OriginPolicy, req: Request): string | null {
   // Deno.serve builds req.url from Host; in-process requests (tests) may carry no Host header at all.
   const host = req.headers.get("host") ?? new URL(req.url).host;
   const hostname = host ? hostnameOf(host) : null;
-  if (!hostname || !policy.hosts.has(hostname)) return `Host ${JSON.stringify(host)} is not allowed`;
+  if (!hostname || !policy.hosts.has(hostname)) {
+    // A server reached by its LAN address or a new name: the fix is a setting, so name it.
+    return `Host ${JSON.stringify(host)} is not allowed: /mcp answers at PUBLIC_URL (${policy.publicUrl}); ` +
+      `if clients reach this server as ${host || "another name"}, set PUBLIC_URL to that address`;
+  }
   const origin = req.headers.get("origin");
   if (origin === null || origin === "") return null;
   let parsed: URL;

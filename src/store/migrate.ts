@@ -35,11 +35,21 @@ export async function loadMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migrati
   return out;
 }
 
+/** `7` -> `"0007"`: how versions are written in file names and messages. */
+export function versionLabel(version: number): string {
+  return String(version).padStart(4, "0");
+}
+
 /**
  * Applies every pending migration in one transaction under a transaction-scoped advisory lock, so two
  * instances migrating at once wait for each other instead of racing. Returns the versions applied.
+ * `onApply` hears of each migration as it starts, so a slow first start is not a silent one.
  */
-export async function migrate(db: Db, migrations?: Migration[]): Promise<number[]> {
+export async function migrate(
+  db: Db,
+  migrations?: Migration[],
+  { onApply }: { onApply?: (m: { version: number; name: string }) => void } = {},
+): Promise<number[]> {
   const all = migrations ?? await loadMigrations();
   return await db.transaction(async function applyPending(tx) {
     await tx.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
@@ -52,6 +62,7 @@ export async function migrate(db: Db, migrations?: Migration[]): Promise<number[
     const applied: number[] = [];
     for (const m of all) {
       if (done.has(m.version)) continue;
+      onApply?.({ version: m.version, name: m.name });
       await tx.exec(m.sql);
       await tx.query("insert into schema_migrations (version, name) values ($1, $2)", [m.version, m.name]);
       applied.push(m.version);

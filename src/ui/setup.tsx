@@ -10,7 +10,9 @@ function SetupPage({ token, error, email }: { token: string; error?: string; ema
     <Layout title="Set up">
       <div class="card">
         <h1>Create the first admin</h1>
-        <p class="muted">This link works once. The account you create here administers this Sluice.</p>
+        <p class="muted">
+          This link works once, for 24 hours. The account you create here administers this Sluice.
+        </p>
         {error ? <p class="error" role="alert">{error}</p> : null}
         <form method="post" action="/setup">
           <input type="hidden" name="token" value={token} />
@@ -81,8 +83,8 @@ export function setupRouter() {
           <h1>Sluice is ready</h1>
           <p class="ok">The admin account {field("email")} was created.</p>
           <p>
-            Next, create a personal API key for scripts and MCP clients:{" "}
-            <code>sluice apikey create --email {field("email")}</code>
+            Next, <a href="/user">create a personal API key</a>{" "}
+            for scripts and MCP clients (sign in with this account first).
           </p>
         </div>
       </Layout>,

@@ -9,6 +9,8 @@ Deno.test("the CLI creates a user, a workspace and an API key that the server ac
   const dir = await tempDataDir();
   const env = { DATA_DIR: dir };
   try {
+    // Only serve and migrate create a store; every other command needs one.
+    assert.equal((await runSluice(["migrate"], { env })).code, 0);
     const user = await runSluice([
       "user",
       "create",
@@ -65,6 +67,10 @@ Deno.test("the CLI creates a user, a workspace and an API key that the server ac
       const locked = await runSluice(["apikey", "list", "--email", "ops@example.com"], { env });
       assert.equal(locked.code, 1);
       assert.match(locked.stderr, /in use by another Sluice process/);
+      assert.match(
+        locked.stderr,
+        /stop that server .* or do it in the browser: API keys at http:\/\/\S+\/user/,
+      );
     } finally {
       assert.equal(await server.stop(), 0, "SIGTERM shuts down cleanly");
     }
@@ -97,6 +103,9 @@ Deno.test("a bad flag is a one-line error with exit code 2, and --help works on 
     assert.match(bad.stderr, /unknown option "--emial"/);
     const unknown = await runSluice(["frobnicate"], { env });
     assert.equal(unknown.code, 2);
+    const migrate = await runSluice(["migrate"], { env });
+    assert.equal(migrate.code, 0, migrate.stderr);
+    assert.match(migrate.stdout, /^applied \d+ migrations \(0001\.\.\d{4}\)\n$/);
     const badExpiry = await runSluice(["apikey", "create", "--email", "x@example.com", "--expires", "soon"], {
       env,
     });
@@ -120,8 +129,6 @@ Deno.test("a bad flag is a one-line error with exit code 2, and --help works on 
     const missing = await runSluice(["apikey", "create", "--email", "nobody@example.com"], { env });
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /No user with email "nobody@example.com"/);
-    const migrate = await runSluice(["migrate"], { env });
-    assert.equal(migrate.code, 0, migrate.stderr);
     const badSetting = await runSluice(["migrate"], { env: { ...env, LOG_LEVEL: "loud" } });
     assert.equal(badSetting.code, 1);
     assert.match(
@@ -150,7 +157,9 @@ Deno.test("first start without an admin prints a one-time setup link that create
       assert.match(await short.text(), /password: must be at least 8 characters/);
       const ok = await fetch(`${server.url}/setup`, { method: "POST", body: form("long enough password") });
       assert.equal(ok.status, 200, await ok.clone().text());
-      assert.match(await ok.text(), /Sluice is ready/);
+      const ready = await ok.text();
+      assert.match(ready, /Sluice is ready/);
+      assert.match(ready, /href="\/user"/);
       const again = await fetch(`${server.url}/setup`, {
         method: "POST",
         body: form("long enough password"),

@@ -3,7 +3,7 @@
  * hosts embed today), a personal API key, and the whole resource and Live Events flow.
  */
 import assert from "node:assert/strict";
-import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { Client, StreamableHTTPClientTransport } from "../_helpers/test_tools.ts";
 import { appendEvents } from "../../src/events_log/events_log.ts";
 import { startServer } from "../../src/server.ts";
 import { testApp, type TestUser } from "../_helpers/app.ts";

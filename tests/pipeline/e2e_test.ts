@@ -3,7 +3,7 @@
  * webhook receiver, and events sent with fetch to the ingest API.
  */
 import assert from "node:assert/strict";
-import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { Client, StreamableHTTPClientTransport } from "../_helpers/test_tools.ts";
 import { startServer } from "../../src/server.ts";
 import { testApp } from "../_helpers/app.ts";
 import { startReceiver } from "./fixtures.ts";

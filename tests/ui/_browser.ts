@@ -2,7 +2,7 @@
  * Headless Chromium for page tests: Debian's `chromium` through playwright-core (never `npx playwright
  * install`, which downloads a browser), and a real Sluice on a free port whose PUBLIC_URL is its own URL.
  */
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium } from "../_helpers/test_tools.ts";
 import { startServer } from "../../src/server.ts";
 import { createUser } from "../../src/services/users.ts";
 import { createWorkspace } from "../../src/services/workspaces.ts";

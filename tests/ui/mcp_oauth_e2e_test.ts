@@ -5,7 +5,7 @@
  * on /user; revoking it there makes the client's next call fail with 401; a read-only grant cannot create.
  */
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
+import type { Page } from "../_helpers/test_tools.ts";
 import {
   Client,
   type OAuthClientProvider,

@@ -1,0 +1,44 @@
+/**
+ * Run by bench/startup.ts in its own process: the steps of `sluice serve` on an existing embedded store
+ * (DATA_DIR), each timed from the process's first line, so the slowest step shows.
+ */
+const t0 = performance.now();
+let last = t0;
+
+function lap(step: string) {
+  const now = performance.now();
+  console.log(
+    `  ${step.padEnd(40)} +${(now - last).toFixed(0).padStart(5)} ms   at ${
+      (now - t0).toFixed(0).padStart(5)
+    } ms`,
+  );
+  last = now;
+}
+
+const { loadConfig } = await import("../src/config.ts");
+const { openStore } = await import("../src/store/open.ts");
+const { migrate } = await import("../src/store/migrate.ts");
+lap("load config and store modules");
+const { openDeps } = await import("../src/compose.ts");
+const { createApp } = await import("../src/app.ts");
+const { bootstrap } = await import("../src/services/bootstrap.ts");
+const { createLogger } = await import("../src/log.ts");
+lap("load the app's modules");
+const config = loadConfig(Deno.env.toObject());
+const db = await openStore(config);
+lap("open the store");
+await migrate(db);
+lap("check migrations");
+const deps = await openDeps(config, { db, log: createLogger({ level: "warn" }) });
+lap("load secrets (and check migrations again)");
+await bootstrap(deps);
+lap("bootstrap check");
+const app = createApp(deps);
+lap("build the app");
+const { promise, resolve } = Promise.withResolvers<void>();
+const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => resolve() }, app.fetch);
+await promise;
+lap("listen");
+await server.shutdown();
+await db.close();
+lap("close");

@@ -1,0 +1,67 @@
+import { openDeps } from "../compose.ts";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import { startServer } from "../server.ts";
+import { UsageError } from "./io.ts";
+
+/**
+ * Runs the server until SIGINT/SIGTERM. The port is checked before the store is opened or migrated, so
+ * a busy port costs one line and exit 2, not migrations, a setup link for a server that never starts
+ * and a stack trace. Every line goes through `log`, so LOG_FORMAT=json output is JSON to the last line.
+ */
+export async function serve(config: Config, log: Logger): Promise<void> {
+  assertPortFree(config);
+  const deps = await openDeps(config, { log });
+  let server;
+  try {
+    server = await startServer(deps, { port: config.port, hostname: config.host });
+  } catch (e) {
+    await deps.db.close();
+    throw e;
+  }
+  const running = server;
+  function stop() {
+    log.info("shutting down: finishing in-flight requests");
+    running.shutdown();
+  }
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of signals) {
+    try {
+      Deno.addSignalListener(s, stop);
+    } catch {
+      // Platforms without signals (Windows for SIGTERM, Deno Deploy) stop the process their own way.
+    }
+  }
+  await running.finished;
+  await running.shutdown();
+  for (const s of signals) {
+    try {
+      Deno.removeSignalListener(s, stop);
+    } catch { /* see above */ }
+  }
+}
+
+/**
+ * Throws a UsageError (exit 2) naming the port and its setting when HOST:PORT cannot be listened on.
+ * A probe, not a reservation: another process may still take the port before the server binds it,
+ * and then Deno.serve's own error is reported.
+ */
+export function assertPortFree({ host, port }: Pick<Config, "host" | "port">): void {
+  if (port === 0) return;
+  let listener: Deno.Listener;
+  try {
+    listener = Deno.listen({ hostname: host, port });
+  } catch (e) {
+    if (e instanceof Deno.errors.AddrInUse) {
+      throw new UsageError(`port ${port} on ${host} is already in use: stop what listens there, or set PORT`);
+    }
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new UsageError(`port ${port} needs privileges to listen on: set PORT to 1024 or higher`);
+    }
+    if (e instanceof Deno.errors.AddrNotAvailable) {
+      throw new UsageError(`HOST=${host} is not an address of this machine: set HOST (e.g. 127.0.0.1)`);
+    }
+    throw e;
+  }
+  listener.close();
+}
