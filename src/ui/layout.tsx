@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 
 // One small stylesheet inline: no external assets, readable on a phone.
@@ -41,32 +42,39 @@ export function pageHeaders(
   c.header("Referrer-Policy", "no-referrer");
 }
 
-/** The page shell every Sluice page uses; `user` shows who is signed in and a sign-out button. */
+/**
+ * The page shell every Sluice page uses; `user` shows who is signed in and a sign-out button. It starts
+ * with the doctype: without one browsers render in quirks mode (other box model, other table rules).
+ */
 export function Layout(
   { title, children, user, csrf }: { title: string; children: Child; user?: string | null; csrf?: string },
 ) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{title} · Sluice</title>
-        <style>{CSS}</style>
-      </head>
-      <body>
-        <header>
-          <a href="/">Sluice</a>
-          {user
-            ? (
-              <form method="post" action="/logout" class="signout">
-                <span class="muted-light">{user}</span> <input type="hidden" name="csrf" value={csrf ?? ""} />
-                <button type="submit" class="link">Sign out</button>
-              </form>
-            )
-            : null}
-        </header>
-        <main>{children}</main>
-      </body>
-    </html>
+    <>
+      {raw("<!DOCTYPE html>")}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{title} · Sluice</title>
+          <style>{CSS}</style>
+        </head>
+        <body>
+          <header>
+            <a href="/">Sluice</a>
+            {user
+              ? (
+                <form method="post" action="/logout" class="signout">
+                  <span class="muted-light">{user}</span>{" "}
+                  <input type="hidden" name="csrf" value={csrf ?? ""} />
+                  <button type="submit" class="link">Sign out</button>
+                </form>
+              )
+              : null}
+          </header>
+          <main>{children}</main>
+        </body>
+      </html>
+    </>
   );
 }
