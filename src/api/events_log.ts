@@ -1,9 +1,10 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { readEventsJson } from "../events_log/read_events.ts";
+import { ReadEventsInput, readEventsJson } from "../events_log/read_events.ts";
 import { requireAuth } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
 import { route } from "../http/route.ts";
+import { documented, errors, ok, paramsFrom, WORKSPACE_PARAM } from "./route_docs.ts";
 
 // Query strings are text; whole numbers become numbers so validation reports the same messages as the
 // MCP tool, and anything else is passed as is to be rejected there ("limit: must be a number").
@@ -46,7 +47,37 @@ async function events(c: Context<AppEnv>) {
 export function eventsLogRouter() {
   const app = new Hono<AppEnv>();
   app.use("/api/:ws/log/*", requireAuth);
-  route(app, "/api/:ws/log/:type", { GET: events });
-  route(app, "/api/:ws/log/:type/:actorId", { GET: events });
+  const query = ["levels", "errorsOnly", "start", "end", "search", "limit", "cursor"] as const;
+  const queryParams = Object.fromEntries(query.map((q) => [q, "query" as const]));
+  const docs = (actor: boolean) => ({
+    tags: ["Live Events"],
+    summary: actor
+      ? "Recent events of one source, newest first"
+      : "Recent events of every source, newest first",
+    description: "Jitsu's Live Events: a JSON array of `{id, date, content}`; the next page's cursor is " +
+      "in the `X-Next-Cursor` header.",
+    parameters: [
+      WORKSPACE_PARAM,
+      ...paramsFrom(
+        ReadEventsInput,
+        actor ? { type: "path", actorId: ["path", "source"] } : { type: "path" },
+      ),
+      ...paramsFrom(ReadEventsInput, queryParams),
+    ],
+    responses: {
+      "200": {
+        ...ok("Events, newest first", { type: "array", items: { type: "object" } }),
+        headers: {
+          "X-Next-Cursor": {
+            description: "Pass as `cursor` for older events",
+            schema: { type: "string" as const },
+          },
+        },
+      },
+      ...errors("400", "401", "404"),
+    },
+  });
+  route(app, "/api/:ws/log/:type", { GET: documented(docs(false), events) });
+  route(app, "/api/:ws/log/:type/:actorId", { GET: documented(docs(true), events) });
   return app;
 }

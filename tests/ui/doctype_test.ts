@@ -22,6 +22,7 @@ Deno.test("every HTML page starts with <!DOCTYPE html> (no quirks mode), errors 
       [`/oauth/authorize?${authorizeQuery("unknown-client", challenge)}`, { headers: { cookie } }, 400],
       ["/oauth/authorize", { method: "POST", headers: { ...FORM, cookie }, body: `request=x` }, 403],
       ["/setup", {}, 200],
+      ["/api/docs", {}, 200],
       ["/setup", { method: "POST", headers: FORM, body: "token=wrong&email=a%40b.c&password=x" }, 4],
     ];
     for (const [path, init, status] of pages) {
