@@ -49,6 +49,7 @@ function ReferencePage() {
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>API reference · Sluice</title>
+          <link rel="icon" href="data:," />
           <link rel="stylesheet" href={asset("swagger-ui.css")} />
         </head>
         <body style="margin:0">
