@@ -40,16 +40,13 @@ async function events(c: Context<AppEnv>) {
   return c.body(page.json);
 }
 
-/**
- * Live Events on Jitsu's paths: `GET /api/{ws}/log/{type}/{actorId}` (one source) and
- * `GET /api/{ws}/log/{type}` (every source), with `levels`, `start`, `end`, `search`, `limit`, `cursor`.
- */
-export function eventsLogRouter() {
-  const app = new Hono<AppEnv>();
-  app.use("/api/:ws/log/*", requireAuth);
-  const query = ["levels", "errorsOnly", "start", "end", "search", "limit", "cursor"] as const;
-  const queryParams = Object.fromEntries(query.map((q) => [q, "query" as const]));
-  const docs = (actor: boolean) => ({
+const QUERY = Object.fromEntries(
+  ["levels", "errorsOnly", "start", "end", "search", "limit", "cursor"].map((q) => [q, "query" as const]),
+);
+
+/** The description of both routes; `actor`: the one with a source in the path. */
+function liveEventsDocs(actor: boolean) {
+  return {
     tags: ["Live Events"],
     summary: actor
       ? "Recent events of one source, newest first"
@@ -62,7 +59,7 @@ export function eventsLogRouter() {
         ReadEventsInput,
         actor ? { type: "path", actorId: ["path", "source"] } : { type: "path" },
       ),
-      ...paramsFrom(ReadEventsInput, queryParams),
+      ...paramsFrom(ReadEventsInput, QUERY),
     ],
     responses: {
       "200": {
@@ -76,8 +73,17 @@ export function eventsLogRouter() {
       },
       ...errors("400", "401", "404"),
     },
-  });
-  route(app, "/api/:ws/log/:type", { GET: documented(docs(false), events) });
-  route(app, "/api/:ws/log/:type/:actorId", { GET: documented(docs(true), events) });
+  };
+}
+
+/**
+ * Live Events on Jitsu's paths: `GET /api/{ws}/log/{type}/{actorId}` (one source) and
+ * `GET /api/{ws}/log/{type}` (every source), with `levels`, `start`, `end`, `search`, `limit`, `cursor`.
+ */
+export function eventsLogRouter() {
+  const app = new Hono<AppEnv>();
+  app.use("/api/:ws/log/*", requireAuth);
+  route(app, "/api/:ws/log/:type", { GET: documented(liveEventsDocs(false), events) });
+  route(app, "/api/:ws/log/:type/:actorId", { GET: documented(liveEventsDocs(true), events) });
   return app;
 }

@@ -1,5 +1,4 @@
-import type { Hono } from "hono";
-import { Hono as Router } from "hono";
+import { Hono } from "hono";
 import { generateSpecs } from "hono-openapi";
 import type { AppEnv } from "../http/env.ts";
 import { route } from "../http/route.ts";
@@ -97,11 +96,11 @@ function expandEachType(paths: Record<string, Json>): Record<string, Json> {
     const text = JSON.stringify(item);
     for (const t of RESOURCE_TYPES) {
       const filled = JSON.parse(
-        text.replaceAll(EACH_TYPE.type, t).replaceAll(EACH_TYPE.title, RESOURCES[t].title)
-          .replaceAll("ByType", RESOURCES[t].title),
-      ) as Record<string, { parameters?: { name: string; in: string }[] }>;
+        text.replaceAll(EACH_TYPE.type, t).replaceAll(EACH_TYPE.title, RESOURCES[t].title),
+      ) as Record<string, { operationId?: string; parameters?: { name: string; in: string }[] }>;
       for (const op of Object.values(filled)) {
         op.parameters = op.parameters?.filter((p) => !(p.in === "path" && p.name === "type"));
+        op.operationId = op.operationId?.replace("ByType", RESOURCES[t].title);
       }
       out[path.replace("{type}", t)] = filled;
     }
@@ -115,10 +114,10 @@ export async function openApiDocument(app: Hono<AppEnv>): Promise<Json> {
   return { ...doc, paths: expandEachType(doc.paths as Record<string, Json>) };
 }
 
-/** `GET /api/openapi.json`: generated from `app`'s routes on first request, then kept. */
+/** `GET /api/openapi.json`: generated from `app`'s routes on first request, then kept as text. */
 export function openApiRouter(app: Hono<AppEnv>) {
-  const router = new Router<AppEnv>();
-  let doc: Promise<Json> | undefined;
+  const router = new Hono<AppEnv>();
+  let doc: Promise<string> | undefined;
   route(router, "/api/openapi.json", {
     GET: documented(
       {
@@ -128,11 +127,11 @@ export function openApiRouter(app: Hono<AppEnv>) {
         responses: { "200": ok("OpenAPI 3.1") },
       },
       async function openApiJson(c) {
-        doc ??= openApiDocument(app).catch(function retryLater(e) {
+        doc ??= openApiDocument(app).then((d) => JSON.stringify(d)).catch(function retryLater(e) {
           doc = undefined;
           throw e;
         });
-        return c.json(await doc);
+        return c.body(await doc, 200, { "Content-Type": "application/json" });
       },
     ),
   });

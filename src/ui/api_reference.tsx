@@ -1,9 +1,9 @@
 import { type Context, Hono } from "hono";
-import { raw } from "hono/html";
 import swaggerUi from "swagger-ui-dist/package.json" with { type: "json" };
 import { documented, errors, pathParam, PUBLIC } from "../api/route_docs.ts";
 import type { AppEnv } from "../http/env.ts";
 import { route } from "../http/route.ts";
+import { HtmlDocument } from "./layout.tsx";
 
 /**
  * `/api/docs`: an interactive reference of `/api/openapi.json` (Swagger UI). Its script and stylesheet
@@ -41,24 +41,20 @@ function asset(name: string): string {
 }
 
 function ReferencePage() {
-  return (
+  const head = (
     <>
-      {raw("<!DOCTYPE html>")}
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <title>API reference · Sluice</title>
-          <link rel="icon" href="data:," />
-          <link rel="stylesheet" href={asset("swagger-ui.css")} />
-        </head>
-        <body style="margin:0">
-          <div id="swagger-ui" />
-          <script src={asset("swagger-ui-bundle.js")} />
-          <script src={asset("init.js")} />
-        </body>
-      </html>
+      <link rel="icon" href="data:," />
+      <link rel="stylesheet" href={asset("swagger-ui.css")} />
     </>
+  );
+  return (
+    <HtmlDocument title="API reference" head={head}>
+      <body style="margin:0">
+        <div id="swagger-ui" />
+        <script src={asset("swagger-ui-bundle.js")} />
+        <script src={asset("init.js")} />
+      </body>
+    </HtmlDocument>
   );
 }
 

@@ -43,12 +43,10 @@ export function pageHeaders(
 }
 
 /**
- * The page shell every Sluice page uses; `user` shows who is signed in and a sign-out button. It starts
- * with the doctype: without one browsers render in quirks mode (other box model, other table rules).
+ * An HTML document: the doctype (without one browsers render in quirks mode: another box model, other
+ * table rules), the charset, a phone-sized viewport and the title. Every page is one.
  */
-export function Layout(
-  { title, children, user, csrf }: { title: string; children: Child; user?: string | null; csrf?: string },
-) {
+export function HtmlDocument({ title, head, children }: { title: string; head: Child; children: Child }) {
   return (
     <>
       {raw("<!DOCTYPE html>")}
@@ -57,24 +55,34 @@ export function Layout(
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>{title} · Sluice</title>
-          <style>{CSS}</style>
+          {head}
         </head>
-        <body>
-          <header>
-            <a href="/">Sluice</a>
-            {user
-              ? (
-                <form method="post" action="/logout" class="signout">
-                  <span class="muted-light">{user}</span>{" "}
-                  <input type="hidden" name="csrf" value={csrf ?? ""} />
-                  <button type="submit" class="link">Sign out</button>
-                </form>
-              )
-              : null}
-          </header>
-          <main>{children}</main>
-        </body>
+        {children}
       </html>
     </>
+  );
+}
+
+/** The page shell of Sluice's own pages; `user` shows who is signed in and a sign-out button. */
+export function Layout(
+  { title, children, user, csrf }: { title: string; children: Child; user?: string | null; csrf?: string },
+) {
+  return (
+    <HtmlDocument title={title} head={<style>{CSS}</style>}>
+      <body>
+        <header>
+          <a href="/">Sluice</a>
+          {user
+            ? (
+              <form method="post" action="/logout" class="signout">
+                <span class="muted-light">{user}</span> <input type="hidden" name="csrf" value={csrf ?? ""} />
+                <button type="submit" class="link">Sign out</button>
+              </form>
+            )
+            : null}
+        </header>
+        <main>{children}</main>
+      </body>
+    </HtmlDocument>
   );
 }

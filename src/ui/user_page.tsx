@@ -58,7 +58,10 @@ function KeysCard({ keys, csrf, created, nonce }: Pick<PageProps, "keys" | "csrf
   return (
     <div class="card" id="api-keys">
       <h2>API keys</h2>
-      <p class="muted">For scripts, CI and MCP clients configured with a header.</p>
+      <p class="muted">
+        For scripts, CI and MCP clients configured with a header. What they can call: the{" "}
+        <a href="/api/docs">API reference</a>.
+      </p>
       {created ? <NewSecret created={created} nonce={nonce} /> : null}
       {keys.length === 0 ? <p class="muted">No API keys yet.</p> : null}
       {keys.map((k) => (
