@@ -13,6 +13,7 @@ import { schemaRouter } from "./api/schema.ts";
 import { functionRunRouter } from "./api/function_run.ts";
 import { ingestRouter } from "./api/ingest.ts";
 import { deadLetterRouter } from "./api/dead_letter.ts";
+import { openApiRouter } from "./api/openapi.ts";
 import type { Deps } from "./deps.ts";
 import { requireAuth } from "./http/auth.ts";
 import type { AppEnv } from "./http/env.ts";
@@ -24,6 +25,7 @@ import { oauthResourceMetadata } from "./oauth/metadata.ts";
 import { oauthRouter } from "./oauth/router.ts";
 import { loginRouter } from "./ui/login.tsx";
 import { userPageRouter } from "./ui/user_page.tsx";
+import { apiReferenceRouter } from "./ui/api_reference.tsx";
 
 /** Builds the whole HTTP app from its dependencies. Does no I/O itself. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -61,5 +63,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", ingestRouter());
   app.route("/", functionRunRouter());
   app.route("/", deadLetterRouter());
+  // The OpenAPI document is generated from the routes above (and its own), so it is mounted last.
+  app.route("/", apiReferenceRouter());
+  app.route("/", openApiRouter(app));
   return app;
 }

@@ -5,7 +5,31 @@ import { requireAuth } from "../http/auth.ts";
 import { MAX_JSON_BODY, readJson } from "../http/body.ts";
 import type { AppEnv } from "../http/env.ts";
 import { route } from "../http/route.ts";
-import { listDeadLetter, replayDeadLetter } from "../pipeline/dead_letter.ts";
+import * as v from "valibot";
+import { listDeadLetter, replayDeadLetter, ReplayDeadLetterInput } from "../pipeline/dead_letter.ts";
+import { documented, errors, jsonBody, ok, pathParam, queryParam, WORKSPACE_PARAM } from "./route_docs.ts";
+
+const TAGS = ["Dead letter"];
+const LIMIT = queryParam(
+  "limit",
+  { type: "integer", minimum: 1, maximum: 1000 },
+  "At most this many (default 100)",
+);
+
+function listDocs(byPath: boolean) {
+  return {
+    tags: TAGS,
+    summary: "Events that failed every retry, newest first",
+    parameters: [
+      WORKSPACE_PARAM,
+      byPath
+        ? pathParam("actorId", "Only this connection")
+        : queryParam("connectionId", { type: "string" }, "Only this connection"),
+      LIMIT,
+    ],
+    responses: { "200": ok("The dead-lettered events"), ...errors("400", "401", "404") },
+  };
+}
 
 async function list(c: Context<AppEnv>) {
   const limit = c.req.query("limit");
@@ -26,16 +50,25 @@ export function deadLetterRouter() {
   const app = new Hono<AppEnv>();
   app.use("/api/:ws/dead-letter", requireAuth);
   app.use("/api/:ws/dead-letter/*", bodyLimit({ maxSize: MAX_JSON_BODY }), requireAuth);
-  route(app, "/api/:ws/dead-letter", { GET: list });
+  route(app, "/api/:ws/dead-letter", { GET: documented(listDocs(false), list) });
   route(app, "/api/:ws/dead-letter/replay", {
-    POST: async (c) => {
-      const body = await readJson(c);
-      const input = typeof body === "object" && body !== null && !Array.isArray(body)
-        ? { ...body, workspaceId: c.req.param("ws") }
-        : body;
-      return c.json(await replayDeadLetter(c.get("ctx"), input));
-    },
+    POST: documented(
+      {
+        tags: TAGS,
+        summary: "Put dead-lettered events back in the queue (all, one connection's, or by id)",
+        parameters: [WORKSPACE_PARAM],
+        requestBody: jsonBody(v.omit(ReplayDeadLetterInput, ["workspaceId"])),
+        responses: { "200": ok("How many were replayed"), ...errors("400", "401", "403", "404") },
+      },
+      async (c) => {
+        const body = await readJson(c);
+        const input = typeof body === "object" && body !== null && !Array.isArray(body)
+          ? { ...body, workspaceId: c.req.param("ws") }
+          : body;
+        return c.json(await replayDeadLetter(c.get("ctx"), input));
+      },
+    ),
   });
-  route(app, "/api/:ws/dead-letter/:actorId", { GET: list });
+  route(app, "/api/:ws/dead-letter/:actorId", { GET: documented(listDocs(true), list) });
   return app;
 }

@@ -13,6 +13,8 @@ import { ingestEvents, publicHeaders } from "../ingest/ingest.ts";
 import { MAX_EVENT_BYTES, typeFromPath } from "../ingest/normalize.ts";
 import { IngestBodyError, readIngestBody } from "../ingest/read_body.ts";
 import { findWriteKey, maskWriteKey, resolveWriteKey } from "../ingest/write_key.ts";
+import { describeRoute } from "hono-openapi";
+import { BROWSER_EVENT, SEGMENT_BATCH, SERVER_EVENT } from "./ingest_docs.ts";
 
 /** Largest batch body (decompressed); each event in it is still limited to 1 MB. */
 export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
@@ -217,12 +219,16 @@ function messageIdOf(e: unknown): string {
 export function ingestRouter() {
   const app = new Hono<AppEnv>();
   for (const path of ["/api/s/:tp", "/api/s/s2s/:tp", "/v1/batch", "/v1/b"]) app.options(path, preflight);
-  app.post("/api/s/s2s/:tp", (c) => {
+  app.post("/api/s/s2s/:tp", describeRoute(SERVER_EVENT), (c) => {
     const tp = c.req.param("tp");
     return withCors(c, () => tp === "batch" ? batch(c, "s2s") : single(c, "s2s", tp));
   });
-  app.post("/api/s/:tp", (c) => withCors(c, () => single(c, "browser", c.req.param("tp"))));
-  app.post("/v1/batch", (c) => withCors(c, () => batch(c, "s2s")));
-  app.post("/v1/b", (c) => withCors(c, () => batch(c, "s2s")));
+  app.post(
+    "/api/s/:tp",
+    describeRoute(BROWSER_EVENT),
+    (c) => withCors(c, () => single(c, "browser", c.req.param("tp"))),
+  );
+  app.post("/v1/batch", describeRoute(SEGMENT_BATCH), (c) => withCors(c, () => batch(c, "s2s")));
+  app.post("/v1/b", describeRoute(SEGMENT_BATCH), (c) => withCors(c, () => batch(c, "s2s")));
   return app;
 }

@@ -1,225 +1,67 @@
+import { Hono } from "hono";
+import { generateSpecs } from "hono-openapi";
+import type { AppEnv } from "../http/env.ts";
+import { route } from "../http/route.ts";
 import { resourceJsonSchema } from "../resources/json_schema.ts";
-import { RESOURCE_TYPES, RESOURCES, type ResourceType } from "../resources/registry.ts";
+import { RESOURCE_TYPES, RESOURCES } from "../resources/registry.ts";
 import { VERSION } from "../version.ts";
+import { documented, EACH_TYPE, ok, PUBLIC } from "./route_docs.ts";
 
 type Json = Record<string, unknown>;
 
-function component(type: ResourceType): string {
-  return RESOURCES[type].title;
-}
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const jsonBody = (schema: Json) => ({ content: { "application/json": { schema } } });
-const ok = (description: string, schema: Json = { type: "object" }) => ({ description, ...jsonBody(schema) });
-
-const ERRORS = {
-  "400": ok("Invalid input: every failing field by path", ref("Error")),
-  "401": ok("Missing or invalid bearer credentials", ref("Error")),
-  "404": ok("No such workspace or object (also for another workspace's ids)", ref("Error")),
-};
-
-const WS = {
-  name: "workspaceId",
-  in: "path",
-  required: true,
-  description: "Workspace id or slug",
-  schema: { type: "string" },
-};
-const ID = { name: "id", in: "path", required: true, schema: { type: "string" } };
-const q = (name: string, type: string, description: string) => ({
-  name,
-  in: "query",
-  required: false,
-  description,
-  schema: { type },
-});
-
-function typePaths(type: ResourceType): Record<string, Json> {
-  const schema = ref(component(type));
-  const tag = [component(type)];
-  return {
-    [`/api/{workspaceId}/config/${type}`]: {
-      get: {
-        tags: tag,
-        summary: `List ${type} objects (oldest first)`,
-        parameters: [
-          WS,
-          q("fields", "string", "Comma-separated fields to return, e.g. id,name"),
-          q("slim", "boolean", "Leave out big fields (function code)"),
-          q("limit", "integer", "Page size, 1-1000 (default 100)"),
-          q("offset", "integer", "Objects to skip"),
-        ],
-        responses: { "200": ok("`{objects, total, limit, offset}`"), ...ERRORS },
-      },
-      post: {
-        tags: tag,
-        summary: `Create a ${type}`,
-        parameters: [WS],
-        requestBody: { required: true, ...jsonBody(schema) },
-        responses: {
-          "201": ok(
-            type === "stream" ? "The object; `writeKey` once when a key was generated" : "The object",
-          ),
-          "409": ok("The id is taken, or (connections) the pair is already connected", ref("Error")),
-          ...ERRORS,
-        },
-      },
-    },
-    [`/api/{workspaceId}/config/${type}/{id}`]: {
-      get: {
-        tags: tag,
-        summary: `Get a ${type} (secrets masked; ETag = updatedAt)`,
-        parameters: [WS, ID],
-        responses: { "200": ok("The object"), ...ERRORS },
-      },
-      put: {
-        tags: tag,
-        summary: `Update a ${type}: merge patch, then the whole object is validated again`,
-        parameters: [
-          WS,
-          ID,
-          {
-            name: "If-Match",
-            in: "header",
-            required: false,
-            description: "The updatedAt (ETag) you read",
-            schema: { type: "string" },
-          },
-          q("expectedUpdatedAt", "string", "Same as If-Match"),
-        ],
-        requestBody: {
-          required: true,
-          ...jsonBody({ type: "object", description: `Any subset of ${component(type)}` }),
-        },
-        responses: { "200": ok("The updated object"), "409": ok("Stale write", ref("Error")), ...ERRORS },
-      },
-      delete: {
-        tags: tag,
-        summary: `Soft-delete a ${type}`,
-        parameters: [
-          WS,
-          ID,
-          q("strict", "boolean", "Refuse when connections use it (the default)"),
-          q("cascade", "boolean", "Delete the connections that use it too"),
-        ],
-        responses: {
-          "200": ok("The deleted object, `deleted: true`, `deletedConnections`"),
-          "409": ok("Connections use it", ref("Error")),
-          ...ERRORS,
-        },
-      },
-    },
-  };
-}
-
-let cached: Json | null = null;
-
-/** The OpenAPI 3.1 document, generated from the same schemas that validate requests; built once. */
-export function openApiDocument(): Json {
-  if (cached) return cached;
-  const schemas: Record<string, Json> = {
-    Error: {
+const ERROR_SCHEMA = {
+  type: "object",
+  properties: {
+    error: {
       type: "object",
       properties: {
-        error: {
-          type: "object",
-          properties: {
-            code: { type: "string" },
-            message: { type: "string" },
-            issues: {
-              type: "array",
-              items: {
-                type: "object",
-                properties: { path: { type: "string" }, message: { type: "string" } },
-              },
-            },
+        code: { type: "string" },
+        message: { type: "string" },
+        issues: {
+          type: "array",
+          items: {
+            type: "object",
+            properties: { path: { type: "string" }, message: { type: "string" } },
           },
-          required: ["code", "message"],
         },
-        requestId: { type: ["string", "null"] },
       },
+      required: ["code", "message"],
     },
-  };
-  let paths: Record<string, Json> = {};
+    requestId: { type: ["string", "null"] },
+  },
+};
+
+const TAGS = [
+  { name: "Configuration", description: "Destinations, streams, services, functions and connections" },
+  { name: "Connection", description: "Jitsu's links API over connections" },
+  { name: "Workspaces" },
+  { name: "API keys", description: "Personal API keys (`keyId:keySecret`)" },
+  { name: "Live Events", description: "What happened to recent events, at each step" },
+  { name: "Ingest", description: "Jitsu- and Segment-compatible event collection with stream write keys" },
+  { name: "Functions" },
+  { name: "Dead letter" },
+  { name: "Audit" },
+  { name: "Schema", description: "JSON Schemas and this document; no credentials needed" },
+];
+
+function documentation(): Json {
+  const schemas: Record<string, Json> = { Error: ERROR_SCHEMA };
   for (const t of RESOURCE_TYPES) {
     const { $schema: _s, ...schema } = resourceJsonSchema(t);
-    schemas[component(t)] = schema;
-    paths = { ...paths, ...typePaths(t) };
+    schemas[RESOURCES[t].title] = schema;
   }
-  paths["/api/{workspaceId}/config/link"] = {
-    get: {
-      tags: ["Connection"],
-      summary: "Jitsu's links API: list connections as `{links}`",
-      parameters: [WS],
-      responses: { "200": ok("`{links}`"), ...ERRORS },
-    },
-    post: {
-      tags: ["Connection"],
-      summary: "Create a connection, or update the one whose id is in the body",
-      parameters: [WS],
-      requestBody: { required: true, ...jsonBody(ref("Connection")) },
-      responses: { "200": ok("The object and `created`"), ...ERRORS },
-    },
-    delete: {
-      tags: ["Connection"],
-      summary: "Delete by `id`, or by `fromId` and `toId`",
-      parameters: [
-        WS,
-        q("id", "string", "Connection id"),
-        q("fromId", "string", "Stream id"),
-        q("toId", "string", "Destination id"),
-      ],
-      responses: { "200": ok("`{deleted}`"), ...ERRORS },
-    },
-  };
-  paths["/api/{workspaceId}/audit-log"] = {
-    get: {
-      tags: ["Audit"],
-      summary:
-        "Every change to configuration, newest first (who, via what, before and after, secrets masked)",
-      parameters: [
-        WS,
-        q("objectId", "string", "Only this object"),
-        q("type", "string", "Only this type"),
-        q("limit", "integer", "1-1000"),
-        q("offset", "integer", "Entries to skip"),
-      ],
-      responses: { "200": ok("`{entries, limit, offset}`"), ...ERRORS },
-    },
-  };
-  paths["/api/schema/{type}"] = {
-    get: {
-      tags: ["Schema"],
-      summary: "JSON Schema for creating an object of a type (no auth)",
-      security: [],
-      parameters: [{ name: "type", in: "path", required: true, schema: { enum: [...RESOURCE_TYPES] } }],
-      responses: { "200": ok("A JSON Schema (2020-12)"), "400": ERRORS["400"] },
-    },
-  };
-  paths["/api/schema/{type}/{subtype}"] = {
-    get: {
-      tags: ["Schema"],
-      summary: "JSON Schema of one destination type (for destination and connection)",
-      security: [],
-      parameters: [{ name: "type", in: "path", required: true, schema: { type: "string" } }, {
-        name: "subtype",
-        in: "path",
-        required: true,
-        schema: { type: "string" },
-      }],
-      responses: { "200": ok("A JSON Schema (2020-12)"), "404": ERRORS["404"] },
-    },
-  };
-  cached = {
+  return {
     openapi: "3.1.0",
     info: {
-      title: "Sluice Management API",
+      title: "Sluice API",
       version: VERSION,
-      description:
-        "Jitsu-compatible configuration API. Authenticate with `Authorization: Bearer <keyId>:<keySecret>`.",
+      description: "The Management API (Jitsu-compatible paths) and ingest. Management calls authenticate " +
+        "with `Authorization: Bearer <keyId>:<keySecret>` (a personal API key, made on `/user`) or an " +
+        "OAuth access token; ingest calls with a stream's write key.",
     },
     servers: [{ url: "/" }],
     security: [{ bearer: [] }],
+    tags: TAGS,
     components: {
       schemas,
       securitySchemes: {
@@ -228,9 +70,70 @@ export function openApiDocument(): Json {
           scheme: "bearer",
           description: "Personal API key `keyId:keySecret` or an OAuth access token",
         },
+        writeKeyBasic: {
+          type: "http",
+          scheme: "basic",
+          description: "A stream's write key as the user name, empty password (Segment's form)",
+        },
+        writeKeyHeader: { type: "apiKey", in: "header", name: "X-Write-Key", description: "A write key" },
+        writeKeyQuery: { type: "apiKey", in: "query", name: "writekey", description: "A write key" },
       },
     },
-    paths,
   };
-  return cached;
+}
+
+/**
+ * A route with a `:type` segment serves every resource type, each with its own body schema: its
+ * description is written once per type, with the placeholders filled in.
+ */
+function expandEachType(paths: Record<string, Json>): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const [path, item] of Object.entries(paths)) {
+    if (!path.startsWith("/api/{ws}/config/{type}")) {
+      out[path] = item;
+      continue;
+    }
+    const text = JSON.stringify(item);
+    for (const t of RESOURCE_TYPES) {
+      const filled = JSON.parse(
+        text.replaceAll(EACH_TYPE.type, t).replaceAll(EACH_TYPE.title, RESOURCES[t].title),
+      ) as Record<string, { operationId?: string; parameters?: { name: string; in: string }[] }>;
+      for (const op of Object.values(filled)) {
+        op.parameters = op.parameters?.filter((p) => !(p.in === "path" && p.name === "type"));
+        op.operationId = op.operationId?.replace("ByType", RESOURCES[t].title);
+      }
+      out[path.replace("{type}", t)] = filled;
+    }
+  }
+  return out;
+}
+
+/** The OpenAPI 3.1 document of every described route of `app`. */
+export async function openApiDocument(app: Hono<AppEnv>): Promise<Json> {
+  const doc = await generateSpecs(app, { documentation: documentation(), excludeStaticFile: false }) as Json;
+  return { ...doc, paths: expandEachType(doc.paths as Record<string, Json>) };
+}
+
+/** `GET /api/openapi.json`: generated from `app`'s routes on first request, then kept as text. */
+export function openApiRouter(app: Hono<AppEnv>) {
+  const router = new Hono<AppEnv>();
+  let doc: Promise<string> | undefined;
+  route(router, "/api/openapi.json", {
+    GET: documented(
+      {
+        tags: ["Schema"],
+        summary: "This OpenAPI document",
+        security: PUBLIC,
+        responses: { "200": ok("OpenAPI 3.1") },
+      },
+      async function openApiJson(c) {
+        doc ??= openApiDocument(app).then((d) => JSON.stringify(d)).catch(function retryLater(e) {
+          doc = undefined;
+          throw e;
+        });
+        return c.body(await doc, 200, { "Content-Type": "application/json" });
+      },
+    ),
+  });
+  return router;
 }

@@ -75,19 +75,27 @@ export function ConsentPage(p: ConsentProps) {
               </label>
             ))}
           <h2>Access</h2>
+          {p.wantsWrite
+            ? (
+              <p class="muted">
+                The app asked for read and write access. Choose Read only to let it look without changing
+                anything.
+              </p>
+            )
+            : null}
+          {/* What the app asked for is preselected; the other choice is one click away. */}
           <label class="choice">
-            <input type="radio" name="access" value="read" checked />
+            <input type="radio" name="access" value="read" checked={!p.wantsWrite} />
             <span>
-              Read only <span class="muted">(recommended): look at configuration, events and logs</span>
+              Read only <span class="muted">: look at configuration, events and logs</span>
             </span>
           </label>
           <label class="choice">
-            <input type="radio" name="access" value="write" />
+            <input type="radio" name="access" value="write" checked={p.wantsWrite} />
             <span>
               Read and write <span class="muted">: also create, change and delete</span>
             </span>
           </label>
-          {p.wantsWrite ? <p class="muted">The app asked for write access.</p> : null}
           <div class="row">
             <button type="submit" name="decision" value="approve" id="approve">Approve</button>
             <button type="submit" name="decision" value="deny" class="secondary" id="deny">Deny</button>

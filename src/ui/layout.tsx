@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 
 // One small stylesheet inline: no external assets, readable on a phone.
@@ -41,18 +42,33 @@ export function pageHeaders(
   c.header("Referrer-Policy", "no-referrer");
 }
 
-/** The page shell every Sluice page uses; `user` shows who is signed in and a sign-out button. */
+/**
+ * An HTML document: the doctype (without one browsers render in quirks mode: another box model, other
+ * table rules), the charset, a phone-sized viewport and the title. Every page is one.
+ */
+export function HtmlDocument({ title, head, children }: { title: string; head: Child; children: Child }) {
+  return (
+    <>
+      {raw("<!DOCTYPE html>")}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{title} · Sluice</title>
+          {head}
+        </head>
+        {children}
+      </html>
+    </>
+  );
+}
+
+/** The page shell of Sluice's own pages; `user` shows who is signed in and a sign-out button. */
 export function Layout(
   { title, children, user, csrf }: { title: string; children: Child; user?: string | null; csrf?: string },
 ) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{title} · Sluice</title>
-        <style>{CSS}</style>
-      </head>
+    <HtmlDocument title={title} head={<style>{CSS}</style>}>
       <body>
         <header>
           <a href="/">Sluice</a>
@@ -67,6 +83,6 @@ export function Layout(
         </header>
         <main>{children}</main>
       </body>
-    </html>
+    </HtmlDocument>
   );
 }

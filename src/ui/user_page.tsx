@@ -6,6 +6,7 @@ import type { AppEnv } from "../http/env.ts";
 import { listConnections, revokeConnection } from "../oauth/connections.ts";
 import { createApiKey, listApiKeys, revokeApiKey, updateApiKey } from "../services/api_keys.ts";
 import { Layout, pageHeaders } from "./layout.tsx";
+import { putNewKey, takeNewKey } from "./new_key_flash.ts";
 
 type Keys = Awaited<ReturnType<typeof listApiKeys>>;
 type Connections = Awaited<ReturnType<typeof listConnections>>;
@@ -57,7 +58,10 @@ function KeysCard({ keys, csrf, created, nonce }: Pick<PageProps, "keys" | "csrf
   return (
     <div class="card" id="api-keys">
       <h2>API keys</h2>
-      <p class="muted">For scripts, CI and MCP clients configured with a header.</p>
+      <p class="muted">
+        For scripts, CI and MCP clients configured with a header. What they can call: the{" "}
+        <a href="/api/docs">API reference</a>.
+      </p>
       {created ? <NewSecret created={created} nonce={nonce} /> : null}
       {keys.length === 0 ? <p class="muted">No API keys yet.</p> : null}
       {keys.map((k) => (
@@ -197,7 +201,8 @@ export function userPageRouter() {
   app.get("/user", async function showUser(c) {
     const s = await readSession(c, c.get("deps"));
     if (!s) return c.redirect("/login?next=%2Fuser", 302);
-    return await render(c, s, { notice: NOTICES[c.req.query("notice") ?? ""] });
+    const created = await takeNewKey(c, c.get("deps"), s);
+    return await render(c, s, { notice: NOTICES[c.req.query("notice") ?? ""], created });
   });
   app.post(
     "/user/keys",
@@ -209,7 +214,8 @@ export function userPageRouter() {
         : new Date(deps.clock.now().getTime() + days * 86400_000).toISOString();
       const name = str(form.name).trim() || null;
       const key = await createApiKey(sessionCtx(deps, s, c.get("requestId")), { name, expiresAt });
-      return await render(c, s, { created: { name: key.name, plaintext: key.plaintext } });
+      await putNewKey(c, deps, s, { name: key.name, plaintext: key.plaintext });
+      return c.redirect("/user#created", 303);
     }),
   );
   app.post(

@@ -190,7 +190,8 @@ Deno.test("consent page: names the client as unverified, warns about localhost, 
     assert.match(html, /unverified/);
     assert.match(html, /localhost/);
     assert.match(html, /127\.0\.0\.1:8976/);
-    assert.match(html, /value="read" checked/);
+    // The query asks for mcp:write: what was asked is preselected (tests/ui/consent_test.ts).
+    assert.match(html, /value="write" checked/);
   } finally {
     await t.close();
   }

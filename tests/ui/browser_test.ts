@@ -30,6 +30,11 @@ Deno.test({
       await page.click("#copy");
       await page.waitForFunction('document.getElementById("copy").textContent === "Copied"');
       await page.screenshot({ path: `${ARTIFACTS}user_page_new_key_phone.png`, fullPage: true });
+      assert.equal(await page.evaluate<string>("document.compatMode"), "CSS1Compat", "standards mode");
+      // The form was posted, then redirected: a reload neither posts it again nor shows the secret.
+      await page.reload();
+      assert.equal(await page.locator("#new-secret").count(), 0, "a reload shows the secret no more");
+      assert.equal(await page.locator("[data-key-id]").count(), 1, "a reload creates no second key");
       // Nothing overflows sideways on a phone.
       const overflow = await page.evaluate<number>(
         "document.documentElement.scrollWidth - window.innerWidth",
@@ -54,6 +59,43 @@ Deno.test({
       await page.click("button.link");
       await page.waitForURL(/\/login$/);
       await context.close();
+    } finally {
+      await browser.close();
+      await live.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "browser: /api/docs renders every operation with nothing loaded from elsewhere and no CSP violation",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const live = await liveSluice();
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const foreign: string[] = [];
+      const problems: string[] = [];
+      page.on("request", (r) => {
+        if (!r.url().startsWith(live.url) && !r.url().startsWith("data:")) foreign.push(r.url());
+      });
+      page.on("console", (m) => {
+        if (m.type() === "error") problems.push(m.text());
+      });
+      page.on("pageerror", (e) => problems.push(String(e)));
+      page.on("response", (r) => {
+        if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
+      });
+      await page.goto(`${live.url}/api/docs`);
+      await page.waitForSelector(".opblock", { timeout: 30_000 });
+      const operations = await page.locator(".opblock").count();
+      assert.ok(operations > 40, `${operations} operations shown`);
+      assert.match(await page.textContent("body") ?? "", /\/api\/s\/\{tp\}/);
+      assert.equal(await page.evaluate<string>("document.compatMode"), "CSS1Compat");
+      await page.screenshot({ path: `${ARTIFACTS}api_reference.png` });
+      assert.deepEqual(foreign, [], "requests to other origins");
+      assert.deepEqual(problems, [], "console errors (CSP violations show here)");
     } finally {
       await browser.close();
       await live.stop();
