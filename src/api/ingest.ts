@@ -11,6 +11,7 @@ import { queueIsFull } from "../ingest/enqueue.ts";
 import { ingestEvents, publicHeaders } from "../ingest/ingest.ts";
 import { clientIp, MAX_EVENT_BYTES, typeFromPath } from "../ingest/normalize.ts";
 import { IngestBodyError, readIngestBody } from "../ingest/read_body.ts";
+import { unavailableErrorFromDatabase } from "../store/db_errors.ts";
 import { findWriteKey, maskWriteKey, resolveWriteKey } from "../ingest/write_key.ts";
 
 /** Largest batch body (decompressed); each event in it is still limited to 1 MB. */
@@ -53,11 +54,18 @@ function respond(c: Context<AppEnv>, status: number, payload: unknown, extra?: R
   return new Response(JSON.stringify(payload), { status, headers });
 }
 
-/** Runs an ingest handler; a thrown error's 500 (app.onError) gets the CORS headers too. */
+/**
+ * Runs an ingest handler. The database being away is a 503 with Retry-After in ingest's own shape (SDKs
+ * retry on it, as on a full queue); any other thrown error's 500 (app.onError) gets the CORS headers too.
+ */
 async function withCors(c: Context<AppEnv>, handler: () => Promise<Response>): Promise<Response> {
   try {
     return await handler();
   } catch (e) {
+    const away = unavailableErrorFromDatabase(e);
+    if (away) {
+      return fail(c, 503, away.message, { "retry-after": String(away.retryAfterSeconds) });
+    }
     prepareCors(c);
     throw e;
   }

@@ -31,6 +31,9 @@ const COMMANDS: Record<string, StoreCommand> = {
   "deadletter replay": deadLetterReplay,
 };
 
+// SIGTERM ends the process within 10 s whatever happens (orchestrators kill after their own grace period).
+const SHUTDOWN_DEADLINE_MS = 8_000;
+
 const SERVE_USAGE = `sluice serve
   Starts the server (the default with no command). Settings come from the environment: see README.`;
 
@@ -142,9 +145,24 @@ async function serve(args: string[], env: Record<string, string | undefined>, io
   } catch (e) {
     return fail(io, e);
   }
+  let deadline: ReturnType<typeof setTimeout> | undefined;
   const stop = () => {
+    if (deadline !== undefined) {
+      io.stderr("second signal: exiting now");
+      Deno.exit(1);
+    }
     io.stderr("shutting down: finishing in-flight requests");
-    server.shutdown();
+    // A shutdown that hangs (a request or the store waiting on a database that is gone) never keeps the
+    // process alive: it exits anyway after SHUTDOWN_DEADLINE_MS.
+    deadline = setTimeout(function forceExit() {
+      io.stderr(`shutdown did not finish in ${SHUTDOWN_DEADLINE_MS / 1000} s: exiting`);
+      Deno.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    Deno.unrefTimer(deadline);
+    server.shutdown().catch(function shutdownFailed(e) {
+      io.stderr(`shutdown failed: ${(e as Error)?.message ?? e}`);
+      Deno.exit(1);
+    });
   };
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const s of signals) {
@@ -156,6 +174,7 @@ async function serve(args: string[], env: Record<string, string | undefined>, io
   }
   await server.finished;
   await server.shutdown();
+  clearTimeout(deadline);
   for (const s of signals) {
     try {
       Deno.removeSignalListener(s, stop);

@@ -1,7 +1,7 @@
 import { type CallToolResult, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { Ctx } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { inputErrorFromDatabase } from "../store/db_errors.ts";
+import { inputErrorFromDatabase, unavailableErrorFromDatabase } from "../store/db_errors.ts";
 
 /**
  * The one MCP error mapper. A failure the model can fix (validation, not found, conflict, no access) is
@@ -9,7 +9,8 @@ import { inputErrorFromDatabase } from "../store/db_errors.ts";
  * id and thrown as a JSON-RPC internal error that names only the request id (ARCHITECTURE.md).
  */
 export function toolErrorResult(ctx: Ctx, tool: string, error: unknown): CallToolResult {
-  const e = inputErrorFromDatabase(error) ?? error;
+  // The database being away is something to wait for, not a bug: an isError result saying when to retry.
+  const e = inputErrorFromDatabase(error) ?? unavailableErrorFromDatabase(error) ?? error;
   if (e instanceof AppError && e.expose) {
     return { content: [{ type: "text", text: e.message }], isError: true };
   }
