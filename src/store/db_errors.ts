@@ -59,7 +59,6 @@ const LOST_CODES = new Set([
 /** The connection a statement ran on closed while it was in flight (set by src/store/postgres_client.ts). */
 export class ConnectionLostError extends Error {
   override name = "ConnectionLostError";
-  readonly code = "CONNECTION_CLOSED";
 }
 
 function codeOf(e: unknown): string | null {
@@ -89,7 +88,7 @@ export function unavailableErrorFromDatabase(e: unknown): ServiceUnavailableErro
   if (!isConnectionError(e)) return null;
   return new ServiceUnavailableError(
     "database_unavailable",
-    `The database is unavailable right now (${codeOf(e) ?? "connection lost"}): ` +
+    `The database is unavailable right now (${codeOf(e) ?? (e as Error)?.message ?? "connection lost"}): ` +
       `try again in ${DATABASE_RETRY_AFTER_SECONDS} seconds`,
     DATABASE_RETRY_AFTER_SECONDS,
     e,

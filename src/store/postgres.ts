@@ -51,7 +51,8 @@ export function openPostgres(
     () => ({ conn: openConn(url), inFlight: 0 }),
   );
   // Idle transaction connections, used last-in first-out so that the ones never needed stay unopened.
-  const idle = Array.from({ length: Math.max(1, max) }, () => openConn(url));
+  const txConns = new Set<Conn>();
+  const idle = Array.from({ length: Math.max(1, max) }, txConn);
   // Transactions waiting for a connection, first come first served.
   const waiting: { resolve(conn: Conn): void; reject(e: Error): void }[] = [];
   const listener = openListener(url, function logListenError(message, error) {
@@ -112,8 +113,17 @@ export function openPostgres(
     }
   }
 
+  /** A new transaction connection (one of `max`); `replacing` is the lost one it stands in for. */
+  function txConn(replacing?: Conn): Conn {
+    if (replacing) txConns.delete(replacing);
+    const conn = openConn(url);
+    txConns.add(conn);
+    return conn;
+  }
+
   function release(conn: Conn) {
-    const usable = conn.lost ? openConn(url) : conn;
+    if (closed) return;
+    const usable = conn.lost ? txConn(conn) : conn;
     const next = waiting.shift();
     if (next) next.resolve(usable);
     else idle.push(usable);
@@ -122,7 +132,7 @@ export function openPostgres(
   function acquire(): Promise<Conn> {
     if (closed) return Promise.reject(unavailable(new Error("the database is closed")));
     let conn = idle.pop();
-    if (conn?.lost) conn = openConn(url);
+    if (conn?.lost) conn = txConn(conn);
     return conn ? Promise.resolve(conn) : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
   }
 
@@ -190,7 +200,7 @@ export function openPostgres(
     async close() {
       closed = true;
       for (const w of waiting.splice(0)) w.reject(unavailable(new Error("the database is closed")));
-      await Promise.all([...lanes.map((l) => l.conn), ...idle].map((c) => c.end(5)));
+      await Promise.all([...lanes.map((l) => l.conn), ...txConns].map((c) => c.end(5)));
       await listener.close();
     },
   };

@@ -78,7 +78,6 @@ export function openConn(
       return Promise.race([p, lostSignal]);
     },
     async end(timeoutSeconds: number) {
-      lost = true;
       await sql.end({ timeout: timeoutSeconds });
     },
   };
