@@ -30,3 +30,13 @@ export function jsonRpcError(
 ): Response {
   return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status, headers });
 }
+
+/**
+ * The database being away before a tool runs (authentication): a JSON-RPC error with 503 and
+ * `Retry-After`, which clients retry; any other error is thrown on to the app's error handler.
+ */
+export function unavailableResponse(error: unknown): Response {
+  const away = unavailableErrorFromDatabase(error);
+  if (!away) throw error;
+  return jsonRpcError(503, -32000, away.message, { "Retry-After": String(away.retryAfterSeconds) });
+}

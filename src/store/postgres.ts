@@ -88,6 +88,9 @@ export function openPostgres(
     l.inFlight++;
     try {
       return await conn.guard(fn(conn.sql));
+    } catch (e) {
+      if (isConnectionError(e)) conn.retire();
+      throw e;
     } finally {
       l.inFlight--;
     }
@@ -174,6 +177,7 @@ export function openPostgres(
         await send((r) => r.unsafe("commit"));
         return result;
       } catch (e) {
+        if (isConnectionError(e)) conn.retire();
         if (reserved && !conn.lost) await send((r) => r.unsafe("rollback")).catch(() => {});
         throw isConnectionError(e) ? unavailable(e) : e;
       } finally {

@@ -24,6 +24,8 @@ export interface Conn {
   readonly sql: postgres.Sql;
   /** True once the connection closed: send nothing more on `sql`. */
   readonly lost: boolean;
+  /** Retires the client now: a statement on it failed with a connection error, its connection is done. */
+  retire(): void;
   /** `p`, or a ConnectionLostError as soon as the connection closes (a statement never hangs). */
   guard<T>(p: Promise<T>): Promise<T>;
   /** Ends the client (waits up to `timeoutSeconds` for statements in flight). */
@@ -51,15 +53,7 @@ export function openConn(
     connect_timeout: CONNECT_TIMEOUT_SECONDS,
     onnotice: function ignoreNotice() {},
     ...(options.onnotify ? { onnotify: options.onnotify } : {}),
-    onclose: function retire() {
-      if (lost) return;
-      lost = true;
-      markLost(new ConnectionLostError("the database connection closed"));
-      // Ends the client before postgres.js's own reconnect timer (5 ms or more) fires: whatever it still
-      // held queued is refused (CONNECTION_DESTROYED), never run later on a new connection.
-      sql.end({ timeout: 0 }).catch(function ignore() {});
-      options.onLost?.();
-    },
+    onclose: retire,
     // Our convention (db.ts): jsonb parameters arrive as JSON text. postgres.js would JSON.stringify a
     // string again (storing a JSON string, not the object); pass text through as is, as PGlite does.
     types: {
@@ -69,8 +63,22 @@ export function openConn(
     // Dates and jsonb are parsed by postgres.js; int8 stays a string (we cast counts to int).
     connection: { application_name: "sluice" },
   } as postgres.Options<Record<string, postgres.PostgresType>>);
+  /** Sends nothing more on this client and ends it; called on its close and on a connection error. */
+  function retire() {
+    if (lost) return;
+    lost = true;
+    // Statements in flight get postgres.js's own error first when it has one (a refused connect says
+    // ECONNREFUSED, which tells the caller the statement never ran); the rest get ConnectionLostError.
+    setTimeout(markLost, 10, new ConnectionLostError("the database connection closed"));
+    // Ends the client before postgres.js's own reconnect timer (5 ms or more) fires: whatever it still
+    // held queued is refused (CONNECTION_DESTROYED), never run later on a new connection.
+    sql.end({ timeout: 0 }).catch(function ignore() {});
+    options.onLost?.();
+  }
+
   return {
     sql,
+    retire,
     get lost() {
       return lost;
     },
