@@ -38,8 +38,31 @@ export async function startTarget(databaseUrl: string): Promise<Target> {
     body: JSON.stringify({ name: "site" }),
   });
   assert.equal(res.status, 201, await res.clone().text());
-  const writeKey = (await res.json()).writeKey as string;
-  return { server, env, auth, ws, writeKey };
+  const stream = await res.json();
+  // A connection to a devnull destination, so the pipeline claims and delivers every event.
+  const dest = await post(server.url, auth, `/api/${ws}/config/destination`, {
+    name: "sink",
+    destinationType: "devnull",
+  });
+  await post(server.url, auth, `/api/${ws}/config/connection`, {
+    fromId: stream.id,
+    toId: dest.id,
+    type: "push",
+    data: {},
+  });
+  return { server, env, auth, ws, writeKey: stream.writeKey };
+}
+
+// deno-lint-ignore no-explicit-any
+async function post(base: string, auth: string, path: string, body: unknown): Promise<any> {
+  const res = await fetch(`${base}${path}`, {
+    method: "POST",
+    headers: { authorization: auth, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  assert.equal(res.status, 201, `${path}: ${text}`);
+  return JSON.parse(text);
 }
 
 /** What the clients saw. */
@@ -124,6 +147,33 @@ export async function storedMessageIds(databaseUrl: string, ids: string[]): Prom
       return (typeof m === "string" ? JSON.parse(m) : m).body?.messageId;
     }));
     return ids.filter((id) => stored.has(id)).length;
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * Waits until no queued event is ready and unclaimed: the pipeline took and delivered everything it could.
+ * Rows claimed by a batch the outage broke stay leased (60 s) and are taken again after that, by design.
+ * Returns how long it took and how many rows are still leased or scheduled for later.
+ */
+export async function waitQueueIdle(databaseUrl: string, withinMs: number): Promise<[number, number]> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const start = performance.now();
+  try {
+    for (;;) {
+      const [{ ready, later }] = await sql.unsafe<{ ready: number; later: number }[]>(
+        `select count(*) filter (where available_at <= now() and coalesce(locked_until, now()) <= now())::int
+                  as ready,
+                count(*) filter (where available_at > now() or locked_until > now())::int as later
+           from event_queue`,
+      );
+      if (ready === 0) return [performance.now() - start, later];
+      if (performance.now() - start > withinMs) {
+        throw new Error(`${ready} events still ready after ${withinMs} ms`);
+      }
+      await pause(200);
+    }
   } finally {
     await sql.end();
   }
