@@ -40,10 +40,15 @@ const PREPARE_MAX_PARAMS = 16;
  * `select $1` on one client with 2 connections fell from 42k to 12.5k statements/s within 35 s and kept
  * falling, while a client with one connection (whose list empties on every shift) held 90k. A server
  * under sustained load got slower the longer it ran.
+ *
+ * When PostgreSQL goes away (restart, failover, `pg_terminate_backend`), a client whose connection closed
+ * is retired and replaced (src/store/postgres_client.ts says why postgres.js's own reconnect is not
+ * trusted), connection errors reach callers as a 503 `ServiceUnavailableError` (src/store/db_errors.ts),
+ * and a single statement is run once more on a fresh connection when that cannot run it twice.
  */
 export function openPostgres(
   url: string,
-  { max = 10, statementMax = 2, log = logNothing }: PostgresOptions = {},
+  { max = 10, statementMax = 2, log = logToStderr }: PostgresOptions = {},
 ): Db {
   guardTypeFetch(log);
   const lanes = Array.from(
@@ -220,4 +225,7 @@ function unavailable(e: unknown): Error {
   )!;
 }
 
-function logNothing() {}
+/** Without a logger, the store's own recoveries still leave a line on stderr. */
+function logToStderr(message: string, error: unknown) {
+  console.error(`sluice store: ${message}: ${(error as Error)?.message ?? error}`);
+}
