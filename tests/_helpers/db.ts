@@ -78,6 +78,8 @@ async function findPgBin(): Promise<string | null> {
 /** A throwaway PostgreSQL cluster: its admin URL, `pg_ctl` on it, and `stop()` that removes it. */
 export interface ThrowawayCluster {
   url: string;
+  /** The data directory. */
+  data: string;
   /** The server's log file. */
   log: string;
   /** Runs `pg_ctl -D <data> <args>` (as `postgres` when we are root); pass `-l` to a start or restart. */
@@ -111,6 +113,7 @@ export async function throwawayCluster(): Promise<ThrowawayCluster> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     log: `${dir}/log`,
+    data: `${dir}/data`,
     ctl,
     start,
     async stop() {

@@ -193,10 +193,12 @@ export async function waitHealthy(url: string, withinMs: number): Promise<number
   throw new Error(`/healthz did not answer 200 within ${withinMs} ms`);
 }
 
-/** Sends SIGTERM and returns [exit code, milliseconds until exit]. */
+/** Sends SIGTERM and returns [exit code, milliseconds until exit]; SIGKILLs a process still there after 12 s. */
 export async function stopTimed(server: ServerProcess): Promise<[number, number]> {
   const start = performance.now();
-  const code = await server.stop();
+  const exited = server.stop();
+  const timer = setTimeout(() => server.stop("SIGKILL"), 12_000);
+  const code = await exited.finally(() => clearTimeout(timer));
   return [code, performance.now() - start];
 }
 
