@@ -202,6 +202,25 @@ export async function stopTimed(server: ServerProcess): Promise<[number, number]
   return [code, performance.now() - start];
 }
 
+/**
+ * What every fault test asserts after the faults: no crash, no 5xx but 503 and each of those with
+ * Retry-After, every request answered; then a second of load all succeeds, and every event acknowledged
+ * during or after the faults is stored. Returns how many were acknowledged.
+ */
+export async function assertSurvived(t: Target, databaseUrl: string, report: LoadReport): Promise<number> {
+  assertNoCrash(t.server.log());
+  assert.deepEqual(report.otherErrors, [], "no 5xx but 503");
+  assert.equal(report.missingRetryAfter, 0, "every 503 has Retry-After");
+  assert.equal(report.statuses.get(0) ?? 0, 0, "every request got an answer");
+  const after = startLoad(t, { ingestClients: 2, restClients: 1 });
+  await pause(1000);
+  const again = await after.stop();
+  assert.deepEqual([...again.statuses.keys()].sort(), [200, 201], `after: ${[...again.statuses]}`);
+  const all = [...report.acknowledged, ...again.acknowledged];
+  assert.equal(await storedMessageIds(databaseUrl, all), all.length, "acknowledged events lost");
+  return all.length;
+}
+
 /** Fails with the lines around it when the server log shows an uncaught error (a crash). */
 export function assertNoCrash(log: string): void {
   const at = log.search(/Uncaught|TypeError/);
