@@ -63,3 +63,10 @@ export class ForbiddenError extends AppError {
     super("forbidden", message, { status: 403 });
   }
 }
+
+/** A dependency (the database) is away for now: 503 with `Retry-After`, the caller should try again. */
+export class ServiceUnavailableError extends AppError {
+  constructor(code: string, message: string, readonly retryAfterSeconds: number, cause?: unknown) {
+    super(code, message, { status: 503, expose: true, cause });
+  }
+}

@@ -12,6 +12,7 @@ import { queueIsFull } from "../ingest/enqueue.ts";
 import { ingestEvents, publicHeaders } from "../ingest/ingest.ts";
 import { MAX_EVENT_BYTES, typeFromPath } from "../ingest/normalize.ts";
 import { IngestBodyError, readIngestBody } from "../ingest/read_body.ts";
+import { unavailableErrorFromDatabase } from "../store/db_errors.ts";
 import { findWriteKey, maskWriteKey, resolveWriteKey } from "../ingest/write_key.ts";
 import { describeRoute } from "hono-openapi";
 import { BROWSER_EVENT, SEGMENT_BATCH, SERVER_EVENT } from "./ingest_docs.ts";
@@ -56,11 +57,18 @@ function respond(c: Context<AppEnv>, status: number, payload: unknown, extra?: R
   return new Response(JSON.stringify(payload), { status, headers });
 }
 
-/** Runs an ingest handler; a thrown error's 500 (app.onError) gets the CORS headers too. */
+/**
+ * Runs an ingest handler. The database being away is a 503 with Retry-After in ingest's own shape (SDKs
+ * retry on it, as on a full queue); any other thrown error's 500 (app.onError) gets the CORS headers too.
+ */
 async function withCors(c: Context<AppEnv>, handler: () => Promise<Response>): Promise<Response> {
   try {
     return await handler();
   } catch (e) {
+    const away = unavailableErrorFromDatabase(e);
+    if (away) {
+      return fail(c, 503, away.message, { "retry-after": String(away.retryAfterSeconds) });
+    }
     prepareCors(c);
     throw e;
   }

@@ -4,6 +4,9 @@ import type { Logger } from "../log.ts";
 import { startServer } from "../server.ts";
 import { UsageError } from "./io.ts";
 
+/** SIGTERM ends the process within 10 s whatever happens (orchestrators kill after their own grace period). */
+const SHUTDOWN_DEADLINE_MS = 8_000;
+
 /**
  * Runs the server until SIGINT/SIGTERM. The port is checked before the store is opened or migrated, so
  * a busy port costs one line and exit 2, not migrations, a setup link for a server that never starts
@@ -20,9 +23,24 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     throw e;
   }
   const running = server;
+  let deadline: ReturnType<typeof setTimeout> | undefined;
   function stop() {
+    if (deadline !== undefined) {
+      log.warn("second signal: exiting now");
+      Deno.exit(1);
+    }
     log.info("shutting down: finishing in-flight requests");
-    running.shutdown();
+    // A shutdown that hangs (a request or the store waiting on a database that is gone) never keeps the
+    // process alive: it exits anyway after SHUTDOWN_DEADLINE_MS.
+    deadline = setTimeout(function forceExit() {
+      log.error(`shutdown did not finish in ${SHUTDOWN_DEADLINE_MS / 1000} s: exiting`);
+      Deno.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    Deno.unrefTimer(deadline);
+    running.shutdown().catch(function shutdownFailed(e) {
+      log.error("shutdown failed", { error: e });
+      Deno.exit(1);
+    });
   }
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const s of signals) {
@@ -34,6 +52,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   }
   await running.finished;
   await running.shutdown();
+  clearTimeout(deadline);
   for (const s of signals) {
     try {
       Deno.removeSignalListener(s, stop);

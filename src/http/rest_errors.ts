@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { AppError } from "../errors.ts";
+import { AppError, ServiceUnavailableError } from "../errors.ts";
 import type { AppEnv } from "./env.ts";
-import { inputErrorFromDatabase } from "../store/db_errors.ts";
+import { inputErrorFromDatabase, unavailableErrorFromDatabase } from "../store/db_errors.ts";
 
 /** The REST error body: `{error: {code, message, issues?}, requestId}`. */
 export function errorBody(c: Context<AppEnv>, code: string, message: string, issues?: unknown) {
@@ -11,7 +11,8 @@ export function errorBody(c: Context<AppEnv>, code: string, message: string, iss
 
 /** The one REST error mapper: known errors keep their status and message, anything else is a logged 500. */
 export function restErrorHandler(error: Error, c: Context<AppEnv>) {
-  const err = inputErrorFromDatabase(error) ?? error;
+  const err = inputErrorFromDatabase(error) ?? unavailableErrorFromDatabase(error) ?? error;
+  if (err instanceof ServiceUnavailableError) c.header("Retry-After", String(err.retryAfterSeconds));
   if (err instanceof AppError && err.expose) {
     return c.json(errorBody(c, err.code, err.message, err.issues), err.status as 400);
   }

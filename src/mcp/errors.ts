@@ -1,7 +1,7 @@
 import { type CallToolResult, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import type { Ctx } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { inputErrorFromDatabase } from "../store/db_errors.ts";
+import { inputErrorFromDatabase, unavailableErrorFromDatabase } from "../store/db_errors.ts";
 
 /**
  * The one MCP error mapper. A failure the model can fix (validation, not found, conflict, no access) is
@@ -9,7 +9,8 @@ import { inputErrorFromDatabase } from "../store/db_errors.ts";
  * id and thrown as a JSON-RPC internal error that names only the request id (ARCHITECTURE.md).
  */
 export function toolErrorResult(ctx: Ctx, tool: string, error: unknown): CallToolResult {
-  const e = inputErrorFromDatabase(error) ?? error;
+  // The database being away is something to wait for, not a bug: an isError result saying when to retry.
+  const e = inputErrorFromDatabase(error) ?? unavailableErrorFromDatabase(error) ?? error;
   if (e instanceof AppError && e.expose) {
     return { content: [{ type: "text", text: e.message }], isError: true };
   }
@@ -28,4 +29,14 @@ export function jsonRpcError(
   headers: HeadersInit = {},
 ): Response {
   return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status, headers });
+}
+
+/**
+ * The database being away before a tool runs (authentication): a JSON-RPC error with 503 and
+ * `Retry-After`, which clients retry; any other error is thrown on to the app's error handler.
+ */
+export function unavailableResponse(error: unknown): Response {
+  const away = unavailableErrorFromDatabase(error);
+  if (!away) throw error;
+  return jsonRpcError(503, -32000, away.message, { "Retry-After": String(away.retryAfterSeconds) });
 }

@@ -11,7 +11,7 @@ import { MAX_JSON_BODY } from "../http/body.ts";
 import { authenticateRequest } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
 import { isPlainLegacyRequest } from "./era.ts";
-import { jsonRpcError } from "./errors.ts";
+import { jsonRpcError, unavailableResponse } from "./errors.ts";
 import { ctxOf, serveLegacy } from "./legacy.ts";
 import { checkOrigin, isAllowedOrigin, originPolicy } from "./origin.ts";
 import { buildMcpServer } from "./server.ts";
@@ -75,7 +75,7 @@ export function mcpRouter(deps: Deps) {
         },
       });
     }
-    const res = await authenticated(c, req);
+    const res = await authenticated(c, req).catch(unavailableResponse);
     for (const [k, v] of Object.entries(cors)) res.headers.set(k, v);
     return res;
   }

@@ -1,4 +1,12 @@
-import postgres from "postgres";
+import type postgres from "postgres";
+import {
+  ConnectionLostError,
+  isConnectionError,
+  neverSent,
+  unavailableErrorFromDatabase,
+} from "./db_errors.ts";
+import { type Conn, guardTypeFetch, openConn } from "./postgres_client.ts";
+import { openListener } from "./postgres_listen.ts";
 import { assertChannel, type Db, type Queryable, type Row, type Unlisten } from "./db.ts";
 
 /** Options for {@linkcode openPostgres}. */
@@ -7,14 +15,12 @@ export interface PostgresOptions {
   max?: number;
   /** Connections for single statements outside transactions; default 2 (see openPostgres). */
   statementMax?: number;
+  /** Where the store reports trouble it handles itself (a LISTEN connection being renewed). */
+  log?: (message: string, error: unknown) => void;
 }
 
 // Above this many parameters a statement is not prepared (see run()).
 const PREPARE_MAX_PARAMS = 16;
-
-function jsonText(x: unknown): string {
-  return typeof x === "string" ? x : JSON.stringify(x);
-}
 
 /**
  * Opens a PostgreSQL store over postgres.js, as two groups of connections made lazily:
@@ -34,17 +40,32 @@ function jsonText(x: unknown): string {
  * `select $1` on one client with 2 connections fell from 42k to 12.5k statements/s within 35 s and kept
  * falling, while a client with one connection (whose list empties on every shift) held 90k. A server
  * under sustained load got slower the longer it ran.
+ *
+ * When PostgreSQL goes away (restart, failover, `pg_terminate_backend`), a client whose connection closed
+ * is retired and replaced (src/store/postgres_client.ts says why postgres.js's own reconnect is not
+ * trusted), connection errors reach callers as a 503 `ServiceUnavailableError` (src/store/db_errors.ts),
+ * and a single statement is run once more on a fresh connection when that cannot run it twice.
  */
-export function openPostgres(url: string, { max = 10, statementMax = 2 }: PostgresOptions = {}): Db {
-  const lanes = Array.from({ length: Math.max(1, statementMax) }, () => ({ sql: connect(url), inFlight: 0 }));
-  const txClients = Array.from({ length: Math.max(1, max) }, () => connect(url));
+export function openPostgres(
+  url: string,
+  { max = 10, statementMax = 2, log = logToStderr }: PostgresOptions = {},
+): Db {
+  guardTypeFetch(log);
+  const lanes = Array.from(
+    { length: Math.max(1, statementMax) },
+    () => ({ conn: openConn(url), inFlight: 0 }),
+  );
   // Idle transaction connections, used last-in first-out so that the ones never needed stay unopened.
-  const idle = [...txClients].reverse();
+  const txConns = new Set<Conn>();
+  const idle = Array.from({ length: Math.max(1, max) }, txConn);
   // Transactions waiting for a connection, first come first served.
-  const waiting: { resolve(sql: Client): void; reject(e: Error): void }[] = [];
+  const waiting: { resolve(conn: Conn): void; reject(e: Error): void }[] = [];
+  const listener = openListener(url, function logListenError(message, error) {
+    log(message, error);
+  });
   let closed = false;
 
-  function run<T>(q: postgres.Sql | postgres.TransactionSql, text: string, params: readonly unknown[] = []) {
+  function run<T>(q: postgres.Sql | postgres.ReservedSql, text: string, params: readonly unknown[] = []) {
     // An unprepared query with parameters costs two round trips (postgres.js describes it first to learn
     // the parameter types), so the fixed-text queries of the request path are prepared: one round trip
     // each (issue 4's read benchmark). Statements with many parameters are generated multi-row inserts
@@ -60,62 +81,117 @@ export function openPostgres(url: string, { max = 10, statementMax = 2 }: Postgr
     for (let i = 1; i < lanes.length && best.inFlight > 0; i++) {
       if (lanes[i].inFlight < best.inFlight) best = lanes[i];
     }
+    // A lane whose connection was lost gets a new client (see postgres_client.ts why never the old one).
+    if (best.conn.lost && !closed) best.conn = openConn(url);
     return best;
   }
 
-  async function onLane<T>(fn: (sql: Client) => Promise<T>): Promise<T> {
+  async function onLane<T>(fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+    if (closed) throw unavailable(new Error("the database is closed"));
     const l = lane();
+    const conn = l.conn;
     l.inFlight++;
     try {
-      return await fn(l.sql);
+      return await conn.guard(fn(conn.sql));
+    } catch (e) {
+      if (isConnectionError(e)) conn.retire();
+      throw e;
     } finally {
       l.inFlight--;
     }
   }
 
-  function release(sql: Client) {
-    const next = waiting.shift();
-    if (next) next.resolve(sql);
-    else idle.push(sql);
+  /**
+   * Runs a single statement; when its connection failed, once more on a fresh connection if that is safe:
+   * the error proves the statement never reached the server (a refused or timed-out connect), or the
+   * statement only reads. A write whose connection died in flight may have committed: it is not run twice,
+   * the caller gets the 503.
+   */
+  async function statement<T>(text: string, fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+    try {
+      return await onLane(fn);
+    } catch (e) {
+      if (!isConnectionError(e)) throw e;
+      if (closed || !(neverSent(e) || READ_ONLY.test(text))) throw unavailable(e);
+    }
+    try {
+      return await onLane(fn);
+    } catch (e) {
+      throw isConnectionError(e) ? unavailable(e) : e;
+    }
   }
 
-  function acquire(): Promise<Client> {
-    if (closed) return Promise.reject(new Error("the database is closed"));
-    const sql = idle.pop();
-    return sql ? Promise.resolve(sql) : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+  /** A new transaction connection (one of `max`); `replacing` is the lost one it stands in for. */
+  function txConn(replacing?: Conn): Conn {
+    if (replacing) txConns.delete(replacing);
+    const conn = openConn(url);
+    txConns.add(conn);
+    return conn;
+  }
+
+  function release(conn: Conn) {
+    if (closed) return;
+    const usable = conn.lost ? txConn(conn) : conn;
+    const next = waiting.shift();
+    if (next) next.resolve(usable);
+    else idle.push(usable);
+  }
+
+  function acquire(): Promise<Conn> {
+    if (closed) return Promise.reject(unavailable(new Error("the database is closed")));
+    let conn = idle.pop();
+    if (conn?.lost) conn = txConn(conn);
+    return conn ? Promise.resolve(conn) : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
   }
 
   return {
     driver: "postgres",
     query<T = Row>(text: string, params?: readonly unknown[]) {
-      return onLane((sql) => run<T>(sql, text, params));
+      return statement(text, (sql) => run<T>(sql, text, params));
     },
     exec(text: string) {
-      return onLane(async (sql) => void await sql.unsafe(text));
+      return statement(text, async (sql) => void await sql.unsafe(text));
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const sql = await acquire();
+      const conn = await acquire();
+      let reserved: postgres.ReservedSql | null = null;
       let ended = false;
       let body: Promise<T> | undefined;
-      const endedError = () => new Error("the transaction has ended: use it only inside its callback");
+      // Every statement checks the connection first: nothing is ever sent on one that closed (the close
+      // is a macrotask, so it cannot fall between this check and postgres.js's write).
+      function send<R>(f: (r: postgres.ReservedSql) => Promise<R>): Promise<R> {
+        if (ended) {
+          return Promise.reject(new Error("the transaction has ended: use it only inside its callback"));
+        }
+        if (conn.lost || !reserved) {
+          return Promise.reject(new ConnectionLostError("the database connection closed"));
+        }
+        return conn.guard(f(reserved));
+      }
       try {
-        return await sql.begin(function inTransaction(tx) {
-          body = fn({
-            query: (text, params) => ended ? Promise.reject(endedError()) : run(tx, text, params),
-            exec: async (text) => {
-              if (ended) throw endedError();
-              await tx.unsafe(text);
-            },
-          });
-          return body;
-        }) as T;
+        reserved = await conn.guard(conn.sql.reserve());
+        // BEGIN, COMMIT and ROLLBACK are sent here, not by sql.begin(): postgres.js sends sql.begin()'s
+        // own ROLLBACK/COMMIT even after the connection closed, which killed the process (postgres_client.ts).
+        await send((r) => r.unsafe("begin"));
+        body = fn({
+          query: (text, params) => send((r) => run(r, text, params)),
+          exec: (text) => send(async (r) => void await r.unsafe(text)),
+        });
+        const result = await body;
+        // A commit whose connection dies may or may not have happened: never retried, the caller gets a 503.
+        await send((r) => r.unsafe("commit"));
+        return result;
+      } catch (e) {
+        if (isConnectionError(e)) conn.retire();
+        if (reserved && !conn.lost) await send((r) => r.unsafe("rollback")).catch(() => {});
+        throw isConnectionError(e) ? unavailable(e) : e;
       } finally {
-        // postgres.js settles begin() as soon as the connection drops, while the callback may still be
-        // running: the connection goes back only once the callback is done, and whatever the callback still
-        // sends is refused instead of landing in the next transaction on that connection.
+        // The connection goes back only once the callback is done, and whatever the callback still sends
+        // is refused instead of landing in the next transaction on that connection.
         ended = true;
         await body?.catch(() => {});
-        release(sql);
+        if (reserved && !conn.lost) reserved.release();
+        release(conn);
       }
     },
     async listen(
@@ -124,39 +200,32 @@ export function openPostgres(url: string, { max = 10, statementMax = 2 }: Postgr
       onListen?: () => void,
     ): Promise<Unlisten> {
       assertChannel(channel);
-      // postgres.js listens on a connection of its own and re-subscribes (calling onlisten) after a
-      // reconnect; it is closed with the client.
-      const sub = await txClients[0].listen(channel, onMessage, onListen);
-      return async function unlisten() {
-        await sub.unlisten();
-      };
+      return await listener.listen(channel, { onMessage, onListen });
     },
     notify(channel: string, payload: string) {
       assertChannel(channel);
-      return onLane(async (sql) => void await sql.notify(channel, payload));
+      return statement("notify", async (sql) => void await sql.notify(channel, payload));
     },
     async close() {
       closed = true;
-      for (const w of waiting.splice(0)) w.reject(new Error("the database is closed"));
-      await Promise.all([...lanes.map((l) => l.sql), ...txClients].map((sql) => sql.end({ timeout: 5 })));
+      for (const w of waiting.splice(0)) w.reject(unavailable(new Error("the database is closed")));
+      await Promise.all([...lanes.map((l) => l.conn), ...txConns].map((c) => c.end(5)));
+      await listener.close();
     },
   };
 }
 
-type Client = ReturnType<typeof connect>;
+// Statements that only read: running one again after its connection died changes nothing.
+const READ_ONLY = /^\s*select\b(?![\s\S]*\bfor\s+(update|no\s+key\s+update|share|key\s+share)\b)/i;
 
-/** One client with one connection (see openPostgres why). */
-function connect(url: string) {
-  return postgres(url, {
-    max: 1,
-    onnotice: function ignoreNotice() {},
-    // Our convention (db.ts): jsonb parameters arrive as JSON text. postgres.js would JSON.stringify a
-    // string again (storing a JSON string, not the object); pass text through as is, as PGlite does.
-    types: {
-      sluiceJson: { to: 114, from: [114], serialize: jsonText, parse: JSON.parse },
-      sluiceJsonb: { to: 3802, from: [3802], serialize: jsonText, parse: JSON.parse },
-    },
-    // Dates and jsonb are parsed by postgres.js; int8 stays a string (we cast counts to int).
-    connection: { application_name: "sluice" },
-  });
+/** A connection error as the typed 503 (src/store/db_errors.ts). */
+function unavailable(e: unknown): Error {
+  return unavailableErrorFromDatabase(
+    e instanceof Error && !isConnectionError(e) ? new ConnectionLostError(e.message) : e,
+  )!;
+}
+
+/** Without a logger, the store's own recoveries still leave a line on stderr. */
+function logToStderr(message: string, error: unknown) {
+  console.error(`sluice store: ${message}: ${(error as Error)?.message ?? error}`);
 }

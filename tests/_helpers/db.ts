@@ -75,8 +75,23 @@ async function findPgBin(): Promise<string | null> {
   return null;
 }
 
+/** A throwaway PostgreSQL cluster: its admin URL, `pg_ctl` on it, and `stop()` that removes it. */
+export interface ThrowawayCluster {
+  url: string;
+  /** The data directory. */
+  data: string;
+  /** The server's log file. */
+  log: string;
+  /** Runs `pg_ctl -D <data> <args>` (as `postgres` when we are root); pass `-l` to a start or restart. */
+  ctl(args: string[]): Promise<void>;
+  /** Starts the server again after a `ctl(["stop"])`, on the same port. */
+  start(): Promise<void>;
+  /** Stops the cluster (immediate) and deletes its files. */
+  stop(): Promise<void>;
+}
+
 /** Starts a throwaway cluster on a free port (as `postgres` when we are root: initdb refuses root). */
-async function startThrowawayCluster(): Promise<string> {
+export async function throwawayCluster(): Promise<ThrowawayCluster> {
   const bin = await findPgBin();
   if (!bin) {
     throw new Error(
@@ -90,18 +105,28 @@ async function startThrowawayCluster(): Promise<string> {
   if (root) await run("chown", ["postgres", dir]);
   const user = root ? "postgres" : undefined;
   await run(`${bin}/initdb`, ["-D", `${dir}/data`, "-U", "postgres", "--auth=trust"], user);
-  await run(`${bin}/pg_ctl`, [
-    "-D",
-    `${dir}/data`,
-    "-o",
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`,
-    "-w",
-    "start",
-  ], user);
-  console.error(
-    `!!! started a throwaway PostgreSQL on 127.0.0.1:${port} in ${dir} (stop: pg_ctl -D ${dir}/data stop) !!!`,
-  );
-  return `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const ctl = (args: string[]) => run(`${bin}/pg_ctl`, ["-D", `${dir}/data`, ...args], user);
+  // -l: the server's output goes to a file; on a pipe it would keep pg_ctl's output open for ever.
+  const start = () =>
+    ctl(["-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, "-l", `${dir}/log`, "-w", "start"]);
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    log: `${dir}/log`,
+    data: `${dir}/data`,
+    ctl,
+    start,
+    async stop() {
+      await ctl(["-m", "immediate", "stop"]).catch(() => {});
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+async function startThrowawayCluster(): Promise<string> {
+  const cluster = await throwawayCluster();
+  console.error(`!!! started a throwaway PostgreSQL at ${cluster.url} (it is left running) !!!`);
+  return cluster.url;
 }
 
 /** URL of a PostgreSQL server (the admin database); starts one when none answers. */
