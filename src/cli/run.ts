@@ -1,4 +1,4 @@
-import { openDeps } from "../compose.ts";
+import { closeDeps, openDeps } from "../compose.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { AppError } from "../errors.ts";
 import { createLogger, type Logger } from "../log.ts";
@@ -94,7 +94,7 @@ export async function runCli(
   } catch (e) {
     return fail(io, e);
   } finally {
-    await deps.db.close();
+    await closeDeps(deps);
   }
 }
 

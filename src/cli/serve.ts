@@ -1,4 +1,4 @@
-import { openDeps } from "../compose.ts";
+import { closeDeps, openDeps } from "../compose.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { startServer } from "../server.ts";
@@ -19,7 +19,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   try {
     server = await startServer(deps, { port: config.port, hostname: config.host });
   } catch (e) {
-    await deps.db.close();
+    await closeDeps(deps);
     throw e;
   }
   const running = server;

@@ -6,14 +6,12 @@
  * (GOTCHAS: grouped single inserts reached about 24k events/s against 3.3k/s one by one).
  */
 import { TtlCache } from "../cache.ts";
+import { QUEUE_CHANNEL } from "../pipeline/queue_payload.ts";
 import type { Deps } from "../deps.ts";
 import type { Db } from "../store/db.ts";
 import { type IngestedInsert, insertIngested } from "../store/ingest_repo.ts";
 import { queueDepth } from "../store/queue_repo.ts";
 import { connectionsFrom } from "../store/resources_repo.ts";
-
-/** The NOTIFY channel that wakes pipeline workers when rows arrive. */
-export const QUEUE_CHANNEL = "sluice_queue";
 
 /** One accepted (or refused) event: its `incoming` entry, and whether its queue row goes with it. */
 export type IngestItem = IngestedInsert;

@@ -5,7 +5,7 @@
  * shutdown: loops finish their batch, unprocessed leases are released.
  */
 import type { Deps } from "../deps.ts";
-import { QUEUE_CHANNEL } from "../ingest/enqueue.ts";
+import { QUEUE_CHANNEL } from "./queue_payload.ts";
 import type { Sandbox } from "../sandbox/sandbox.ts";
 import type { Unlisten } from "../store/db.ts";
 import { claimQueueRows, extendQueueLease, type QueueRow } from "../store/queue_repo.ts";

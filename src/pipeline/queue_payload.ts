@@ -12,3 +12,6 @@ export interface QueuePayload {
   headers: Record<string, string>;
   receivedAt: string;
 }
+
+/** The NOTIFY channel on which ingest (and a replay) tells idle consumer loops that rows are ready. */
+export const QUEUE_CHANNEL = "sluice_queue";
