@@ -38,16 +38,18 @@ Deno.test("docs/licences.md lists every npm package of deno.json imports at its 
   }
 });
 
-Deno.test("docs/licences.md lists every npm package of deno.lock (the transitive ones too)", async () => {
+Deno.test("docs/licences.md lists every npm package of deno.lock and tests/deno.lock (transitive ones too)", async () => {
   const rows = await licenceRows();
-  const lock = JSON.parse(await Deno.readTextFile(new URL("deno.lock", root)));
-  const missing = Object.keys(lock.npm ?? {}).map(parseLockKey).filter((p) =>
-    !listed(rows, p.name, p.version)
-  );
+  const keys: string[] = [];
+  for (const file of ["deno.lock", "tests/deno.lock"]) {
+    const lock = JSON.parse(await Deno.readTextFile(new URL(file, root)));
+    keys.push(...Object.keys(lock.npm ?? {}));
+  }
+  const missing = keys.map(parseLockKey).filter((p) => !listed(rows, p.name, p.version));
   assert.deepEqual(
     missing.map((p) => `${p.name}@${p.version}`),
     [],
-    `deno.lock packages without a licence entry; ${REGENERATE}`,
+    `lock file packages without a licence entry; ${REGENERATE}`,
   );
 });
 

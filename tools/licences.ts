@@ -1,5 +1,5 @@
 /**
- * Rewrites docs/licences.md from deno.lock: every npm package with its licence as npm reports it, and
+ * Rewrites docs/licences.md from deno.lock and tests/deno.lock: every npm package with its licence as npm reports it, and
  * whether the server needs it at run time. `deno run --allow-all tools/licences.ts` (calls `npm view` once
  * per package and `deno info` on main.ts). tests/docs_licences_test.ts reads the result without the network.
  */
@@ -7,10 +7,17 @@ import { isPermissive, type LicenceRow, parseLockKey, renderLicences } from "./l
 
 const root = new URL("../", import.meta.url);
 
-/** The lock's npm packages as `name@version` keys (peer suffixes kept, as `deno info` names them). */
+/**
+ * The npm packages of both locks as `name@version` keys (peer suffixes kept, as `deno info` names them):
+ * deno.lock holds what the server installs, tests/deno.lock what the test task adds (see deno.json).
+ */
 async function lockPackages(): Promise<string[]> {
-  const lock = JSON.parse(await Deno.readTextFile(new URL("deno.lock", root)));
-  return Object.keys(lock.npm ?? {}).sort();
+  const keys = new Set<string>();
+  for (const file of ["deno.lock", "tests/deno.lock"]) {
+    const lock = JSON.parse(await Deno.readTextFile(new URL(file, root)));
+    for (const key of Object.keys(lock.npm ?? {})) keys.add(key);
+  }
+  return [...keys].sort();
 }
 
 /** npm package ids reachable from main.ts: its npm imports and everything they depend on. */

@@ -1,7 +1,7 @@
 import { closeDeps, openDeps } from "../compose.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { startServer } from "../server.ts";
+import { type RunningServer, startServer } from "../server.ts";
 import { UsageError } from "./io.ts";
 
 /** SIGTERM ends the process within 10 s whatever happens (orchestrators kill after their own grace period). */
@@ -14,16 +14,15 @@ const SHUTDOWN_DEADLINE_MS = 8_000;
  */
 export async function serve(config: Config, log: Logger): Promise<void> {
   assertPortFree(config);
-  const deps = await openDeps(config, { log });
-  let server;
-  try {
-    server = await startServer(deps, { port: config.port, hostname: config.host });
-  } catch (e) {
-    await closeDeps(deps);
-    throw e;
-  }
-  const running = server;
+  let running: RunningServer | null = null;
+  let stopRequested = false;
   let deadline: ReturnType<typeof setTimeout> | undefined;
+  function shutdown(server: RunningServer) {
+    server.shutdown().catch(function shutdownFailed(e) {
+      log.error("shutdown failed", { error: e });
+      Deno.exit(1);
+    });
+  }
   function stop() {
     if (deadline !== undefined) {
       log.warn("second signal: exiting now");
@@ -37,11 +36,11 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       Deno.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     Deno.unrefTimer(deadline);
-    running.shutdown().catch(function shutdownFailed(e) {
-      log.error("shutdown failed", { error: e });
-      Deno.exit(1);
-    });
+    stopRequested = true;
+    if (running) shutdown(running);
   }
+  // Listen for signals before anything starts: the server answers /healthz before startServer() has
+  // returned, and a SIGTERM in that gap must still be a clean shutdown, not the default kill.
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const s of signals) {
     try {
@@ -50,13 +49,24 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       // Platforms without signals (Windows for SIGTERM, Deno Deploy) stop the process their own way.
     }
   }
-  await running.finished;
-  await running.shutdown();
-  clearTimeout(deadline);
-  for (const s of signals) {
+  try {
+    const deps = await openDeps(config, { log });
     try {
-      Deno.removeSignalListener(s, stop);
-    } catch { /* see above */ }
+      running = await startServer(deps, { port: config.port, hostname: config.host });
+    } catch (e) {
+      await closeDeps(deps);
+      throw e;
+    }
+    if (stopRequested) shutdown(running);
+    await running.finished;
+    await running.shutdown();
+  } finally {
+    clearTimeout(deadline);
+    for (const s of signals) {
+      try {
+        Deno.removeSignalListener(s, stop);
+      } catch { /* see above */ }
+    }
   }
 }
 
