@@ -1,7 +1,7 @@
 /**
  * One postgres.js client with one connection, used until that connection closes and never again.
  *
- * Why retire a client instead of letting postgres.js reconnect it (postgres 3.4.9, src/connection.js):
+ * Why retire a client instead of letting postgres.js reconnect it (postgres 3.4.9, its connection.js):
  * - `closed()` sets `socket = null` but leaves the connection usable: a statement handed to it afterwards
  *   (the ROLLBACK or COMMIT that `sql.begin()` sends itself when its callback fails or ends) goes through
  *   `execute()` -> `write()` -> `setImmediate(nextWrite)` -> `socket.write` on null: a TypeError in a timer
@@ -91,7 +91,7 @@ export function openConn(
   };
 }
 
-// The text of postgres.js's array-type query (src/connection.js fetchArrayTypes), which errors carry in `query`.
+// The text of postgres.js's array-type query (its connection.js, fetchArrayTypes); errors carry it as `query`.
 const TYPE_FETCH_MARK = "b.typarray";
 let typeFetchGuard = false;
 
