@@ -1,6 +1,6 @@
 /**
  * `deno task bench ingest [seconds]`: ingest throughput and latency on PostgreSQL and on PGlite, next to
- * the raw INSERT rates of the same database in the same run (issue 6):
+ * the raw INSERT rates of the same database in the same run:
  * - raw single-row INSERT loop (10 in flight on a 10-connection pool) and raw 1000-row multi-row INSERT;
  * - single events at 50 concurrent connections (durable: queue row + incoming entry committed before 200);
  * - batches of 100 events;
@@ -159,7 +159,7 @@ async function benchStore(name: string, db: Db, drop: () => Promise<void>, rawDb
     const key = await setup(deps, `http://127.0.0.1:${hook.addr.port}/hook`);
     const headers = { "content-type": "application/json", authorization: `Basic ${btoa(`${key}:`)}` };
     if (db.driver === "postgres") await db.query("checkpoint");
-    // The raw baselines get the 10-connection pool the issue names; the server keeps its own pools.
+    // The raw baselines get the 10-connection pool the targets above assume; the server keeps its own.
     const raw = rawDb ? rawDb() : db;
     const rs = await rawSingle(raw, ms);
     const rm = await rawMulti(raw, ms);

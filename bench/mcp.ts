@@ -4,7 +4,7 @@
  * the REST API, next to a bare Hono handler (the HTTP ceiling) and a raw primary-key SELECT through the
  * same driver and pools as the server (the database ceiling), and a bare Hono handler running that SELECT
  * (what this stack allows for one read), each with 50 concurrent connections. Prints requests/s, p50, p99
- * and the ratios. Issue 4 targets: MCP >= 50% of REST for the same read, REST >= 40% of the raw SELECT.
+ * and the ratios. Targets: MCP >= 50% of REST for the same read, REST >= 40% of the raw SELECT.
  * HTTP load comes from bench/_http.ts's keep-alive client, not fetch() (see there why).
  * Figures only, never assertions (STYLE.md). PostgreSQL at BENCH_DATABASE_URL (default the local server;
  * a throwaway database is created and dropped); BENCH_SECONDS per scenario (default 5); BENCH_CONCURRENCY.

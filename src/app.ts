@@ -27,39 +27,49 @@ import { loginRouter } from "./ui/login.tsx";
 import { userPageRouter } from "./ui/user_page.tsx";
 import { apiReferenceRouter } from "./ui/api_reference.tsx";
 
-/** Builds the whole HTTP app from its dependencies. Does no I/O itself. */
+/**
+ * Builds the whole HTTP app from its dependencies. Does no I/O itself.
+ *
+ * Hono runs the middleware and handlers that match a request in the order they were added, so the order
+ * below matters in two ways: a guard (`app.use`) comes before the routes it protects, and a route comes
+ * before a broader pattern that would also match it. Guards are per path, never one on all of `/api/*`,
+ * because ingest (`/api/s/*`, write keys) and the API reference (`/api/docs`) take no bearer.
+ */
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // First, so every request is logged with its id, errors and 404s included.
   app.use("*", requestLog(deps));
   app.onError(restErrorHandler);
   app.notFound(notFoundHandler);
 
+  // Health, setup, the OAuth 2.1 authorization server, login and the user page: none of them takes a
+  // bearer (a setup token, client credentials or a session cookie instead), and no guard below covers them.
   app.route("/", systemRouter());
   app.route("/", setupRouter());
-  // OAuth 2.1 authorization server, login and the user page (issue 5).
   app.route("/", oauthRouter());
   app.route("/", loginRouter());
   app.route("/", userPageRouter());
 
-  // Management API: authenticated, bodies up to 1 MB.
+  // Management API: the guards (bearer, bodies up to 1 MB) before the routes they protect.
   app.use("/api/user/*", bodyLimit({ maxSize: MAX_JSON_BODY }), requireAuth);
   app.use("/api/workspace", requireAuth);
   app.use("/api/workspace/*", bodyLimit({ maxSize: MAX_JSON_BODY }), requireAuth);
   app.route("/", userKeysRouter());
   app.route("/", workspacesRouter());
-  // Configuration objects (issue 3): /api/{ws}/config/* and /api/{ws}/audit-log authenticate per
-  // route (never a catch-all on /api/*, which would swallow ingest's /api/s/*); schemas need no auth.
+  // /api/{ws}/config/* and /api/{ws}/audit-log add their guards in their own routers; schemas need none.
   app.route("/", schemaRouter());
-  // Warehouses (issue 7): before configRouter, whose /config/:type/:id would answer POST .../test with 405.
+  // Before configRouter, whose /config/:type/:id would answer POST .../destination/test with 405.
   app.route("/", destinationTestRouter());
   app.route("/", configRouter());
   app.route("/", auditRouter());
 
-  // MCP (issue 4): /mcp authenticates each request itself (401 with RFC 9728 metadata), plus Live Events.
+  // MCP: /mcp authenticates each request itself (401 with RFC 9728 metadata), so it needs no guard here;
+  // Live Events has its own guard.
   app.route("/", wellKnownRouter({ extensions: [oauthResourceMetadata] }));
   app.route("/", mcpRouter(deps));
   app.route("/", eventsLogRouter());
-  // Pipeline (issue 6): ingest (write keys, no bearer) and test runs of Functions.
+  // Pipeline: ingest checks write keys, never a bearer; Functions test runs and the dead letter guard
+  // their own paths.
   app.route("/", ingestRouter());
   app.route("/", functionRunRouter());
   app.route("/", deadLetterRouter());

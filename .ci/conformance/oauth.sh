@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the official MCP conformance suite's `authorization` mode against a throwaway Sluice's OAuth 2.1
-# authorization server (issue 5), approving the consent page with a script instead of a person.
+# authorization server, approving the consent page with a script instead of a person.
 # The mode exists from @modelcontextprotocol/conformance 0.2.0-alpha.12 on (0.1.16 has only
 # server/client); its scenarios: authorization-server-metadata-endpoint, authorization-code-grant.
 # Exit 0 when every check passes. Usage: .ci/conformance/oauth.sh [results-dir]

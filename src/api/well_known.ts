@@ -26,7 +26,7 @@ export function protectedResourceMetadataUrl(config: Pick<Config, "publicUrl">):
 
 /**
  * Builds the metadata document. Each function in `extensions` may add fields: the OAuth authorization
- * server (issue 5) adds `authorization_servers` and `scopes_supported` by passing one to
+ * server (src/oauth/metadata.ts) adds `authorization_servers` and `scopes_supported` by passing one to
  * {@linkcode wellKnownRouter}.
  */
 export function protectedResourceMetadata(

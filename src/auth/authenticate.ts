@@ -11,7 +11,7 @@ export function bearerToken(header: string | undefined | null): string | null {
 }
 
 /**
- * Turns a bearer token into a Principal: a personal API key, or an OAuth access token (issue 5), told
+ * Turns a bearer token into a Principal: a personal API key, or an OAuth access token, told
  * apart by the id's prefix so each is one lookup. OAuth tokens carry their grant's workspaces and scope.
  */
 export async function authenticateBearer(deps: Deps, token: string): Promise<Principal | null> {

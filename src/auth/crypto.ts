@@ -40,7 +40,8 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
 /**
  * HMAC-SHA256 as hex. node:crypto rather than WebCrypto: this runs on every authenticated request and
  * every ingested event, and a synchronous HMAC costs ~8 µs where importKey + subtle.sign cost ~90 µs
- * plus two trips through the async op queue (issue 4's read benchmark). Still a promise, as it was, so callers need not change.
+ * plus two trips through the async op queue (measured with bench/mcp.ts). It returns a promise, as a
+ * WebCrypto HMAC would, so callers do not depend on which one runs.
  */
 export function hmacSha256Hex(key: string, data: string): Promise<string> {
   return Promise.resolve(createHmac("sha256", key).update(data).digest("hex"));

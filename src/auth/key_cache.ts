@@ -13,7 +13,7 @@ const encoder = new TextEncoder();
 
 /**
  * Each instance's cache of API key rows (with the owner's identity), so an authenticated request costs
- * one query instead of two (issue 4's read benchmark: the key lookup was half of every REST GET).
+ * one query instead of two (in bench/mcp.ts's reads the key lookup was half of every REST GET).
  *
  * What is cached is the stored row, not a verdict: every request still checks its secret against the
  * row's hash (HMAC + constant-time compare) and the row's revocation and expiry against the clock.

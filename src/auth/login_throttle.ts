@@ -7,7 +7,7 @@ import {
 } from "../store/sessions_repo.ts";
 
 /**
- * Login rate limit with lockout (issue 5). Failures are counted per account *and client address*, so an
+ * Login rate limit with lockout. Failures are counted per account *and client address*, so an
  * attacker elsewhere cannot lock the real user out, and every lock is short and capped (15 minutes),
  * so no one is locked out forever. A looser per-address limit slows one address guessing many accounts.
  */

@@ -1,7 +1,7 @@
 /**
  * The contract every destination driver implements (webhook, devnull, postgres, mysql, ...). The
  * pipeline hands a driver one batch of events for one connection and records each event's outcome as a
- * `bulker_stream` Live Events entry on the connection (Jitsu's per-row status, notes §5), so a driver
+ * `bulker_stream` Live Events entry on the connection (Jitsu's per-row status), so a driver
  * reports per event, never just per batch.
  *
  * Drivers are plain objects registered in the pipeline's driver table by `type` (the destination's

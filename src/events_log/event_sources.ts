@@ -6,7 +6,7 @@ import { parseInput } from "../validation.ts";
 import { EVENT_LOG_TYPES, type EventLogType } from "./events_log.ts";
 
 /**
- * Which sources each log type is written for (the pipeline's contract, issue 4): `incoming` by stream id;
+ * Which sources each log type is written for (the pipeline's contract): `incoming` by stream id;
  * `function`, the destination writes and `dead-letter` by connection id. A destination reads the
  * destination-write entries of every connection that delivers to it.
  */

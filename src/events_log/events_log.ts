@@ -1,7 +1,7 @@
 /**
  * Live Events: the log of what happened to each event at each step (ingest, functions, destination
  * writes, dead letter). The pipeline appends inside its own transactions; REST and MCP read it through
- * src/events_log/read_events.ts. Entry shapes per type follow Jitsu (see /tmp/notes/jitsu.md §5).
+ * src/events_log/read_events.ts. Entry shapes per type follow Jitsu's (docs/pipeline.md lists them).
  */
 import { ValidationError } from "../errors.ts";
 import type { Queryable } from "../store/db.ts";

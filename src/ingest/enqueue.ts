@@ -26,11 +26,11 @@ interface Waiter {
 const MAX_GROUP_ITEMS = 2000;
 
 /**
- * Fewest waiting events worth a commit of their own while another is in flight; fewer wait and join the
- * next one. Starting a commit for every free slot made groups of ~6 single events under load, and each
- * statement costs the server (~80 µs in postgres.js) and the database (a WAL flush) whatever its size.
- * At 16, groups were ~15 events and issue 6's single-event benchmark went from 73-86% to 94-129% of the
- * raw single-row rate (ten runs), with a lower p99 at half peak (a small group waits at most one commit).
+ * Fewest waiting events worth a commit of their own while another is in flight; fewer wait and join the next
+ * one. Starting a commit for every free slot made groups of ~6 single events under load, and each statement
+ * costs the server (~80 µs in postgres.js) and the database (a WAL flush) whatever its size. At 16, groups
+ * were ~15 events and the single-event benchmark (bench/ingest.ts) went from 73-86% to 94-129% of the raw
+ * single-row rate (ten runs), with a lower p99 at half peak (a small group waits at most one commit).
  */
 export const MIN_CONCURRENT_GROUP = 16;
 
@@ -194,7 +194,7 @@ export async function queueIsFull(deps: Pick<Deps, "db" | "config" | "ingest">):
     const started = performance.now();
     // In a transaction only to run on the transaction pool: counting a long queue takes a while (321 ms
     // for 100k rows here), and on the 2-connection statement pool the grouped inserts pipelined behind
-    // it waited that long too (issue 6's p99 at half peak went from 13 ms to 40-60 ms).
+    // it waited that long too (bench/ingest.ts: p99 at half peak 40-60 ms instead of 13 ms).
     cache.refreshing ??= deps.db.transaction((tx) => queueDepth(tx, max + 1)).then((n) => {
       cache.depth = n;
       cache.at = Date.now();

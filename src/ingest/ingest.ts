@@ -1,6 +1,6 @@
 /**
  * Accepting events for a stream: normalise each, write its queue row and its `incoming` Live Events
- * entry (Jitsu's IncomingLogContent, notes §5) durably, and report per event. Shared by the HTTP
+ * entry (Jitsu's IncomingLogContent) durably, and report per event. Shared by the HTTP
  * endpoints (after the write key is checked) and the MCP tool `send_test_event` (which needs no key).
  */
 import type { Deps } from "../deps.ts";

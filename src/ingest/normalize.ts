@@ -1,5 +1,5 @@
 /**
- * Event normalisation as Jitsu's ingest does it (bulker `ingest/` patchEvent, notes §7): type from the
+ * Event normalisation as Jitsu's ingest does it (bulker `ingest/` patchEvent): type from the
  * path, a sane messageId, `receivedAt` always the server's time, `timestamp` if missing, `requestIp`,
  * and for browser events `context.ip` (never trusted from the browser), `context.userAgent` and
  * `context.locale` from the request.
@@ -17,7 +17,7 @@ const SHORT_TYPES: Record<string, EventType> = {
   s: "screen",
 };
 
-/** 1 MB per event (issue 6). */
+/** The largest event, in bytes of its JSON; a larger one is refused with 413 (docs/pipeline.md). */
 export const MAX_EVENT_BYTES = 1024 * 1024;
 const MAX_EVENT_NAME = 128;
 

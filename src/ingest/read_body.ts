@@ -27,7 +27,7 @@ export async function readIngestBody(req: Request, limit: number): Promise<unkno
   // The common case, a plain body with a Content-Length within the limit: the HTTP server reads exactly
   // that many bytes, so one native read is safe (and much cheaper than iterating the stream). `req.body`
   // is not touched before it: reading that getter makes Deno wrap the body in a ReadableStream, and
-  // text() then collects it chunk by chunk in JavaScript (~20 µs of CPU a request in issue 6's benchmark,
+  // text() then collects it chunk by chunk in JavaScript (~20 µs of CPU a request in bench/ingest.ts,
   // a fifth of a single event's cost).
   if (encoding !== "gzip" && req.headers.has("content-length")) return parseJson(await req.text());
   if (!req.body) throw new IngestBodyError(400, "The request has no body: send the event as JSON");

@@ -1,5 +1,5 @@
 /**
- * Stream write keys on ingest: where a client puts its key (Jitsu's `getDataLocator` order, notes §7)
+ * Stream write keys on ingest: where a client puts its key (Jitsu's `getDataLocator` order)
  * and which stream it opens. A key is `keyId:secret`; only a salted, peppered hash of the secret is
  * stored. Verified results are cached for a few seconds so a busy key costs one HMAC, not a query, per
  * event; a deleted key or stream stops working within that time.

@@ -58,7 +58,7 @@ function jsonSchemaOf(schema: v.GenericSchema, typeMode: "input" | "output"): Re
 
 /**
  * Turns a tool file's declaration into a served tool. The JSON Schemas are converted here, once per
- * process, not per request (issue 4: per-request schema conversion was most of the cost of stateless MCP).
+ * process, not per request: converting them per request was most of the cost of a stateless MCP call.
  */
 export function defineTool<O extends v.GenericSchema>(spec: ToolSpec<O>): Tool {
   const inputSchema = jsonSchemaOf(spec.input, "input");

@@ -19,7 +19,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * never "modern".
  *
  * Why: `isLegacyRequest` classifies with several zod type guards whose failure paths build error objects;
- * it was ~5% of the server's CPU per MCP tools/call (issue 4's benchmark). What today's clients send is
+ * it was ~5% of the server's CPU per MCP tools/call (bench/mcp.ts). What today's clients send is
  * this plain shape; anything else (batches, notifications, responses, `_meta`, odd ids, modern or unknown
  * headers) still goes through the SDK's own predicate. tests/mcp/json_transport_test.ts checks that this never says
  * legacy where the SDK would not.

@@ -34,10 +34,10 @@ async function readBody(req: Request): Promise<{ ok: true; body: unknown } | { o
 }
 
 /**
- * `/mcp`: MCP Streamable HTTP, stateless (issue 4). In order: DNS-rebinding check (403), CORS preflight,
- * bearer authentication on every request (401 with the RFC 9728 metadata URL), POST only (405), then
- * the 2026-07-28 protocol through the SDK's `createMcpHandler` and 2025-era traffic through a stateless
- * transport that answers plain JSON. Each request gets a fresh server (src/mcp/server.ts).
+ * `/mcp`: MCP Streamable HTTP, stateless so any instance serves any request. In order: DNS-rebinding check
+ * (403), CORS preflight, bearer authentication on every request (401 with the RFC 9728 metadata URL), POST
+ * only (405), then the 2026-07-28 protocol through the SDK's `createMcpHandler` and 2025-era traffic through
+ * a stateless transport that answers plain JSON. Each request gets a fresh server (src/mcp/server.ts).
  */
 export function mcpRouter(deps: Deps) {
   const policy = originPolicy(deps.config);

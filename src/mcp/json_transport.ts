@@ -16,7 +16,7 @@ import { jsonRpcError } from "./errors.ts";
  * Why not the SDK's WebStandardStreamableHTTPServerTransport for it: on a stateless JSON exchange that
  * transport re-validates the already classified message with zod several times (a JSON-RPC message
  * parse, two initialize checks whose failure path builds issue objects, request and response type
- * guards), ~8% of the server's CPU per tools/call in issue 4's benchmark. It still serves everything else
+ * guards), ~8% of the server's CPU per tools/call in bench/mcp.ts. It still serves everything else
  * (initialize, batches, notifications, `_meta`, unknown headers). The checks here answer what it answers,
  * with the same status and message: 406 without both JSON and SSE in Accept, 415 for a non-JSON body, 400
  * for an unsupported MCP-Protocol-Version. tests/mcp/json_transport_test.ts sends the same requests

@@ -15,7 +15,7 @@ export interface OriginPolicy {
 }
 
 // Host header -> hostname. A server sees a handful of Host values, and parsing one as a URL on every
-// MCP request was ~2.5% of its CPU (issue 4's benchmark). Bounded: random Host values cannot grow it.
+// MCP request was ~2.5% of its CPU (bench/mcp.ts). Bounded: random Host values cannot grow it.
 const hostnames = new Map<string, string | null>();
 
 function hostnameOf(hostHeader: string): string | null {

@@ -30,7 +30,7 @@ export function toolCatalog(): Catalog {
 
 /**
  * A fresh low-level MCP server for one HTTP request, acting for `ctx`'s principal. Stateless: nothing
- * survives the request, so any instance serves any request (issue 4). Only two handlers are set; the
+ * survives the request, so any instance serves any request. Only two handlers are set; the
  * tool list and its JSON Schemas are shared (toolCatalog), so building one costs microseconds.
  */
 export function buildMcpServer(ctx: Ctx): Server {

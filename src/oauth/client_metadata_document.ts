@@ -40,7 +40,10 @@ function invalid(clientId: string, why: string): OAuthError {
   return new OAuthError("invalid_client", `Client metadata document ${clientId}: ${why}`, { status: 400 });
 }
 
-/** Checks the shape of a client_id URL (draft §3: https, a path, no fragment, credentials or dot segments). */
+/**
+ * Checks the shape of a client_id URL (OAuth Client ID Metadata Document draft §3: https, a path, no
+ * fragment, credentials or dot segments).
+ */
 export function documentUrlProblem(clientId: string): string | null {
   let u: URL;
   try {

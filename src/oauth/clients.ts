@@ -56,7 +56,7 @@ function presented(c: Context, params: URLSearchParams): PresentedCredentials {
   if (header) {
     const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
     if (!basic) {
-      // An API key or access token is not client authentication (issue 5: refused at the token endpoint).
+      // An API key or access token is not client authentication: a Bearer header is refused, not ignored.
       throw new OAuthError("invalid_client", "Only HTTP Basic client authentication is accepted here", {
         status: 401,
       });

@@ -1,5 +1,5 @@
 /**
- * Redirect URI rules (issue 5; RFC 8252 §7, OAuth 2.1 §2.3.1 and §7.5.1):
+ * Redirect URI rules (RFC 8252 §7, OAuth 2.1 §2.3.1 and §7.5.1):
  * - https anywhere; http only on loopback, where the port is ignored when matching (RFC 8252 §7.3)
  *   and `localhost`, `127.0.0.1` and `[::1]` are treated alike, the path and query exact;
  * - private-use schemes (`cursor://`, `vscode://`, `com.example.app:/cb`; RFC 8252 §7.1);

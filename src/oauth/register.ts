@@ -5,7 +5,7 @@ import { countClientsFromIp, deleteUnusedClients, upsertClient } from "../store/
 import { OAuthError } from "./errors.ts";
 import { redirectUriProblem } from "./redirect_uris.ts";
 
-/** Registration limits (issue 5: rate-limited per IP; unused clients expire). */
+/** Registration limits: registration is open, so it is rate-limited per IP and unused clients expire. */
 export const REGISTRATION = {
   perIpPerHour: 30,
   unusedClientTtlMs: 30 * 24 * 3600_000,

@@ -7,11 +7,11 @@ export const SCOPE_WRITE = "mcp:write";
 /** Every scope this server knows, in `scopes_supported` order. */
 export const SCOPES_SUPPORTED = [SCOPE_READ, SCOPE_WRITE] as const;
 
-/** Access token lifetime (issue 5: one hour by default). */
+/** Access token lifetime: an hour, so a leaked one soon stops working; clients refresh it. */
 export const ACCESS_TOKEN_TTL_MS = 3600_000;
-/** Refresh token lifetime (issue 5: 90 days). */
+/** Refresh token lifetime: 90 days, so a client used now and then stays connected (each use rotates it). */
 export const REFRESH_TOKEN_TTL_MS = 90 * 24 * 3600_000;
-/** Authorization code lifetime (issue 5: 60 s). */
+/** Authorization code lifetime: 60 s; a code is exchanged at once, so it expires soon (RFC 6749 §4.1.2). */
 export const CODE_TTL_MS = 60_000;
 
 /** The authorization server's issuer identifier (RFC 8414 §2): the public URL, no trailing slash. */

@@ -12,7 +12,7 @@ import { registerClient, REGISTRATION } from "./register.ts";
 import { revokeRouter } from "./revoke.ts";
 import { tokenRouter } from "./token.ts";
 
-// Browser-based MCP clients call these cross-origin (issue 5: CORS on metadata, token, register, revoke).
+// Browser-based MCP clients call these cross-origin, so they answer CORS.
 // No cookies are involved, so any origin may call them.
 const CORS_PATHS = [
   "/.well-known/oauth-authorization-server",

@@ -1,7 +1,7 @@
 /**
- * Batch mode (issue 7): a connection with `mode: "batch"` gets its events in batches of `batchSize`,
- * or whatever waited `frequency` minutes, each batch written by one driver call (one transaction in a
- * warehouse). The queue is the durable buffer: processBatch() turns a stream row into one waiting
+ * Batch mode (docs/warehouses.md): a connection with `mode: "batch"` gets its events in batches of
+ * `batchSize`, or whatever waited `frequency` minutes, each batch written by one driver call (one transaction
+ * in a warehouse). The queue is the durable buffer: processBatch() turns a stream row into one waiting
  * `batch` row per batch-mode connection (in the transaction that acknowledges the stream row), and
  * {@linkcode flushDueBatches} claims a connection's waiting rows once its batch is due, hands them to
  * processBatch() and deletes them only when that committed. A crash at any point leaves them queued.

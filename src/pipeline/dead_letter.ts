@@ -1,6 +1,6 @@
 /**
  * The dead letter: deliveries that failed their last retry (or could not be retried). Listing uses
- * Jitsu's shape (`{date, workspaceId, actorId, type, payload, error}`, notes §5); replay moves rows back
+ * Jitsu's shape (`{date, workspaceId, actorId, type, payload, error}`); replay moves rows back
  * to the queue for their connection, with a fresh retry budget.
  */
 import * as v from "valibot";

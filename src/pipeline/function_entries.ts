@@ -1,5 +1,5 @@
 /**
- * `function` Live Events entries from a chain's logs, in Jitsu's shapes (notes §5: `log-<level>` with
+ * `function` Live Events entries from a chain's logs, in Jitsu's shapes (`log-<level>` with
  * `{text, args}`, `http-request`), plus the error details (name, message, stack with line numbers in the
  * user's code) and the event's messageId so an agent can follow one event across entry types.
  */

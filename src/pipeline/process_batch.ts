@@ -8,7 +8,7 @@
  * Delivery is at least once: if this instance dies after a driver wrote but before the commit, the
  * lease ends and the row is processed again.
  *
- * Batch mode (issue 7): a stream row's work for a batch-mode connection is not delivered here but
+ * Batch mode: a stream row's work for a batch-mode connection is not delivered here but
  * queued again as a waiting `batch` row for that connection, in the same commit (batch_mode.ts flushes
  * those rows when the batch is due and passes them back here, where they are delivered).
  */

@@ -1,5 +1,5 @@
 /**
- * Runs a functions chain on one event with Jitsu's return semantics (rotor `runChain`, notes §8):
+ * Runs a functions chain on one event with Jitsu's return semantics (Jitsu rotor's `runChain`):
  * `undefined` keeps the (possibly mutated) event; `"drop"`, `null`, `false` and `[]` drop it; an object
  * replaces it; an array fans out, from the last function only. `RetryError` stops the chain and asks for
  * a retry (`{drop: true}` or Jitsu's "Drop & RetryError" also drops it now); `NoRetryError` (a Sluice

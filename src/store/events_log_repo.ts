@@ -69,7 +69,7 @@ export async function insertEventLogEntries(
  * Every read goes through the per-source index (workspace, type, actor, timestamp, id). Several sources
  * (or all of a workspace's: their ids found by a skip scan of that index, one probe per source) are read
  * each newest first up to the limit and merged. No second index by (workspace, type, timestamp) for the
- * all-sources read: it cost every Live Events insert ~13% more database CPU (issue 6).
+ * all-sources read: it cost every Live Events insert ~13% more database CPU (bench/ingest.ts).
  */
 export async function selectEventLogEntries(db: Queryable, f: EventLogFilter): Promise<EventLogRow[]> {
   if (f.actorIds !== null && f.actorIds.length === 0) return [];

@@ -37,7 +37,7 @@ const RS = "\x1e";
  * split by `string_to_array`: the driver encodes six strings however many events there are (per-parameter
  * cost in postgres.js dominated ingest's CPU with parameters per event). Storing each event once, in
  * text columns that PostgreSQL does not parse, took the database's CPU per batched event from ~39 µs to
- * ~29 µs (issue 6, 1000-event statements; migration 0009 says why). The events_log columns mirror
+ * ~29 µs (bench/ingest.ts, 1000-event statements; migration 0009 says why). The events_log columns mirror
  * store/events_log_repo.ts.
  */
 export async function insertIngested(db: Queryable, items: readonly IngestedInsert[]): Promise<void> {

@@ -68,7 +68,7 @@ export function openPostgres(
   function run<T>(q: postgres.Sql | postgres.ReservedSql, text: string, params: readonly unknown[] = []) {
     // An unprepared query with parameters costs two round trips (postgres.js describes it first to learn
     // the parameter types), so the fixed-text queries of the request path are prepared: one round trip
-    // each (issue 4's read benchmark). Statements with many parameters are generated multi-row inserts
+    // each (measured with bench/mcp.ts). Statements with many parameters are generated multi-row inserts
     // whose text changes with the row count; preparing those would only fill each connection's cache.
     const prepare = params.length > 0 && params.length <= PREPARE_MAX_PARAMS;
     // deno-lint-ignore no-explicit-any

@@ -131,8 +131,8 @@ export interface BatchGroup {
 }
 
 /**
- * The connections with ready batch rows (batch mode, issue 7), each with how many wait and since
- * when. Reads the partial index `event_queue_batch` only.
+ * The connections with ready batch rows (batch mode, src/pipeline/batch_mode.ts), each with how many
+ * wait and since when. Reads the partial index `event_queue_batch` only.
  */
 export async function pendingBatchGroups(db: Queryable, now: Date): Promise<BatchGroup[]> {
   const rows = await db.query<{
@@ -215,8 +215,8 @@ export async function countQueueRows(db: Queryable, cap: number): Promise<number
 
 /**
  * The queue's depth for back-pressure, at most `cap`: never lower than the true count, exact near the cap.
- * Counting reads every row it counts (321 ms for 100k rows here, a CPU burst that showed up as issue 6's
- * p99 spikes), while the id span (max - min + 1: two probes of the primary key) bounds the count from
+ * Counting reads every row it counts (321 ms for 100k rows here, a CPU burst that showed up as p99 spikes in
+ * bench/ingest.ts), while the id span (max - min + 1: two probes of the primary key) bounds the count from
  * above. So while the span is under half the cap it is the answer, and rows are counted only beyond.
  */
 export async function queueDepth(db: Queryable, cap: number): Promise<number> {

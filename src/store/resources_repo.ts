@@ -70,8 +70,8 @@ export async function findConfigObject(
 
 /**
  * The workspace whose id or slug is `workspace`, with the role `userId` has in it, and its live object
- * `id` of `type` (null when there is none): a read's two lookups in one round trip (issue 4's read
- * benchmark). Null when no workspace matches. Same workspace rule as findWorkspaceForUser.
+ * `id` of `type` (null when there is none): a read's two lookups in one round trip (measured with
+ * bench/mcp.ts). Null when no workspace matches. Same workspace rule as findWorkspaceForUser.
  */
 export async function findConfigObjectWithWorkspace(
   db: Queryable,

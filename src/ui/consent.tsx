@@ -33,7 +33,7 @@ function clientSite(clientId: string): string | null {
   }
 }
 
-/** The consent page (issue 5): who asks, where it will send the code, which workspaces, what access. */
+/** The consent page: who asks, where it will send the code, which workspaces, what access. */
 export function ConsentPage(p: ConsentProps) {
   const name = p.clientName ?? "An unnamed app";
   const site = p.clientKind === "metadata_document" ? clientSite(p.clientId) : null;

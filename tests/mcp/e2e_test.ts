@@ -1,5 +1,5 @@
 /**
- * Issue 4 "Done when": the real server, the SDK's own clients (v2, and the 1.x client that most MCP
+ * MCP end to end: the real server, the SDK's own clients (v2, and the 1.x client that most MCP
  * hosts embed today), a personal API key, and the whole resource and Live Events flow.
  */
 import assert from "node:assert/strict";
@@ -8,9 +8,9 @@ import { appendEvents } from "../../src/events_log/events_log.ts";
 import { startServer } from "../../src/server.ts";
 import { testApp, type TestUser } from "../_helpers/app.ts";
 import { Client as ClientV1, StreamableHTTPClientTransport as TransportV1 } from "../_helpers/mcp_sdk_v1.ts";
-import { ISSUE_4_TOOLS } from "./rpc.ts";
+import { CORE_TOOLS } from "./rpc.ts";
 
-const TOOLS = ISSUE_4_TOOLS;
+const TOOLS = CORE_TOOLS;
 
 async function withServer(fn: (url: URL, t: Awaited<ReturnType<typeof testApp>>) => Promise<void>) {
   const t = await testApp();
@@ -43,7 +43,7 @@ interface Session {
 }
 
 /**
- * The "Done when" flow: list the tools, get every schema, create a stream, a destination, a function
+ * The whole flow: list the tools, get every schema, create a stream, a destination, a function
  * and a connection, read them back, update, delete, and read Live Events, asserting content each step.
  */
 async function fullFlow(session: Session, t: Awaited<ReturnType<typeof testApp>>, u: TestUser) {
@@ -56,7 +56,7 @@ async function fullFlow(session: Session, t: Awaited<ReturnType<typeof testApp>>
   };
 
   const tools = await session.listTools();
-  // Issue 4's nine come first; tools of later issues follow them.
+  // The nine configuration and Live Events tools come first; the others follow them.
   assert.deepEqual(tools.slice(0, TOOLS.length).map((x) => x.name), TOOLS);
   for (const tool of tools) assert.equal(tool.outputSchema?.type, "object", tool.name);
 

@@ -1,4 +1,4 @@
-/** `/mcp` on the wire: authentication, DNS-rebinding protection, methods, malformed JSON-RPC (issue 4). */
+/** `/mcp` on the wire: authentication, DNS-rebinding protection, methods, malformed JSON-RPC. */
 import assert from "node:assert/strict";
 import { fakeClock } from "../../src/clock.ts";
 import { cliPrincipal } from "../../src/auth/principal.ts";

@@ -1,8 +1,8 @@
 /** Raw JSON-RPC over `/mcp` for tests that check the wire (no SDK client in between). */
 import type { TestApp } from "../_helpers/app.ts";
 
-/** Issue 4's nine tools: first in tools/list, in this order; later issues add theirs after them. */
-export const ISSUE_4_TOOLS = [
+/** The nine configuration and Live Events tools: first in tools/list, in this order; others follow. */
+export const CORE_TOOLS = [
   "list_workspaces",
   "list_resources",
   "get_resource",

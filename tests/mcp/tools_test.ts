@@ -7,13 +7,13 @@ import { toolCatalog } from "../../src/mcp/server.ts";
 import { NotFoundError } from "../../src/errors.ts";
 import { ProtocolError } from "@modelcontextprotocol/server";
 import { expectJson, testApp } from "../_helpers/app.ts";
-import { ISSUE_4_TOOLS, rpc } from "./rpc.ts";
+import { CORE_TOOLS, rpc } from "./rpc.ts";
 
 const SNAPSHOTS = new URL("./__snapshots__/tools/", import.meta.url);
 
 Deno.test("every tool states all four annotations, a title, a model-facing description and object schemas", () => {
   const { listResult } = toolCatalog();
-  assert.deepEqual(listResult.tools.slice(0, ISSUE_4_TOOLS.length).map((t) => t.name), ISSUE_4_TOOLS);
+  assert.deepEqual(listResult.tools.slice(0, CORE_TOOLS.length).map((t) => t.name), CORE_TOOLS);
   assert.equal(
     new Set(listResult.tools.map((t) => t.name)).size,
     listResult.tools.length,
@@ -29,7 +29,7 @@ Deno.test("every tool states all four annotations, a title, a model-facing descr
     assert.equal(tool.outputSchema?.type, "object", tool.name);
     assert.match(tool.name, /^[a-z_]+$/);
   }
-  const nine = listResult.tools.filter((t) => ISSUE_4_TOOLS.includes(t.name));
+  const nine = listResult.tools.filter((t) => CORE_TOOLS.includes(t.name));
   const writes = nine.filter((t) => !t.annotations?.readOnlyHint).map((t) => t.name);
   assert.deepEqual(writes, ["create_resource", "update_resource", "delete_resource"]);
   const destructive = nine.filter((t) => t.annotations?.destructiveHint).map((t) => t.name);

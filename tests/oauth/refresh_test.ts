@@ -142,7 +142,7 @@ Deno.test("refresh: another client's refresh token and an access token are inval
   }
 });
 
-Deno.test("refresh: two sessions refreshing at the same moment both succeed (issue 5: concurrent sessions)", async () => {
+Deno.test("refresh: two sessions of one client refreshing with the same token at once both get working tokens", async () => {
   const t = await testApp();
   try {
     const u = await t.user();

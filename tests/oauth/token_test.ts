@@ -230,7 +230,7 @@ Deno.test("token: confidential clients must authenticate as registered; a wrong 
   }
 });
 
-Deno.test("token: an API key is refused at the token endpoint, as client credentials or as a refresh token (issue 5)", async () => {
+Deno.test("token: an API key is refused at the token endpoint, as client credentials or as a refresh token", async () => {
   const t = await testApp();
   try {
     const u = await t.user();

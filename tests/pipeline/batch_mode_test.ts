@@ -1,5 +1,5 @@
 /**
- * Batch mode (issue 7) through the whole pipeline into a real PostgreSQL destination: events wait in
+ * Batch mode through the whole pipeline into a real PostgreSQL destination: events wait in
  * the queue until `batchSize` or `frequency`, a batch is one driver call and one `bulker_batch` entry,
  * and nothing is acknowledged before its batch committed (a killed process loses and doubles nothing).
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 6 "Done when": the real server with its pipeline workers, the MCP SDK's own client, a local
+ * The pipeline end to end: the real server with its pipeline workers, the MCP SDK's own client, a local
  * webhook receiver, and events sent with fetch to the ingest API.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * Issue 5 "Done when": the MCP SDK's own 1.x client with its OAuth provider runs discovery (RFC 9728 ->
+ * MCP over OAuth end to end: the MCP SDK's own 1.x client with its OAuth provider runs discovery (RFC 9728 ->
  * RFC 8414), dynamic registration (RFC 7591) and the authorization code flow with PKCE; a headless
  * Chromium signs in and approves; the client lists tools and creates a resource; the connection shows
  * on /user; revoking it there makes the client's next call fail with 401; a read-only grant cannot create.

@@ -29,7 +29,10 @@ function code(e: unknown): string {
   return String((e as { code?: unknown })?.code ?? "");
 }
 
-/** Asks a PostgreSQL server whether it speaks TLS (SSLRequest, RFC-less but in the protocol docs §55.2.10). */
+/**
+ * Asks a PostgreSQL server whether it speaks TLS (SSLRequest: no RFC, PostgreSQL's protocol documentation
+ * §55.2.10).
+ */
 async function pgServerHasTls(host: string, port: number): Promise<boolean | null> {
   try {
     const conn = await Deno.connect({ hostname: host, port });

@@ -13,9 +13,11 @@ import { testConnectionTool } from "./test_connection.ts";
 import { updateResourceTool } from "./update_resource.ts";
 
 /**
- * Every MCP tool, in the order tools/list shows them (the order a model would use them): issue 4's nine
- * first, later tools after them. Adding or changing a tool changes its snapshot in
- * tests/mcp/__snapshots__/tools/: review, then `UPDATE_SNAPSHOTS=1 deno test -A tests/mcp/tools_test.ts`.
+ * Every MCP tool, in the order tools/list shows them (the order a model would use them): the nine that read
+ * and change configuration and read Live Events first, then the tools that run something. A new tool goes at
+ * the end, so the order clients and snapshots see stays stable. Adding or changing a tool changes its
+ * snapshot in tests/mcp/__snapshots__/tools/: review, then
+ * `UPDATE_SNAPSHOTS=1 deno test -A tests/mcp/tools_test.ts`.
  */
 export function toolList(): Tool[] {
   return [

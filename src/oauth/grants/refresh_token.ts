@@ -12,7 +12,7 @@ import { parseScope, resolveResource, SCOPES_SUPPORTED } from "../resource.ts";
 import { issueTokens, REFRESH_PREFIX, secretMatches } from "../tokens.ts";
 
 /**
- * How long a rotated refresh token still works, once (issue 5): two sessions of one client racing, or a
+ * How long a rotated refresh token still works, once: two sessions of one client racing, or a
  * response lost on the way, must not log the user out. Reuse after that revokes the grant.
  */
 export const REFRESH_GRACE_MS = 60_000;

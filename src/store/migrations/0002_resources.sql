@@ -1,5 +1,5 @@
 -- Configuration objects (destination, stream, service, function, connection), stream write keys and
--- the audit log of every change to them (issue 3).
+-- the audit log of every change to them.
 
 -- One row per object. `config` holds the object's own fields with every secret replaced by the mask
 -- sentinel, so listing never needs the key; `secrets` is the AES-256-GCM ciphertext of the real values.

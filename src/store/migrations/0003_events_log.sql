@@ -1,4 +1,4 @@
--- Live Events: what ingest, functions and destination writes did with each event (issue 4).
+-- Live Events: what ingest, functions and destination writes did with each event.
 -- One row per entry, newest first per (workspace, type, actor). `message` is `json`, not `jsonb`: entries
 -- are written often and read back whole as text, never queried inside, so keeping the text as sent
 -- skips a parse on insert and a re-serialisation on read. No foreign key to workspaces: the write path

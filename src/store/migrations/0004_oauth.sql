@@ -1,4 +1,4 @@
--- OAuth 2.1 for MCP clients (issue 5): registered clients, grants (one per user and client), codes,
+-- OAuth 2.1 for MCP clients: registered clients, grants (one per user and client), codes,
 -- access and refresh tokens; browser login sessions and the login throttle.
 -- Every secret (client secrets, codes, tokens) is kept only as a salted, peppered hash.
 

@@ -1,4 +1,4 @@
--- Pipeline (issue 6): the ingest queue, the dead letter and the Functions key-value store.
+-- Pipeline: the ingest queue, the dead letter and the Functions key-value store.
 
 -- One row per accepted event and destination work still to do. Ingest inserts it with
 -- `connection_id` null (every live connection of the stream, resolved when processed); a retry or a

@@ -1,4 +1,4 @@
--- Batch mode (issue 7): a batch-mode connection's events wait in event_queue, one row per event and
+-- Batch mode: a batch-mode connection's events wait in event_queue, one row per event and
 -- connection with `batch` set, until the connection's batchSize is reached or the oldest has waited
 -- `frequency` minutes; then one consumer claims them and writes them in one driver call. The queue is
 -- the durable buffer: nothing is acknowledged (deleted) before its batch committed.

@@ -1,4 +1,5 @@
--- Ingest writes each event's JSON once (issue 6's batch target). Until now an accepted event was stored
+-- Ingest writes each event's JSON once, for bench/ingest.ts's batch target (batched ingest at least
+-- half the raw multi-row INSERT rate). Until now an accepted event was stored
 -- twice: in its `incoming` Live Events entry (whose `body` is the whole ingest message) and again as its
 -- queue row's payload. Now ingest's queue row refers to the entry (`log_id`) and carries no payload; the
 -- pipeline rebuilds the payload from the entry when it claims the row (store/ingest_repo.ts). Rows the
