@@ -38,20 +38,20 @@ Deno.test("an API key records its last use at most once a minute, whether REST o
   try {
     const u = await t.user();
     const [keyId] = u.key.split(":");
-    async function lastUsed(): Promise<string | null> {
+    const lastUsed = async function lastUsed(): Promise<string | null> {
       const rows = await t.deps.db.query<{ last_used_at: Date | null }>(
         "select last_used_at from api_keys where id = $1",
         [keyId],
       );
       return rows[0].last_used_at?.toISOString() ?? null;
-    }
-    async function use(via: "rest" | "mcp") {
+    };
+    const use = async function use(via: "rest" | "mcp") {
       const res = via === "rest"
         ? await t.request("/api/workspace", { headers: { authorization: u.auth } })
         : await rpc(t, u.auth, "tools/list");
       assert.equal(res.status, 200, via);
       await res.body?.cancel();
-    }
+    };
     assert.equal(await lastUsed(), null);
     await use("rest");
     assert.equal(await lastUsed(), "2026-06-01T00:00:00.000Z");
