@@ -4,7 +4,8 @@
  * endpoints (after the write key is checked) and the MCP tool `send_test_event` (which needs no key).
  */
 import type { Deps } from "../deps.ts";
-import { type IngestItem, streamConnections } from "./enqueue.ts";
+import { streamConnections } from "./enqueue.ts";
+import type { IngestItem } from "./writer.ts";
 import { type EventType, MAX_EVENT_BYTES, normalizeEvent, type RequestFacts } from "./normalize.ts";
 
 export interface IngestInput {

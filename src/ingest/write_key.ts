@@ -5,9 +5,9 @@
  * event; a deleted key or stream stops working within that time.
  */
 import { rehashIfStale, splitBearer, touchDue, verifySecret } from "../auth/credentials.ts";
-import { TtlCache } from "../cache.ts";
 import type { Deps } from "../deps.ts";
 import { findStreamByKeyId, touchStreamKey } from "../services/pipeline_config.ts";
+import type { ResolvedKey } from "./write_key_cache.ts";
 
 /** Where the key was found, for messages. */
 export type KeyLocation = "authorization" | "x-write-key" | "query" | "body";
@@ -56,24 +56,7 @@ function decodeBase64Utf8(value: string): string {
   return utf8.decode(bytes);
 }
 
-/** A verified key: the stream it writes to and its kind. */
-export interface ResolvedKey {
-  workspaceId: string;
-  streamId: string;
-  keyId: string;
-  kind: "browser" | "server";
-}
-
 const CACHE_MS = 5_000;
-const MAX_CACHE = 10_000;
-
-/** Verified (and refused) keys of one app, by the key as sent. */
-export type WriteKeyCache = TtlCache<ResolvedKey | null>;
-
-/** An empty write-key cache (one per app, built in compose.ts). */
-export function newWriteKeyCache(): WriteKeyCache {
-  return new TtlCache<ResolvedKey | null>(MAX_CACHE);
-}
 
 // Real keys are `keyId:secret`, well under this; anything longer is refused without being remembered.
 const MAX_KEY_LENGTH = 512;

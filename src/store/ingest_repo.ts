@@ -1,6 +1,6 @@
 /**
  * Ingest's write: the `incoming` Live Events entries of all events and, for accepted events, queue rows
- * that refer to them, together in one statement (src/ingest/enqueue.ts groups concurrent requests into
+ * that refer to them, together in one statement (src/ingest/writer.ts groups concurrent requests into
  * it). An event's JSON is stored once, inside its entry; the pipeline rebuilds the queue payload from the
  * entry when it claims the row ({@linkcode queuePayloadFromIncoming}).
  */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { IngestWriter } from "../../src/ingest/enqueue.ts";
+import { IngestWriter } from "../../src/ingest/writer.ts";
 import type { Db } from "../../src/store/db.ts";
 import type { IngestedInsert } from "../../src/store/ingest_repo.ts";
 
