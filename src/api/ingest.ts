@@ -191,7 +191,7 @@ async function batch(c: Context<AppEnv>, kind: Kind) {
   }
   const auth = await authorize(c, deps, kind, obj ?? undefined);
   if (auth.error) return auth.error;
-  if (await queueIsFull(deps)) return busy(c);
+  if (await queueIsFull(deps, events.length)) return busy(c);
   const context =
     obj && typeof obj.context === "object" && obj.context !== null && !Array.isArray(obj.context)
       ? obj.context as Record<string, unknown>

@@ -11,28 +11,39 @@ import type { StreamConnections } from "./writer.ts";
 const DEPTH_REFRESH_MS = 1000;
 
 /**
- * Whether the queue is at QUEUE_MAX_DEPTH (rows stored plus rows waiting for a commit). The stored
- * depth is refreshed in the background at most once a second, so checking costs a request nothing; it is
- * the id span while that is under half the limit and a count up to the limit beyond (queueDepth).
+ * Whether `incoming` more events would take the queue past QUEUE_MAX_DEPTH. The queue holds the rows
+ * counted last (refreshed in the background at most once a second, so checking costs a request nothing:
+ * the id span while under half the limit, a count up to the limit beyond, see queueDepth), plus what this
+ * instance's writer handed to the database since that count started, plus what waits for a commit. A
+ * batch counts all its events, so one large batch cannot go past the limit whole; only an empty queue
+ * takes a batch larger than the room left (a batch bigger than the limit would otherwise never fit).
+ * Other instances' ingest shows at the next count.
  */
-export async function queueIsFull(deps: Pick<Deps, "db" | "config" | "ingest">): Promise<boolean> {
+export async function queueIsFull(
+  deps: Pick<Deps, "db" | "config" | "ingest">,
+  incoming = 1,
+): Promise<boolean> {
   const max = deps.config.queueMaxDepth;
   const cache = deps.ingest.depth;
+  const writer = deps.ingest.writer;
   if (Date.now() - cache.at > Math.max(DEPTH_REFRESH_MS, cache.tookMs * 20)) {
     // One count at a time, at most one a second (less often when counting is slow: at most 5% of the
     // time), whatever the request rate. Requests do not wait for it: the figure is a little old.
     const started = performance.now();
+    const dispatched = writer.dispatched;
     // In a transaction only to run on the transaction pool: counting a long queue takes a while (321 ms
     // for 100k rows here), and on the 2-connection statement pool the grouped inserts pipelined behind
     // it waited that long too (bench/ingest.ts: p99 at half peak 40-60 ms instead of 13 ms).
     cache.refreshing ??= deps.db.transaction((tx) => queueDepth(tx, max + 1)).then((n) => {
       cache.depth = n;
+      cache.dispatchedAtCount = dispatched;
       cache.at = Date.now();
       cache.tookMs = performance.now() - started;
     }).catch(() => {}).finally(() => cache.refreshing = null);
     if (cache.at === 0) await cache.refreshing; // the very first request: no figure yet
   }
-  return cache.depth + deps.ingest.writer.pending >= max;
+  const queued = cache.depth + (writer.dispatched - cache.dispatchedAtCount) + writer.pending;
+  return queued > 0 && queued + incoming > max;
 }
 
 const CONNECTIONS_CACHE_MS = 1000;

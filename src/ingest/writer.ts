@@ -39,6 +39,7 @@ export class IngestWriter {
   readonly #minGroup: number;
   #pending: Waiter[] = [];
   #pendingItems = 0;
+  #dispatched = 0;
   #active = 0;
   #lastNotify = 0;
   readonly #gather: boolean;
@@ -65,6 +66,14 @@ export class IngestWriter {
   /** Items waiting for a commit (back-pressure counts them too). */
   get pending(): number {
     return this.#pendingItems;
+  }
+
+  /**
+   * Items handed to a statement since the writer was made, committed or not: back-pressure adds those
+   * handed over since its last count of the queue, which that count has not seen.
+   */
+  get dispatched(): number {
+    return this.#dispatched;
   }
 
   /** Resolves once `items` are committed; rejects if their transaction failed (nothing was stored). */
@@ -103,6 +112,7 @@ export class IngestWriter {
         group.push(w);
       }
       this.#pendingItems -= n;
+      this.#dispatched += n;
       this.#active++;
       this.#flush(group).finally(() => {
         this.#active--;
@@ -153,6 +163,8 @@ export interface DepthCache {
   /** How long the last count took: a long queue is counted less often (PGlite counts in our thread). */
   tookMs: number;
   refreshing: Promise<void> | null;
+  /** The writer's `dispatched` when the count in `depth` started. */
+  dispatchedAtCount: number;
 }
 
 /** One app's ingest state: its writer and the caches in front of the queue depth and stream connections. */
@@ -171,7 +183,7 @@ export function newIngestState(db: Db): IngestState {
   const pglite = db.driver !== "postgres";
   return {
     writer: new IngestWriter(db, { maxConcurrent: pglite ? 1 : 4, gather: pglite }),
-    depth: { depth: 0, at: 0, tookMs: 0, refreshing: null },
+    depth: { depth: 0, at: 0, tookMs: 0, refreshing: null, dispatchedAtCount: 0 },
     connections: new TtlCache<StreamConnections>(10_000),
   };
 }

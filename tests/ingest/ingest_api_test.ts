@@ -261,6 +261,30 @@ Deno.test("a full queue answers 503 with Retry-After", async () => {
   });
 });
 
+Deno.test("the queue limit counts every event of a batch and the events accepted since the last count", async () => {
+  await withStream({ QUEUE_MAX_DEPTH: "100" }, async (t, s) => {
+    const batch = (n: number) =>
+      t.request("/api/s/s2s/batch", {
+        method: "POST",
+        headers: { "x-write-key": s.serverKey },
+        json: { batch: Array.from({ length: n }, (_, i) => ({ type: "track", event: `e${i}` })) },
+      });
+    // An empty queue takes a batch, whatever the room.
+    assert.equal((await batch(30)).status, 200);
+    // Within the same second (no new count of the queue): 30 + 30 + 30 fit, a fourth 30 would make 120.
+    assert.equal((await batch(30)).status, 200);
+    assert.equal((await batch(30)).status, 200);
+    const refused = await batch(30);
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get("retry-after"), "5");
+    await refused.body?.cancel();
+    // What still fits is accepted: 90 + 10 = 100.
+    assert.equal((await batch(10)).status, 200);
+    const rows = await t.deps.db.query<{ n: number }>("select count(*)::int as n from event_queue");
+    assert.equal(rows[0].n, 100);
+  });
+});
+
 Deno.test("concurrent single events share transactions (group commit)", async () => {
   await withStream({}, async (t, s) => {
     const db = t.deps.db;
