@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { metricsRouter } from "./api/metrics.ts";
 import { systemRouter } from "./api/system.ts";
 import { userKeysRouter } from "./api/user_keys.ts";
 import { eventsLogRouter } from "./api/events_log.ts";
@@ -45,6 +46,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   // Health, setup, the OAuth 2.1 authorization server, login and the user page: none of them takes a
   // bearer (a setup token, client credentials or a session cookie instead), and no guard below covers them.
   app.route("/", systemRouter());
+  app.route("/", metricsRouter());
   app.route("/", setupRouter());
   app.route("/", oauthRouter());
   app.route("/", loginRouter());

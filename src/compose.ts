@@ -6,6 +6,7 @@ import type { Deps } from "./deps.ts";
 import { newIngestState } from "./ingest/writer.ts";
 import { newWriteKeyCache } from "./ingest/write_key_cache.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { Metrics } from "./metrics/registry.ts";
 import { Sandbox, sandboxOptions } from "./sandbox/sandbox.ts";
 import type { Db } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
@@ -59,6 +60,7 @@ export function buildDeps(
     writeKeys: newWriteKeyCache(),
     ingest: newIngestState(db),
     sandbox: new Sandbox(sandboxOptions(config, log)),
+    metrics: new Metrics(),
   };
 }
 

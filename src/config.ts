@@ -42,6 +42,11 @@ export const SETTINGS = {
     doc:
       "How long a looked-up API key row may be reused; revocations still apply at once (0 looks up every request).",
   },
+  METRICS_TOKEN: {
+    default: "",
+    doc:
+      "Serves Prometheus metrics at `/metrics` to `Authorization: Bearer <token>` (at least 16 characters); empty turns `/metrics` off.",
+  },
   ALLOWED_ORIGINS: { default: "", doc: "Comma-separated extra browser origins allowed to call `/mcp`." },
   FUNCTIONS_TIMEOUT_MS: {
     default: "5000",
@@ -139,6 +144,10 @@ const ConfigSchema = v.object({
     v.literal(""),
     v.pipe(v.string(), v.check(isBase64Of32Bytes, "must be base64 of 32 bytes")),
   ], "must be base64 of 32 bytes"),
+  METRICS_TOKEN: v.union([
+    v.literal(""),
+    v.pipe(v.string(), v.minLength(16, "must be at least 16 characters")),
+  ], "must be at least 16 characters"),
   ALLOWED_ORIGINS: v.string(),
   API_KEY_CACHE_SECONDS: intSetting(0, 300),
   FUNCTIONS_TIMEOUT_MS: intSetting(100, 600_000),
@@ -192,6 +201,8 @@ export interface Config {
   adminPassword: string | null;
   pepper: string | null;
   encryptionKey: string | null;
+  /** Bearer token of `GET /metrics`; null turns it off. */
+  metricsToken: string | null;
   allowedOrigins: string[];
   apiKeyCacheSeconds: number;
   functionsTimeoutMs: number;
@@ -244,6 +255,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     adminPassword: c.SLUICE_ADMIN_PASSWORD || null,
     pepper: c.SLUICE_PEPPER || null,
     encryptionKey: c.SLUICE_ENCRYPTION_KEY || null,
+    metricsToken: c.METRICS_TOKEN || null,
     allowedOrigins: c.ALLOWED_ORIGINS.split(",").map((s) => s.trim()).filter(Boolean),
     apiKeyCacheSeconds: c.API_KEY_CACHE_SECONDS,
     functionsTimeoutMs: c.FUNCTIONS_TIMEOUT_MS,
@@ -266,6 +278,7 @@ const SECRET_SETTINGS = new Set([
   "SLUICE_PEPPER",
   "SLUICE_ENCRYPTION_KEY",
   "DATABASE_URL",
+  "METRICS_TOKEN",
 ]);
 
 function maskIfSecret(name: string, value: string | undefined): string {

@@ -6,6 +6,7 @@ import type { Config } from "./config.ts";
 import type { IngestState } from "./ingest/writer.ts";
 import type { WriteKeyCache } from "./ingest/write_key_cache.ts";
 import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics/registry.ts";
 import type { Sandbox } from "./sandbox/sandbox.ts";
 import type { Db } from "./store/db.ts";
 
@@ -28,6 +29,8 @@ export interface Deps {
   ingest: IngestState;
   /** The Functions runner processes, started on first use. */
   sandbox: Sandbox;
+  /** Counters served by `GET /metrics` (see metrics/registry.ts). */
+  metrics: Metrics;
 }
 
 /** What a service call sees: the deps plus who is calling and the request's id for logs. */

@@ -127,6 +127,12 @@ function facts(c: Context<AppEnv>, deps: Deps, kind: Kind) {
   };
 }
 
+/** Counts `n` events refused before ingest saw them, and answers `res`. */
+function refused(deps: Deps, result: "unauthorized" | "queue_full", n: number, res: Response): Response {
+  deps.metrics.inc("sluice_ingest_events_total", { result }, n);
+  return res;
+}
+
 function busy(c: Context<AppEnv>) {
   return fail(c, 503, `The event queue is full: try again in ${RETRY_AFTER_SECONDS} seconds`, {
     "retry-after": String(RETRY_AFTER_SECONDS),
@@ -151,8 +157,8 @@ async function single(c: Context<AppEnv>, kind: Kind, tp: string) {
     throw e;
   }
   const auth = await authorize(c, deps, kind);
-  if (auth.error) return auth.error;
-  if (await queueIsFull(deps)) return busy(c);
+  if (auth.error) return refused(deps, "unauthorized", 1, auth.error);
+  if (await queueIsFull(deps)) return refused(deps, "queue_full", 1, busy(c));
   const { results } = await ingestEvents(deps, {
     workspaceId: auth.key.workspaceId,
     streamId: auth.key.streamId,
@@ -190,8 +196,8 @@ async function batch(c: Context<AppEnv>, kind: Kind) {
     return fail(c, 413, `Cannot accept batch: ${events.length} events, more than ${MAX_BATCH_EVENTS}`);
   }
   const auth = await authorize(c, deps, kind, obj ?? undefined);
-  if (auth.error) return auth.error;
-  if (await queueIsFull(deps, events.length)) return busy(c);
+  if (auth.error) return refused(deps, "unauthorized", events.length, auth.error);
+  if (await queueIsFull(deps, events.length)) return refused(deps, "queue_full", events.length, busy(c));
   const context =
     obj && typeof obj.context === "object" && obj.context !== null && !Array.isArray(obj.context)
       ? obj.context as Record<string, unknown>

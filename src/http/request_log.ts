@@ -1,4 +1,5 @@
 import type { Context, Next } from "hono";
+import { routePath } from "hono/route";
 import type { Deps } from "../deps.ts";
 import type { AppEnv } from "./env.ts";
 
@@ -24,7 +25,14 @@ export function requestLog(deps: Deps) {
         c.header("X-Request-Id", id); // immutable headers (a Response from fetch()): Hono copies it
       }
     }
-    const ms = Math.round((performance.now() - start) * 10) / 10;
+    const elapsed = performance.now() - start;
+    const ms = Math.round(elapsed * 10) / 10;
+    // The route's pattern (never the path: ids and keys in paths would make a series per request).
+    const pattern = routePath(c);
+    const route = pattern === "/*" ? "unmatched" : pattern;
+    deps.metrics.inc("sluice_http_requests_total", { route, method: c.req.method, status: c.res.status });
+    deps.metrics.inc("sluice_http_request_duration_seconds_sum", { route }, elapsed / 1000);
+    deps.metrics.inc("sluice_http_request_duration_seconds_count", { route });
     // Path only: query strings can carry write keys (?writekey=), so they never reach the log.
     deps.log.info("request", {
       method: c.req.method,

@@ -46,7 +46,7 @@ export function publicHeaders(h: Headers): Record<string, string> {
 
 /** Normalises and durably enqueues `input.events`; resolves once they are committed. */
 export async function ingestEvents(
-  deps: Pick<Deps, "db" | "config" | "ingest">,
+  deps: Pick<Deps, "db" | "config" | "ingest" | "metrics">,
   input: IngestInput,
 ): Promise<IngestResult> {
   const { ids: connectionIds, json: destinationsJson } = await streamConnections(
@@ -106,5 +106,11 @@ export async function ingestEvents(
     results.push(n.ok ? { ok: true, messageId, ...(error ? { error } : {}) } : { ok: false, error: n.error });
   }
   await deps.ingest.writer.write(items);
+  let accepted = 0;
+  for (const r of results) if (r.ok) accepted++;
+  if (accepted) deps.metrics.inc("sluice_ingest_events_total", { result: "accepted" }, accepted);
+  if (accepted < results.length) {
+    deps.metrics.inc("sluice_ingest_events_total", { result: "refused" }, results.length - accepted);
+  }
   return { results, connectionIds };
 }

@@ -134,6 +134,15 @@ export class Pipeline {
       clearInterval(renew);
     }
     for (const k of Object.keys(s) as (keyof BatchStats)[]) this.totals[k] += s[k];
+    const m = this.#deps.metrics;
+    for (
+      const [outcome, n] of [
+        ["delivered", s.delivered],
+        ["retried", s.retried],
+        ["dead_lettered", s.deadLettered],
+        ["dropped", s.dropped],
+      ] as const
+    ) if (n) m.inc("sluice_pipeline_events_total", { outcome }, n);
   }
 
   /** Processes until nothing is ready, due batches included (tests). */

@@ -262,6 +262,8 @@ async function runChains(
         store: dbFunctionStore(deps.db, j.row.workspaceId, deps.clock),
       });
       entries.push(...functionEntries(outcome.logs, j.target));
+      const result = !outcome.error ? "ok" : outcome.error.name === "TimeoutError" ? "timeout" : "error";
+      deps.metrics.inc("sluice_function_runs_total", { result });
       if (outcome.retry) {
         j.failure = {
           message: `${outcome.error?.name ?? "RetryError"}: ${outcome.retry.message}`,
@@ -353,6 +355,10 @@ async function deliver(
             ...(r.representation ? { representation: r.representation } : {}),
             ...(r.mappedData !== undefined ? { mappedData: r.mappedData } : {}),
           },
+        });
+        deps.metrics.inc("sluice_deliveries_total", {
+          destination_type: conn.destination.destinationType,
+          status: r.status === "FAILED" ? "failed" : "ok",
         });
         if (r.status === "FAILED") {
           // Any retryable failure retries the job; otherwise the first failure sends it to the dead letter.

@@ -41,6 +41,19 @@ export interface Db extends Queryable {
   notify(channel: string, payload: string): Promise<void>;
   /** Closes every connection; the process can exit afterwards. */
   close(): Promise<void>;
+  /** How busy the connections are right now (`GET /metrics`); absent where there is no pool (PGlite). */
+  poolStats?(): PoolStats;
+}
+
+/** A snapshot of a pooled store's connections. */
+export interface PoolStats {
+  /** Statements in flight on the statement connections. */
+  statementsInFlight: number;
+  /** Transaction connections in use, and how many there are at most. */
+  transactionsActive: number;
+  transactionsMax: number;
+  /** Transactions waiting for a free connection. */
+  transactionsWaiting: number;
 }
 
 /** Channel names are identifiers in LISTEN; only allow the plain kind. */

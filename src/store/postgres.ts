@@ -144,8 +144,19 @@ export function openPostgres(
     return conn ? Promise.resolve(conn) : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
   }
 
+  const txMax = idle.length;
   return {
     driver: "postgres",
+    poolStats() {
+      let statementsInFlight = 0;
+      for (const l of lanes) statementsInFlight += l.inFlight;
+      return {
+        statementsInFlight,
+        transactionsActive: txMax - idle.length,
+        transactionsMax: txMax,
+        transactionsWaiting: waiting.length,
+      };
+    },
     query<T = Row>(text: string, params?: readonly unknown[]) {
       return statement(text, (sql) => run<T>(sql, text, params));
     },

@@ -228,6 +228,14 @@ export async function queueDepth(db: Queryable, cap: number): Promise<number> {
   return await countQueueRows(db, cap);
 }
 
+/** When the oldest queue row was written (by id, so one probe of the primary key); null when empty. */
+export async function oldestQueuedAt(db: Queryable): Promise<Date | null> {
+  const rows = await db.query<{ created_at: Date | string }>(
+    "select created_at from event_queue order by id limit 1",
+  );
+  return rows[0] ? new Date(rows[0].created_at) : null;
+}
+
 /** A dead-letter row to insert. */
 export interface DeadLetterInsert {
   workspaceId: string;
