@@ -179,6 +179,16 @@ export function openPostgres(
         }
         return conn.guard(f(reserved));
       }
+      // Ends the transaction: from here the callback's stragglers (a branch of a Promise.all still running)
+      // are refused, so none of their statements runs outside the transaction in autocommit.
+      function finish(stmt: "commit" | "rollback") {
+        ended = true;
+        if (conn.lost || !reserved) {
+          return Promise.reject(new ConnectionLostError("the database connection closed"));
+        }
+        return conn.guard(reserved.unsafe(stmt));
+      }
+      let finishing = false;
       try {
         reserved = await conn.guard(conn.sql.reserve());
         // BEGIN, COMMIT and ROLLBACK are sent here, not by sql.begin(): postgres.js sends sql.begin()'s
@@ -190,17 +200,25 @@ export function openPostgres(
         });
         const result = await body;
         // A commit whose connection dies may or may not have happened: never retried, the caller gets a 503.
-        await send((r) => r.unsafe("commit"));
+        finishing = true;
+        const done = await finish("commit");
+        // PostgreSQL answers COMMIT with ROLLBACK (and no error) when a statement failed and the callback
+        // caught its error: nothing was stored, so this must not look like success.
+        if ((done as { command?: string }).command === "ROLLBACK") {
+          throw new Error(
+            "Cannot commit the transaction: a statement in it failed and its error was caught; nothing was stored",
+          );
+        }
         return result;
       } catch (e) {
         if (isConnectionError(e)) conn.retire();
-        if (reserved && !conn.lost) await send((r) => r.unsafe("rollback")).catch(() => {});
+        // After a COMMIT was sent the server has ended the transaction either way: nothing to roll back.
+        if (!finishing && reserved && !conn.lost) await finish("rollback").catch(() => {});
         throw isConnectionError(e) ? unavailable(e) : e;
       } finally {
         // The connection goes back only once the callback is done, and whatever the callback still sends
         // is refused instead of landing in the next transaction on that connection.
         ended = true;
-        await body?.catch(() => {});
         if (reserved && !conn.lost) reserved.release();
         release(conn);
       }

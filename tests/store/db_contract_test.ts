@@ -52,6 +52,57 @@ for (const store of STORES) {
     }
   });
 
+  Deno.test(`[${store.name}] transaction() whose callback caught a failed statement rejects and stores nothing`, async () => {
+    const db = await store.open();
+    try {
+      await db.exec("create table caught (n int)");
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await tx.query("insert into caught values (1)");
+          await tx.query("select 1 / 0").catch(() => {});
+        }),
+      );
+      const rows = await db.query<{ c: number }>("select count(*)::int as c from caught");
+      assert.equal(rows[0].c, 0);
+      // The connection is usable afterwards.
+      await db.transaction((tx) => tx.query("insert into caught values (2)"));
+      assert.equal((await db.query<{ c: number }>("select count(*)::int as c from caught"))[0].c, 1);
+    } finally {
+      await db.close();
+    }
+  });
+
+  Deno.test(`[${store.name}] transaction(): a statement sent after the transaction failed runs nowhere`, async () => {
+    const db = await store.open();
+    try {
+      await db.exec("create table stragglers (n int)");
+      const late = Promise.withResolvers<unknown>();
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await Promise.all([
+            (async () => {
+              await tx.query("insert into stragglers values (1)");
+              throw new Error("boom");
+            })(),
+            (async () => {
+              // Still running when the first branch fails: its next statement would land after the
+              // ROLLBACK, in autocommit, unless the transaction refuses it.
+              await tx.query("select pg_sleep(0.2)").catch(() => {});
+              await tx.query("insert into stragglers values (2)").then(late.resolve, late.resolve);
+            })(),
+          ]);
+        }),
+        /boom/,
+      );
+      const lateOutcome = await late.promise;
+      assert.ok(lateOutcome instanceof Error, "the late statement is refused");
+      const rows = await db.query<{ c: number }>("select count(*)::int as c from stragglers");
+      assert.equal(rows[0].c, 0, "neither the rolled-back insert nor the straggler is stored");
+    } finally {
+      await db.close();
+    }
+  });
+
   Deno.test(`[${store.name}] listen() receives notify() payloads until unlistened`, async () => {
     const db = await store.open();
     try {
