@@ -42,7 +42,15 @@ const CONNECT_TIMEOUT_SECONDS = 10;
 /** Opens a client lazily (no connection until its first statement). */
 export function openConn(
   url: string,
-  options: { onnotify?: (channel: string, payload: string) => void; onLost?: () => void } = {},
+  options: {
+    onnotify?: (channel: string, payload: string) => void;
+    onLost?: () => void;
+    /**
+     * A LISTEN connection: never recycled for age or idleness (each recycle would lose the notifications
+     * sent meanwhile), and no type fetch (it only sends LISTEN and UNLISTEN), as postgres.js's own listen does.
+     */
+    listening?: boolean;
+  } = {},
 ): Conn {
   let lost = false;
   let markLost!: (e: Error) => void;
@@ -53,6 +61,7 @@ export function openConn(
     connect_timeout: CONNECT_TIMEOUT_SECONDS,
     onnotice: function ignoreNotice() {},
     ...(options.onnotify ? { onnotify: options.onnotify } : {}),
+    ...(options.listening ? { max_lifetime: null, idle_timeout: null, fetch_types: false } : {}),
     onclose: retire,
     // Our convention (db.ts): jsonb parameters arrive as JSON text. postgres.js would JSON.stringify a
     // string again (storing a JSON string, not the object); pass text through as is, as PGlite does.

@@ -35,16 +35,21 @@ export function openListener(url: string, log: (message: string, error: unknown)
     if (conn && !conn.lost) return Promise.resolve();
     renewing ??= (async function subscribeAll() {
       for (let delay = RETRY_MIN_MS; !closed; delay = Math.min(RETRY_MAX_MS, delay * 2)) {
-        const c = openConn(url, { onnotify: deliver, onLost: lostConnection });
+        const c = openConn(url, { onnotify: deliver, onLost: lostConnection, listening: true });
         try {
           for (const ch of channels.keys()) await c.guard(c.sql.unsafe(`listen ${quoted(ch)}`));
+          if (closed) {
+            // The store closed while this connection was being set up: keep nothing open.
+            await c.end(0).catch(() => {});
+            return;
+          }
           conn = c;
           for (const subs of channels.values()) for (const s of subs) s.onListen?.();
           return;
         } catch (e) {
           log("cannot listen for notifications; retrying", e);
           await c.end(0).catch(() => {});
-          await new Promise((r) => setTimeout(r, delay));
+          await new Promise((r) => Deno.unrefTimer(setTimeout(r, delay)));
         }
       }
     })().finally(() => renewing = null);
@@ -59,6 +64,9 @@ export function openListener(url: string, log: (message: string, error: unknown)
 
   return {
     async listen(channel: string, sub: Subscription): Promise<() => Promise<void>> {
+      // A renewal under way may already have passed this channel (or be between taking its new connection
+      // and finishing): wait for it, then LISTEN on the connection it made.
+      while (renewing) await renewing.catch(() => {});
       let subs = channels.get(channel);
       const first = !subs;
       if (!subs) channels.set(channel, subs = new Set());

@@ -21,10 +21,16 @@ async function withStore(
     await fn(
       db,
       async (pid) => void await admin`select pg_terminate_backend(${pid})`,
-      async (text) =>
-        pidOf(
-          await admin`select pid from pg_stat_activity where query = ${text} and state = 'active'` as never,
-        ),
+      async function activePid(text) {
+        // Poll until the statement is running on the server (a busy machine may take a while to send it).
+        for (let i = 0; i < 250; i++) {
+          const rows =
+            await admin`select pid from pg_stat_activity where query = ${text} and state = 'active'`;
+          if (rows.length) return (rows[0] as unknown as { pid: number }).pid;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        throw new Error(`the statement never became active: ${text}`);
+      },
     );
   } finally {
     await admin.end();
@@ -84,15 +90,39 @@ Deno.test("[postgres] after its connection is terminated a read runs on a fresh 
     assert.notEqual(again, pid);
     // A write killed in flight may or may not have run: the caller gets the 503, it is not retried.
     const write = db.query("insert into t select 1 from pg_sleep(0.5)");
-    await new Promise((r) => setTimeout(r, 150));
-    await kill(again);
+    await kill(await activePid("insert into t select 1 from pg_sleep(0.5)"));
     await assert.rejects(write, ServiceUnavailableError);
     await new Promise((r) => setTimeout(r, 700));
     assert.deepEqual([...await db.query("select count(*)::int as n from t")], [{ n: 0 }]);
     // A read killed in flight is run again on a fresh connection.
     const read = db.query<{ n: number }>("select 7 as n from pg_sleep(0.5)");
-    await new Promise((r) => setTimeout(r, 150));
     await kill(await activePid("select 7 as n from pg_sleep(0.5)"));
     assert.deepEqual([...await read], [{ n: 7 }]);
+  });
+});
+
+Deno.test("[postgres] a channel subscribed while LISTEN is being renewed after a loss gets its notifications", async () => {
+  await withStore(async (db, kill) => {
+    let listens = 0;
+    const b = Promise.withResolvers<string>();
+    const subscribedB = Promise.withResolvers<void>();
+    await db.listen("chan_a", () => {}, function onListenA() {
+      // The second call is the renewal after the kill: subscribe another channel from inside it.
+      if (++listens === 2) {
+        db.listen("chan_b", b.resolve).then(() => subscribedB.resolve(), subscribedB.reject);
+      }
+    });
+    const rows = await db.query<{ pid: number }>(
+      "select pid from pg_stat_activity where datname = current_database() and query ilike 'listen%'",
+    );
+    assert.equal(rows.length, 1);
+    await kill(rows[0].pid);
+    await subscribedB.promise;
+    await db.notify("chan_b", "hello");
+    const got = await Promise.race([
+      b.promise,
+      new Promise<string>((r) => setTimeout(() => r("timeout"), 5000)),
+    ]);
+    assert.equal(got, "hello");
   });
 });
