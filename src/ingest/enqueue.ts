@@ -14,7 +14,7 @@ const DEPTH_REFRESH_MS = 1000;
  * Whether `incoming` more events would take the queue past QUEUE_MAX_DEPTH. The queue holds the rows
  * counted last (refreshed in the background at most once a second, so checking costs a request nothing:
  * the id span while under half the limit, a count up to the limit beyond, see queueDepth), plus what this
- * instance's writer handed to the database since that count started, plus what waits for a commit. A
+ * instance's writer committed since that count started, is committing, or holds for a commit. A
  * batch counts all its events, so one large batch cannot go past the limit whole; only an empty queue
  * takes a batch larger than the room left (a batch bigger than the limit would otherwise never fit).
  * Other instances' ingest shows at the next count.
@@ -30,19 +30,24 @@ export async function queueIsFull(
     // One count at a time, at most one a second (less often when counting is slow: at most 5% of the
     // time), whatever the request rate. Requests do not wait for it: the figure is a little old.
     const started = performance.now();
-    const dispatched = writer.dispatched;
+    const committed = writer.committed;
     // In a transaction only to run on the transaction pool: counting a long queue takes a while (321 ms
     // for 100k rows here), and on the 2-connection statement pool the grouped inserts pipelined behind
     // it waited that long too (bench/ingest.ts: p99 at half peak 40-60 ms instead of 13 ms).
     cache.refreshing ??= deps.db.transaction((tx) => queueDepth(tx, max + 1)).then((n) => {
       cache.depth = n;
-      cache.dispatchedAtCount = dispatched;
+      cache.committedAtCount = committed;
       cache.at = Date.now();
       cache.tookMs = performance.now() - started;
-    }).catch(() => {}).finally(() => cache.refreshing = null);
+    }).catch(() => {
+      // The database is away: try again after the usual interval, not on every request meanwhile.
+      cache.at = Date.now();
+    }).finally(() => cache.refreshing = null);
     if (cache.at === 0) await cache.refreshing; // the very first request: no figure yet
   }
-  const queued = cache.depth + (writer.dispatched - cache.dispatchedAtCount) + writer.pending;
+  // Committed since the count started (some may be counted twice: the estimate errs toward refusing),
+  // being committed now, and waiting for a commit.
+  const queued = cache.depth + (writer.committed - cache.committedAtCount) + writer.inFlight + writer.pending;
   return queued > 0 && queued + incoming > max;
 }
 

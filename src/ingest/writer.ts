@@ -39,7 +39,8 @@ export class IngestWriter {
   readonly #minGroup: number;
   #pending: Waiter[] = [];
   #pendingItems = 0;
-  #dispatched = 0;
+  #inFlight = 0;
+  #committed = 0;
   #active = 0;
   #lastNotify = 0;
   readonly #gather: boolean;
@@ -68,12 +69,17 @@ export class IngestWriter {
     return this.#pendingItems;
   }
 
+  /** Items handed to a statement whose commit has not ended yet (back-pressure counts them too). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
   /**
-   * Items handed to a statement since the writer was made, committed or not: back-pressure adds those
-   * handed over since its last count of the queue, which that count has not seen.
+   * Items committed since the writer was made: back-pressure adds those committed since its last count
+   * of the queue started, which that count may not have seen.
    */
-  get dispatched(): number {
-    return this.#dispatched;
+  get committed(): number {
+    return this.#committed;
   }
 
   /** Resolves once `items` are committed; rejects if their transaction failed (nothing was stored). */
@@ -112,9 +118,10 @@ export class IngestWriter {
         group.push(w);
       }
       this.#pendingItems -= n;
-      this.#dispatched += n;
+      this.#inFlight += n;
       this.#active++;
       this.#flush(group).finally(() => {
+        this.#inFlight -= n;
         this.#active--;
         this.#kick();
         if (this.#active === 0 && this.#pending.length === 0) this.#drained?.resolve();
@@ -147,6 +154,7 @@ export class IngestWriter {
       await Promise.all(group.map((w) => this.#flush([w])));
       return;
     }
+    this.#committed += items.length;
     for (const w of group) w.resolve();
     // Wake idle workers at once (they also poll); at most every 20 ms under load.
     const now = Date.now();
@@ -163,8 +171,8 @@ export interface DepthCache {
   /** How long the last count took: a long queue is counted less often (PGlite counts in our thread). */
   tookMs: number;
   refreshing: Promise<void> | null;
-  /** The writer's `dispatched` when the count in `depth` started. */
-  dispatchedAtCount: number;
+  /** The writer's `committed` when the count in `depth` started. */
+  committedAtCount: number;
 }
 
 /** One app's ingest state: its writer and the caches in front of the queue depth and stream connections. */
@@ -183,7 +191,7 @@ export function newIngestState(db: Db): IngestState {
   const pglite = db.driver !== "postgres";
   return {
     writer: new IngestWriter(db, { maxConcurrent: pglite ? 1 : 4, gather: pglite }),
-    depth: { depth: 0, at: 0, tookMs: 0, refreshing: null, dispatchedAtCount: 0 },
+    depth: { depth: 0, at: 0, tookMs: 0, refreshing: null, committedAtCount: 0 },
     connections: new TtlCache<StreamConnections>(10_000),
   };
 }
