@@ -40,6 +40,8 @@ export async function bootstrap(deps: Deps): Promise<string | null> {
   }
   const { live, fresh } = await deps.db.transaction(async function oneSetupToken(tx) {
     await tx.query("select pg_advisory_xact_lock($1)", [SETUP_TOKEN_LOCK_KEY]);
+    // Under the lock again: an admin created since the first look needs no setup link.
+    if (await countUsers(tx) > 0) return { live: null, fresh: null };
     const live = await liveSetupTokenCreatedAt(tx, deps.clock.now());
     return { live, fresh: live ? null : await mintSetupToken(tx, deps) };
   });
@@ -51,7 +53,8 @@ export async function bootstrap(deps: Deps): Promise<string | null> {
     );
     return fresh.link;
   }
-  const since = live as Date;
+  if (!live) return null; // an admin was created meanwhile
+  const since = live;
   deps.log.warn(
     `No user exists yet. A setup link was printed at ${since.toISOString()} and works until ` +
       `${new Date(since.getTime() + SETUP_TOKEN_TTL_MS).toISOString()}; only its hash is kept, so it ` +

@@ -106,7 +106,10 @@ export function apiReferenceRouter() {
         if (!file) return c.notFound();
         let text = loaded.get(name);
         if (!text) {
-          text = file.load();
+          text = file.load().catch(function retryLater(e) {
+            loaded.delete(name); // a failed load is tried again on the next request, not kept
+            throw e;
+          });
           loaded.set(name, text);
         }
         return c.body(await text, 200, { "Content-Type": file.type, "Cache-Control": ASSET_CACHE });

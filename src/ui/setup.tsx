@@ -1,9 +1,8 @@
 import { Hono } from "hono";
-import type { Context } from "hono";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "../http/env.ts";
 import { completeSetup } from "../services/bootstrap.ts";
-import { Layout } from "./layout.tsx";
+import { Layout, pageHeaders } from "./layout.tsx";
 
 function SetupPage({ token, error, email }: { token: string; error?: string; email?: string }) {
   return (
@@ -34,16 +33,6 @@ function SetupPage({ token, error, email }: { token: string; error?: string; ema
       </div>
     </Layout>
   );
-}
-
-function pageHeaders(c: Context) {
-  c.header("Cache-Control", "no-store");
-  c.header(
-    "Content-Security-Policy",
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-  );
-  c.header("X-Frame-Options", "DENY");
-  c.header("Referrer-Policy", "no-referrer");
 }
 
 /** `/setup?token=...`: the one-time page that creates the first admin. */

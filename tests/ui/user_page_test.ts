@@ -108,7 +108,7 @@ Deno.test("/user: create a key (POST-redirect-GET, secret shown once), rename it
   }
 });
 
-Deno.test("/user: the new key's cookie shows nothing to another session, nor after two minutes", async () => {
+Deno.test("/user: the new key's cookie shows the key to its own session only, and not after two minutes", async () => {
   const clock = fakeClock(new Date("2026-03-01T10:00:00Z"));
   const t = await testApp({ clock });
   try {
@@ -127,6 +127,9 @@ Deno.test("/user: the new key's cookie shows nothing to another session, nor aft
     const other = await sessionCookie(t, u);
     const foreign = await (await t.request("/user", { headers: { cookie: `${other}; ${value}` } })).text();
     assert.doesNotMatch(foreign, /id="new-secret"/);
+    // The same cookie in its own session does show the key: the refusals above are not for another reason.
+    const own = await (await t.request("/user", { headers: { cookie: `${cookie}; ${value}` } })).text();
+    assert.match(own, /id="new-secret"/);
     clock.advance(2 * 60_000 + 1);
     const late = await (await t.request("/user", { headers: { cookie: `${cookie}; ${value}` } })).text();
     assert.doesNotMatch(late, /id="new-secret"/);
