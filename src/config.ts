@@ -69,6 +69,11 @@ export const SETTINGS = {
     default: "false",
     doc: "`true` takes the client IP from `X-Forwarded-For` / `X-Real-Ip` (only behind a proxy you run).",
   },
+  TRUST_PROXY_HOPS: {
+    default: "1",
+    doc:
+      "With `TRUST_PROXY`: how many proxies you run in a row (e.g. 2 for a CDN in front of nginx); sign-in and registration limits key on the address the outermost one saw.",
+  },
   QUEUE_MAX_DEPTH: {
     default: "1000000",
     doc: "Events waiting in the queue beyond which ingest answers 503 with `Retry-After`.",
@@ -155,6 +160,7 @@ const ConfigSchema = v.object({
   FUNCTIONS_ALLOW_PRIVATE_NETWORK: boolSetting(),
   DESTINATIONS_ALLOW_PRIVATE_NETWORK: boolSetting(),
   TRUST_PROXY: boolSetting(),
+  TRUST_PROXY_HOPS: intSetting(1, 10),
   QUEUE_MAX_DEPTH: intSetting(1, 1_000_000_000),
   PIPELINE_WORKERS: intSetting(0, 64),
   PIPELINE_BATCH_SIZE: intSetting(1, 10_000),
@@ -210,6 +216,8 @@ export interface Config {
   functionsAllowPrivateNetwork: boolean;
   destinationsAllowPrivateNetwork: boolean;
   trustProxy: boolean;
+  /** Proxies in a row that TRUST_PROXY trusts: the limits' address is this many hops from the right. */
+  trustProxyHops: number;
   queueMaxDepth: number;
   pipelineWorkers: number;
   pipelineBatchSize: number;
@@ -263,6 +271,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     functionsAllowPrivateNetwork: c.FUNCTIONS_ALLOW_PRIVATE_NETWORK,
     destinationsAllowPrivateNetwork: c.DESTINATIONS_ALLOW_PRIVATE_NETWORK,
     trustProxy: c.TRUST_PROXY,
+    trustProxyHops: c.TRUST_PROXY_HOPS,
     queueMaxDepth: c.QUEUE_MAX_DEPTH,
     pipelineWorkers: c.PIPELINE_WORKERS,
     pipelineBatchSize: c.PIPELINE_BATCH_SIZE,

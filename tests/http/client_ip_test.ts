@@ -50,11 +50,36 @@ for (const [what, headers, socket, trust, want] of CASES) {
   });
 }
 
+// With TRUST_PROXY, limits key on the hop the outermost of TRUST_PROXY_HOPS proxies appended.
+const LIMIT_HOP: [string, Record<string, string>, number, string][] = [
+  ["one proxy: its hop after a made-up one", { [XFF]: "1.2.3.4, 203.0.113.7" }, 1, "203.0.113.7"],
+  [
+    "two proxies: the CDN's hop, not the CDN itself",
+    { [XFF]: "1.2.3.4, 203.0.113.7, 198.51.100.1" },
+    2,
+    "203.0.113.7",
+  ],
+  ["a single hop is both first and last", { [XFF]: "203.0.113.7" }, 1, "203.0.113.7"],
+  ["fewer hops than proxies: the leftmost", { [XFF]: "203.0.113.7" }, 3, "203.0.113.7"],
+  ["empty hops are skipped", { [XFF]: "203.0.113.7, , " }, 1, "203.0.113.7"],
+];
+
+for (const [what, headers, fromRight, want] of LIMIT_HOP) {
+  Deno.test(`clientIpFrom(..., {fromRight}): ${what}`, () => {
+    assert.equal(clientIpFrom(new Headers(headers), "10.0.0.2", true, { fromRight }), want);
+    assert.equal(
+      clientIpFrom(new Headers(headers), "10.0.0.2", false, { fromRight }),
+      "10.0.0.2",
+      "untrusted",
+    );
+  });
+}
+
 /** An app whose one route answers what requestIp() and clientIp() say, with TRUST_PROXY as given. */
 function echoApp(trustProxy: boolean) {
   const app = new Hono<AppEnv>();
   app.use(async function fakeDeps(c, next) {
-    c.set("deps", { config: { trustProxy } } as unknown as Deps);
+    c.set("deps", { config: { trustProxy, trustProxyHops: 1 } } as unknown as Deps);
     await next();
   });
   app.get("/", (c) => c.json({ requestIp: requestIp(c), clientIp: clientIp(c) }));
@@ -66,7 +91,8 @@ Deno.test("requestIp() and clientIp() read the socket from Deno.serve's remoteAd
     const env = socket === null ? undefined : { remoteAddr: { hostname: socket } };
     const res = await echoApp(trust).request("/", { headers }, env);
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { requestIp: want, clientIp: want ?? "unknown" }, what);
+    const last = clientIpFrom(new Headers(headers), socket, trust, { fromRight: 1 });
+    assert.deepEqual(await res.json(), { requestIp: want, clientIp: last ?? "unknown" }, what);
   }
 });
 

@@ -123,7 +123,8 @@ Deno.test("register: behind a proxy (TRUST_PROXY) the limit is per forwarded add
       headers: { "x-forwarded-for": `${ip}, 10.0.0.1` },
       json: { redirect_uris: [REDIRECT], token_endpoint_auth_method: "none" },
     });
-  const t = await testApp({ env: { TRUST_PROXY: "true" } });
+  // Two proxies in a row (the header's last hop, 10.0.0.1, is the outer proxy as the inner one saw it).
+  const t = await testApp({ env: { TRUST_PROXY: "true", TRUST_PROXY_HOPS: "2" } });
   try {
     for (let i = 0; i < 30; i++) await expectJson(await from(t, "203.0.113.7"), 201);
     assert.equal((await expectJson(await from(t, "203.0.113.7"), 429)).error, "slow_down");

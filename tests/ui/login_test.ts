@@ -130,6 +130,34 @@ Deno.test("login throttle behind a proxy (TRUST_PROXY): one client's failures do
   }
 });
 
+Deno.test("login throttle behind a proxy: a made-up X-Forwarded-For first hop does not buy a fresh limit", async () => {
+  const t = await testApp({ env: { TRUST_PROXY: "true" } });
+  const viaProxy = async (password: string, spoofed: string) => {
+    const { csrf, cookie } = await loginForm(t, "10.0.0.1");
+    return await t.app.request("/login", {
+      method: "POST",
+      // What nginx's $proxy_add_x_forwarded_for sends: the client's own header, then the address it saw.
+      headers: {
+        cookie,
+        "content-type": "application/x-www-form-urlencoded",
+        "x-forwarded-for": `${spoofed}, 198.51.100.9`,
+      },
+      body: new URLSearchParams({ csrf, email: "spoof@example.com", password, next: "/user" }).toString(),
+    }, { remoteAddr: { hostname: "10.0.0.1" } });
+  };
+  try {
+    await createUser(t.deps.db, { email: "spoof@example.com", password: PASSWORD });
+    for (let i = 0; i < 5; i++) {
+      await (await viaProxy(`wrong-${i}-password`, `192.0.2.${i + 1}`)).body?.cancel();
+    }
+    const locked = await viaProxy(PASSWORD, "192.0.2.99");
+    assert.equal(locked.status, 429);
+    await locked.body?.cancel();
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("logout: ends the session server-side", async () => {
   const t = await testApp();
   try {
