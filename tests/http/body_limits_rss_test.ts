@@ -1,6 +1,7 @@
 /**
- * A real server against hostile uploads: a 200 MB chunked body to the sign-in form and to a REST endpoint
- * is refused with 413 while the server's resident memory barely moves (the limit holds while reading).
+ * A real server against hostile uploads: a 200 MB chunked body to the sign-in form, a REST endpoint and the
+ * OAuth token endpoint is refused with 413 while the server's resident memory barely moves (the limit holds
+ * while reading).
  */
 import assert from "node:assert/strict";
 import { freshPostgresDatabase } from "../_helpers/db.ts";
@@ -9,6 +10,10 @@ import { runSluice, type ServerProcess, startSluice } from "../_helpers/process.
 const TOTAL = 200 * 1024 * 1024;
 const CHUNK = 256 * 1024;
 const MAX_GROWTH = 50 * 1024 * 1024;
+
+function mb(bytes: number): string {
+  return (bytes / 1048576).toFixed(1);
+}
 
 function rssBytes(pid: number): number {
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);
@@ -67,7 +72,8 @@ async function measured(server: ServerProcess, upload: () => Promise<string>) {
 }
 
 Deno.test({
-  name: "a 200 MB chunked body to /login and to REST is a 413 and the server's RSS grows under 50 MB",
+  name:
+    "a 200 MB chunked body to /login, REST and /oauth/token is a 413 and the server's RSS grows under 50 MB",
   sanitizeResources: false,
   async fn() {
     const db = await freshPostgresDatabase();
@@ -91,7 +97,7 @@ Deno.test({
         () => chunkedUpload(server.url, "/login", { "Content-Type": "application/x-www-form-urlencoded" }),
       );
       assert.match(login.status, / 413 /, login.status);
-      assert.ok(login.growth < MAX_GROWTH, `/login: RSS grew ${(login.growth / 1048576).toFixed(1)} MB`);
+      assert.ok(login.growth < MAX_GROWTH, `/login: RSS grew ${mb(login.growth)} MB`);
 
       const rest = await measured(server, () =>
         chunkedUpload(server.url, `/api/${ws}/config/function`, {
@@ -99,11 +105,26 @@ Deno.test({
           Authorization: auth,
         }));
       assert.match(rest.status, / 413 /, rest.status);
-      assert.ok(rest.growth < MAX_GROWTH, `REST: RSS grew ${(rest.growth / 1048576).toFixed(1)} MB`);
+      assert.ok(rest.growth < MAX_GROWTH, `REST: RSS grew ${mb(rest.growth)} MB`);
+      const started = performance.now();
+      const token = await measured(
+        server,
+        () =>
+          chunkedUpload(server.url, "/oauth/token", { "Content-Type": "application/x-www-form-urlencoded" }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      assert.match(token.status, / 413 /, token.status);
+      // A guard against reading the whole body first (that took 15-22 s for 100 MB), not a benchmark.
+      assert.ok(seconds < 5, `/oauth/token answered after ${seconds.toFixed(1)} s`);
+      assert.ok(
+        token.growth < MAX_GROWTH,
+        `/oauth/token: RSS grew ${mb(token.growth)} MB`,
+      );
       console.log(
-        `RSS growth: /login ${(login.growth / 1048576).toFixed(1)} MB, REST ${
-          (rest.growth / 1048576).toFixed(1)
-        } MB`,
+        `RSS growth: /login ${mb(login.growth)} MB, REST ${mb(rest.growth)} MB, /oauth/token ${
+          mb(token.growth)
+        } MB;`,
+        `/oauth/token answered in ${seconds.toFixed(2)} s`,
       );
     } finally {
       await server.stop();
