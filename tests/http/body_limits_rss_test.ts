@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { freshPostgresDatabase } from "../_helpers/db.ts";
-import { runSluice, type ServerProcess, startSluice } from "../_helpers/process.ts";
+import type { ServerProcess } from "../_helpers/process.ts";
+import { startTarget } from "../faults/load.ts";
 
 const TOTAL = 200 * 1024 * 1024;
 const CHUNK = 256 * 1024;
@@ -77,21 +78,8 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const db = await freshPostgresDatabase();
-    const env = {
-      DATABASE_URL: db.url,
-      DATA_DIR: `${await Deno.makeTempDir()}/unused`,
-      SLUICE_ADMIN_EMAIL: "admin@example.com",
-      SLUICE_ADMIN_PASSWORD: "a long password",
-    };
-    const server = await startSluice(env);
+    const { server, auth, ws } = await startTarget(db.url);
     try {
-      const key = await runSluice(["apikey", "create", "--email", "admin@example.com"], { env });
-      assert.equal(key.code, 0, key.stderr);
-      const auth = `Bearer ${key.stdout.trim()}`;
-      const list = await (await fetch(`${server.url}/api/workspace`, { headers: { authorization: auth } }))
-        .json();
-      const ws = list[0].id as string;
-
       const login = await measured(
         server,
         () => chunkedUpload(server.url, "/login", { "Content-Type": "application/x-www-form-urlencoded" }),
