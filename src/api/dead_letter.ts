@@ -1,8 +1,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { requireAuth } from "../http/auth.ts";
-import { MAX_JSON_BODY, readJson } from "../http/body.ts";
+import { readJson } from "../http/body.ts";
 import type { AppEnv } from "../http/env.ts";
 import { route } from "../http/route.ts";
 import * as v from "valibot";
@@ -49,7 +48,7 @@ async function list(c: Context<AppEnv>) {
 export function deadLetterRouter() {
   const app = new Hono<AppEnv>();
   app.use("/api/:ws/dead-letter", requireAuth);
-  app.use("/api/:ws/dead-letter/*", bodyLimit({ maxSize: MAX_JSON_BODY }), requireAuth);
+  app.use("/api/:ws/dead-letter/*", requireAuth);
   route(app, "/api/:ws/dead-letter", { GET: documented(listDocs(false), list) });
   route(app, "/api/:ws/dead-letter/replay", {
     POST: documented(

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { MAX_JSON_BODY, readJson } from "../http/body.ts";
+import { readJson } from "../http/body.ts";
 import { requireAuth } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
 import { route } from "../http/route.ts";
@@ -14,7 +13,7 @@ import { documented, errors, jsonBody, ok, WORKSPACE_PARAM } from "./route_docs.
  */
 export function functionRunRouter({ loadCode }: { loadCode?: FunctionCodeLoader } = {}) {
   const app = new Hono<AppEnv>();
-  app.use("/api/:ws/function/run", bodyLimit({ maxSize: MAX_JSON_BODY }), requireAuth);
+  app.use("/api/:ws/function/run", requireAuth);
   route(app, "/api/:ws/function/run", {
     POST: documented(
       {

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { requireAuth } from "../http/auth.ts";
-import { MAX_JSON_BODY, readJson } from "../http/body.ts";
+import { readJson } from "../http/body.ts";
 import type { AppEnv } from "../http/env.ts";
 import { route } from "../http/route.ts";
 import { testDestinationConnection } from "../services/test_connection.ts";
@@ -15,7 +14,7 @@ import { documented, errors, jsonBody, ok, schemaRef, WORKSPACE_PARAM } from "./
  */
 export function destinationTestRouter() {
   const app = new Hono<AppEnv>();
-  app.use("/api/:ws/config/destination/test", bodyLimit({ maxSize: MAX_JSON_BODY }), requireAuth);
+  app.use("/api/:ws/config/destination/test", requireAuth);
   route(app, "/api/:ws/config/destination/test", {
     POST: documented(
       {

@@ -1,8 +1,11 @@
 /**
  * Reading an ingest body: JSON (or text/plain, what `navigator.sendBeacon` sends), optionally gzip,
  * with a size cap enforced while reading (a declared Content-Length is not trusted, and a gzip bomb
- * stops at the cap). Errors are typed so the endpoint answers 413, 415 or 400 with a clear message.
+ * stops at the cap), nested at most MAX_JSON_DEPTH levels. Errors are typed so the endpoint answers 413,
+ * 415 or 400 with a clear message.
  */
+
+import { nestsDeeperThan, tooDeepMessage } from "../http/json_depth.ts";
 
 /** A request body the endpoint refuses, with the status to answer. */
 export class IngestBodyError extends Error {
@@ -65,6 +68,9 @@ const NEEDS_CLEANING = /\\u(?:0000|[dD][89a-fA-F])/;
 
 function parseJson(text: string): unknown {
   if (!/\S/.test(text)) throw new IngestBodyError(400, "The request body is empty: send the event as JSON");
+  // Before parsing: a deeper event would overflow the stack of every recursive walk after this point
+  // (storable below, structuredClone in the pipeline) and could never be delivered.
+  if (nestsDeeperThan(text)) throw new IngestBodyError(400, tooDeepMessage());
   let body: unknown;
   try {
     body = JSON.parse(text);

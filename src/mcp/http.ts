@@ -7,7 +7,9 @@ import {
 import { type Context, Hono } from "hono";
 import { protectedResourceMetadataUrl } from "../api/well_known.ts";
 import type { Ctx, Deps } from "../deps.ts";
-import { MAX_JSON_BODY } from "../http/body.ts";
+import { AppError } from "../errors.ts";
+import { isJsonType, MAX_JSON_BODY, mediaType, readBodyText } from "../http/body.ts";
+import { nestsDeeperThan, tooDeepMessage } from "../http/json_depth.ts";
 import { authenticateRequest } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
 import { isPlainLegacyRequest } from "./era.ts";
@@ -21,13 +23,29 @@ const CORS_ALLOW_HEADERS = "Authorization, Content-Type, Accept, Mcp-Protocol-Ve
 const CORS_EXPOSE_HEADERS = "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate, X-Request-Id";
 
 async function readBody(req: Request): Promise<{ ok: true; body: unknown } | { ok: false; res: Response }> {
-  const tooLarge = () =>
-    jsonRpcError(413, -32600, `Request body is larger than ${MAX_JSON_BODY} bytes`, { Connection: "close" });
-  if (Number(req.headers.get("content-length") ?? "0") > MAX_JSON_BODY) return { ok: false, res: tooLarge() };
-  const bytes = new Uint8Array(await req.arrayBuffer());
-  if (bytes.length > MAX_JSON_BODY) return { ok: false, res: tooLarge() };
+  const type = mediaType(req.headers.get("content-type"));
+  if (!isJsonType(type)) {
+    const declared = type ? `"${type}"` : "no Content-Type";
+    return {
+      ok: false,
+      res: jsonRpcError(
+        415,
+        -32600,
+        `Unsupported Media Type: ${declared}; send Content-Type: application/json`,
+      ),
+    };
+  }
+  let text: string;
   try {
-    return { ok: true, body: JSON.parse(new TextDecoder().decode(bytes)) };
+    text = await readBodyText(req, MAX_JSON_BODY);
+  } catch (e) {
+    if (!(e instanceof AppError) || e.status !== 413) throw e;
+    const message = `Request body is larger than ${MAX_JSON_BODY} bytes`;
+    return { ok: false, res: jsonRpcError(413, -32600, message, { Connection: "close" }) };
+  }
+  if (nestsDeeperThan(text)) return { ok: false, res: jsonRpcError(400, -32600, tooDeepMessage()) };
+  try {
+    return { ok: true, body: JSON.parse(text) };
   } catch (e) {
     return { ok: false, res: jsonRpcError(400, -32700, `Parse error: ${(e as Error).message}`) };
   }

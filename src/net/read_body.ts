@@ -1,9 +1,9 @@
 /**
  * Reads at most `limit` bytes of a response body and cancels the rest, so an endless (chunked) answer
- * is never buffered whole. `truncated` says whether bytes were left unread.
+ * is never buffered whole (a request's body too). `truncated` says whether bytes were left unread.
  */
 export async function readBodyUpTo(
-  res: Response,
+  res: Pick<Response, "body">,
   limit: number,
 ): Promise<{ text: string; truncated: boolean }> {
   if (!res.body) return { text: "", truncated: false };

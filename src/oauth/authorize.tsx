@@ -16,6 +16,7 @@ import {
 import type { DocumentFetchOptions } from "./client_metadata_document.ts";
 import { CODE_TTL_MS, scopeFor } from "./resource.ts";
 import { CODE_PREFIX, mintSecret } from "./tokens.ts";
+import { readForm } from "../http/body.ts";
 
 async function userWorkspaces(deps: Deps, s: Session) {
   const rows = await listWorkspacesForUser(deps.db, {
@@ -129,7 +130,7 @@ export function authorizeRouter(options: DocumentFetchOptions = {}) {
 
   app.post("/oauth/authorize", async function decide(c) {
     const deps = c.get("deps");
-    const form = await c.req.parseBody({ all: true });
+    const form = await readForm(c, { all: true });
     const query = typeof form.request === "string" ? form.request : "";
     const session = await readSession(c, deps);
     if (!session) return loginRedirect(c, query);

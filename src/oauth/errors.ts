@@ -53,7 +53,9 @@ export function oauthErrorHandler(err: Error, c: Context<AppEnv>) {
     return c.json({ error: err.oauthCode, error_description: err.message }, err.status as 400);
   }
   if (err instanceof AppError && err.expose) {
-    return c.json({ error: "invalid_request", error_description: err.message }, 400);
+    // A body refused by size or type keeps its status, so a client can tell it from a bad parameter.
+    const status = err.status === 413 || err.status === 415 ? err.status : 400;
+    return c.json({ error: "invalid_request", error_description: err.message }, status);
   }
   if (err instanceof HTTPException && err.status < 500) {
     const tooLarge = err.status === 413;

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../http/env.ts";
 import { readJson } from "../http/body.ts";
@@ -39,9 +38,6 @@ export function oauthRouter(options: DocumentFetchOptions = {}) {
         maxAge: 600,
       }),
     );
-  }
-  for (const path of ["/oauth/token", "/oauth/register", "/oauth/revoke"]) {
-    api.use(path, bodyLimit({ maxSize: REGISTRATION.maxBodyBytes }));
   }
   api.route("/", metadataRouter());
   api.post("/oauth/register", async function register(c) {

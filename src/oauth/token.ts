@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { MAX_FORM_BODY, readBodyText } from "../http/body.ts";
 import type { AppEnv } from "../http/env.ts";
 import type { DocumentFetchOptions } from "./client_metadata_document.ts";
 import { authenticateClient } from "./clients.ts";
@@ -6,11 +7,9 @@ import { noStore, OAuthError } from "./errors.ts";
 import { authorizationCodeGrant } from "./grants/authorization_code.ts";
 import { refreshTokenGrant } from "./grants/refresh_token.ts";
 
-const MAX_FORM_BYTES = 64 * 1024;
-
 /**
- * Reads an `application/x-www-form-urlencoded` body (RFC 6749 §3.2); a parameter sent twice is an
- * invalid_request (§3.1).
+ * Reads an `application/x-www-form-urlencoded` body (RFC 6749 §3.2) of at most 64 KB, counted while reading
+ * (413 past it); a parameter sent twice is an invalid_request (§3.1).
  */
 export async function readForm(req: Request): Promise<URLSearchParams> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
@@ -20,9 +19,7 @@ export async function readForm(req: Request): Promise<URLSearchParams> {
       "The body must be application/x-www-form-urlencoded (RFC 6749 §3.2)",
     );
   }
-  const text = await req.text();
-  if (text.length > MAX_FORM_BYTES) throw new OAuthError("invalid_request", "The request body is too large");
-  const params = new URLSearchParams(text);
+  const params = new URLSearchParams(await readBodyText(req, MAX_FORM_BODY));
   for (const name of new Set(params.keys())) {
     if (params.getAll(name).length > 1) {
       throw new OAuthError("invalid_request", `The parameter "${name}" is repeated (RFC 6749 §3.1)`);

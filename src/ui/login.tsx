@@ -13,6 +13,7 @@ import { clientIp } from "../http/client_ip.ts";
 import type { AppEnv } from "../http/env.ts";
 import { findUserByEmail } from "../store/users_repo.ts";
 import { Layout, pageHeaders } from "./layout.tsx";
+import { readForm } from "../http/body.ts";
 
 /** Where to go after login: a same-site path only, so `next` can never be an open redirect. */
 export function safeNext(next: unknown): string {
@@ -65,7 +66,7 @@ export function loginRouter() {
   app.post("/login", async function submitLogin(c) {
     const deps = c.get("deps");
     pageHeaders(c);
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const field = (n: string) => (typeof form[n] === "string" ? (form[n] as string) : "");
     const next = safeNext(field("next"));
     const email = field("email").trim().toLowerCase().slice(0, 320);
@@ -99,7 +100,7 @@ export function loginRouter() {
   app.post("/logout", async function logout(c) {
     const deps = c.get("deps");
     const session = await readSession(c, deps);
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     if (session && await checkCsrf(deps, session, form.csrf)) await endSession(c, deps);
     return c.redirect("/login", 303);
   });

@@ -3,6 +3,7 @@ import { AppError } from "../errors.ts";
 import type { AppEnv } from "../http/env.ts";
 import { completeSetup } from "../services/bootstrap.ts";
 import { Layout, pageHeaders } from "./layout.tsx";
+import { readForm } from "../http/body.ts";
 
 function SetupPage({ token, error, email }: { token: string; error?: string; email?: string }) {
   return (
@@ -50,7 +51,7 @@ export function setupRouter() {
   });
   app.post("/setup", async function submitSetup(c) {
     pageHeaders(c);
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const field = (n: string) => (typeof form[n] === "string" ? form[n] as string : "");
     try {
       await completeSetup(c.get("deps"), {

@@ -7,6 +7,7 @@ import { listConnections, revokeConnection } from "../oauth/connections.ts";
 import { createApiKey, listApiKeys, revokeApiKey, updateApiKey } from "../services/api_keys.ts";
 import { Layout, pageHeaders } from "./layout.tsx";
 import { putNewKey, takeNewKey } from "./new_key_flash.ts";
+import { readForm } from "../http/body.ts";
 
 type Keys = Awaited<ReturnType<typeof listApiKeys>>;
 type Connections = Awaited<ReturnType<typeof listConnections>>;
@@ -176,7 +177,7 @@ function formAction(action: Action) {
     const deps = c.get("deps");
     const s = await readSession(c, deps);
     if (!s) return c.redirect("/login?next=%2Fuser", 303);
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     if (!await checkCsrf(deps, s, form.csrf)) {
       return await render(c, s, { error: "The form expired (missing or wrong CSRF token). Try again." }, 400);
     }

@@ -30,6 +30,8 @@ export async function runSluice(
 
 export interface ServerProcess {
   url: string;
+  /** The child's process id (for /proc/<pid>/status). */
+  pid: number;
   /** Everything the server wrote to stderr so far. */
   log(): string;
   /** Sends SIGTERM and waits; returns the exit code. */
@@ -63,6 +65,7 @@ export async function startSluice(env: Record<string, string>): Promise<ServerPr
   const url = await listening.finally(() => clearTimeout(timer));
   return {
     url,
+    pid: child.pid,
     log: () => log,
     async stop(signal: Deno.Signal = "SIGTERM") {
       child.kill(signal);
