@@ -1,9 +1,4 @@
-import {
-  type AuthInfo,
-  createMcpHandler,
-  isLegacyRequest,
-  type JSONRPCRequest,
-} from "@modelcontextprotocol/server";
+import type { AuthInfo } from "@modelcontextprotocol/server";
 import { type Context, Hono } from "hono";
 import { protectedResourceMetadataUrl } from "../api/well_known.ts";
 import type { Ctx, Deps } from "../deps.ts";
@@ -12,11 +7,9 @@ import { isJsonType, MAX_JSON_BODY, mediaType, readBodyText } from "../http/body
 import { nestsDeeperThan, tooDeepMessage } from "../http/json_depth.ts";
 import { authenticateRequest } from "../http/auth.ts";
 import type { AppEnv } from "../http/env.ts";
-import { isPlainLegacyRequest } from "./era.ts";
-import { jsonRpcError, unavailableResponse } from "./errors.ts";
-import { ctxOf, serveLegacy } from "./legacy.ts";
+import type { McpDispatch } from "./dispatch.ts";
+import { jsonRpcError, unavailableResponse } from "./http_errors.ts";
 import { checkOrigin, isAllowedOrigin, originPolicy } from "./origin.ts";
-import { buildMcpServer } from "./server.ts";
 
 const CORS_ALLOW_HEADERS = "Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, " +
   "Mcp-Method, Mcp-Name, Last-Event-Id";
@@ -54,8 +47,8 @@ async function readBody(req: Request): Promise<{ ok: true; body: unknown } | { o
 /**
  * `/mcp`: MCP Streamable HTTP, stateless so any instance serves any request. In order: DNS-rebinding check
  * (403), CORS preflight, bearer authentication on every request (401 with the RFC 9728 metadata URL), POST
- * only (405), then the 2026-07-28 protocol through the SDK's `createMcpHandler` and 2025-era traffic through
- * a stateless transport that answers plain JSON. Each request gets a fresh server (src/mcp/server.ts).
+ * only (405), then src/mcp/dispatch.ts answers (loaded on first use: the SDK is the largest part of the
+ * module graph). Each request gets a fresh server (src/mcp/server.ts).
  */
 export function mcpRouter(deps: Deps) {
   const policy = originPolicy(deps.config);
@@ -63,9 +56,11 @@ export function mcpRouter(deps: Deps) {
   function onerror(error: Error) {
     deps.log.warn("mcp request rejected", { error: error.message });
   }
-  const modern = createMcpHandler(function modernServer({ authInfo }) {
-    return buildMcpServer(ctxOf(authInfo));
-  }, { legacy: "reject", maxRequestBodySize: MAX_JSON_BODY, onerror });
+  let dispatch: Promise<McpDispatch> | undefined;
+  function dispatcher(): Promise<McpDispatch> {
+    dispatch ??= loadMcp().then((m) => m.createMcpDispatch(onerror));
+    return dispatch;
+  }
 
   async function mcp(c: Context<AppEnv>): Promise<Response> {
     const req = c.req.raw;
@@ -116,16 +111,27 @@ export function mcpRouter(deps: Deps) {
       scopes: principal.canWrite ? ["read", "write"] : ["read"],
       extra: { ctx },
     };
-    const plain = isPlainLegacyRequest(req.headers.get("mcp-protocol-version"), parsed.body);
-    if (plain || await isLegacyRequest(req, parsed.body)) {
-      const viaPlain = plain && (parsed.body as JSONRPCRequest).method !== "initialize";
-      return await serveLegacy(req, parsed.body, authInfo, viaPlain ? "plain" : "sdk");
-    }
-    return await modern.fetch(req, { authInfo, parsedBody: parsed.body });
+    return await (await dispatcher())(req, parsed.body, authInfo);
   }
 
   const app = new Hono<AppEnv>();
   app.all("/mcp", mcp);
   app.all("/mcp/", mcp);
   return app;
+}
+
+/**
+ * The module with the MCP SDK and the tools catalog, the largest part of the server's module graph.
+ * Not a literal on purpose: Deno prepares a literal `import()`'s module graph when the importing module
+ * loads, which would put its cost back on the start. `deno compile` embeds it through `--include`
+ * (deno.json's compile task).
+ */
+const DISPATCH_MODULE = "./dispatch.ts";
+
+/**
+ * Loads the MCP SDK and the tools catalog (about 0.5 s). `/mcp` calls it on its first request and
+ * src/server.ts once it listens, so neither the start nor, usually, the first tool call waits for it.
+ */
+export function loadMcp(): Promise<typeof import("./dispatch.ts")> {
+  return import(DISPATCH_MODULE);
 }

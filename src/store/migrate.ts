@@ -51,6 +51,7 @@ export async function migrate(
   { onApply }: { onApply?: (m: { version: number; name: string }) => void } = {},
 ): Promise<number[]> {
   const all = migrations ?? await loadMigrations();
+  if (await allApplied(db, all)) return [];
   return await db.transaction(async function applyPending(tx) {
     await tx.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
     await tx.query(
@@ -69,4 +70,23 @@ export async function migrate(
     }
     return applied;
   });
+}
+
+/**
+ * One query, without the lock and the transaction: true when every migration is recorded as applied,
+ * the case of each start but the first after an upgrade. Anything else, including a store without
+ * `schema_migrations` yet (the query then fails), goes the locked way of {@linkcode migrate}, which
+ * reports real errors.
+ */
+async function allApplied(db: Db, all: Migration[]): Promise<boolean> {
+  try {
+    // Versions are 1..N without gaps (loadMigrations checks it) and unique (the primary key), so a
+    // count and a maximum of N mean exactly these N are applied.
+    const [row] = await db.query<{ n: number; top: number }>(
+      "select count(*)::int as n, coalesce(max(version), 0)::int as top from schema_migrations",
+    );
+    return Number(row?.n) === all.length && Number(row?.top) === all.length;
+  } catch {
+    return false;
+  }
 }

@@ -7,8 +7,6 @@ import {
   parsePostgresCredentials,
   type PostgresCredentials,
 } from "./credentials.ts";
-import { mysqlClient } from "./mysql_client.ts";
-import { pgClient } from "./pg_client.ts";
 
 /** Answer of a connection test: which step failed and why, in words a person (or a model) can act on. */
 export interface ConnectionTestResult {
@@ -21,15 +19,23 @@ export interface ConnectionTestResult {
 import type { WarehouseKind } from "./connect_errors.ts";
 export type { WarehouseKind };
 
-/** Opens the warehouse client for a destination type and parsed credentials. */
+/**
+ * Opens the warehouse client for a destination type and parsed credentials. Each driver is loaded on
+ * first use: mysql2 and postgres.js cost about 0.6 s of module loading that a server without warehouse
+ * destinations (and every CLI command) would otherwise pay at start. The specifiers are literal, so
+ * `deno compile` still embeds both.
+ */
 export async function openWarehouseClient(
   kind: WarehouseKind,
   credentials: PostgresCredentials | MysqlCredentials,
   options: { max?: number } = {},
 ): Promise<WarehouseClient> {
-  return kind === "postgres"
-    ? pgClient(credentials as PostgresCredentials, options)
-    : await mysqlClient(credentials as MysqlCredentials, options);
+  if (kind === "postgres") {
+    const { pgClient } = await import("./pg_client.ts");
+    return pgClient(credentials as PostgresCredentials, options);
+  }
+  const { mysqlClient } = await import("./mysql_client.ts");
+  return await mysqlClient(credentials as MysqlCredentials, options);
 }
 
 /**
