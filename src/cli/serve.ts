@@ -1,6 +1,7 @@
 import { closeDeps, openDeps } from "../compose.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
+import { loadMcp } from "../mcp/http.ts";
 import { startServer } from "../server.ts";
 import { UsageError } from "./io.ts";
 
@@ -50,6 +51,11 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       // Platforms without signals (Windows for SIGTERM, Deno Deploy) stop the process their own way.
     }
   }
+  // Loads the MCP SDK now that the server answers and stops on a signal, so the first tool call does not
+  // wait for it either (its loading blocks the event loop for a moment: not before the handlers are set).
+  loadMcp().catch(function mcpLoadFailed(e) {
+    log.error("loading the MCP server failed", { error: e });
+  });
   await running.finished;
   await running.shutdown();
   clearTimeout(deadline);
