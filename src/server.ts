@@ -3,7 +3,6 @@ import { closeDeps } from "./compose.ts";
 import type { Deps } from "./deps.ts";
 import { startBackground } from "./pipeline/background.ts";
 import { bootstrap } from "./services/bootstrap.ts";
-import { loadMcp } from "./mcp/http.ts";
 
 export interface RunningServer {
   /** `http://host:port` it actually listens on (port 0 picks a free one). */
@@ -26,10 +25,6 @@ export async function startServer(
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   let closing: Promise<void> | null = null;
   const background = await startBackground(deps);
-  // Loads the MCP SDK now that the server answers, so the first tool call does not wait for it either.
-  loadMcp().catch(function mcpLoadFailed(e) {
-    deps.log.error("loading the MCP server failed", { error: e });
-  });
   deps.log.info("Sluice is listening", {
     url: `http://${host}:${addr.port}`,
     publicUrl: deps.config.publicUrl,

@@ -1,6 +1,7 @@
 import { closeDeps, openDeps } from "../compose.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
+import { loadMcp } from "../mcp/http.ts";
 import { type RunningServer, startServer } from "../server.ts";
 import { UsageError } from "./io.ts";
 
@@ -58,6 +59,13 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       throw e;
     }
     if (stopRequested) shutdown(running);
+    // Loads the MCP SDK now that the server answers and stops on a signal, so the first tool call does not
+    // wait for it either (its loading blocks the event loop for a moment).
+    else {
+      loadMcp().catch(function mcpLoadFailed(e) {
+        log.error("loading the MCP server failed", { error: e });
+      });
+    }
     await running.finished;
     await running.shutdown();
   } finally {
