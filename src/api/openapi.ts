@@ -84,7 +84,7 @@ function documentation(): Json {
 
 /**
  * A route with a `:type` segment serves every resource type, each with its own body schema: its
- * description is written once per type, with the placeholders filled in.
+ * description is written once per type, with `{type}` in its text replaced by the type.
  */
 function expandEachType(paths: Record<string, Json>): Record<string, Json> {
   const out: Record<string, Json> = {};
