@@ -75,6 +75,24 @@ export class Sandbox {
     );
   }
 
+  /**
+   * Runs many chains (usually one connection's events of a claimed batch); outcomes come back in the
+   * order of `runs`, one per run, and one run's failure never fails another's. At most
+   * `concurrency` runs are in flight at once.
+   */
+  async runChains(runs: ChainRun[], concurrency = 16): Promise<ChainOutcome[]> {
+    const out: ChainOutcome[] = new Array(runs.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < runs.length) {
+        const i = next++;
+        out[i] = await this.runChain(runs[i]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, runs.length) }, lane));
+    return out;
+  }
+
   /** Number of runner processes alive (tests, metrics). */
   get processCount(): number {
     return [...this.#runners.values()].filter((r) => r.alive).length;
