@@ -142,7 +142,6 @@ export const SEGMENT_SHORT: DescribeRouteOptions = {
     "stored). A browser key's events are browser events: the stream's authorizedJavaScriptDomains apply. " +
     "Key and origin problems answer 200 with `ok: false` so the library does not retry.",
   security: PUBLIC,
-  parameters: [pathParam("tp", "t, p, i, g, a or s")],
   requestBody: {
     required: true,
     content: {
@@ -161,7 +160,6 @@ export const SEGMENT_TRACKING: DescribeRouteOptions = {
     "The key as `Authorization: Basic base64(writeKey:)`, as Segment's API takes it (or any other " +
     "place a write key goes); a missing or wrong key is a 401.",
   security: WRITE_KEY,
-  parameters: [pathParam("tp", "track, page, identify, group, alias or screen")],
   requestBody: jsonBody(EVENT),
   responses: {
     "200": ok("`{ok, messageId}`", SINGLE_RESULT),

@@ -65,15 +65,15 @@ function settings(c: Context<AppEnv>) {
   });
 }
 
-async function one(c: Context<AppEnv>, rules: EndpointRules) {
-  const pathType = typeFromPath(c.req.param("tp") ?? "");
+async function one(c: Context<AppEnv>, rules: EndpointRules, tp: string) {
+  const pathType = typeFromPath(tp);
   const read = await readBodyOrFail(c, MAX_EVENT_BYTES);
   if ("error" in read) return read.error;
   return await acceptOne(c, rules, pathType ?? null, read.body);
 }
 
-const SHORT_PATH = "/v1/:tp{t|p|i|g|a|s}";
-const TRACKING_PATH = "/v1/:tp{track|page|identify|group|alias|screen}";
+const SHORT_TYPES = ["t", "p", "i", "g", "a", "s"];
+const TRACKING_TYPES = ["track", "page", "identify", "group", "alias", "screen"];
 const SETTINGS_PATHS = ["/v1/projects/:writeKey/settings", "/projects/:writeKey/settings"];
 
 /** Segment's settings, browser and tracking endpoints. */
@@ -83,9 +83,16 @@ export function segmentRouter() {
     app.options(path, preflight);
     app.get(path, describeRoute(SEGMENT_SETTINGS), settings);
   }
-  app.options(SHORT_PATH, preflight);
-  app.post(SHORT_PATH, describeRoute(SEGMENT_SHORT), (c) => withCors(c, () => one(c, SHORT)));
-  app.options(TRACKING_PATH, preflight);
-  app.post(TRACKING_PATH, describeRoute(SEGMENT_TRACKING), (c) => withCors(c, () => one(c, TRACKING)));
+  // One route per path (not a pattern): the OpenAPI document lists each path analytics.js and Segment's
+  // libraries call.
+  for (const tp of [...SHORT_TYPES, ...TRACKING_TYPES]) {
+    const short = tp.length === 1;
+    app.options(`/v1/${tp}`, preflight);
+    app.post(
+      `/v1/${tp}`,
+      describeRoute(short ? SEGMENT_SHORT : SEGMENT_TRACKING),
+      (c) => withCors(c, () => one(c, short ? SHORT : TRACKING, tp)),
+    );
+  }
   return app;
 }
