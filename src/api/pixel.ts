@@ -16,7 +16,7 @@ import { PIXEL } from "./ingest_docs.ts";
 
 const RULES: EndpointRules = { policy: "either", keyless: "pixel", browserStatus: true };
 
-/** The smallest transparent GIF (1x1), 43 bytes. */
+/** A transparent 1x1 GIF. */
 export const EMPTY_GIF = Uint8Array.from(
   atob("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"),
   (ch) => ch.charCodeAt(0),

@@ -2,17 +2,19 @@
  * A stream's `authorizedJavaScriptDomains` on browser endpoints, as Jitsu's `checkOrigin` reads it: a
  * comma-separated list of host names, each optionally with `http(s)://` and a trailing `/`; `*.example.com`
  * allows every subdomain and example.com itself; an empty list or `*` allows any origin, and so does a
- * request without an `Origin` header (not a browser's cross-site request). Ports are ignored.
+ * request without an `Origin` header (not a browser's cross-site request). Ports are ignored on both sides.
  */
 
 /** The host of an `Origin` header value (`https://a.example.com:8443` -> `a.example.com`). */
 export function originHost(origin: string): string {
-  const rest = origin.replace(/^https?:\/\//i, "");
-  return rest.split(/[:/]/, 1)[0].toLowerCase();
+  const rest = origin.replace(/^https?:\/\//i, "").toLowerCase();
+  if (rest.startsWith("[")) return rest.slice(0, rest.indexOf("]") + 1); // an IPv6 literal
+  return rest.split(/[:/]/, 1)[0];
 }
 
 function rule(raw: string): string {
-  return raw.trim().replace(/^https?:\/\//i, "").replace(/\/+$/, "").toLowerCase();
+  const r = raw.trim();
+  return r.startsWith("*") ? r.toLowerCase().replace(/[:/].*$/, "") : originHost(r);
 }
 
 function satisfies(filter: string, host: string): boolean {
