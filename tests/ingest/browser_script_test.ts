@@ -48,7 +48,9 @@ Deno.test("GET /p.js and /lib.js: JavaScript with an ETag, a 304 on If-None-Matc
     assert.equal(again.status, 304);
     assert.equal(again.headers.get("etag"), etag);
     assert.equal(await again.text(), "");
-    const other = await t.request("/p.js", { headers: { "if-none-match": '"other"', "accept-encoding": "" } });
+    const other = await t.request("/p.js", {
+      headers: { "if-none-match": '"other"', "accept-encoding": "" },
+    });
     assert.equal(other.status, 200);
     await other.body?.cancel();
 
