@@ -13,6 +13,13 @@ Deno.test("the committed p.js is what `deno task pjs` builds from the pinned @ji
   assert.match(committed, /@jitsu\/js \d+\.\d+\.\d+ \(MIT/);
 });
 
+Deno.test("the compiled binary and the Docker image carry the built p.js", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
+  assert.match(config.tasks.compile, new RegExp(`--include ${OUTPUT.replaceAll(".", "\\.")} `));
+  const dockerfile = await Deno.readTextFile(new URL("Dockerfile", root));
+  assert.match(dockerfile, /^COPY src \.\/src$/m, "the image builds from src/, the committed script included");
+});
+
 Deno.test("GET /p.js and /lib.js: JavaScript with an ETag, a 304 on If-None-Match, brotli or gzip when accepted", async () => {
   const t = await testApp();
   try {
