@@ -17,7 +17,11 @@ Deno.test("the compiled binary and the Docker image carry the built p.js", async
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
   assert.match(config.tasks.compile, new RegExp(`--include ${OUTPUT.replaceAll(".", "\\.")} `));
   const dockerfile = await Deno.readTextFile(new URL("Dockerfile", root));
-  assert.match(dockerfile, /^COPY src \.\/src$/m, "the image builds from src/, the committed script included");
+  assert.match(
+    dockerfile,
+    /^COPY src \.\/src$/m,
+    "the image builds from src/, the committed script included",
+  );
 });
 
 Deno.test("GET /p.js and /lib.js: JavaScript with an ETag, a 304 on If-None-Match, brotli or gzip when accepted", async () => {
