@@ -2,7 +2,7 @@
  * The browser script in a real Chromium: a page served from another origin (a second local port) loads
  * `<PUBLIC_URL>/p.js` with `data-write-key`, queues a callback in `window.jitsuQ`, and calls
  * `jitsu.track`; the page view and the track reach a webhook destination through the pipeline. The
- * stream allows only the page's origin (authorizedJavaScriptDomains).
+ * stream allows only the page's origin (authorizedJavaScriptDomains). Then the tag's other attributes.
  */
 import assert from "node:assert/strict";
 import { startServer } from "../../src/server.ts";
@@ -68,6 +68,63 @@ Deno.test("p.js on a page from another origin sends the page view and jitsu.trac
     await browser.close();
     await site.shutdown();
     await rx.close();
+    await server.shutdown();
+    await t.close();
+  }
+});
+
+Deno.test("p.js reads data-namespace, data-onload, data-init-only and data-host from its tag", async () => {
+  const port = freePort();
+  const sluiceUrl = `http://127.0.0.1:${port}`;
+  const t = await testApp({ env: { PUBLIC_URL: sluiceUrl, PORT: String(port) } });
+  const server = await startServer(t.deps, { port, hostname: "127.0.0.1" });
+  const posted: string[] = [];
+  let pageHtml = "";
+  // The site also plays the host named by data-host: it records what the script posts to it.
+  const site = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
+    const url = new URL(req.url);
+    const cors = {
+      "access-control-allow-origin": req.headers.get("origin") ?? "*",
+      "access-control-allow-credentials": "true",
+      "access-control-allow-headers": "content-type, x-write-key",
+    };
+    if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: cors });
+    if (req.method === "POST") {
+      posted.push(`${url.pathname} ${JSON.parse(await req.text()).event ?? ""}`);
+      return new Response('{"ok":true}', { headers: { ...cors, "content-type": "application/json" } });
+    }
+    return new Response(pageHtml, { headers: { "content-type": "text/html" } });
+  });
+  const siteUrl = `http://localhost:${site.addr.port}`;
+  const browser = await launchChromium();
+  try {
+    pageHtml = `<!doctype html><html><head>
+      <script>function ready(a) { window.readyWith = typeof a.track; }</script>
+      <script async src="${sluiceUrl}/p.js" data-write-key="bk-x:browser-secret-0123456789"
+        data-namespace="analytics" data-onload="ready" data-init-only="true" data-host="${siteUrl}"></script>
+      </head><body>site</body></html>`;
+    const page = await browser.newPage();
+    await page.goto(`${siteUrl}/`);
+    await page.waitForFunction(() =>
+      typeof (globalThis as unknown as { analytics?: unknown }).analytics === "object"
+    );
+    assert.equal(
+      await page.evaluate(() => typeof (globalThis as unknown as { jitsu?: unknown }).jitsu),
+      "undefined",
+    );
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as { readyWith?: string }).readyWith),
+      "function",
+    );
+    await page.evaluate(() =>
+      (globalThis as unknown as { analytics: { track(n: string): Promise<unknown> } }).analytics.track(
+        "Hosted",
+      )
+    );
+    assert.deepEqual(posted, ["/api/s/track Hosted"], "init-only: no page view; events go to data-host");
+  } finally {
+    await browser.close();
+    await site.shutdown();
     await server.shutdown();
     await t.close();
   }
