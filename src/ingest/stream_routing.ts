@@ -30,9 +30,18 @@ async function cached(
   return value;
 }
 
-/** A live stream's routing facts by id (null: deleted). */
-export function streamFactsById(deps: RoutingDeps, streamId: string): Promise<StreamFacts | null> {
-  return cached(deps, `id:${streamId}`, async () => {
+/**
+ * A live stream's routing facts by id (null: deleted). A cached answer comes back without a promise: this
+ * is on every keyed event's path, and awaiting cost more than the lookup (about 2 µs an event).
+ */
+export function streamFactsById(
+  deps: RoutingDeps,
+  streamId: string,
+): StreamFacts | null | Promise<StreamFacts | null> {
+  const key = `id:${streamId}`;
+  const hit = deps.ingest.streams.get(key, Date.now());
+  if (hit) return hit.value;
+  return cached(deps, key, async () => {
     const row = await findStreamRouting(deps.db, streamId);
     return row && streamFacts(row);
   });
