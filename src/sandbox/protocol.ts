@@ -65,14 +65,24 @@ export interface ChainOutcome {
   execLog: { functionId: string; ms: number; dropped?: boolean; error?: string }[];
 }
 
-/** host -> runner */
+/** One event of a batch and its read-only ctx. */
+export interface BatchItem {
+  event: Record<string, unknown>;
+  ctx: EventContextData;
+}
+
+/**
+ * host -> runner. A `run` carries a batch: one chain, many events, run in order in the worker; the
+ * outcomes come back as `done` messages, possibly in several parts (`[index, outcome]` pairs), so the
+ * events finished before a timeout or a crash keep their outcomes.
+ */
 export type HostMessage =
   | {
     t: "run";
     id: number;
     functions: ChainFunctionRef[];
-    event: Record<string, unknown>;
-    ctx: EventContextData;
+    items: BatchItem[];
+    /** Limit of one function call on one event, ms. */
     timeoutMs: number;
   }
   | { t: "bridge-reply"; bid: number; ok: boolean; value?: unknown; error?: string; log?: FunctionLog };
@@ -80,33 +90,46 @@ export type HostMessage =
 /** runner -> host (each line prefixed with the runner's token) */
 export type RunnerMessage =
   | { t: "ready" }
-  | { t: "done"; id: number; outcome: ChainOutcome }
-  /** The runner lacks the code of `hash` (it restarted): the host resends the run with code. */
+  /** Outcomes of some events of batch `id`, by their index in the batch. */
+  | { t: "done"; id: number; results: [number, ChainOutcome][] }
+  /** The runner lacks the code of `hash` (it restarted): the host resends the batch with code. */
   | { t: "need-code"; id: number; hash: string }
-  /** The worker was replaced while this run was in it (another run hit the time limit): run it again. */
-  | { t: "interrupted"; id: number }
-  | { t: "bridge"; id: number; bid: number; op: BridgeOp; args: unknown[] };
+  /** A `ctx` call of event `i` of batch `id`. */
+  | { t: "bridge"; id: number; i: number; bid: number; op: BridgeOp; args: unknown[] };
 
 /** Calls user code makes through `ctx` that the host performs. */
-export type BridgeOp = "fetch" | "store.get" | "store.set" | "store.del" | "store.ttl" | "store.getWithTTL";
+export type BridgeOp =
+  | "fetch"
+  | "store.get"
+  | "store.set"
+  | "store.del"
+  | "store.ttl"
+  | "store.getWithTTL"
+  | "warehouse.query";
 
-/** runner -> worker */
+/** runner -> worker: run `items` (their indices in the host's batch are `i`) one after another. */
 export type WorkerRequest =
   | {
     t: "run";
     id: number;
     functions: Required<ChainFunctionRef>[];
-    event: Record<string, unknown>;
-    ctx: EventContextData;
+    items: (BatchItem & { i: number })[];
+    timeoutMs: number;
   }
   | { t: "bridge-reply"; bid: number; ok: boolean; value?: unknown; error?: string; log?: FunctionLog }
-  /** Is the worker responsive? (A call overran: stuck in a loop, or just waiting?) */
-  | { t: "ping"; n: number };
+  /** Is the worker responsive? (An event overran: stuck in a loop, or just waiting?) */
+  | { t: "ping"; n: number }
+  /**
+   * First message: shared memory where the worker writes `[batch id, event index]` each time a call
+   * starts, so a runner whose worker is stuck knows exactly which call is to blame.
+   */
+  | { t: "init"; started: SharedArrayBuffer };
 
 /** worker -> runner */
 export type WorkerReply =
-  | { t: "done"; id: number; outcome: ChainOutcome }
-  | { t: "bridge"; id: number; bid: number; op: BridgeOp; args: unknown[] }
-  /** Sent before each function starts, so the runner restarts that call's clock (limit is per function). */
-  | { t: "tick"; id: number; functionId: string }
+  /** Event `i` of batch `id` is finished (`outcome` is JSON text); the next one starts now. */
+  | { t: "done"; id: number; i: number; outcome: string }
+  | { t: "bridge"; id: number; i: number; bid: number; op: BridgeOp; args: unknown[] }
+  /** A call changed built-ins in a way that cannot be undone: replace this worker. */
+  | { t: "recycle"; reason: string }
   | { t: "pong"; n: number };

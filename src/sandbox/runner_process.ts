@@ -8,20 +8,21 @@
  */
 import type { Logger } from "../log.ts";
 import type {
+  BatchItem,
   BridgeOp,
   ChainFunctionRef,
   ChainOutcome,
-  EventContextData,
+  FunctionLog,
   HostMessage,
   RunnerMessage,
 } from "./protocol.ts";
 import { RUNNER_COMMAND } from "./runner_main.ts";
 
-/** What the server does for a run's `ctx.fetch` / `ctx.store` calls. */
+/** What the server does for an event's `ctx.fetch` / `ctx.store` / `ctx.getWarehouse` calls. */
 export type BridgeHandler = (
   op: BridgeOp,
   args: unknown[],
-) => Promise<{ value?: unknown; error?: string; log?: import("./protocol.ts").FunctionLog }>;
+) => Promise<{ value?: unknown; error?: string; log?: FunctionLog }>;
 
 export interface RunnerOptions {
   /** V8 heap limit of the process, MB. */
@@ -32,18 +33,19 @@ export interface RunnerOptions {
   label: string;
 }
 
-export interface RunRequest {
+/** One chain on a batch of events; each event has its own bridge (its workspace store, ...). */
+export interface BatchRequest {
   functions: { id: string; hash: string; code: string }[];
-  event: Record<string, unknown>;
-  ctx: EventContextData;
+  items: (BatchItem & { bridge: BridgeHandler })[];
+  /** Limit of one function call on one event, ms. */
   timeoutMs: number;
 }
 
 interface InFlight {
-  req: RunRequest;
-  bridge: BridgeHandler;
-  resolve(o: ChainOutcome): void;
-  attempts: number;
+  req: BatchRequest;
+  outcomes: (ChainOutcome | undefined)[];
+  left: number;
+  resolve(o: ChainOutcome[]): void;
   deadline: number;
 }
 
@@ -116,17 +118,28 @@ export class RunnerProcess {
     return !this.#exited;
   }
 
-  /** Runs a chain; resolves with its outcome (a timeout or a crash is an outcome too, never a throw). */
-  run(req: RunRequest, bridge: BridgeHandler): Promise<ChainOutcome> {
+  /**
+   * Runs a chain on a batch of events; resolves with their outcomes in order (a timeout or a crash is an
+   * outcome too, never a throw: a crash fails only the events whose outcomes had not arrived).
+   */
+  runBatch(req: BatchRequest): Promise<ChainOutcome[]> {
     this.lastUsed = Date.now();
-    if (this.#exited) return Promise.resolve(crashOutcome(req, "the function runner is not running"));
+    if (this.#exited) {
+      return Promise.resolve(req.items.map(() => crashOutcome(req, "the function runner is not running")));
+    }
     return new Promise((resolve) => {
       const id = this.#nextId++;
-      // The runner's own clock restarts per function; this is the backstop if the runner itself hangs.
-      const deadline = Date.now() + req.timeoutMs * (req.functions.length + 1) * 4 + 5000;
-      this.#inflight.set(id, { req, bridge, resolve, attempts: 1, deadline });
+      const f: InFlight = { req, outcomes: new Array(req.items.length), left: req.items.length, resolve, deadline: 0 };
+      this.#extend(f);
+      this.#inflight.set(id, f);
       this.#sendRun(id, req, false);
     });
+  }
+
+  // The runner stops overrunning calls itself; this backstop (no outcome for a long while) is for a runner
+  // that hangs.
+  #extend(f: InFlight) {
+    f.deadline = Date.now() + f.req.timeoutMs * (f.req.functions.length + 1) * 4 + 5000;
   }
 
   /** Stops the process (closing stdin ends it; a kill makes sure). */
@@ -140,13 +153,14 @@ export class RunnerProcess {
     await this.exited;
   }
 
-  #sendRun(id: number, req: RunRequest, withAllCode: boolean) {
+  #sendRun(id: number, req: BatchRequest, withAllCode: boolean) {
     const functions: ChainFunctionRef[] = req.functions.map((f) => {
       const send = withAllCode || !this.#knownHashes.has(f.hash);
       this.#knownHashes.add(f.hash);
       return send ? f : { id: f.id, hash: f.hash };
     });
-    this.#send({ t: "run", id, functions, event: req.event, ctx: req.ctx, timeoutMs: req.timeoutMs });
+    const items = req.items.map((it) => ({ event: it.event, ctx: it.ctx }));
+    this.#send({ t: "run", id, functions, items, timeoutMs: req.timeoutMs });
   }
 
   #send(msg: HostMessage) {
@@ -187,18 +201,22 @@ export class RunnerProcess {
     const f = this.#inflight.get(msg.id);
     if (!f) return;
     if (msg.t === "done") {
-      this.#inflight.delete(msg.id);
-      f.resolve(msg.outcome);
+      for (const [i, outcome] of msg.results) {
+        if (f.outcomes[i] !== undefined) continue;
+        f.outcomes[i] = outcome;
+        f.left--;
+      }
+      this.#extend(f);
+      if (f.left === 0) {
+        this.#inflight.delete(msg.id);
+        f.resolve(f.outcomes as ChainOutcome[]);
+      }
     } else if (msg.t === "need-code") {
       this.#sendRun(msg.id, f.req, true);
-    } else if (msg.t === "interrupted") {
-      // Another call in the same worker overran and the worker was replaced; this one is innocent.
-      if (f.attempts++ >= 2) {
-        this.#inflight.delete(msg.id);
-        f.resolve(crashOutcome(f.req, "the function was interrupted twice by other calls that overran"));
-      } else this.#sendRun(msg.id, f.req, true);
     } else if (msg.t === "bridge") {
-      f.bridge(msg.op, msg.args).then(
+      const item = f.req.items[msg.i];
+      if (!item) return;
+      item.bridge(msg.op, msg.args).then(
         (r) => this.#send({ t: "bridge-reply", bid: msg.bid, ok: r.error === undefined, ...r }),
         (e) => this.#send({ t: "bridge-reply", bid: msg.bid, ok: false, error: (e as Error).message }),
       );
@@ -244,13 +262,14 @@ export class RunnerProcess {
       this.#opts.log.warn("function runner stopped", { runner: this.#opts.label, reason: why });
     }
     for (const f of this.#inflight.values()) {
-      f.resolve(crashOutcome(f.req, `the function runner stopped: ${why}`));
+      const message = `the function runner stopped: ${why}`;
+      f.resolve(Array.from(f.req.items, (_, i) => f.outcomes[i] ?? crashOutcome(f.req, message)));
     }
     this.#inflight.clear();
   }
 }
 
-function crashOutcome(req: RunRequest, message: string): ChainOutcome {
+function crashOutcome(req: BatchRequest, message: string): ChainOutcome {
   const functionId = req.functions[0]?.id ?? "";
   return {
     events: [],

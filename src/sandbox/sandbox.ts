@@ -41,6 +41,11 @@ export interface ChainRun {
   timeoutMs?: number;
 }
 
+type HashedFunction = { id: string; code: string; hash: string };
+
+/** At most this many events in one message to a runner. */
+const MAX_BATCH = 500;
+
 /** Runs user functions in per-workspace runner processes. */
 export class Sandbox {
   readonly options: Required<Omit<SandboxOptions, "resolve">> & Pick<SandboxOptions, "resolve">;
@@ -63,33 +68,57 @@ export class Sandbox {
 
   /** Runs `run.functions` in order on `run.event`. Never throws for anything user code does. */
   async runChain(run: ChainRun): Promise<ChainOutcome> {
-    if (this.#closed) throw new Error("Cannot run functions: the sandbox is closed");
-    if (run.functions.length === 0) return { events: [run.event], dropped: false, logs: [], execLog: [] };
-    const functions = await Promise.all(
-      run.functions.map(async (f) => ({ ...f, hash: await this.#hash(f.code) })),
-    );
-    const runner = this.#runnerFor(run.workspaceId);
-    return await runner.run(
-      { functions, event: run.event, ctx: run.ctx, timeoutMs: run.timeoutMs ?? this.options.timeoutMs },
-      this.#bridge(run.store),
-    );
+    return (await this.runChains([run]))[0];
   }
 
   /**
    * Runs many chains (usually one connection's events of a claimed batch); outcomes come back in the
-   * order of `runs`, one per run, and one run's failure never fails another's. At most
-   * `concurrency` runs are in flight at once.
+   * order of `runs`, one per run, and one run's failure never fails another's. Runs of the same
+   * workspace and chain travel to the runner as batches (one message, many events); at most
+   * `concurrency` batches are in flight at once, and a group is split into that many batches so
+   * functions that wait (on fetch) still overlap.
    */
   async runChains(runs: ChainRun[], concurrency = 16): Promise<ChainOutcome[]> {
+    if (this.#closed) throw new Error("Cannot run functions: the sandbox is closed");
     const out: ChainOutcome[] = new Array(runs.length);
+    const groups = new Map<string, { runs: ChainRun[]; at: number[]; functions: HashedFunction[] }>();
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[i];
+      if (run.functions.length === 0) {
+        out[i] = { events: [run.event], dropped: false, logs: [], execLog: [] };
+        continue;
+      }
+      const functions = await Promise.all(
+        run.functions.map(async (f) => ({ ...f, hash: await this.#hash(f.code) })),
+      );
+      const key = `${run.workspaceId}\n${run.timeoutMs ?? ""}\n${functions.map((f) => `${f.id}:${f.hash}`).join(",")}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, g = { runs: [], at: [], functions });
+      g.runs.push(run);
+      g.at.push(i);
+    }
+    const batches: { runs: ChainRun[]; at: number[]; functions: HashedFunction[] }[] = [];
+    const lanes = Math.max(1, concurrency);
+    for (const g of groups.values()) {
+      const size = Math.min(MAX_BATCH, Math.max(1, Math.ceil(g.runs.length / lanes)));
+      for (let k = 0; k < g.runs.length; k += size) {
+        batches.push({ runs: g.runs.slice(k, k + size), at: g.at.slice(k, k + size), functions: g.functions });
+      }
+    }
     let next = 0;
     const lane = async () => {
-      while (next < runs.length) {
-        const i = next++;
-        out[i] = await this.runChain(runs[i]);
+      while (next < batches.length) {
+        const b = batches[next++];
+        const first = b.runs[0];
+        const outcomes = await this.#runnerFor(first.workspaceId).runBatch({
+          functions: b.functions,
+          items: b.runs.map((r) => ({ event: r.event, ctx: this.#ctxOf(r), bridge: this.#bridge(r) })),
+          timeoutMs: first.timeoutMs ?? this.options.timeoutMs,
+        });
+        for (let k = 0; k < outcomes.length; k++) out[b.at[k]] = outcomes[k];
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, runs.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(lanes, batches.length) }, lane));
     return out;
   }
 
@@ -150,7 +179,12 @@ export class Sandbox {
     }
   }
 
-  #bridge(store: FunctionStore): BridgeHandler {
+  #ctxOf(run: ChainRun): EventContextData {
+    return run.ctx;
+  }
+
+  #bridge(run: ChainRun): BridgeHandler {
+    const store = run.store;
     const opts = {
       allowPrivateNetwork: this.options.allowPrivateNetwork,
       timeoutMs: this.options.fetchTimeoutMs,
