@@ -1,23 +1,26 @@
 /**
- * Keeps the sandbox worker's built-ins clean between function calls. One workspace's functions share a
- * worker (and its realm), so a function that replaces `JSON.parse`, `Array.prototype.push` or a global
- * would otherwise break every later call, and the worker's own code that serialises results.
+ * Keeps the sandbox worker's built-ins clean. One workspace's functions share a worker (and its realm),
+ * so a function that replaced `JSON.parse`, `Array.prototype.push` or a global would otherwise break
+ * every later call, and the worker's own code that serialises results.
  *
- * At start-up (before any user code) `guardBuiltins()`:
- * - makes every own property of the standard built-ins (constructors, their prototypes, namespaces
- *   such as JSON and Math) non-configurable, so a function can assign a new value to a writable one
- *   but cannot turn it into a getter, make it read-only or delete it;
- * - makes those objects non-extensible, so no property can be added to them (`Object.prototype.x = 1`
- *   throws a TypeError in the function that tried; prototype pollution cannot happen);
- * - remembers the value of every writable property, and of every data property of `globalThis`.
+ * At start-up (before any user code) `guardBuiltins()` hardens the standard built-ins (constructors,
+ * their prototypes, namespaces such as JSON and Math, the iterator prototypes) the way SES does:
+ * - every property becomes non-configurable and read-only: assigning `JSON.parse = ...` or
+ *   `Array.prototype.push = ...` throws a TypeError in the function that tried (modules are strict);
+ * - the objects become non-extensible: `Object.prototype.polluted = 1` throws too (no prototype
+ *   pollution);
+ * - the few properties code legitimately shadows on its own objects (`toString`, `constructor`,
+ *   `valueOf`, an error's `name` and `message`, everything on `Object.prototype`, ...) become accessors
+ *   whose setter defines an own property on the object assigned to (`obj.toString = f`,
+ *   `this.name = "MyError"` keep working) and refuses an assignment to the built-in itself. Plain
+ *   freezing would break those assignments (the "override mistake").
+ * - the standard globals (`JSON`, `Object`, `Array`, `fetch`, ...) become read-only.
  *
- * `restore()` runs after each function call: it puts back any replaced value and deletes the globals
- * the call added. It compares identities only (about a thousand property reads), so it is cheap
- * enough to run after every call. When something cannot be put back (a global the function made
- * non-configurable), it says so and the runner replaces the worker.
- *
- * Writable properties stay writable so assigning an own `toString` or `name` on an instance still works
- * (freezing prototypes would break that: the "override mistake").
+ * So no call can change what the next one sees, and nothing needs checking after each call. What stays
+ * open is adding new globals: `restore()` runs after each batch, deletes the globals its calls added and
+ * puts back any writable global a call replaced (listing the global object's keys costs about 50
+ * microseconds: fine per batch, too much per call). When something cannot be put back (a global a
+ * function made non-configurable), it says so and the runner replaces the worker.
  */
 
 const NAMESPACES = ["JSON", "Math", "Reflect", "Atomics", "Intl", "console"];
@@ -73,19 +76,37 @@ const CONSTRUCTORS = [
   "AbortSignal",
 ];
 
+/** Properties code assigns on its own objects: accessors that shadow instead of refusing. */
+const SHADOWABLE = new Set<string | symbol>([
+  "constructor",
+  "toString",
+  "toLocaleString",
+  "valueOf",
+  "toJSON",
+  "name",
+  "message",
+  "stack",
+  "cause",
+  "then",
+]);
+
+/** Left writable (V8 and Deno read them; code sets them): put back after each batch. */
+const WRITABLE = new Set<string | symbol>(["stackTraceLimit", "prepareStackTrace"]);
+
 export interface BuiltinsGuard {
   /**
-   * Puts back what the last call changed. Returns `null` when the built-ins are clean (again), or the
-   * reason they cannot be made clean (the worker must be replaced).
+   * Deletes the globals added since the last call and puts back replaced writable ones. Returns `null`
+   * when the built-ins are clean (again), or the reason they cannot be made clean (the worker must be
+   * replaced).
    */
   restore(): string | null;
-  /** How many properties are watched (tests, benchmarks). */
-  readonly watched: number;
+  /** How many properties were hardened (tests). */
+  readonly hardened: number;
 }
 
 type Key = string | symbol;
 
-/** Hardens the built-ins of this realm and returns the guard that restores them. */
+/** Hardens the built-ins of this realm and returns the guard that restores the rest. */
 export function guardBuiltins(): BuiltinsGuard {
   const g = globalThis as unknown as Record<Key, unknown>;
   const roots = new Set<object>();
@@ -115,71 +136,92 @@ export function guardBuiltins(): BuiltinsGuard {
   ];
   for (const o of extra) if ((typeof o === "object" || typeof o === "function") && o !== null) roots.add(o);
 
-  const objs: object[] = [];
-  const keys: Key[] = [];
-  const values: unknown[] = [];
+  const writable: { o: Record<Key, unknown>; k: Key; v: unknown }[] = [];
+  let hardened = 0;
   for (const o of roots) {
+    const everything = o === Object.prototype;
     for (const k of Reflect.ownKeys(o)) {
       const d = Object.getOwnPropertyDescriptor(o, k);
-      if (!d) continue;
-      if (d.configurable) {
-        try {
-          Object.defineProperty(o, k, { configurable: false });
-        } catch {
-          continue; // an exotic property (a function's `prototype`): left as it is
-        }
+      if (!d || !d.configurable) continue;
+      if ("value" in d && WRITABLE.has(k)) {
+        Object.defineProperty(o, k, { configurable: false });
+        writable.push({ o: o as Record<Key, unknown>, k, v: d.value });
+      } else if ("value" in d && d.writable && (everything || SHADOWABLE.has(k))) {
+        Object.defineProperty(o, k, shadowing(o, k, d));
+      } else {
+        const frozen = "value" in d ? { configurable: false, writable: false } : { configurable: false };
+        Object.defineProperty(o, k, frozen);
       }
-      if ("value" in d && d.writable) {
-        objs.push(o);
-        keys.push(k);
-        values.push(d.value);
-      }
+      hardened++;
     }
     Object.preventExtensions(o);
   }
 
-  // globalThis stays extensible (the runtime defines some globals lazily); its data properties are
-  // remembered and the keys a call adds are deleted after it.
+  // The global object stays extensible (a function may keep a global for the length of its batch),
+  // but its standard data properties become read-only.
   const globalKeys = new Set<Key>(Reflect.ownKeys(globalThis));
   const globalDescriptors = new Map<Key, PropertyDescriptor>();
-  const gKeys: Key[] = [];
-  const gValues: unknown[] = [];
   for (const k of globalKeys) {
     const d = Object.getOwnPropertyDescriptor(globalThis, k)!;
     if (!("value" in d)) continue;
-    globalDescriptors.set(k, d);
-    gKeys.push(k);
-    gValues.push(d.value);
+    if (d.configurable && d.writable) {
+      Object.defineProperty(globalThis, k, { configurable: false, writable: false });
+      hardened++;
+    } else if (d.writable) {
+      globalDescriptors.set(k, d);
+    }
   }
   const ownKeys = Reflect.ownKeys;
   const defineProperty = Object.defineProperty;
   const deleteProperty = Reflect.deleteProperty;
 
   function restore(): string | null {
-    for (let i = 0; i < objs.length; i++) {
-      const o = objs[i] as Record<Key, unknown>;
-      // Only plain assignment is possible on these (non-configurable, writable): assign back.
-      if (o[keys[i]] !== values[i]) o[keys[i]] = values[i];
-    }
+    for (const w of writable) if (w.o[w.k] !== w.v) w.o[w.k] = w.v;
     let problem: string | null = null;
-    for (let i = 0; i < gKeys.length; i++) {
-      if (g[gKeys[i]] === gValues[i]) continue;
+    for (const [k, d] of globalDescriptors) {
+      if (g[k] === d.value) continue;
       try {
-        defineProperty(globalThis, gKeys[i], globalDescriptors.get(gKeys[i])!);
+        defineProperty(globalThis, k, d);
       } catch {
-        problem = `global ${String(gKeys[i])} was redefined and cannot be restored`;
+        problem = `global ${String(k)} was redefined and cannot be restored`;
       }
     }
     const now = ownKeys(globalThis);
-    if (now.length !== globalKeys.size || problem) {
+    if (now.length !== globalKeys.size) {
       for (const k of now) {
         if (globalKeys.has(k)) continue;
         if (!deleteProperty(globalThis, k)) problem = `global ${String(k)} cannot be deleted`;
       }
-      for (const k of globalKeys) if (!(k in globalThis)) problem = `global ${String(k)} was deleted`;
     }
+    for (const k of globalKeys) if (!(k in globalThis)) problem = `global ${String(k)} was deleted`;
     return problem;
   }
 
-  return { restore, watched: objs.length + gKeys.length };
+  return { restore, hardened };
+}
+
+/**
+ * An accessor standing for data property `k` of built-in `home`: reads give the original value; an
+ * assignment to an object inheriting it defines that object's own property (as if `home` did not have
+ * it); an assignment to `home` itself is refused.
+ */
+function shadowing(home: object, k: Key, d: PropertyDescriptor): PropertyDescriptor {
+  const value = d.value;
+  const defineProperty = Object.defineProperty;
+  const hasOwn = Object.hasOwn;
+  return {
+    configurable: false,
+    enumerable: d.enumerable,
+    get: function get() {
+      return value;
+    },
+    set: function set(this: unknown, next: unknown) {
+      if (this === home) {
+        throw new TypeError(`Cannot assign to built-in property ${String(k)}: built-ins are read-only`);
+      }
+      if (typeof this !== "object" && typeof this !== "function" || this === null) return;
+      if (hasOwn(this, k)) (this as Record<Key, unknown>)[k] = next;
+      else defineProperty(this, k, { value: next, writable: true, enumerable: true, configurable: true });
+    },
+  };
 }

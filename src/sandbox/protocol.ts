@@ -132,4 +132,6 @@ export type WorkerReply =
   | { t: "bridge"; id: number; i: number; bid: number; op: BridgeOp; args: unknown[] }
   /** A call changed built-ins in a way that cannot be undone: replace this worker. */
   | { t: "recycle"; reason: string }
+  /** The worker has started (its clock for the batches sent so far starts now). */
+  | { t: "ready" }
   | { t: "pong"; n: number };

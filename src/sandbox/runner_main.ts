@@ -64,6 +64,8 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
   const bids = new Map<number, { gen: number; workerBid: number }>();
   let gen = 0;
   let worker: Worker | null = null;
+  // Batches wait for a starting worker without their clock running (starting takes long on a busy host).
+  let workerReady = false;
   let started = new Int32Array(new SharedArrayBuffer(8));
   let flushTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -96,6 +98,7 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
       name: `sluice-functions-${myGen}`,
       deno: { permissions: "none" },
     });
+    workerReady = false;
     w.onmessage = (e: MessageEvent<WorkerReply>) => onWorker(myGen, e.data);
     w.onerror = (e) => e.preventDefault();
     started = new Int32Array(new SharedArrayBuffer(8));
@@ -117,6 +120,7 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
   // The next event of `b` starts now: restart its no-progress clock.
   function progressed(b: Batch) {
     clearTimeout(b.timer);
+    if (!workerReady) return;
     b.timer = setTimeout(() => onSilent(b), b.timeoutMs * Math.max(1, b.functions.length) + STUCK_GRACE_MS);
   }
 
@@ -178,6 +182,11 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
     if (fromGen !== gen) return;
     if (msg.t === "pong") return pongs.get(msg.n)?.();
     if (msg.t === "recycle") return replaceWorker(false);
+    if (msg.t === "ready") {
+      workerReady = true;
+      for (const b of batches.values()) if (b.gen === fromGen) progressed(b);
+      return;
+    }
     const b = batches.get(msg.id);
     if (!b || b.gen !== fromGen) return;
     if (msg.t === "bridge") {

@@ -54,6 +54,7 @@ const libUrl = URL.createObjectURL(new Blob([LIB_SOURCE], { type: "text/javascri
 let guard: BuiltinsGuard | null = null;
 const libReady = import(libUrl).then(() => {
   guard = guardBuiltins();
+  post({ t: "ready" });
 });
 
 const MAX_CACHED_MODULES = 200;
@@ -144,11 +145,8 @@ let started: Int32Array | null = null;
 
 /** Set when a call changed built-ins beyond repair: the batch stops and the runner replaces us. */
 let recycleReason: string | null = null;
-
-function afterCall() {
-  const problem = guard?.restore() ?? null;
-  if (problem !== null) recycleReason ??= problem;
-}
+/** Batches in this worker now; globals their calls added are removed when none is left. */
+let active = 0;
 
 /**
  * Runs the chain on one event. Each function call gets \`timeoutMs\`: a call that is waiting (on a timer,
@@ -180,7 +178,6 @@ function runItem(loaded: LoadedFunction[], item: BatchItem & { i: number }, req:
           );
         }, req.timeoutMs);
       },
-      after: afterCall,
     }).then((outcome) => {
       clearTimeout(timer);
       if (!over) resolve(outcome);
@@ -203,13 +200,19 @@ async function runBatch(req: RunRequest) {
     started[0] = req.id;
     started[1] = req.items[0].i;
   }
-  const loaded = await loadAll(req);
-  for (const item of req.items) {
-    if (recycleReason !== null) return; // the runner runs the rest in a fresh worker
-    const outcome = Array.isArray(loaded)
-      ? await runItem(loaded, item, req)
-      : compileErrorOutcome(item.event as AnyEvent, loaded.id, loaded.error);
-    post({ t: "done", id: req.id, i: item.i, outcome: outcomeJson(outcome) });
+  active++;
+  try {
+    const loaded = await loadAll(req);
+    for (const item of req.items) {
+      if (recycleReason !== null) return; // the runner runs the rest in a fresh worker
+      const outcome = Array.isArray(loaded)
+        ? await runItem(loaded, item, req)
+        : compileErrorOutcome(item.event as AnyEvent, loaded.id, loaded.error);
+      post({ t: "done", id: req.id, i: item.i, outcome: outcomeJson(outcome) });
+    }
+  } finally {
+    // Globals a call added live until no batch is left that could still be using them.
+    if (--active === 0 && recycleReason === null) recycleReason = guard?.restore() ?? null;
     if (recycleReason !== null) post({ t: "recycle", reason: recycleReason });
   }
 }
