@@ -37,7 +37,11 @@ function runsOf(n: number, functions: { id: string; code: string }[]): ChainRun[
       event: "Clicked",
       messageId: `m${i}`,
       properties: { i, path: "/pricing", title: "Pricing" },
-      context: { ip: "1.2.3.4", userAgent: "Mozilla/5.0 bench", page: { url: "https://example.com/pricing" } },
+      context: {
+        ip: "1.2.3.4",
+        userAgent: "Mozilla/5.0 bench",
+        page: { url: "https://example.com/pricing" },
+      },
     },
     ctx,
     store,
@@ -59,7 +63,9 @@ async function batched(s: Sandbox, runs: ChainRun[]): Promise<number> {
   // As the pipeline calls it: one claimed batch of 1,000 events at a time.
   for (let k = 0; k < runs.length; k += 1000) {
     const outcomes = await s.runChains(runs.slice(k, k + 1000));
-    if (outcomes.some((o) => o.error)) throw new Error(`a run failed: ${JSON.stringify(outcomes.find((o) => o.error))}`);
+    if (outcomes.some((o) => o.error)) {
+      throw new Error(`a run failed: ${JSON.stringify(outcomes.find((o) => o.error))}`);
+    }
   }
   return runs.length / ((performance.now() - started) / 1000);
 }
@@ -79,7 +85,9 @@ async function main(args: string[]) {
     for (const c of cases) {
       const single = await oneAtATime(s, runsOf(Math.min(n, 10_000), c.functions));
       const batch = await batched(s, runsOf(n, c.functions));
-      console.log(`| ${c.name} | ${Math.round(single)} | ${Math.round(batch)} | ${(batch / single).toFixed(1)}x |`);
+      console.log(
+        `| ${c.name} | ${Math.round(single)} | ${Math.round(batch)} | ${(batch / single).toFixed(1)}x |`,
+      );
     }
   } finally {
     await s.close();

@@ -43,7 +43,9 @@ export function parseTtl(opts: unknown): number | null {
   const raw = typeof opts === "object" && opts !== null ? (opts as { ttl?: unknown }).ttl : opts;
   if (raw === undefined || raw === null) return DEFAULT_TTL_SECONDS;
   if (raw === -1 || (typeof raw === "string" && /^\s*(inf|-1)\s*$/i.test(raw))) return null;
-  if (typeof raw === "number" && Number.isFinite(raw) && raw > 0) return Math.min(Math.ceil(raw), MAX_TTL_SECONDS);
+  if (typeof raw === "number" && Number.isFinite(raw) && raw > 0) {
+    return Math.min(Math.ceil(raw), MAX_TTL_SECONDS);
+  }
   if (typeof raw === "string") {
     const m = /^\s*(\d+)\s*([smhdw]?)\s*$/i.exec(raw);
     if (m) return Math.min(Number(m[1]) * UNIT_SECONDS[(m[2] || "s").toLowerCase()], MAX_TTL_SECONDS);

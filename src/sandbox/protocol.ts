@@ -26,6 +26,10 @@ export interface EventContextData {
   workspace: { id: string };
   receivedAt: string;
   retries: number;
+  /** Jitsu's `ctx.ua`: the event's `context.userAgent` parsed (see event_context.ts). */
+  ua?: Record<string, unknown>;
+  /** Jitsu's `ctx.geo`: the event's IP looked up in GEOIP_DATABASE; absent without it. */
+  geo?: Record<string, unknown>;
 }
 
 /** A `ctx.log.*` call, a fetch, or an error, in call order. */

@@ -153,9 +153,18 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
     const culprit = stuck ? batches.get(Atomics.load(started, 0)) : undefined;
     const i = Atomics.load(started, 1);
     if (culprit && culprit.gen === gen && culprit.left.has(i)) {
-      const fn = culprit.functions.length === 1 ? culprit.functions[0].id : culprit.functions.map((f) => f.id).join(", ");
+      const fn = culprit.functions.length === 1
+        ? culprit.functions[0].id
+        : culprit.functions.map((f) => f.id).join(", ");
       const what = culprit.functions.length === 1 ? `Function ${fn}` : `Functions ${fn}`;
-      finish(culprit, i, timeoutOutcome(culprit.functions[0].id, `${what} did not finish within ${culprit.timeoutMs} ms and was stopped`));
+      finish(
+        culprit,
+        i,
+        timeoutOutcome(
+          culprit.functions[0].id,
+          `${what} did not finish within ${culprit.timeoutMs} ms and was stopped`,
+        ),
+      );
     }
     for (const b of old) {
       clearTimeout(b.timer);

@@ -129,7 +129,13 @@ export class RunnerProcess {
     }
     return new Promise((resolve) => {
       const id = this.#nextId++;
-      const f: InFlight = { req, outcomes: new Array(req.items.length), left: req.items.length, resolve, deadline: 0 };
+      const f: InFlight = {
+        req,
+        outcomes: new Array(req.items.length),
+        left: req.items.length,
+        resolve,
+        deadline: 0,
+      };
       this.#extend(f);
       this.#inflight.set(id, f);
       this.#sendRun(id, req, false);

@@ -7,6 +7,7 @@
 import { sha256Hex } from "../auth/crypto.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
+import { GeoLookup, parseUserAgent } from "./event_context.ts";
 import { type FunctionStore, parseTtl } from "./function_store.ts";
 import { type FetchRequest, guardedFetch } from "./guarded_fetch.ts";
 import type { BridgeOp, ChainOutcome, EventContextData } from "./protocol.ts";
@@ -28,6 +29,22 @@ export interface SandboxOptions {
   log: Logger;
   /** Test seam for the SSRF guard's DNS lookups. */
   resolve?: (host: string) => Promise<string[]>;
+  /** `.mmdb` files behind `ctx.geo` (GEOIP_DATABASE); none: `ctx.geo` is undefined. */
+  geoipDatabases?: string[];
+  /** What `ctx.getWarehouse(id).query()` runs on (warehouse_queries.ts); absent: refused. */
+  warehouses?: WarehouseQueries;
+}
+
+/** Runs a function's SQL on a warehouse destination of its workspace (see warehouse_queries.ts). */
+export interface WarehouseQueries {
+  query(
+    workspaceId: string,
+    destinationId: string,
+    sql: string,
+    params: unknown,
+    timeoutMs: number,
+  ): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
 }
 
 /** One run of a chain on one event. */
@@ -48,7 +65,10 @@ const MAX_BATCH = 500;
 
 /** Runs user functions in per-workspace runner processes. */
 export class Sandbox {
-  readonly options: Required<Omit<SandboxOptions, "resolve">> & Pick<SandboxOptions, "resolve">;
+  readonly options:
+    & Required<Omit<SandboxOptions, "resolve" | "warehouses">>
+    & Pick<SandboxOptions, "resolve" | "warehouses">;
+  #geo: Promise<GeoLookup | null> | null = null;
   readonly #runners = new Map<string, RunnerProcess>();
   readonly #hashes = new Map<string, string>();
   // Started with the first runner: a sandbox that never runs a function (a CLI command, most test apps)
@@ -62,6 +82,7 @@ export class Sandbox {
       fetchTimeoutMs: 5000,
       maxProcesses: 16,
       idleMs: 60_000,
+      geoipDatabases: [],
       ...options,
     };
   }
@@ -91,7 +112,9 @@ export class Sandbox {
       const functions = await Promise.all(
         run.functions.map(async (f) => ({ ...f, hash: await this.#hash(f.code) })),
       );
-      const key = `${run.workspaceId}\n${run.timeoutMs ?? ""}\n${functions.map((f) => `${f.id}:${f.hash}`).join(",")}`;
+      const key = `${run.workspaceId}\n${run.timeoutMs ?? ""}\n${
+        functions.map((f) => `${f.id}:${f.hash}`).join(",")
+      }`;
       let g = groups.get(key);
       if (!g) groups.set(key, g = { runs: [], at: [], functions });
       g.runs.push(run);
@@ -102,9 +125,14 @@ export class Sandbox {
     for (const g of groups.values()) {
       const size = Math.min(MAX_BATCH, Math.max(1, Math.ceil(g.runs.length / lanes)));
       for (let k = 0; k < g.runs.length; k += size) {
-        batches.push({ runs: g.runs.slice(k, k + size), at: g.at.slice(k, k + size), functions: g.functions });
+        batches.push({
+          runs: g.runs.slice(k, k + size),
+          at: g.at.slice(k, k + size),
+          functions: g.functions,
+        });
       }
     }
+    const geo = await this.#geoLookup();
     let next = 0;
     const lane = async () => {
       while (next < batches.length) {
@@ -112,7 +140,7 @@ export class Sandbox {
         const first = b.runs[0];
         const outcomes = await this.#runnerFor(first.workspaceId).runBatch({
           functions: b.functions,
-          items: b.runs.map((r) => ({ event: r.event, ctx: this.#ctxOf(r), bridge: this.#bridge(r) })),
+          items: b.runs.map((r) => ({ event: r.event, ctx: this.#ctxOf(r, geo), bridge: this.#bridge(r) })),
           timeoutMs: first.timeoutMs ?? this.options.timeoutMs,
         });
         for (let k = 0; k < outcomes.length; k++) out[b.at[k]] = outcomes[k];
@@ -133,6 +161,7 @@ export class Sandbox {
     if (this.#sweeper !== null) clearInterval(this.#sweeper);
     await Promise.all([...this.#runners.values()].map((r) => r.close()));
     this.#runners.clear();
+    await this.options.warehouses?.close();
   }
 
   async #hash(code: string): Promise<string> {
@@ -179,12 +208,33 @@ export class Sandbox {
     }
   }
 
-  #ctxOf(run: ChainRun): EventContextData {
-    return run.ctx;
+  // Opened on first use, once; a file that cannot be read is logged once and geo stays off.
+  #geoLookup(): Promise<GeoLookup | null> {
+    const paths = this.options.geoipDatabases;
+    this.#geo ??= paths.length === 0 ? Promise.resolve(null) : GeoLookup.open(paths).catch((e) => {
+      this.options.log.error("ctx.geo is off", { error: (e as Error).message });
+      return null;
+    });
+    return this.#geo;
+  }
+
+  /** The run's ctx plus what the server derives from its event: `ua` and `geo`, as Jitsu fills them. */
+  #ctxOf(run: ChainRun, geoLookup: GeoLookup | null): EventContextData {
+    const context = (run.event.context ?? {}) as Record<string, unknown>;
+    const ua = parseUserAgent(context.userAgent);
+    const geo = geoLookup?.lookup(context.ip ?? run.event.requestIp);
+    if (!ua && !geo) return run.ctx;
+    return {
+      ...run.ctx,
+      ...(ua ? { ua: ua as unknown as Record<string, unknown> } : {}),
+      ...(geo ? { geo: geo as unknown as Record<string, unknown> } : {}),
+    };
   }
 
   #bridge(run: ChainRun): BridgeHandler {
     const store = run.store;
+    const warehouses = this.options.warehouses;
+    const queryTimeoutMs = run.timeoutMs ?? this.options.timeoutMs;
     const opts = {
       allowPrivateNetwork: this.options.allowPrivateNetwork,
       timeoutMs: this.options.fetchTimeoutMs,
@@ -214,6 +264,17 @@ export class Sandbox {
             return { value: await store.ttl(String(args[0])) };
           case "store.getWithTTL":
             return { value: await store.getWithTTL(String(args[0])) };
+          case "warehouse.query":
+            if (!warehouses) return { error: "Cannot query warehouse: warehouses are not available here" };
+            return {
+              value: await warehouses.query(
+                run.workspaceId,
+                String(args[0]),
+                String(args[1]),
+                args[2],
+                queryTimeoutMs,
+              ),
+            };
         }
         return { error: `unknown operation ${op}` };
       } catch (e) {
@@ -229,6 +290,7 @@ export function sandboxOptions(config: Config, log: Logger): SandboxOptions {
     timeoutMs: config.functionsTimeoutMs,
     memoryMb: config.functionsMemoryMb,
     allowPrivateNetwork: config.functionsAllowPrivateNetwork,
+    geoipDatabases: config.geoipDatabases,
     log,
   };
 }

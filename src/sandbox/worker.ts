@@ -7,7 +7,14 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type BuiltinsGuard, guardBuiltins } from "./builtins_guard.ts";
 import { type LoadedFunction, runChain, timeoutOutcome } from "./chain.ts";
-import type { BatchItem, BridgeOp, ChainOutcome, FunctionLog, WorkerReply, WorkerRequest } from "./protocol.ts";
+import type {
+  BatchItem,
+  BridgeOp,
+  ChainOutcome,
+  FunctionLog,
+  WorkerReply,
+  WorkerRequest,
+} from "./protocol.ts";
 import { isoNow, jsonSafe, makeCtx } from "./worker_ctx.ts";
 
 // Taken before any user code runs: a function that replaces JSON cannot change how results are sent.
@@ -76,12 +83,13 @@ async function load(hash: string, id: string, code: string): Promise<LoadedFunct
     loaded = typeof fn === "function"
       ? {
         id,
-        run: (event, ctx) => callEnv.run((ctx as { props: Record<string, unknown> }).props, () => fn(event, ctx)),
+        run: (event, ctx) =>
+          callEnv.run((ctx as { props: Record<string, unknown> }).props, () => fn(event, ctx)),
         moduleUrl: url,
       }
       : {
-      error: "the module has no default export function (export default async function(event, ctx) {...})",
-    };
+        error: "the module has no default export function (export default async function(event, ctx) {...})",
+      };
   } catch (e) {
     const err = e as Error;
     const where = /:(\d+):(\d+)/.exec(String(err?.stack ?? "").split(url)[1] ?? "");

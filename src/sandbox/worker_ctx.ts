@@ -64,9 +64,7 @@ export function makeCtx(
         });
         return;
       }
-      const text = typeof message === "string"
-        ? message
-        : stringify(jsonSafe(message)) ?? String(message);
+      const text = typeof message === "string" ? message : stringify(jsonSafe(message)) ?? String(message);
       const safeArgs = args.map(jsonSafe);
       const argsJson = args.length ? stringify(safeArgs) : "";
       logs.push({
@@ -145,4 +143,3 @@ export function makeCtx(
     getWarehouse,
   };
 }
-

@@ -50,14 +50,17 @@ function assertHonest(out: ChainOutcome, n: number) {
 const HOSTILE: Record<string, string> = {
   "JSON.parse": `export default function (e) { JSON.parse = () => ({ hacked: true }); return e; }`,
   "JSON.stringify": `export default function (e) { JSON.stringify = () => '{"events":[]}'; return e; }`,
-  "Array.prototype.push": `export default function (e) { Array.prototype.push = function () { return 0; }; return e; }`,
+  "Array.prototype.push":
+    `export default function (e) { Array.prototype.push = function () { return 0; }; return e; }`,
   "Array.prototype.map": `export default function (e) { Array.prototype.map = () => []; return e; }`,
   "Object.keys": `export default function (e) { Object.keys = () => ["hacked"]; return e; }`,
   "Object.prototype": `export default function (e) { Object.prototype.polluted = "yes"; return e; }`,
-  "Object.prototype.toString": `export default function (e) { Object.prototype.toString = () => "hacked"; return e; }`,
+  "Object.prototype.toString":
+    `export default function (e) { Object.prototype.toString = () => "hacked"; return e; }`,
   "defineProperty on a prototype":
     `export default function (e) { Object.defineProperty(Array.prototype, "map", { get() { return () => []; } }); return e; }`,
-  "a global": `export default function (e) { globalThis.JSON = { parse: () => 1, stringify: () => "1" }; return e; }`,
+  "a global":
+    `export default function (e) { globalThis.JSON = { parse: () => 1, stringify: () => "1" }; return e; }`,
 };
 
 Deno.test("Sandbox: a function that replaces a built-in gets a TypeError; other functions are untouched", async () => {

@@ -10,7 +10,7 @@ import {
 import { deleteExpiredStoreEntries } from "../../src/store/function_store_repo.ts";
 import { STORES } from "../_helpers/db.ts";
 
-Deno.test("parseTtl() reads seconds, unit strings, {ttl} and \"inf\"; 31 days by default; rejects the rest", () => {
+Deno.test('parseTtl() reads seconds, unit strings, {ttl} and "inf"; 31 days by default; rejects the rest', () => {
   assert.equal(parseTtl(undefined), 31 * 86400, "Jitsu's default: 31 days");
   assert.equal(parseTtl({}), 31 * 86400, "{} has no ttl: the default");
   assert.equal(parseTtl(-1), null);

@@ -22,7 +22,13 @@ function ctxData(workspaceId = "ws1"): EventContextData {
 }
 
 function newSandbox(opts: Partial<ConstructorParameters<typeof Sandbox>[0]> = {}) {
-  return new Sandbox({ timeoutMs: 1000, memoryMb: 64, allowPrivateNetwork: false, log: memoryLogger(), ...opts });
+  return new Sandbox({
+    timeoutMs: 1000,
+    memoryMb: 64,
+    allowPrivateNetwork: false,
+    log: memoryLogger(),
+    ...opts,
+  });
 }
 
 function runs(code: string, events: Record<string, unknown>[], workspaceId = "ws1"): ChainRun[] {
@@ -130,7 +136,9 @@ Deno.test("runChains(): a runner crash fails only the events not finished; a new
 }`;
     const events = Array.from({ length: 10 }, (_, n) => ({ n }));
     const out = await s.runChains(runs(code, events), 1);
-    for (let n = 0; n < 6; n++) assert.deepEqual(out[n].events, [{ n, ok: true }], `finished event ${n} kept`);
+    for (let n = 0; n < 6; n++) {
+      assert.deepEqual(out[n].events, [{ n, ok: true }], `finished event ${n} kept`);
+    }
     for (let n = 6; n < 10; n++) {
       assert.equal(out[n].error?.name, "SandboxError", `event ${n}`);
       assert.match(out[n].error!.message, /out of memory/);
