@@ -265,7 +265,11 @@ export class RunnerProcess {
     const why = this.#killedFor ??
       (oom ? `out of memory (heap limit ${this.#opts.memoryMb} MB)` : `exit code ${status.code}`);
     if (this.#inflight.size) {
-      this.#opts.log.warn("function runner stopped", { runner: this.#opts.label, reason: why });
+      this.#opts.log.warn("function runner stopped", {
+        runner: this.#opts.label,
+        reason: why,
+        stderr: this.#stderrTail.slice(-1000),
+      });
     }
     for (const f of this.#inflight.values()) {
       const message = `the function runner stopped: ${why}`;

@@ -234,7 +234,8 @@ export class Sandbox {
   #bridge(run: ChainRun): BridgeHandler {
     const store = run.store;
     const warehouses = this.options.warehouses;
-    const queryTimeoutMs = run.timeoutMs ?? this.options.timeoutMs;
+    // 90% of the call's limit: the function sees the query's error before its own time is up.
+    const queryTimeoutMs = Math.floor((run.timeoutMs ?? this.options.timeoutMs) * 0.9);
     const opts = {
       allowPrivateNetwork: this.options.allowPrivateNetwork,
       timeoutMs: this.options.fetchTimeoutMs,
