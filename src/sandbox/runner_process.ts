@@ -105,8 +105,14 @@ export class RunnerProcess {
     this.#writer = this.#child.stdin.getWriter();
     this.#watchdog = setInterval(() => this.#watch(), WATCHDOG_MS);
     this.#readStdout();
-    this.#readStderr();
-    this.exited = this.#child.status.then((s) => this.#onExit(s));
+    const stderrDone = this.#readStderr();
+    // The exit status can arrive before the last of stderr: read it all first (it tells an OOM apart).
+    this.exited = this.#child.status.then(async (s) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([stderrDone, new Promise((r) => timer = setTimeout(r, 1000))]);
+      clearTimeout(timer);
+      this.#onExit(s);
+    });
   }
 
   /** Calls in flight. */
