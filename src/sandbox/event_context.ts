@@ -31,11 +31,14 @@ const BOT_WORDS = ["bot", "spider", "headless", "crawler", "uptimia"];
 const UA_CACHE_MAX = 10_000;
 const uaCache = new Map<string, UserAgentInfo>();
 
-/** Parses a user agent as Jitsu's `ctx.ua`; undefined without one. Results are cached (10,000 agents). */
+/**
+ * Parses a user agent as Jitsu's `ctx.ua`; undefined without one. Results are cached (10,000 agents) and
+ * shared: callers only serialise them (to the runner), never change them.
+ */
 export function parseUserAgent(ua: unknown): UserAgentInfo | undefined {
   if (typeof ua !== "string" || ua === "") return undefined;
   const hit = uaCache.get(ua);
-  if (hit) return structuredClone(hit);
+  if (hit) return hit;
   const r = new UAParser(ua).getResult();
   const lower = ua.toLowerCase();
   const info: UserAgentInfo = {
@@ -48,7 +51,7 @@ export function parseUserAgent(ua: unknown): UserAgentInfo | undefined {
   };
   if (uaCache.size >= UA_CACHE_MAX) uaCache.delete(uaCache.keys().next().value!);
   uaCache.set(ua, info);
-  return structuredClone(info);
+  return info;
 }
 
 // The European Union's member states, for `country.isEU` when the database does not say.
