@@ -76,16 +76,19 @@ export interface BatchItem {
 }
 
 /**
- * host -> runner. A `run` carries a batch: one chain, many events, run in order in the worker; the
- * outcomes come back as `done` messages, possibly in several parts (`[index, outcome]` pairs), so the
- * events finished before a timeout or a crash keep their outcomes.
+ * host -> runner. A `run` announces a batch: one chain, `n` events, run in order in the worker. The next
+ * line is the JSON array of the `n` BatchItems: the runner hands that text to the worker as it is (a
+ * string crosses to a Worker as a copy of bytes; structured-cloning the objects cost about ten times
+ * more). The outcomes come back as `done` messages, possibly in several parts (`[index, outcome]`
+ * pairs), so the events finished before a timeout or a crash keep their outcomes.
  */
 export type HostMessage =
   | {
     t: "run";
     id: number;
     functions: ChainFunctionRef[];
-    items: BatchItem[];
+    /** Number of events; their JSON array is the next line. */
+    n: number;
     /** Limit of one function call on one event, ms. */
     timeoutMs: number;
   }
@@ -111,13 +114,17 @@ export type BridgeOp =
   | "store.getWithTTL"
   | "warehouse.query";
 
-/** runner -> worker: run `items` (their indices in the host's batch are `i`) one after another. */
+/**
+ * runner -> worker: run the events one after another. A first dispatch passes the host's JSON text
+ * (`itemsJson`, indices 0..n-1); a re-run of some events passes them as objects with their index `i`.
+ */
 export type WorkerRequest =
   | {
     t: "run";
     id: number;
     functions: Required<ChainFunctionRef>[];
-    items: (BatchItem & { i: number })[];
+    itemsJson?: string;
+    items?: (BatchItem & { i: number })[];
     timeoutMs: number;
   }
   | { t: "bridge-reply"; bid: number; ok: boolean; value?: unknown; error?: string; log?: FunctionLog }

@@ -43,8 +43,14 @@ interface Batch {
   id: number;
   functions: Required<ChainFunctionRef>[];
   timeoutMs: number;
-  /** Unfinished events by index, in run order. */
-  left: Map<number, BatchItem & { attempts: number }>;
+  /** The host's JSON array of the events, handed to the worker unparsed. */
+  itemsJson: string;
+  /** Parsed only to run some events again (after a worker was replaced). */
+  items?: BatchItem[];
+  /** Unfinished events by index, in run order, with how many times each was started. */
+  left: Map<number, { attempts: number }>;
+  /** Dispatched before: the next dispatch sends only the unfinished events. */
+  dispatched: boolean;
   /** Outcomes (JSON text) not yet sent to the host. */
   results: [number, string][];
   gen: number;
@@ -111,10 +117,15 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
     worker ??= startWorker();
     b.gen = gen;
     progressed(b);
-    const items = [...b.left].map(([i, it]) => ({ i, event: it.event, ctx: it.ctx }));
-    worker.postMessage(
-      { t: "run", id: b.id, functions: b.functions, items, timeoutMs: b.timeoutMs } satisfies WorkerRequest,
-    );
+    const msg: WorkerRequest = { t: "run", id: b.id, functions: b.functions, timeoutMs: b.timeoutMs };
+    if (!b.dispatched) msg.itemsJson = b.itemsJson;
+    else {
+      b.items ??= JSON.parse(b.itemsJson) as BatchItem[];
+      const all = b.items;
+      msg.items = [...b.left.keys()].map((i) => ({ i, event: all[i].event, ctx: all[i].ctx }));
+    }
+    b.dispatched = true;
+    worker.postMessage(msg);
   }
 
   // The next event of `b` starts now: restart its no-progress clock.
@@ -208,7 +219,7 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
     }
   }
 
-  function onHost(msg: HostMessage) {
+  function onHost(msg: HostMessage, itemsJson: string) {
     if (msg.t === "bridge-reply") {
       const b = bids.get(msg.bid);
       bids.delete(msg.bid);
@@ -227,7 +238,9 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
       id: msg.id,
       functions: msg.functions.map((f) => ({ id: f.id, hash: f.hash, code: codes.get(f.hash)! })),
       timeoutMs: msg.timeoutMs,
-      left: new Map(msg.items.map((it, i) => [i, { ...it, attempts: 1 }])),
+      itemsJson,
+      left: new Map(Array.from({ length: msg.n }, (_, i) => [i, { attempts: 1 }])),
+      dispatched: false,
       results: [],
       gen,
     };
@@ -238,13 +251,22 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
   send({ t: "ready" });
   const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
   let buf = "";
+  // A `run` line is followed by its items line.
+  let run: HostMessage | null = null;
   for await (const chunk of lines) {
     buf += chunk;
     let nl: number;
     while ((nl = buf.indexOf("\n")) >= 0) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
-      if (line) onHost(JSON.parse(line) as HostMessage);
+      if (run) {
+        onHost(run, line);
+        run = null;
+      } else if (line) {
+        const msg = JSON.parse(line) as HostMessage;
+        if (msg.t === "run") run = msg;
+        else onHost(msg, "");
+      }
     }
   }
   // The host closed our stdin (it stopped or let us go idle): exit now, whatever user code scheduled.

@@ -43,6 +43,8 @@ export interface BatchRequest {
 
 interface InFlight {
   req: BatchRequest;
+  /** The items' JSON (kept for a resend with code). */
+  itemsJson: string;
   outcomes: (ChainOutcome | undefined)[];
   left: number;
   resolve(o: ChainOutcome[]): void;
@@ -135,7 +137,9 @@ export class RunnerProcess {
     }
     return new Promise((resolve) => {
       const id = this.#nextId++;
+      const itemsJson = JSON.stringify(req.items.map((it) => ({ event: it.event, ctx: it.ctx })));
       const f: InFlight = {
+        itemsJson,
         req,
         outcomes: new Array(req.items.length),
         left: req.items.length,
@@ -144,7 +148,7 @@ export class RunnerProcess {
       };
       this.#extend(f);
       this.#inflight.set(id, f);
-      this.#sendRun(id, req, false);
+      this.#sendRun(id, f, false);
     });
   }
 
@@ -165,19 +169,24 @@ export class RunnerProcess {
     await this.exited;
   }
 
-  #sendRun(id: number, req: BatchRequest, withAllCode: boolean) {
+  #sendRun(id: number, f: InFlight, withAllCode: boolean) {
+    const req = f.req;
     const functions: ChainFunctionRef[] = req.functions.map((f) => {
       const send = withAllCode || !this.#knownHashes.has(f.hash);
       this.#knownHashes.add(f.hash);
       return send ? f : { id: f.id, hash: f.hash };
     });
-    const items = req.items.map((it) => ({ event: it.event, ctx: it.ctx }));
-    this.#send({ t: "run", id, functions, items, timeoutMs: req.timeoutMs });
+    const header: HostMessage = { t: "run", id, functions, n: req.items.length, timeoutMs: req.timeoutMs };
+    this.#sendText(JSON.stringify(header) + "\n" + f.itemsJson + "\n");
   }
 
   #send(msg: HostMessage) {
+    this.#sendText(JSON.stringify(msg) + "\n");
+  }
+
+  #sendText(text: string) {
     if (this.#exited) return;
-    this.#writer.write(new TextEncoder().encode(JSON.stringify(msg) + "\n")).catch(() => {});
+    this.#writer.write(new TextEncoder().encode(text)).catch(() => {});
   }
 
   async #readStdout() {
@@ -224,7 +233,7 @@ export class RunnerProcess {
         f.resolve(f.outcomes as ChainOutcome[]);
       }
     } else if (msg.t === "need-code") {
-      this.#sendRun(msg.id, f.req, true);
+      this.#sendRun(msg.id, f, true);
     } else if (msg.t === "bridge") {
       const item = f.req.items[msg.i];
       if (!item) return;

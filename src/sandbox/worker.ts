@@ -18,7 +18,7 @@ import type {
 import { isoNow, jsonSafe, makeCtx } from "./worker_ctx.ts";
 
 // Taken before any user code runs: a function that replaces JSON cannot change how results are sent.
-const { stringify } = JSON;
+const { stringify, parse } = JSON;
 
 // \`process.env\` is the connection's functionsEnv (as Jitsu maps it), per call even when calls of
 // several connections interleave in this worker.
@@ -203,15 +203,20 @@ function outcomeJson(outcome: ChainOutcome): string {
 }
 
 async function runBatch(req: RunRequest) {
-  if (started && req.items.length > 0) {
+  let items = req.items ?? [];
+  if (req.itemsJson !== undefined) {
+    items = parse(req.itemsJson) as (BatchItem & { i: number })[];
+    for (let i = 0; i < items.length; i++) items[i].i = i;
+  }
+  if (started && items.length > 0) {
     // Loading runs the module's top-level code: blame this batch if that never ends.
     started[0] = req.id;
-    started[1] = req.items[0].i;
+    started[1] = items[0].i;
   }
   active++;
   try {
     const loaded = await loadAll(req);
-    for (const item of req.items) {
+    for (const item of items) {
       if (recycleReason !== null) return; // the runner runs the rest in a fresh worker
       const outcome = Array.isArray(loaded)
         ? await runItem(loaded, item, req)
