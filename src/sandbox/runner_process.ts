@@ -91,6 +91,7 @@ export class RunnerProcess {
   #killedFor: string | null = null;
   #stderrTail = "";
   #exited = false;
+  #ready = false;
   lastUsed = Date.now();
   readonly exited: Promise<void>;
 
@@ -124,6 +125,11 @@ export class RunnerProcess {
 
   get alive(): boolean {
     return !this.#exited;
+  }
+
+  /** The process ended before it said it was ready: nothing user code did can have caused that. */
+  get failedToStart(): boolean {
+    return this.#exited && !this.#ready;
   }
 
   /**
@@ -218,7 +224,10 @@ export class RunnerProcess {
   }
 
   #onMessage(msg: RunnerMessage) {
-    if (msg.t === "ready") return;
+    if (msg.t === "ready") {
+      this.#ready = true;
+      return;
+    }
     const f = this.#inflight.get(msg.id);
     if (!f) return;
     if (msg.t === "done") {

@@ -138,11 +138,15 @@ export class Sandbox {
       while (next < batches.length) {
         const b = batches[next++];
         const first = b.runs[0];
-        const outcomes = await this.#runnerFor(first.workspaceId).runBatch({
+        const req = {
           functions: b.functions,
           items: b.runs.map((r) => ({ event: r.event, ctx: this.#ctxOf(r, geo), bridge: this.#bridge(r) })),
           timeoutMs: first.timeoutMs ?? this.options.timeoutMs,
-        });
+        };
+        const runner = this.#runnerFor(first.workspaceId);
+        let outcomes = await runner.runBatch(req);
+        // A runner that never started (a transient spawn failure) ran nothing: try once more on a new one.
+        if (runner.failedToStart) outcomes = await this.#runnerFor(first.workspaceId).runBatch(req);
         for (let k = 0; k < outcomes.length; k++) out[b.at[k]] = outcomes[k];
       }
     };
