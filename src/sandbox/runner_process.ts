@@ -127,6 +127,11 @@ export class RunnerProcess {
     return !this.#exited;
   }
 
+  /** OS process id (benchmarks read its CPU time). */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   /** The process ended before it said it was ready: nothing user code did can have caused that. */
   get failedToStart(): boolean {
     return this.#exited && !this.#ready;

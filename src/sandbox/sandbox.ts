@@ -159,6 +159,11 @@ export class Sandbox {
     return [...this.#runners.values()].filter((r) => r.alive).length;
   }
 
+  /** Process ids of the live runners (benchmarks). */
+  get runnerPids(): number[] {
+    return [...this.#runners.values()].filter((r) => r.alive).map((r) => r.pid);
+  }
+
   /** Stops every runner process. */
   async close(): Promise<void> {
     this.#closed = true;
