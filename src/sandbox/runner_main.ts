@@ -34,6 +34,8 @@ export const RUNNER_COMMAND = "__sandbox-runner";
 
 /** Extra wait past the limit before a silent worker counts as stuck, ms. */
 const STUCK_GRACE_MS = 150;
+/** How often the runner looks for batches without progress, ms. */
+const SWEEP_MS = 25;
 /** How long a finished event's outcome may wait before it is sent to the host, ms. */
 const FLUSH_MS = 10;
 /** Times an event may be interrupted by others' overruns before it fails. */
@@ -54,7 +56,10 @@ interface Batch {
   /** Outcomes (JSON text) not yet sent to the host. */
   results: [number, string][];
   gen: number;
-  timer?: ReturnType<typeof setTimeout>;
+  /** When the event now running started (ms), or null while the clock is stopped. */
+  since: number | null;
+  /** A ping about this batch is out. */
+  pinging: boolean;
 }
 
 /** Runs the runner loop until stdin closes. `args[0]` is the frame token. */
@@ -128,11 +133,25 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
     worker.postMessage(msg);
   }
 
-  // The next event of `b` starts now: restart its no-progress clock.
+  // The next event of `b` starts now: restart its no-progress clock. (One sweep timer checks every
+  // clock: a timer per event cost more than the events themselves.)
   function progressed(b: Batch) {
-    clearTimeout(b.timer);
-    if (!workerReady) return;
-    b.timer = setTimeout(() => onSilent(b), b.timeoutMs * Math.max(1, b.functions.length) + STUCK_GRACE_MS);
+    b.since = workerReady ? Date.now() : null;
+    sweeper ??= setInterval(sweep, SWEEP_MS);
+  }
+
+  let sweeper: ReturnType<typeof setInterval> | null = null;
+
+  function sweep() {
+    const now = Date.now();
+    for (const b of batches.values()) {
+      if (b.since === null || b.pinging || b.gen !== gen) continue;
+      if (now - b.since > b.timeoutMs * Math.max(1, b.functions.length) + STUCK_GRACE_MS) onSilent(b);
+    }
+    if (batches.size === 0 && sweeper !== null) {
+      clearInterval(sweeper);
+      sweeper = null;
+    }
   }
 
   const PING_GRACE_MS = 100;
@@ -145,12 +164,14 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
     if (!worker || b.gen !== gen || !batches.has(b.id)) return;
     const n = ++pingSeq;
     const w = worker;
+    b.pinging = true;
     const stuck = setTimeout(() => {
       pongs.delete(n);
       if (worker === w) replaceWorker(true);
     }, PING_GRACE_MS);
     pongs.set(n, () => {
       clearTimeout(stuck);
+      b.pinging = false;
       if (batches.has(b.id) && b.gen === gen) progressed(b);
     });
     w.postMessage({ t: "ping", n } satisfies WorkerRequest);
@@ -178,7 +199,7 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
       );
     }
     for (const b of old) {
-      clearTimeout(b.timer);
+      b.pinging = false;
       for (const [i, it] of b.left) {
         if (++it.attempts > MAX_ATTEMPTS) {
           finish(b, i, interruptedOutcome(b.functions[0]?.id ?? ""));
@@ -192,7 +213,6 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
     if (!b.left.delete(i)) return;
     b.results.push([i, typeof outcome === "string" ? outcome : JSON.stringify(outcome)]);
     if (b.left.size === 0) {
-      clearTimeout(b.timer);
       batches.delete(b.id);
       flush(b);
     } else flushTimer ??= setTimeout(flushAll, FLUSH_MS);
@@ -243,6 +263,8 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
       dispatched: false,
       results: [],
       gen,
+      since: null,
+      pinging: false,
     };
     batches.set(b.id, b);
     dispatch(b);

@@ -148,6 +148,35 @@ function compileErrorOutcome(event: AnyEvent, functionId: string, error: string)
   };
 }
 
+/** A function call in progress and its deadline (ms since the epoch). */
+interface Call {
+  deadline: number;
+  functionId: string;
+  expire(): void;
+}
+
+// One sweep timer for every call in flight: a timer per call cost more than a trivial call.
+const SWEEP_MS = 10;
+const now = Date.now;
+const calls = new Set<Call>();
+let sweeper: ReturnType<typeof setInterval> | null = null;
+
+function watch(call: Call) {
+  calls.add(call);
+  sweeper ??= setInterval(function sweep() {
+    const t = now();
+    for (const c of calls) {
+      if (t < c.deadline) continue;
+      calls.delete(c);
+      c.expire();
+    }
+    if (calls.size === 0 && sweeper !== null) {
+      clearInterval(sweeper);
+      sweeper = null;
+    }
+  }, SWEEP_MS);
+}
+
 /** Where the call now starting is written for the runner (see the `init` message). */
 let started: Int32Array | null = null;
 
@@ -163,8 +192,19 @@ let active = 0;
  */
 function runItem(loaded: LoadedFunction[], item: BatchItem & { i: number }, req: RunRequest) {
   return new Promise<ChainOutcome>((resolve) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     let over = false;
+    const call: Call = {
+      deadline: Infinity,
+      functionId: "",
+      expire() {
+        over = true;
+        const id = call.functionId;
+        resolve(
+          timeoutOutcome(id, `Function ${id} did not finish within ${req.timeoutMs} ms and was stopped`),
+        );
+      },
+    };
+    watch(call);
     const at = { id: req.id, i: item.i };
     const callBridge = (logs: FunctionLog[], op: BridgeOp, args: unknown[]) => bridge(at, logs, op, args);
     runChain(loaded, item.event as AnyEvent, {
@@ -175,19 +215,11 @@ function runItem(loaded: LoadedFunction[], item: BatchItem & { i: number }, req:
           started[0] = req.id;
           started[1] = item.i;
         }
-        clearTimeout(timer);
-        timer = setTimeout(() => {
-          over = true;
-          resolve(
-            timeoutOutcome(
-              functionId,
-              `Function ${functionId} did not finish within ${req.timeoutMs} ms and was stopped`,
-            ),
-          );
-        }, req.timeoutMs);
+        call.functionId = functionId;
+        call.deadline = now() + req.timeoutMs;
       },
     }).then((outcome) => {
-      clearTimeout(timer);
+      calls.delete(call);
       if (!over) resolve(outcome);
     });
   });
