@@ -14,7 +14,8 @@
  *   whose setter defines an own property on the object assigned to (`obj.toString = f`,
  *   `this.name = "MyError"` keep working) and refuses an assignment to the built-in itself. Plain
  *   freezing would break those assignments (the "override mistake").
- * - the standard globals (`JSON`, `Object`, `Array`, `fetch`, ...) become read-only.
+ * - the language's globals (`JSON`, `Object`, `Array`, `parseInt`, ...) become read-only; the runtime's
+ *   (`fetch`, `URL`, ...) are put back after each batch (see below).
  *
  * So no call can change what the next one sees, and nothing needs checking after each call. What stays
  * open is adding new globals: `restore()` runs after each batch, deletes the globals its calls added and
@@ -24,6 +25,61 @@
  */
 
 const NAMESPACES = ["JSON", "Math", "Reflect", "Atomics", "Intl", "console"];
+
+/** Globals of the language itself (not the runtime's): made read-only on the global object. */
+const ECMASCRIPT_GLOBALS = new Set([
+  "JSON",
+  "Math",
+  "Reflect",
+  "Atomics",
+  "Intl",
+  "Object",
+  "Function",
+  "Array",
+  "String",
+  "Number",
+  "Boolean",
+  "Symbol",
+  "BigInt",
+  "Date",
+  "RegExp",
+  "Error",
+  "TypeError",
+  "RangeError",
+  "SyntaxError",
+  "ReferenceError",
+  "EvalError",
+  "URIError",
+  "AggregateError",
+  "Promise",
+  "Map",
+  "Set",
+  "WeakMap",
+  "WeakSet",
+  "WeakRef",
+  "Proxy",
+  "ArrayBuffer",
+  "DataView",
+  "Uint8Array",
+  "Int8Array",
+  "Uint16Array",
+  "Int16Array",
+  "Uint32Array",
+  "Int32Array",
+  "Float32Array",
+  "Float64Array",
+  "BigInt64Array",
+  "BigUint64Array",
+  "Uint8ClampedArray",
+  "parseInt",
+  "parseFloat",
+  "isNaN",
+  "isFinite",
+  "encodeURIComponent",
+  "decodeURIComponent",
+  "encodeURI",
+  "decodeURI",
+]);
 
 const CONSTRUCTORS = [
   "Object",
@@ -158,13 +214,15 @@ export function guardBuiltins(): BuiltinsGuard {
   }
 
   // The global object stays extensible (a function may keep a global for the length of its batch),
-  // but its standard data properties become read-only.
+  // but the language's own globals become read-only. The runtime's (fetch, URL, ...) stay writable and
+  // are put back after each batch: Deno redefines some of them lazily, and making them read-only was
+  // seen to panic Deno 2.9's worker ("either js is polling or the worker is terminated").
   const globalKeys = new Set<Key>(Reflect.ownKeys(globalThis));
   const globalDescriptors = new Map<Key, PropertyDescriptor>();
   for (const k of globalKeys) {
     const d = Object.getOwnPropertyDescriptor(globalThis, k)!;
     if (!("value" in d)) continue;
-    if (d.configurable && d.writable) {
+    if (d.configurable && d.writable && typeof k === "string" && ECMASCRIPT_GLOBALS.has(k)) {
       Object.defineProperty(globalThis, k, { configurable: false, writable: false });
       hardened++;
     } else if (d.writable) {

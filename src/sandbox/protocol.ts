@@ -138,8 +138,13 @@ export type WorkerRequest =
 
 /** worker -> runner */
 export type WorkerReply =
-  /** Event `i` of batch `id` is finished (`outcome` is JSON text); the next one starts now. */
-  | { t: "done"; id: number; i: number; outcome: string }
+  /**
+   * Events of batch `id` that finished: `[index, outcome as JSON text]`. Sent in groups (a message per
+   * event cost more than a trivial event): at least every few milliseconds, and at once after an event
+   * whose calls reached the host (so an event with side effects is never run twice because its outcome
+   * was lost with a stuck worker).
+   */
+  | { t: "done"; id: number; results: [number, string][] }
   | { t: "bridge"; id: number; i: number; bid: number; op: BridgeOp; args: unknown[] }
   /** A call changed built-ins in a way that cannot be undone: replace this worker. */
   | { t: "recycle"; reason: string }

@@ -234,7 +234,7 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
       bids.set(bid, { gen: fromGen, workerBid: msg.bid });
       send({ t: "bridge", id: msg.id, i: msg.i, bid, op: msg.op, args: msg.args });
     } else if (msg.t === "done") {
-      finish(b, msg.i, msg.outcome);
+      for (const [i, outcome] of msg.results) finish(b, i, outcome);
       if (b.left.size > 0) progressed(b);
     }
   }

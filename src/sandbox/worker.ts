@@ -117,6 +117,7 @@ interface CallRef {
 
 function bridge(at: CallRef, logs: FunctionLog[], op: BridgeOp, args: unknown[]) {
   const bid = nextBid++;
+  bridged = true;
   return new Promise<unknown>((resolve, reject) => {
     pending.set(bid, { resolve, reject, logs });
     post({ t: "bridge", id: at.id, i: at.i, bid, op, args });
@@ -234,6 +235,12 @@ function outcomeJson(outcome: ChainOutcome): string {
   }
 }
 
+/** Set when a call of the running event went to the host (fetch, store, warehouse). */
+let bridged = false;
+/** Outcomes are sent when this many wait, or this long after the last send. */
+const GROUP_MAX = 64;
+const GROUP_MS = 2;
+
 async function runBatch(req: RunRequest) {
   let items = req.items ?? [];
   if (req.itemsJson !== undefined) {
@@ -248,13 +255,23 @@ async function runBatch(req: RunRequest) {
   active++;
   try {
     const loaded = await loadAll(req);
+    let results: [number, string][] = [];
+    let sentAt = now();
     for (const item of items) {
-      if (recycleReason !== null) return; // the runner runs the rest in a fresh worker
+      if (recycleReason !== null) break; // the runner runs the rest in a fresh worker
+      bridged = false;
       const outcome = Array.isArray(loaded)
         ? await runItem(loaded, item, req)
         : compileErrorOutcome(item.event as AnyEvent, loaded.id, loaded.error);
-      post({ t: "done", id: req.id, i: item.i, outcome: outcomeJson(outcome) });
+      results.push([item.i, outcomeJson(outcome)]);
+      const t = now();
+      if (bridged || results.length >= GROUP_MAX || t - sentAt >= GROUP_MS) {
+        post({ t: "done", id: req.id, results });
+        results = [];
+        sentAt = t;
+      }
     }
+    if (results.length > 0) post({ t: "done", id: req.id, results });
   } finally {
     // Globals a call added live until no batch is left that could still be using them.
     if (--active === 0 && recycleReason === null) recycleReason = guard?.restore() ?? null;
