@@ -109,9 +109,11 @@ export class Sandbox {
         out[i] = { events: [run.event], dropped: false, logs: [], execLog: [] };
         continue;
       }
-      const functions = await Promise.all(
-        run.functions.map(async (f) => ({ ...f, hash: await this.#hash(f.code) })),
-      );
+      // Known code hashes synchronously: a claimed batch repeats the same few functions many times.
+      const known = run.functions.map((f) => this.#hashes.get(f.code));
+      const functions = known.every((h) => h !== undefined)
+        ? run.functions.map((f, k) => ({ ...f, hash: known[k]! }))
+        : await Promise.all(run.functions.map(async (f) => ({ ...f, hash: await this.#hash(f.code) })));
       const key = `${run.workspaceId}\n${run.timeoutMs ?? ""}\n${
         functions.map((f) => `${f.id}:${f.hash}`).join(",")
       }`;
