@@ -8,6 +8,7 @@ import { newWriteKeyCache } from "./ingest/write_key_cache.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Metrics } from "./metrics/registry.ts";
 import { Sandbox, sandboxOptions } from "./sandbox/sandbox.ts";
+import { warehouseQueries } from "./sandbox/warehouse_queries.ts";
 import type { Db } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { openStore } from "./store/open.ts";
@@ -59,7 +60,7 @@ export function buildDeps(
     apiKeys: new ApiKeyCache(db, clock, log, config.apiKeyCacheSeconds * 1000),
     writeKeys: newWriteKeyCache(),
     ingest: newIngestState(db),
-    sandbox: new Sandbox(sandboxOptions(config, log)),
+    sandbox: new Sandbox({ ...sandboxOptions(config, log), warehouses: warehouseQueries({ db, secrets }) }),
     metrics: new Metrics(),
   };
 }

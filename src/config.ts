@@ -60,6 +60,11 @@ export const SETTINGS = {
     default: "false",
     doc: "`true` lets `ctx.fetch` reach loopback and private addresses (never cloud metadata).",
   },
+  GEOIP_DATABASE: {
+    default: "",
+    doc:
+      "Path of a MaxMind-format `.mmdb` city database (several: comma-separated, e.g. separate IPv4 and IPv6 files) that fills Functions' `ctx.geo`; empty: `ctx.geo` is undefined.",
+  },
   DESTINATIONS_ALLOW_PRIVATE_NETWORK: {
     default: "true",
     doc:
@@ -158,6 +163,7 @@ const ConfigSchema = v.object({
   FUNCTIONS_TIMEOUT_MS: intSetting(100, 600_000),
   FUNCTIONS_MEMORY_MB: intSetting(16, 16_384),
   FUNCTIONS_ALLOW_PRIVATE_NETWORK: boolSetting(),
+  GEOIP_DATABASE: v.string(),
   DESTINATIONS_ALLOW_PRIVATE_NETWORK: boolSetting(),
   TRUST_PROXY: boolSetting(),
   TRUST_PROXY_HOPS: intSetting(1, 10),
@@ -214,6 +220,8 @@ export interface Config {
   functionsTimeoutMs: number;
   functionsMemoryMb: number;
   functionsAllowPrivateNetwork: boolean;
+  /** `.mmdb` files behind `ctx.geo` (empty: no geo). */
+  geoipDatabases: string[];
   destinationsAllowPrivateNetwork: boolean;
   trustProxy: boolean;
   /** Proxies in a row that TRUST_PROXY trusts: the limits' address is this many hops from the right. */
@@ -269,6 +277,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     functionsTimeoutMs: c.FUNCTIONS_TIMEOUT_MS,
     functionsMemoryMb: c.FUNCTIONS_MEMORY_MB,
     functionsAllowPrivateNetwork: c.FUNCTIONS_ALLOW_PRIVATE_NETWORK,
+    geoipDatabases: c.GEOIP_DATABASE.split(",").map((p) => p.trim()).filter((p) => p !== ""),
     destinationsAllowPrivateNetwork: c.DESTINATIONS_ALLOW_PRIVATE_NETWORK,
     trustProxy: c.TRUST_PROXY,
     trustProxyHops: c.TRUST_PROXY_HOPS,

@@ -21,8 +21,10 @@ export interface LoadedFunction {
 export interface ChainHooks {
   /** Builds the `ctx` a function sees (its log calls append to `logs`). */
   ctxFor(functionId: string, logs: FunctionLog[]): unknown;
-  /** Called before each function call (the runner's per-call clock). */
+  /** Called before each function call (the worker's per-call clock). */
   tick?(functionId: string): void;
+  /** Called as soon as each function call ends, before anything else runs (built-ins clean-up). */
+  after?(): void;
 }
 
 /** Runs `functions` in order on `event`. Never throws. */
@@ -42,7 +44,9 @@ export async function runChain(
       let result: unknown;
       try {
         result = await f.run(current, hooks.ctxFor(f.id, out.logs));
+        hooks.after?.();
       } catch (e) {
+        hooks.after?.();
         const ms = performance.now() - started;
         const err = describeError(e, f);
         const kind = errorKind(e);
@@ -171,4 +175,24 @@ function safeString(x: unknown): string {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The outcome of an event whose function overran its time limit (also used by the runner). */
+export function timeoutOutcome(functionId: string, message: string): ChainOutcome {
+  const log: FunctionLog = {
+    level: "error",
+    type: "log",
+    functionId,
+    message,
+    timestamp: new Date().toISOString(),
+  };
+  return {
+    events: [],
+    dropped: true,
+    logs: [log],
+    error: { functionId, name: "TimeoutError", message },
+    // As Jitsu does for a UDF timeout: drop now, retry later (then dead letter).
+    retry: { message, drop: true },
+    execLog: [{ functionId, ms: 0, error: `TimeoutError: ${message}` }],
+  };
 }

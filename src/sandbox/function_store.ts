@@ -11,7 +11,7 @@ import { deleteStoreEntry, selectStoreEntry, upsertStoreEntry } from "../store/f
 /** The store one workspace's functions see. Values are JSON. */
 export interface FunctionStore {
   get(key: string): Promise<unknown>;
-  /** `ttlSeconds` null = keep until deleted. */
+  /** `ttlSeconds` null = keep until deleted (callers pass `parseTtl()`'s result: 31 days by default). */
   set(key: string, value: unknown, ttlSeconds: number | null): Promise<void>;
   del(key: string): Promise<void>;
   /** Seconds left; -1 when the key never expires; -2 when it does not exist (Redis' TTL semantics). */
@@ -29,20 +29,30 @@ export class StoreUsageError extends Error {
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
+/** A key set without a TTL lives this long, as in Jitsu: 31 days. */
+export const DEFAULT_TTL_SECONDS = 31 * 24 * 3600;
+/** The longest TTL (Jitsu's, Redis' limit): about 68 years. */
+export const MAX_TTL_SECONDS = 2147483647;
+
 /**
  * Jitsu's `set(key, value, opts)` TTL argument: seconds as a number, a string like `"30m"`, `"1d"`,
- * or `{ttl: <either>}`. Absent or `-1` means no expiry.
+ * `"inf"`, or `{ttl: <either>}`. Absent: 31 days (Jitsu's default). `-1` or `"inf"`: never expires
+ * (returns null). Unlike Jitsu, which falls back to the default, an unreadable TTL is an error.
  */
 export function parseTtl(opts: unknown): number | null {
   const raw = typeof opts === "object" && opts !== null ? (opts as { ttl?: unknown }).ttl : opts;
-  if (raw === undefined || raw === null || raw === -1) return null;
-  if (typeof raw === "number" && Number.isFinite(raw) && raw > 0) return Math.ceil(raw);
+  if (raw === undefined || raw === null) return DEFAULT_TTL_SECONDS;
+  if (raw === -1 || (typeof raw === "string" && /^\s*(inf|-1)\s*$/i.test(raw))) return null;
+  if (typeof raw === "number" && Number.isFinite(raw) && raw > 0) {
+    return Math.min(Math.ceil(raw), MAX_TTL_SECONDS);
+  }
   if (typeof raw === "string") {
     const m = /^\s*(\d+)\s*([smhdw]?)\s*$/i.exec(raw);
-    if (m) return Number(m[1]) * UNIT_SECONDS[(m[2] || "s").toLowerCase()];
+    if (m) return Math.min(Number(m[1]) * UNIT_SECONDS[(m[2] || "s").toLowerCase()], MAX_TTL_SECONDS);
   }
   throw new StoreUsageError(
-    `Cannot set store key: ttl ${JSON.stringify(raw)} must be seconds (> 0) or a string like "30m", "1d"`,
+    `Cannot set store key: ttl ${JSON.stringify(raw)} must be seconds (> 0), a string like "30m" or "1d", ` +
+      `or "inf" / -1 for no expiry`,
   );
 }
 

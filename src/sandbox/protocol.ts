@@ -26,6 +26,10 @@ export interface EventContextData {
   workspace: { id: string };
   receivedAt: string;
   retries: number;
+  /** Jitsu's `ctx.ua`: the event's `context.userAgent` parsed (see event_context.ts). */
+  ua?: Record<string, unknown>;
+  /** Jitsu's `ctx.geo`: the event's IP looked up in GEOIP_DATABASE; absent without it. */
+  geo?: Record<string, unknown>;
 }
 
 /** A `ctx.log.*` call, a fetch, or an error, in call order. */
@@ -65,14 +69,27 @@ export interface ChainOutcome {
   execLog: { functionId: string; ms: number; dropped?: boolean; error?: string }[];
 }
 
-/** host -> runner */
+/** One event of a batch and its read-only ctx. */
+export interface BatchItem {
+  event: Record<string, unknown>;
+  ctx: EventContextData;
+}
+
+/**
+ * host -> runner. A `run` announces a batch: one chain, `n` events, run in order in the worker. The next
+ * line is the JSON array of the `n` BatchItems: the runner hands that text to the worker as it is (a
+ * string crosses to a Worker as a copy of bytes; structured-cloning the objects cost about ten times
+ * more). The outcomes come back as `done` messages, possibly in several parts (`[index, outcome]`
+ * pairs), so the events finished before a timeout or a crash keep their outcomes.
+ */
 export type HostMessage =
   | {
     t: "run";
     id: number;
     functions: ChainFunctionRef[];
-    event: Record<string, unknown>;
-    ctx: EventContextData;
+    /** Number of events; their JSON array is the next line. */
+    n: number;
+    /** Limit of one function call on one event, ms. */
     timeoutMs: number;
   }
   | { t: "bridge-reply"; bid: number; ok: boolean; value?: unknown; error?: string; log?: FunctionLog };
@@ -80,33 +97,57 @@ export type HostMessage =
 /** runner -> host (each line prefixed with the runner's token) */
 export type RunnerMessage =
   | { t: "ready" }
-  | { t: "done"; id: number; outcome: ChainOutcome }
-  /** The runner lacks the code of `hash` (it restarted): the host resends the run with code. */
+  /** Outcomes of some events of batch `id`, by their index in the batch. */
+  | { t: "done"; id: number; results: [number, ChainOutcome][] }
+  /** The runner lacks the code of `hash` (it restarted): the host resends the batch with code. */
   | { t: "need-code"; id: number; hash: string }
-  /** The worker was replaced while this run was in it (another run hit the time limit): run it again. */
-  | { t: "interrupted"; id: number }
-  | { t: "bridge"; id: number; bid: number; op: BridgeOp; args: unknown[] };
+  /** A `ctx` call of event `i` of batch `id`. */
+  | { t: "bridge"; id: number; i: number; bid: number; op: BridgeOp; args: unknown[] };
 
 /** Calls user code makes through `ctx` that the host performs. */
-export type BridgeOp = "fetch" | "store.get" | "store.set" | "store.del" | "store.ttl" | "store.getWithTTL";
+export type BridgeOp =
+  | "fetch"
+  | "store.get"
+  | "store.set"
+  | "store.del"
+  | "store.ttl"
+  | "store.getWithTTL"
+  | "warehouse.query";
 
-/** runner -> worker */
+/**
+ * runner -> worker: run the events one after another. A first dispatch passes the host's JSON text
+ * (`itemsJson`, indices 0..n-1); a re-run of some events passes them as objects with their index `i`.
+ */
 export type WorkerRequest =
   | {
     t: "run";
     id: number;
     functions: Required<ChainFunctionRef>[];
-    event: Record<string, unknown>;
-    ctx: EventContextData;
+    itemsJson?: string;
+    items?: (BatchItem & { i: number })[];
+    timeoutMs: number;
   }
   | { t: "bridge-reply"; bid: number; ok: boolean; value?: unknown; error?: string; log?: FunctionLog }
-  /** Is the worker responsive? (A call overran: stuck in a loop, or just waiting?) */
-  | { t: "ping"; n: number };
+  /** Is the worker responsive? (An event overran: stuck in a loop, or just waiting?) */
+  | { t: "ping"; n: number }
+  /**
+   * First message: shared memory where the worker writes `[batch id, event index]` each time a call
+   * starts, so a runner whose worker is stuck knows exactly which call is to blame.
+   */
+  | { t: "init"; started: SharedArrayBuffer };
 
 /** worker -> runner */
 export type WorkerReply =
-  | { t: "done"; id: number; outcome: ChainOutcome }
-  | { t: "bridge"; id: number; bid: number; op: BridgeOp; args: unknown[] }
-  /** Sent before each function starts, so the runner restarts that call's clock (limit is per function). */
-  | { t: "tick"; id: number; functionId: string }
+  /**
+   * Events of batch `id` that finished: `[index, outcome as JSON text]`. Sent in groups (a message per
+   * event cost more than a trivial event): at least every few milliseconds, and at once after an event
+   * whose calls reached the host (so an event with side effects is never run twice because its outcome
+   * was lost with a stuck worker).
+   */
+  | { t: "done"; id: number; results: [number, string][] }
+  | { t: "bridge"; id: number; i: number; bid: number; op: BridgeOp; args: unknown[] }
+  /** A call changed built-ins in a way that cannot be undone: replace this worker. */
+  | { t: "recycle"; reason: string }
+  /** The worker has started (its clock for the batches sent so far starts now). */
+  | { t: "ready" }
   | { t: "pong"; n: number };

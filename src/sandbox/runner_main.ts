@@ -1,15 +1,28 @@
 /**
- * Entry of a Functions runner process (one per workspace, started by sandbox_process.ts). It holds no
+ * Entry of a Functions runner process (one per workspace, started by runner_process.ts). It holds no
  * permissions but reading the sandbox folder, runs a V8 heap limit set by the host, and runs user code
- * in a Worker with `permissions: "none"`. It enforces the per-call time limit: a call that overruns gets
- * its worker terminated (the only way to stop `while(true){}`) and a fresh worker replaces it.
+ * in a Worker with `permissions: "none"`.
+ *
+ * Batches: the host sends one chain with many events; the runner hands the whole batch to the worker in
+ * one message, the worker runs the events in order and reports each as it finishes, and the runner
+ * forwards the outcomes to the host in groups (at the end of a batch, and every few milliseconds while
+ * one runs, so the events finished before a crash are never lost).
+ *
+ * Time limit: each function call on each event gets the call limit. The worker enforces it for calls
+ * that wait (a timer, a fetch). A call that never yields (`while(true){}`) blocks the worker: the runner
+ * sees no event finish within the limit times the chain's length (plus a grace), asks the worker for a
+ * sign of life, and without one terminates it (the only way to stop such a loop). The call that started
+ * last (the worker writes each start to memory it shares with the runner) gets the TimeoutError; the other unfinished events (of every batch in that worker) run again in a
+ * fresh worker, at most twice.
  *
  * Frames: JSON lines on stdin from the host; JSON lines on stdout prefixed with a token only the host
  * and this process know, so anything user code prints cannot pass for a reply.
  */
+import { timeoutOutcome } from "./chain.ts";
 import type {
+  BatchItem,
+  ChainFunctionRef,
   ChainOutcome,
-  FunctionLog,
   HostMessage,
   RunnerMessage,
   WorkerReply,
@@ -19,13 +32,34 @@ import type {
 /** First argument of the compiled binary that starts a runner instead of the CLI (see main.ts). */
 export const RUNNER_COMMAND = "__sandbox-runner";
 
-interface RunState {
-  timer: ReturnType<typeof setTimeout>;
-  functionId: string;
+/** Extra wait past the limit before a silent worker counts as stuck, ms. */
+const STUCK_GRACE_MS = 150;
+/** How often the runner looks for batches without progress, ms. */
+const SWEEP_MS = 25;
+/** How long a finished event's outcome may wait before it is sent to the host, ms. */
+const FLUSH_MS = 10;
+/** Times an event may be interrupted by others' overruns before it fails. */
+const MAX_ATTEMPTS = 2;
+
+interface Batch {
+  id: number;
+  functions: Required<ChainFunctionRef>[];
   timeoutMs: number;
+  /** The host's JSON array of the events, handed to the worker unparsed. */
+  itemsJson: string;
+  /** Parsed only to run some events again (after a worker was replaced). */
+  items?: BatchItem[];
+  /** Unfinished events by index, in run order, with how many times each was started. */
+  left: Map<number, { attempts: number }>;
+  /** Dispatched before: the next dispatch sends only the unfinished events. */
+  dispatched: boolean;
+  /** Outcomes (JSON text) not yet sent to the host. */
+  results: [number, string][];
   gen: number;
-  /** The order in which the current function started, across calls. */
-  tickSeq: number;
+  /** When the event now running started (ms), or null while the clock is stopped. */
+  since: number | null;
+  /** A ping about this batch is out. */
+  pinging: boolean;
 }
 
 /** Runs the runner loop until stdin closes. `args[0]` is the frame token. */
@@ -34,16 +68,37 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
   const enc = new TextEncoder();
   const out = Deno.stdout.writable.getWriter();
   const codes = new Map<string, string>();
-  const runs = new Map<number, RunState>();
+  const batches = new Map<number, Batch>();
   // Bridge ids towards the host are the runner's own, so a late reply for a terminated worker cannot
   // reach its replacement.
   let nextBid = 1;
   const bids = new Map<number, { gen: number; workerBid: number }>();
   let gen = 0;
   let worker: Worker | null = null;
+  // Batches wait for a starting worker without their clock running (starting takes long on a busy host).
+  let workerReady = false;
+  let started = new Int32Array(new SharedArrayBuffer(8));
+  let flushTimer: ReturnType<typeof setTimeout> | null = null;
+
+  function writeLine(text: string) {
+    out.write(enc.encode(token + text + "\n")).catch(() => Deno.exit(0));
+  }
 
   function send(msg: RunnerMessage) {
-    out.write(enc.encode(token + JSON.stringify(msg) + "\n")).catch(() => Deno.exit(0));
+    writeLine(JSON.stringify(msg));
+  }
+
+  function flush(b: Batch) {
+    if (b.results.length === 0) return;
+    // The outcomes are JSON already: splice them in rather than parse and serialise them again.
+    const parts = b.results.map(([i, json]) => `[${i},${json}]`);
+    b.results = [];
+    writeLine(`{"t":"done","id":${b.id},"results":[${parts.join(",")}]}`);
+  }
+
+  function flushAll() {
+    flushTimer = null;
+    for (const b of batches.values()) flush(b);
   }
 
   function startWorker(): Worker {
@@ -54,95 +109,137 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
       name: `sluice-functions-${myGen}`,
       deno: { permissions: "none" },
     });
+    workerReady = false;
     w.onmessage = (e: MessageEvent<WorkerReply>) => onWorker(myGen, e.data);
     w.onerror = (e) => e.preventDefault();
+    started = new Int32Array(new SharedArrayBuffer(8));
+    started[0] = -1;
+    w.postMessage({ t: "init", started: started.buffer as SharedArrayBuffer } satisfies WorkerRequest);
     return w;
   }
 
-  function ensureWorker(): Worker {
+  function dispatch(b: Batch) {
     worker ??= startWorker();
-    return worker;
+    b.gen = gen;
+    progressed(b);
+    const msg: WorkerRequest = { t: "run", id: b.id, functions: b.functions, timeoutMs: b.timeoutMs };
+    if (!b.dispatched) msg.itemsJson = b.itemsJson;
+    else {
+      b.items ??= JSON.parse(b.itemsJson) as BatchItem[];
+      const all = b.items;
+      msg.items = [...b.left.keys()].map((i) => ({ i, event: all[i].event, ctx: all[i].ctx }));
+    }
+    b.dispatched = true;
+    worker.postMessage(msg);
   }
 
-  let tickSeq = 0;
-
-  function arm(id: number, state: RunState) {
-    state.tickSeq = ++tickSeq;
-    clearTimeout(state.timer);
-    state.timer = setTimeout(() => onTimeout(id), state.timeoutMs);
+  // The next event of `b` starts now: restart its no-progress clock. (One sweep timer checks every
+  // clock: a timer per event cost more than the events themselves.)
+  function progressed(b: Batch) {
+    b.since = workerReady ? Date.now() : null;
+    sweeper ??= setInterval(sweep, SWEEP_MS);
   }
 
-  // A call overran. Ask the worker whether it is still responsive: if it answers, the call is merely
-  // slow (awaiting something) and fails alone. If it does not, it is stuck in a loop: terminate it (the
-  // only way to stop `while(true){}`) and start a fresh one. Several calls share the worker and the
-  // stuck one blocks the rest: blame the call that started a function last (a blocked worker starts
-  // nothing after the culprit) and let the host run the others again.
+  let sweeper: ReturnType<typeof setInterval> | null = null;
+
+  function sweep() {
+    const now = Date.now();
+    for (const b of batches.values()) {
+      if (b.since === null || b.pinging || b.gen !== gen) continue;
+      if (now - b.since > b.timeoutMs * Math.max(1, b.functions.length) + STUCK_GRACE_MS) onSilent(b);
+    }
+    if (batches.size === 0 && sweeper !== null) {
+      clearInterval(sweeper);
+      sweeper = null;
+    }
+  }
+
   const PING_GRACE_MS = 100;
   let pingSeq = 0;
   const pongs = new Map<number, () => void>();
 
-  function timeoutMessage(s: RunState) {
-    return `Function ${s.functionId} did not finish within ${s.timeoutMs} ms and was stopped`;
-  }
-
-  function onTimeout(id: number) {
-    const state = runs.get(id);
-    if (!state || !worker || state.gen !== gen) return;
+  // No event of `b` finished in time. A responsive worker enforces the limit itself (the call is only
+  // waiting), so only a worker that does not answer a ping is stuck.
+  function onSilent(b: Batch) {
+    if (!worker || b.gen !== gen || !batches.has(b.id)) return;
     const n = ++pingSeq;
     const w = worker;
+    b.pinging = true;
     const stuck = setTimeout(() => {
       pongs.delete(n);
-      if (worker === w) terminateStuck(id);
+      if (worker === w) replaceWorker(true);
     }, PING_GRACE_MS);
     pongs.set(n, () => {
       clearTimeout(stuck);
-      const s = runs.get(id);
-      if (!s) return;
-      runs.delete(id);
-      send({ t: "done", id, outcome: timeoutOutcome(s.functionId, timeoutMessage(s)) });
+      b.pinging = false;
+      if (batches.has(b.id) && b.gen === gen) progressed(b);
     });
     w.postMessage({ t: "ping", n } satisfies WorkerRequest);
   }
 
-  function terminateStuck(id: number) {
-    const state = runs.get(id);
-    if (!state) return;
+  /** Terminates the worker; `stuck`: the call that started last (it never yielded) gets the TimeoutError. */
+  function replaceWorker(stuck: boolean) {
     worker?.terminate();
     worker = null;
-    let culprit = id;
-    for (const [otherId, other] of runs) {
-      if (other.gen === state.gen && other.tickSeq > runs.get(culprit)!.tickSeq) culprit = otherId;
+    const old = [...batches.values()].filter((b) => b.gen === gen);
+    const culprit = stuck ? batches.get(Atomics.load(started, 0)) : undefined;
+    const i = Atomics.load(started, 1);
+    if (culprit && culprit.gen === gen && culprit.left.has(i)) {
+      const fn = culprit.functions.length === 1
+        ? culprit.functions[0].id
+        : culprit.functions.map((f) => f.id).join(", ");
+      const what = culprit.functions.length === 1 ? `Function ${fn}` : `Functions ${fn}`;
+      finish(
+        culprit,
+        i,
+        timeoutOutcome(
+          culprit.functions[0].id,
+          `${what} did not finish within ${culprit.timeoutMs} ms and was stopped`,
+        ),
+      );
     }
-    const guilty = runs.get(culprit)!;
-    for (const [otherId, other] of runs) {
-      if (other.gen !== state.gen) continue;
-      clearTimeout(other.timer);
-      runs.delete(otherId);
-      if (otherId !== culprit) send({ t: "interrupted", id: otherId });
+    for (const b of old) {
+      b.pinging = false;
+      for (const [i, it] of b.left) {
+        if (++it.attempts > MAX_ATTEMPTS) {
+          finish(b, i, interruptedOutcome(b.functions[0]?.id ?? ""));
+        }
+      }
+      if (b.left.size > 0) dispatch(b);
     }
-    send({ t: "done", id: culprit, outcome: timeoutOutcome(guilty.functionId, timeoutMessage(guilty)) });
+  }
+
+  function finish(b: Batch, i: number, outcome: ChainOutcome | string) {
+    if (!b.left.delete(i)) return;
+    b.results.push([i, typeof outcome === "string" ? outcome : JSON.stringify(outcome)]);
+    if (b.left.size === 0) {
+      batches.delete(b.id);
+      flush(b);
+    } else flushTimer ??= setTimeout(flushAll, FLUSH_MS);
   }
 
   function onWorker(fromGen: number, msg: WorkerReply) {
     if (fromGen !== gen) return;
     if (msg.t === "pong") return pongs.get(msg.n)?.();
-    const state = runs.get(msg.id);
-    if (!state) return;
-    if (msg.t === "tick") {
-      state.functionId = msg.functionId;
-      arm(msg.id, state);
-    } else if (msg.t === "bridge") {
+    if (msg.t === "recycle") return replaceWorker(false);
+    if (msg.t === "ready") {
+      workerReady = true;
+      for (const b of batches.values()) if (b.gen === fromGen) progressed(b);
+      return;
+    }
+    const b = batches.get(msg.id);
+    if (!b || b.gen !== fromGen) return;
+    if (msg.t === "bridge") {
       const bid = nextBid++;
       bids.set(bid, { gen: fromGen, workerBid: msg.bid });
-      send({ t: "bridge", id: msg.id, bid, op: msg.op, args: msg.args });
+      send({ t: "bridge", id: msg.id, i: msg.i, bid, op: msg.op, args: msg.args });
     } else if (msg.t === "done") {
-      clearTimeout(state.timer);
-      runs.delete(msg.id);
-      send({ t: "done", id: msg.id, outcome: msg.outcome });
+      for (const [i, outcome] of msg.results) finish(b, i, outcome);
+      if (b.left.size > 0) progressed(b);
     }
   }
 
-  function onHost(msg: HostMessage) {
+  function onHost(msg: HostMessage, itemsJson: string) {
     if (msg.t === "bridge-reply") {
       const b = bids.get(msg.bid);
       bids.delete(msg.bid);
@@ -157,59 +254,56 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
       send({ t: "need-code", id: msg.id, hash: missing.hash });
       return;
     }
-    const w = ensureWorker();
-    const state: RunState = {
-      timer: undefined as unknown as ReturnType<typeof setTimeout>,
-      functionId: msg.functions[0]?.id ?? "",
+    const b: Batch = {
+      id: msg.id,
+      functions: msg.functions.map((f) => ({ id: f.id, hash: f.hash, code: codes.get(f.hash)! })),
       timeoutMs: msg.timeoutMs,
+      itemsJson,
+      left: new Map(Array.from({ length: msg.n }, (_, i) => [i, { attempts: 1 }])),
+      dispatched: false,
+      results: [],
       gen,
-      tickSeq: 0,
+      since: null,
+      pinging: false,
     };
-    runs.set(msg.id, state);
-    arm(msg.id, state);
-    w.postMessage(
-      {
-        t: "run",
-        id: msg.id,
-        functions: msg.functions.map((f) => ({ id: f.id, hash: f.hash, code: codes.get(f.hash)! })),
-        event: msg.event,
-        ctx: msg.ctx,
-      } satisfies WorkerRequest,
-    );
+    batches.set(b.id, b);
+    dispatch(b);
   }
 
   send({ t: "ready" });
   const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
   let buf = "";
+  // A `run` line is followed by its items line.
+  let run: HostMessage | null = null;
   for await (const chunk of lines) {
     buf += chunk;
     let nl: number;
     while ((nl = buf.indexOf("\n")) >= 0) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
-      if (line) onHost(JSON.parse(line) as HostMessage);
+      if (run) {
+        onHost(run, line);
+        run = null;
+      } else if (line) {
+        const msg = JSON.parse(line) as HostMessage;
+        if (msg.t === "run") run = msg;
+        else onHost(msg, "");
+      }
     }
   }
   // The host closed our stdin (it stopped or let us go idle): exit now, whatever user code scheduled.
   Deno.exit(0);
 }
 
-function timeoutOutcome(functionId: string, message: string): ChainOutcome {
-  const log: FunctionLog = {
-    level: "error",
-    type: "log",
-    functionId,
-    message,
-    timestamp: new Date().toISOString(),
-  };
+function interruptedOutcome(functionId: string): ChainOutcome {
+  const message = "the function was interrupted twice by other calls that overran";
   return {
     events: [],
     dropped: true,
-    logs: [log],
-    error: { functionId, name: "TimeoutError", message },
-    // As Jitsu does for a UDF timeout: drop now, retry later (then dead letter).
+    logs: [{ level: "error", type: "log", functionId, message, timestamp: new Date().toISOString() }],
+    error: { functionId, name: "SandboxError", message },
     retry: { message, drop: true },
-    execLog: [{ functionId, ms: 0, error: `TimeoutError: ${message}` }],
+    execLog: [],
   };
 }
 

@@ -8,20 +8,21 @@
  */
 import type { Logger } from "../log.ts";
 import type {
+  BatchItem,
   BridgeOp,
   ChainFunctionRef,
   ChainOutcome,
-  EventContextData,
+  FunctionLog,
   HostMessage,
   RunnerMessage,
 } from "./protocol.ts";
 import { RUNNER_COMMAND } from "./runner_main.ts";
 
-/** What the server does for a run's `ctx.fetch` / `ctx.store` calls. */
+/** What the server does for an event's `ctx.fetch` / `ctx.store` / `ctx.getWarehouse` calls. */
 export type BridgeHandler = (
   op: BridgeOp,
   args: unknown[],
-) => Promise<{ value?: unknown; error?: string; log?: import("./protocol.ts").FunctionLog }>;
+) => Promise<{ value?: unknown; error?: string; log?: FunctionLog }>;
 
 export interface RunnerOptions {
   /** V8 heap limit of the process, MB. */
@@ -32,18 +33,21 @@ export interface RunnerOptions {
   label: string;
 }
 
-export interface RunRequest {
+/** One chain on a batch of events; each event has its own bridge (its workspace store, ...). */
+export interface BatchRequest {
   functions: { id: string; hash: string; code: string }[];
-  event: Record<string, unknown>;
-  ctx: EventContextData;
+  items: (BatchItem & { bridge: BridgeHandler })[];
+  /** Limit of one function call on one event, ms. */
   timeoutMs: number;
 }
 
 interface InFlight {
-  req: RunRequest;
-  bridge: BridgeHandler;
-  resolve(o: ChainOutcome): void;
-  attempts: number;
+  req: BatchRequest;
+  /** The items' JSON (kept for a resend with code). */
+  itemsJson: string;
+  outcomes: (ChainOutcome | undefined)[];
+  left: number;
+  resolve(o: ChainOutcome[]): void;
   deadline: number;
 }
 
@@ -87,6 +91,7 @@ export class RunnerProcess {
   #killedFor: string | null = null;
   #stderrTail = "";
   #exited = false;
+  #ready = false;
   lastUsed = Date.now();
   readonly exited: Promise<void>;
 
@@ -103,8 +108,14 @@ export class RunnerProcess {
     this.#writer = this.#child.stdin.getWriter();
     this.#watchdog = setInterval(() => this.#watch(), WATCHDOG_MS);
     this.#readStdout();
-    this.#readStderr();
-    this.exited = this.#child.status.then((s) => this.#onExit(s));
+    const stderrDone = this.#readStderr();
+    // The exit status can arrive before the last of stderr: read it all first (it tells an OOM apart).
+    this.exited = this.#child.status.then(async (s) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([stderrDone, new Promise((r) => timer = setTimeout(r, 1000))]);
+      clearTimeout(timer);
+      this.#onExit(s);
+    });
   }
 
   /** Calls in flight. */
@@ -116,17 +127,46 @@ export class RunnerProcess {
     return !this.#exited;
   }
 
-  /** Runs a chain; resolves with its outcome (a timeout or a crash is an outcome too, never a throw). */
-  run(req: RunRequest, bridge: BridgeHandler): Promise<ChainOutcome> {
+  /** OS process id (benchmarks read its CPU time). */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** The process ended before it said it was ready: nothing user code did can have caused that. */
+  get failedToStart(): boolean {
+    return this.#exited && !this.#ready;
+  }
+
+  /**
+   * Runs a chain on a batch of events; resolves with their outcomes in order (a timeout or a crash is an
+   * outcome too, never a throw: a crash fails only the events whose outcomes had not arrived).
+   */
+  runBatch(req: BatchRequest): Promise<ChainOutcome[]> {
     this.lastUsed = Date.now();
-    if (this.#exited) return Promise.resolve(crashOutcome(req, "the function runner is not running"));
+    if (this.#exited) {
+      return Promise.resolve(req.items.map(() => crashOutcome(req, "the function runner is not running")));
+    }
     return new Promise((resolve) => {
       const id = this.#nextId++;
-      // The runner's own clock restarts per function; this is the backstop if the runner itself hangs.
-      const deadline = Date.now() + req.timeoutMs * (req.functions.length + 1) * 4 + 5000;
-      this.#inflight.set(id, { req, bridge, resolve, attempts: 1, deadline });
-      this.#sendRun(id, req, false);
+      const itemsJson = JSON.stringify(req.items.map((it) => ({ event: it.event, ctx: it.ctx })));
+      const f: InFlight = {
+        itemsJson,
+        req,
+        outcomes: new Array(req.items.length),
+        left: req.items.length,
+        resolve,
+        deadline: 0,
+      };
+      this.#extend(f);
+      this.#inflight.set(id, f);
+      this.#sendRun(id, f, false);
     });
+  }
+
+  // The runner stops overrunning calls itself; this backstop (no outcome for a long while) is for a runner
+  // that hangs.
+  #extend(f: InFlight) {
+    f.deadline = Date.now() + f.req.timeoutMs * (f.req.functions.length + 1) * 4 + 5000;
   }
 
   /** Stops the process (closing stdin ends it; a kill makes sure). */
@@ -140,18 +180,24 @@ export class RunnerProcess {
     await this.exited;
   }
 
-  #sendRun(id: number, req: RunRequest, withAllCode: boolean) {
+  #sendRun(id: number, f: InFlight, withAllCode: boolean) {
+    const req = f.req;
     const functions: ChainFunctionRef[] = req.functions.map((f) => {
       const send = withAllCode || !this.#knownHashes.has(f.hash);
       this.#knownHashes.add(f.hash);
       return send ? f : { id: f.id, hash: f.hash };
     });
-    this.#send({ t: "run", id, functions, event: req.event, ctx: req.ctx, timeoutMs: req.timeoutMs });
+    const header: HostMessage = { t: "run", id, functions, n: req.items.length, timeoutMs: req.timeoutMs };
+    this.#sendText(JSON.stringify(header) + "\n" + f.itemsJson + "\n");
   }
 
   #send(msg: HostMessage) {
+    this.#sendText(JSON.stringify(msg) + "\n");
+  }
+
+  #sendText(text: string) {
     if (this.#exited) return;
-    this.#writer.write(new TextEncoder().encode(JSON.stringify(msg) + "\n")).catch(() => {});
+    this.#writer.write(new TextEncoder().encode(text)).catch(() => {});
   }
 
   async #readStdout() {
@@ -183,22 +229,29 @@ export class RunnerProcess {
   }
 
   #onMessage(msg: RunnerMessage) {
-    if (msg.t === "ready") return;
+    if (msg.t === "ready") {
+      this.#ready = true;
+      return;
+    }
     const f = this.#inflight.get(msg.id);
     if (!f) return;
     if (msg.t === "done") {
-      this.#inflight.delete(msg.id);
-      f.resolve(msg.outcome);
-    } else if (msg.t === "need-code") {
-      this.#sendRun(msg.id, f.req, true);
-    } else if (msg.t === "interrupted") {
-      // Another call in the same worker overran and the worker was replaced; this one is innocent.
-      if (f.attempts++ >= 2) {
+      for (const [i, outcome] of msg.results) {
+        if (f.outcomes[i] !== undefined) continue;
+        f.outcomes[i] = outcome;
+        f.left--;
+      }
+      this.#extend(f);
+      if (f.left === 0) {
         this.#inflight.delete(msg.id);
-        f.resolve(crashOutcome(f.req, "the function was interrupted twice by other calls that overran"));
-      } else this.#sendRun(msg.id, f.req, true);
+        f.resolve(f.outcomes as ChainOutcome[]);
+      }
+    } else if (msg.t === "need-code") {
+      this.#sendRun(msg.id, f, true);
     } else if (msg.t === "bridge") {
-      f.bridge(msg.op, msg.args).then(
+      const item = f.req.items[msg.i];
+      if (!item) return;
+      item.bridge(msg.op, msg.args).then(
         (r) => this.#send({ t: "bridge-reply", bid: msg.bid, ok: r.error === undefined, ...r }),
         (e) => this.#send({ t: "bridge-reply", bid: msg.bid, ok: false, error: (e as Error).message }),
       );
@@ -241,16 +294,21 @@ export class RunnerProcess {
     const why = this.#killedFor ??
       (oom ? `out of memory (heap limit ${this.#opts.memoryMb} MB)` : `exit code ${status.code}`);
     if (this.#inflight.size) {
-      this.#opts.log.warn("function runner stopped", { runner: this.#opts.label, reason: why });
+      this.#opts.log.warn("function runner stopped", {
+        runner: this.#opts.label,
+        reason: why,
+        stderr: this.#stderrTail.slice(-1000),
+      });
     }
     for (const f of this.#inflight.values()) {
-      f.resolve(crashOutcome(f.req, `the function runner stopped: ${why}`));
+      const message = `the function runner stopped: ${why}`;
+      f.resolve(Array.from(f.req.items, (_, i) => f.outcomes[i] ?? crashOutcome(f.req, message)));
     }
     this.#inflight.clear();
   }
 }
 
-function crashOutcome(req: RunRequest, message: string): ChainOutcome {
+function crashOutcome(req: BatchRequest, message: string): ChainOutcome {
   const functionId = req.functions[0]?.id ?? "";
   return {
     events: [],

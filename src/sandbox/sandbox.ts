@@ -7,6 +7,7 @@
 import { sha256Hex } from "../auth/crypto.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
+import { GeoLookup, parseUserAgent } from "./event_context.ts";
 import { type FunctionStore, parseTtl } from "./function_store.ts";
 import { type FetchRequest, guardedFetch } from "./guarded_fetch.ts";
 import type { BridgeOp, ChainOutcome, EventContextData } from "./protocol.ts";
@@ -28,6 +29,22 @@ export interface SandboxOptions {
   log: Logger;
   /** Test seam for the SSRF guard's DNS lookups. */
   resolve?: (host: string) => Promise<string[]>;
+  /** `.mmdb` files behind `ctx.geo` (GEOIP_DATABASE); none: `ctx.geo` is undefined. */
+  geoipDatabases?: string[];
+  /** What `ctx.getWarehouse(id).query()` runs on (warehouse_queries.ts); absent: refused. */
+  warehouses?: WarehouseQueries;
+}
+
+/** Runs a function's SQL on a warehouse destination of its workspace (see warehouse_queries.ts). */
+export interface WarehouseQueries {
+  query(
+    workspaceId: string,
+    destinationId: string,
+    sql: string,
+    params: unknown,
+    timeoutMs: number,
+  ): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
 }
 
 /** One run of a chain on one event. */
@@ -41,9 +58,17 @@ export interface ChainRun {
   timeoutMs?: number;
 }
 
+type HashedFunction = { id: string; code: string; hash: string };
+
+/** At most this many events in one message to a runner. */
+const MAX_BATCH = 500;
+
 /** Runs user functions in per-workspace runner processes. */
 export class Sandbox {
-  readonly options: Required<Omit<SandboxOptions, "resolve">> & Pick<SandboxOptions, "resolve">;
+  readonly options:
+    & Required<Omit<SandboxOptions, "resolve" | "warehouses">>
+    & Pick<SandboxOptions, "resolve" | "warehouses">;
+  #geo: Promise<GeoLookup | null> | null = null;
   readonly #runners = new Map<string, RunnerProcess>();
   readonly #hashes = new Map<string, string>();
   // Started with the first runner: a sandbox that never runs a function (a CLI command, most test apps)
@@ -57,39 +82,77 @@ export class Sandbox {
       fetchTimeoutMs: 5000,
       maxProcesses: 16,
       idleMs: 60_000,
+      geoipDatabases: [],
       ...options,
     };
   }
 
   /** Runs `run.functions` in order on `run.event`. Never throws for anything user code does. */
   async runChain(run: ChainRun): Promise<ChainOutcome> {
-    if (this.#closed) throw new Error("Cannot run functions: the sandbox is closed");
-    if (run.functions.length === 0) return { events: [run.event], dropped: false, logs: [], execLog: [] };
-    const functions = await Promise.all(
-      run.functions.map(async (f) => ({ ...f, hash: await this.#hash(f.code) })),
-    );
-    const runner = this.#runnerFor(run.workspaceId);
-    return await runner.run(
-      { functions, event: run.event, ctx: run.ctx, timeoutMs: run.timeoutMs ?? this.options.timeoutMs },
-      this.#bridge(run.store),
-    );
+    return (await this.runChains([run]))[0];
   }
 
   /**
    * Runs many chains (usually one connection's events of a claimed batch); outcomes come back in the
-   * order of `runs`, one per run, and one run's failure never fails another's. At most
-   * `concurrency` runs are in flight at once.
+   * order of `runs`, one per run, and one run's failure never fails another's. Runs of the same
+   * workspace and chain travel to the runner as batches (one message, many events); at most
+   * `concurrency` batches are in flight at once, and a group is split into that many batches so
+   * functions that wait (on fetch) still overlap.
    */
   async runChains(runs: ChainRun[], concurrency = 16): Promise<ChainOutcome[]> {
+    if (this.#closed) throw new Error("Cannot run functions: the sandbox is closed");
     const out: ChainOutcome[] = new Array(runs.length);
+    const groups = new Map<string, { runs: ChainRun[]; at: number[]; functions: HashedFunction[] }>();
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[i];
+      if (run.functions.length === 0) {
+        out[i] = { events: [run.event], dropped: false, logs: [], execLog: [] };
+        continue;
+      }
+      // Known code hashes synchronously: a claimed batch repeats the same few functions many times.
+      const known = run.functions.map((f) => this.#hashes.get(f.code));
+      const functions = known.every((h) => h !== undefined)
+        ? run.functions.map((f, k) => ({ ...f, hash: known[k]! }))
+        : await Promise.all(run.functions.map(async (f) => ({ ...f, hash: await this.#hash(f.code) })));
+      const key = `${run.workspaceId}\n${run.timeoutMs ?? ""}\n${
+        functions.map((f) => `${f.id}:${f.hash}`).join(",")
+      }`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, g = { runs: [], at: [], functions });
+      g.runs.push(run);
+      g.at.push(i);
+    }
+    const batches: { runs: ChainRun[]; at: number[]; functions: HashedFunction[] }[] = [];
+    const lanes = Math.max(1, concurrency);
+    for (const g of groups.values()) {
+      const size = Math.min(MAX_BATCH, Math.max(1, Math.ceil(g.runs.length / lanes)));
+      for (let k = 0; k < g.runs.length; k += size) {
+        batches.push({
+          runs: g.runs.slice(k, k + size),
+          at: g.at.slice(k, k + size),
+          functions: g.functions,
+        });
+      }
+    }
+    const geo = await this.#geoLookup();
     let next = 0;
     const lane = async () => {
-      while (next < runs.length) {
-        const i = next++;
-        out[i] = await this.runChain(runs[i]);
+      while (next < batches.length) {
+        const b = batches[next++];
+        const first = b.runs[0];
+        const req = {
+          functions: b.functions,
+          items: b.runs.map((r) => ({ event: r.event, ctx: this.#ctxOf(r, geo), bridge: this.#bridge(r) })),
+          timeoutMs: first.timeoutMs ?? this.options.timeoutMs,
+        };
+        const runner = this.#runnerFor(first.workspaceId);
+        let outcomes = await runner.runBatch(req);
+        // A runner that never started (a transient spawn failure) ran nothing: try once more on a new one.
+        if (runner.failedToStart) outcomes = await this.#runnerFor(first.workspaceId).runBatch(req);
+        for (let k = 0; k < outcomes.length; k++) out[b.at[k]] = outcomes[k];
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, runs.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(lanes, batches.length) }, lane));
     return out;
   }
 
@@ -98,12 +161,18 @@ export class Sandbox {
     return [...this.#runners.values()].filter((r) => r.alive).length;
   }
 
+  /** Process ids of the live runners (benchmarks). */
+  get runnerPids(): number[] {
+    return [...this.#runners.values()].filter((r) => r.alive).map((r) => r.pid);
+  }
+
   /** Stops every runner process. */
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#sweeper !== null) clearInterval(this.#sweeper);
     await Promise.all([...this.#runners.values()].map((r) => r.close()));
     this.#runners.clear();
+    await this.options.warehouses?.close();
   }
 
   async #hash(code: string): Promise<string> {
@@ -150,7 +219,34 @@ export class Sandbox {
     }
   }
 
-  #bridge(store: FunctionStore): BridgeHandler {
+  // Opened on first use, once; a file that cannot be read is logged once and geo stays off.
+  #geoLookup(): Promise<GeoLookup | null> {
+    const paths = this.options.geoipDatabases;
+    this.#geo ??= paths.length === 0 ? Promise.resolve(null) : GeoLookup.open(paths).catch((e) => {
+      this.options.log.error("ctx.geo is off", { error: (e as Error).message });
+      return null;
+    });
+    return this.#geo;
+  }
+
+  /** The run's ctx plus what the server derives from its event: `ua` and `geo`, as Jitsu fills them. */
+  #ctxOf(run: ChainRun, geoLookup: GeoLookup | null): EventContextData {
+    const context = (run.event.context ?? {}) as Record<string, unknown>;
+    const ua = parseUserAgent(context.userAgent);
+    const geo = geoLookup?.lookup(context.ip ?? run.event.requestIp);
+    if (!ua && !geo) return run.ctx;
+    return {
+      ...run.ctx,
+      ...(ua ? { ua: ua as unknown as Record<string, unknown> } : {}),
+      ...(geo ? { geo: geo as unknown as Record<string, unknown> } : {}),
+    };
+  }
+
+  #bridge(run: ChainRun): BridgeHandler {
+    const store = run.store;
+    const warehouses = this.options.warehouses;
+    // 90% of the call's limit: the function sees the query's error before its own time is up.
+    const queryTimeoutMs = Math.floor((run.timeoutMs ?? this.options.timeoutMs) * 0.9);
     const opts = {
       allowPrivateNetwork: this.options.allowPrivateNetwork,
       timeoutMs: this.options.fetchTimeoutMs,
@@ -180,6 +276,17 @@ export class Sandbox {
             return { value: await store.ttl(String(args[0])) };
           case "store.getWithTTL":
             return { value: await store.getWithTTL(String(args[0])) };
+          case "warehouse.query":
+            if (!warehouses) return { error: "Cannot query warehouse: warehouses are not available here" };
+            return {
+              value: await warehouses.query(
+                run.workspaceId,
+                String(args[0]),
+                String(args[1]),
+                args[2],
+                queryTimeoutMs,
+              ),
+            };
         }
         return { error: `unknown operation ${op}` };
       } catch (e) {
@@ -195,6 +302,7 @@ export function sandboxOptions(config: Config, log: Logger): SandboxOptions {
     timeoutMs: config.functionsTimeoutMs,
     memoryMb: config.functionsMemoryMb,
     allowPrivateNetwork: config.functionsAllowPrivateNetwork,
+    geoipDatabases: config.geoipDatabases,
     log,
   };
 }

@@ -4,8 +4,34 @@
  * env, network or subprocesses. It loads each function once per code hash (a blob: module), builds
  * Jitsu's `ctx` for each call and sends `fetch` and `store` calls out to the host through the runner.
  */
-import { type LoadedFunction, runChain } from "./chain.ts";
-import type { BridgeOp, ChainOutcome, FunctionLog, WorkerReply, WorkerRequest } from "./protocol.ts";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { type BuiltinsGuard, guardBuiltins } from "./builtins_guard.ts";
+import { type LoadedFunction, runChain, timeoutOutcome } from "./chain.ts";
+import type {
+  BatchItem,
+  BridgeOp,
+  ChainOutcome,
+  FunctionLog,
+  WorkerReply,
+  WorkerRequest,
+} from "./protocol.ts";
+import { isoNow, jsonSafe, makeCtx } from "./worker_ctx.ts";
+
+// Taken before any user code runs: a function that replaces JSON cannot change how results are sent.
+const { stringify, parse } = JSON;
+
+// \`process.env\` is the connection's functionsEnv (as Jitsu maps it), per call even when calls of
+// several connections interleave in this worker.
+const callEnv = new AsyncLocalStorage<Record<string, unknown>>();
+Object.defineProperty(globalThis, "process", {
+  value: Object.freeze({
+    get env() {
+      return callEnv.getStore() ?? {};
+    },
+  }),
+  writable: true,
+  configurable: true,
+});
 
 type AnyEvent = Record<string, unknown>;
 
@@ -31,11 +57,14 @@ export default { RetryError, NoRetryError, HTTPError };
 `;
 const libUrl = URL.createObjectURL(new Blob([LIB_SOURCE], { type: "text/javascript" }));
 // Not a top-level await: the message handler must be installed before the first message arrives.
-const libReady = import(libUrl);
+// The guard is set once the library has put its globals in place.
+let guard: BuiltinsGuard | null = null;
+const libReady = import(libUrl).then(() => {
+  guard = guardBuiltins();
+  post({ t: "ready" });
+});
 
 const MAX_CACHED_MODULES = 200;
-const MAX_LOGS_PER_CALL = 100;
-const MAX_LOG_CHARS = 10_000;
 const modules = new Map<string, LoadedFunction | { error: string }>();
 
 async function load(hash: string, id: string, code: string): Promise<LoadedFunction | { error: string }> {
@@ -50,9 +79,17 @@ async function load(hash: string, id: string, code: string): Promise<LoadedFunct
   let loaded: LoadedFunction | { error: string };
   try {
     const mod = await import(url);
-    loaded = typeof mod.default === "function" ? { id, run: mod.default, moduleUrl: url } : {
-      error: "the module has no default export function (export default async function(event, ctx) {...})",
-    };
+    const fn = mod.default;
+    loaded = typeof fn === "function"
+      ? {
+        id,
+        run: (event, ctx) =>
+          callEnv.run((ctx as { props: Record<string, unknown> }).props, () => fn(event, ctx)),
+        moduleUrl: url,
+      }
+      : {
+        error: "the module has no default export function (export default async function(event, ctx) {...})",
+      };
   } catch (e) {
     const err = e as Error;
     const where = /:(\d+):(\d+)/.exec(String(err?.stack ?? "").split(url)[1] ?? "");
@@ -72,142 +109,174 @@ function post(msg: WorkerReply) {
   self.postMessage(msg);
 }
 
-function bridge(id: number, logs: FunctionLog[], op: BridgeOp, args: unknown[]) {
+/** A call of batch `id`, event `i`: where a bridge call's reply goes. */
+interface CallRef {
+  id: number;
+  i: number;
+}
+
+function bridge(at: CallRef, logs: FunctionLog[], op: BridgeOp, args: unknown[]) {
   const bid = nextBid++;
+  bridged = true;
   return new Promise<unknown>((resolve, reject) => {
     pending.set(bid, { resolve, reject, logs });
-    post({ t: "bridge", id, bid, op, args });
+    post({ t: "bridge", id: at.id, i: at.i, bid, op, args });
   });
 }
 
-/** JSON-safe copy of log arguments (functions, cycles and BigInts become strings). */
-function jsonSafe(x: unknown): unknown {
-  if (x instanceof Error) return { name: x.name, message: x.message };
-  try {
-    const seen = new WeakSet();
-    return JSON.parse(
-      JSON.stringify(x, function replacer(_k, v) {
-        if (typeof v === "bigint" || typeof v === "function" || typeof v === "symbol") return String(v);
-        if (typeof v === "object" && v !== null) {
-          if (seen.has(v)) return "[cycle]";
-          seen.add(v);
-        }
-        return v;
-      }) ?? "null",
-    );
-  } catch {
-    return String(x);
-  }
-}
+type RunRequest = WorkerRequest & { t: "run" };
 
-function makeCtx(id: number, base: Record<string, unknown>, functionId: string, logs: FunctionLog[]) {
-  function logAt(level: FunctionLog["level"]) {
-    return function log(message: unknown, ...args: unknown[]) {
-      // Live Events must not fill up from one chatty call (Jitsu rate-limits function logs too).
-      const calls = logs.filter((l) => l.type === "log").length;
-      if (calls > MAX_LOGS_PER_CALL) return;
-      if (calls === MAX_LOGS_PER_CALL) {
-        logs.push({
-          level: "warn",
-          type: "log",
-          functionId,
-          message: `More than ${MAX_LOGS_PER_CALL} log calls for this event: the rest are not kept`,
-          timestamp: new Date().toISOString(),
-        });
-        return;
-      }
-      const text = typeof message === "string"
-        ? message
-        : JSON.stringify(jsonSafe(message)) ?? String(message);
-      const safeArgs = args.map(jsonSafe);
-      const argsJson = args.length ? JSON.stringify(safeArgs) : "";
-      logs.push({
-        level,
-        type: "log",
-        functionId,
-        message: text.length > MAX_LOG_CHARS ? `${text.slice(0, MAX_LOG_CHARS)}... (truncated)` : text,
-        ...(args.length
-          ? {
-            args: argsJson.length > MAX_LOG_CHARS
-              ? [`${argsJson.slice(0, MAX_LOG_CHARS)}... (truncated)`]
-              : safeArgs,
-          }
-          : {}),
-        timestamp: new Date().toISOString(),
-      });
-    };
-  }
-  async function fetch(url: unknown, init: { method?: string; headers?: unknown; body?: unknown } = {}) {
-    const body = init.body === undefined || init.body === null
-      ? undefined
-      : typeof init.body === "string"
-      ? init.body
-      : JSON.stringify(init.body);
-    const headers = init.headers instanceof Headers
-      ? Object.fromEntries(init.headers)
-      : (jsonSafe(init.headers ?? {}) as Record<string, string>);
-    const r = await bridge(id, logs, "fetch", [
-      String(url),
-      { method: init.method, headers, body },
-      functionId,
-    ]) as {
-      status: number;
-      statusText: string;
-      headers: [string, string][];
-      body: string;
-    };
-    const nullBody = r.status === 204 || r.status === 205 || r.status === 304;
-    return new Response(nullBody ? null : r.body, {
-      status: r.status,
-      statusText: r.statusText,
-      headers: r.headers,
-    });
-  }
-  const store = {
-    get: (key: unknown) => bridge(id, logs, "store.get", [String(key)]),
-    set: (key: unknown, value: unknown, opts?: unknown) =>
-      bridge(id, logs, "store.set", [String(key), jsonSafe(value), jsonSafe(opts)]),
-    del: (key: unknown) => bridge(id, logs, "store.del", [String(key)]),
-    ttl: (key: unknown) => bridge(id, logs, "store.ttl", [String(key)]),
-    getWithTTL: (key: unknown) => bridge(id, logs, "store.getWithTTL", [String(key)]),
-  };
-  return {
-    ...base,
-    log: { info: logAt("info"), warn: logAt("warn"), error: logAt("error"), debug: logAt("debug") },
-    fetch,
-    store,
-  };
-}
-
-async function run(req: WorkerRequest & { t: "run" }): Promise<ChainOutcome> {
+async function loadAll(req: RunRequest): Promise<LoadedFunction[] | { id: string; error: string }> {
   const loaded: LoadedFunction[] = [];
   for (const f of req.functions) {
     const l = await load(f.hash, f.id, f.code);
-    if ("error" in l) {
-      const message = `Cannot compile function ${f.id}: ${l.error}`;
-      return {
-        events: [req.event],
-        dropped: false,
-        logs: [{
-          level: "error",
-          type: "log",
-          functionId: f.id,
-          message,
-          timestamp: new Date().toISOString(),
-        }],
-        error: { functionId: f.id, name: "CompileError", message },
-        // Delivering events a broken function was meant to transform (or scrub) would be wrong: retry.
-        retry: { message, drop: false },
-        execLog: [],
-      };
-    }
+    if ("error" in l) return { id: f.id, error: l.error };
     loaded.push(l);
   }
-  return await runChain(loaded, req.event as AnyEvent, {
-    ctxFor: (functionId, logs) =>
-      makeCtx(req.id, req.ctx as unknown as Record<string, unknown>, functionId, logs),
-    tick: (functionId) => post({ t: "tick", id: req.id, functionId }),
+  return loaded;
+}
+
+function compileErrorOutcome(event: AnyEvent, functionId: string, error: string): ChainOutcome {
+  const message = `Cannot compile function ${functionId}: ${error}`;
+  return {
+    events: [event],
+    dropped: false,
+    logs: [{ level: "error", type: "log", functionId, message, timestamp: isoNow() }],
+    error: { functionId, name: "CompileError", message },
+    // Delivering events a broken function was meant to transform (or scrub) would be wrong: retry.
+    retry: { message, drop: false },
+    execLog: [],
+  };
+}
+
+/** A function call in progress and its deadline (ms since the epoch). */
+interface Call {
+  deadline: number;
+  functionId: string;
+  expire(): void;
+}
+
+// One sweep timer for every call in flight: a timer per call cost more than a trivial call.
+const SWEEP_MS = 10;
+const now = Date.now;
+const calls = new Set<Call>();
+let sweeper: ReturnType<typeof setInterval> | null = null;
+
+function watch(call: Call) {
+  calls.add(call);
+  sweeper ??= setInterval(function sweep() {
+    const t = now();
+    for (const c of calls) {
+      if (t < c.deadline) continue;
+      calls.delete(c);
+      c.expire();
+    }
+    if (calls.size === 0 && sweeper !== null) {
+      clearInterval(sweeper);
+      sweeper = null;
+    }
+  }, SWEEP_MS);
+}
+
+/** Where the call now starting is written for the runner (see the `init` message). */
+let started: Int32Array | null = null;
+
+/** Set when a call changed built-ins beyond repair: the batch stops and the runner replaces us. */
+let recycleReason: string | null = null;
+/** Batches in this worker now; globals their calls added are removed when none is left. */
+let active = 0;
+
+/**
+ * Runs the chain on one event. Each function call gets \`timeoutMs\`: a call that is waiting (on a timer,
+ * a fetch) past it ends the event with a TimeoutError here, and the batch goes on. A call that never
+ * yields cannot be stopped from inside: the runner sees no progress and replaces the worker.
+ */
+function runItem(loaded: LoadedFunction[], item: BatchItem & { i: number }, req: RunRequest) {
+  return new Promise<ChainOutcome>((resolve) => {
+    let over = false;
+    const call: Call = {
+      deadline: Infinity,
+      functionId: "",
+      expire() {
+        over = true;
+        const id = call.functionId;
+        resolve(
+          timeoutOutcome(id, `Function ${id} did not finish within ${req.timeoutMs} ms and was stopped`),
+        );
+      },
+    };
+    watch(call);
+    const at = { id: req.id, i: item.i };
+    const callBridge = (logs: FunctionLog[], op: BridgeOp, args: unknown[]) => bridge(at, logs, op, args);
+    runChain(loaded, item.event as AnyEvent, {
+      ctxFor: (functionId, logs) =>
+        makeCtx(callBridge, item.ctx as unknown as Record<string, unknown>, functionId, logs),
+      tick(functionId) {
+        if (started) {
+          started[0] = req.id;
+          started[1] = item.i;
+        }
+        call.functionId = functionId;
+        call.deadline = now() + req.timeoutMs;
+      },
+    }).then((outcome) => {
+      calls.delete(call);
+      if (!over) resolve(outcome);
+    });
   });
+}
+
+/** Outcome as JSON text (the runner forwards it without parsing); BigInts and cycles become strings. */
+function outcomeJson(outcome: ChainOutcome): string {
+  try {
+    return stringify(outcome);
+  } catch {
+    return stringify(jsonSafe(outcome));
+  }
+}
+
+/** Set when a call of the running event went to the host (fetch, store, warehouse). */
+let bridged = false;
+/** Outcomes are sent when this many wait, or this long after the last send. */
+const GROUP_MAX = 64;
+const GROUP_MS = 2;
+
+async function runBatch(req: RunRequest) {
+  let items = req.items ?? [];
+  if (req.itemsJson !== undefined) {
+    items = parse(req.itemsJson) as (BatchItem & { i: number })[];
+    for (let i = 0; i < items.length; i++) items[i].i = i;
+  }
+  if (started && items.length > 0) {
+    // Loading runs the module's top-level code: blame this batch if that never ends.
+    started[0] = req.id;
+    started[1] = items[0].i;
+  }
+  active++;
+  try {
+    const loaded = await loadAll(req);
+    let results: [number, string][] = [];
+    let sentAt = now();
+    for (const item of items) {
+      if (recycleReason !== null) break; // the runner runs the rest in a fresh worker
+      bridged = false;
+      const outcome = Array.isArray(loaded)
+        ? await runItem(loaded, item, req)
+        : compileErrorOutcome(item.event as AnyEvent, loaded.id, loaded.error);
+      results.push([item.i, outcomeJson(outcome)]);
+      const t = now();
+      if (bridged || results.length >= GROUP_MAX || t - sentAt >= GROUP_MS) {
+        post({ t: "done", id: req.id, results });
+        results = [];
+        sentAt = t;
+      }
+    }
+    if (results.length > 0) post({ t: "done", id: req.id, results });
+  } finally {
+    // Globals a call added live until no batch is left that could still be using them.
+    if (--active === 0 && recycleReason === null) recycleReason = guard?.restore() ?? null;
+    if (recycleReason !== null) post({ t: "recycle", reason: recycleReason });
+  }
 }
 
 // A callback user code scheduled (setTimeout, a floating promise) may throw after its call ended:
@@ -222,6 +291,10 @@ self.addEventListener("error", function keepAliveOnError(e) {
 self.onmessage = async function onMessage(e: MessageEvent<WorkerRequest>) {
   const msg = e.data;
   if (msg.t === "ping") return post({ t: "pong", n: msg.n });
+  if (msg.t === "init") {
+    started = new Int32Array(msg.started);
+    return;
+  }
   if (msg.t === "bridge-reply") {
     const p = pending.get(msg.bid);
     if (!p) return;
@@ -232,6 +305,5 @@ self.onmessage = async function onMessage(e: MessageEvent<WorkerRequest>) {
     return;
   }
   await libReady;
-  const outcome = await run(msg);
-  post({ t: "done", id: msg.id, outcome: jsonSafe(outcome) as ChainOutcome });
+  await runBatch(msg);
 };

@@ -10,9 +10,14 @@ import {
 import { deleteExpiredStoreEntries } from "../../src/store/function_store_repo.ts";
 import { STORES } from "../_helpers/db.ts";
 
-Deno.test("parseTtl() reads seconds, unit strings and {ttl}; rejects the rest", () => {
-  assert.equal(parseTtl(undefined), null);
+Deno.test('parseTtl() reads seconds, unit strings, {ttl} and "inf"; 31 days by default; rejects the rest', () => {
+  assert.equal(parseTtl(undefined), 31 * 86400, "Jitsu's default: 31 days");
+  assert.equal(parseTtl({}), 31 * 86400, "{} has no ttl: the default");
   assert.equal(parseTtl(-1), null);
+  assert.equal(parseTtl("inf"), null);
+  assert.equal(parseTtl({ ttl: "INF" }), null);
+  assert.equal(parseTtl({ ttl: -1 }), null);
+  assert.equal(parseTtl(1e12), 2147483647, "capped as Jitsu caps it");
   assert.equal(parseTtl(30), 30);
   assert.equal(parseTtl(1.2), 2);
   assert.equal(parseTtl("45"), 45);
@@ -20,11 +25,7 @@ Deno.test("parseTtl() reads seconds, unit strings and {ttl}; rejects the rest", 
   assert.equal(parseTtl("2h"), 7200);
   assert.equal(parseTtl("1d"), 86400);
   assert.equal(parseTtl({ ttl: "1w" }), 604800);
-  for (const bad of [0, -5, "soon", "1y", {}, true]) {
-    if (typeof bad === "object" && !("ttl" in bad)) {
-      assert.equal(parseTtl(bad), null, "{} has no ttl: no expiry");
-      continue;
-    }
+  for (const bad of [0, -5, "soon", "1y", true, { ttl: "later" }]) {
     assert.throws(() => parseTtl(bad), StoreUsageError, JSON.stringify(bad));
   }
 });
