@@ -1,0 +1,91 @@
+/**
+ * Product and marketing APIs Sluice stores and validates but does not deliver to yet: their mappings
+ * (Jitsu's rotor functions) and local stand-ins are not written, so a connection's events wait in the
+ * dead letter until a driver exists.
+ */
+import { flag, oneOf, optText, text, textWithDefault } from "../base.ts";
+import { functionsOptions } from "./options.ts";
+import type { DestinationType } from "./types.ts";
+
+const REASON = "Its event mapping and a local stand-in of its API are not written yet; events sent to it " +
+  "wait in the dead letter and can be replayed once a driver exists.";
+
+function configOnly(d: Omit<DestinationType, "deliverable" | "connectionOptions" | "notDeliverableReason">) {
+  return { ...d, connectionOptions: functionsOptions, deliverable: false, notDeliverableReason: REASON };
+}
+
+export const intercom: DestinationType = configOnly({
+  id: "intercom",
+  title: "Intercom",
+  description: "Creates and updates Intercom contacts and companies and sends data events.",
+  tags: ["crm"],
+  credentials: { accessToken: text("Access token of an Intercom app.", { max: 1000 }) },
+  secrets: [{ path: "accessToken" }],
+});
+
+export const hubspot: DestinationType = configOnly({
+  id: "hubspot",
+  title: "HubSpot",
+  description: "Creates and updates HubSpot contacts and companies from identify and group events.",
+  tags: ["crm"],
+  credentials: {
+    accessToken: text("Private app access token.", { max: 1000 }),
+    sendPageViewEvents: flag("Send page views as custom events.", false),
+    autoCreateCustomProperties: flag("Create missing contact properties.", false),
+  },
+  secrets: [{ path: "accessToken" }],
+});
+
+export const braze: DestinationType = configOnly({
+  id: "braze",
+  title: "Braze",
+  description: "Sends events and user attributes to Braze's /users/track API.",
+  tags: ["marketing"],
+  credentials: {
+    apiKey: text("REST API key with users.track permission.", { max: 1000 }),
+    endpoint: text("The instance's REST endpoint, e.g. https://rest.iad-01.braze.com.", { max: 255 }),
+    appId: optText("App identifier, sent with events.", { max: 255 }),
+    useJitsuAnonymousIdAlias: flag("Use anonymousId as a user alias for users with no userId.", false),
+  },
+  secrets: [{ path: "apiKey" }],
+});
+
+export const facebookConversions: DestinationType = configOnly({
+  id: "facebook-conversions",
+  title: "Facebook Conversions API",
+  description: "Sends conversion events to Meta's Conversions API.",
+  tags: ["advertising"],
+  credentials: {
+    pixelId: text("Pixel (dataset) id.", { max: 255 }),
+    accessToken: text("Conversions API access token.", { max: 2000 }),
+    actionSource: oneOf(
+      ["website", "email", "app", "phone_call", "chat", "physical_store", "system_generated", "other"],
+      "Where the conversions happen.",
+      "website",
+    ),
+    events: textWithDefault('Event names to send, comma-separated; "" sends every track event.', ""),
+    phoneFieldName: optText("Trait that holds the phone number.", { max: 255 }),
+  },
+  secrets: [{ path: "accessToken" }],
+});
+
+export const june: DestinationType = configOnly({
+  id: "june",
+  title: "June",
+  description: "Sends events to June's Segment-style tracking API.",
+  tags: ["product-analytics"],
+  credentials: {
+    apiKey: text("June write key.", { max: 255 }),
+    enableAnonymousUserProfiles: flag("Send events of users with no userId too.", false),
+  },
+  secrets: [{ path: "apiKey" }],
+});
+
+export const statsig: DestinationType = configOnly({
+  id: "statsig",
+  title: "Statsig",
+  description: "Sends events to Statsig's log_event API.",
+  tags: ["product-analytics"],
+  credentials: { apiKey: text("Server secret key.", { max: 255 }) },
+  secrets: [{ path: "apiKey" }],
+});
