@@ -9,6 +9,7 @@ import {
   type ApiRequest,
   type ApiResponse,
   ApiTransportError,
+  rebase,
   sendApiRequest,
   shownUrl,
 } from "./api_http.ts";
@@ -124,7 +125,7 @@ async function execute<C>(
   }
   for (const [i, why] of plan.refused) fail(i, `Cannot send to ${spec.title}: ${why}`, false);
   await runPool(plan.requests, opts.concurrency ?? 4, async function sendPlanned(req) {
-    const target = shownUrl(req.url);
+    const target = shownUrl(rebase(req.url, opts.baseUrl));
     for (const i of req.events) targets.set(i, target);
     try {
       const res = await sendApiRequest(req, opts, batch.signal);

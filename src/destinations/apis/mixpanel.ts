@@ -228,11 +228,16 @@ async function mapOne(e: PipelineEvent, i: number, c: MixpanelCreds, plan: ApiPl
         userId
           ? {
             event: "$merge",
-            properties: { $insert_id: await insertId(e, "$merge"), $distinct_ids: [distinctId, anon] },
+            properties: {
+              time: eventTimeMs(e),
+              $insert_id: await insertId(e, "$merge"),
+              $distinct_ids: [distinctId, anon],
+            },
           }
           : {
             event: "$create_alias",
             properties: {
+              time: eventTimeMs(e),
               $insert_id: await insertId(e, "$create_alias"),
               distinct_id: anon,
               alias: distinctId,
