@@ -37,6 +37,7 @@ const HOSTS: Record<string, { api: string; app: string }> = {
 
 // Profile properties Mixpanel reserves, sent with a `$` prefix.
 const SPECIAL = ["avatar", "email", "phone", "name", "first_name", "last_name", "timezone", "unsubscribed"];
+const INSERT_ID = /^[A-Za-z0-9-]{1,36}$/;
 const BAD_IDS = new Set(["undefined", "unknown", "null", "00000000-0000-0000-0000-000000000000"]);
 
 interface MixpanelCreds {
@@ -98,7 +99,10 @@ async function deviceIdOf(e: PipelineEvent): Promise<string | undefined> {
 
 /** Mixpanel's `$insert_id`: at most 36 of [A-Za-z0-9-], the same for a retried event (deduplicated). */
 async function insertId(e: PipelineEvent, what: string): Promise<string> {
-  return (await sha256Hex(`${idOf(e.messageId) ?? JSON.stringify(e)}/${what}`)).slice(0, 36);
+  const id = idOf(e.messageId);
+  // An event's own record keeps a message id that already fits (a UUID does); the rest are hashed.
+  if (id && !what.startsWith("$") && INSERT_ID.test(id)) return id;
+  return (await sha256Hex(`${id ?? JSON.stringify(e)}/${what}`)).slice(0, 36);
 }
 
 function utm(campaign: Obj, prefix = ""): Obj {

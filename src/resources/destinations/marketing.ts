@@ -1,7 +1,8 @@
 /**
- * Product and marketing APIs Sluice stores and validates but does not deliver to yet: their mappings
- * (Jitsu's rotor functions) and local stand-ins are not written, so a connection's events wait in the
- * dead letter until a driver exists.
+ * Product and marketing APIs beyond the analytics ones: Braze, June and Statsig deliver
+ * (src/destinations/apis/); Intercom, HubSpot and Facebook Conversions are stored and validated only:
+ * their mappings (Jitsu's rotor functions) and local stand-ins are not written, so a connection's events
+ * wait in the dead letter until a driver exists.
  */
 import { flag, oneOf, optText, text, textWithDefault } from "../base.ts";
 import { functionsOptions } from "./options.ts";
@@ -36,19 +37,28 @@ export const hubspot: DestinationType = configOnly({
   secrets: [{ path: "accessToken" }],
 });
 
-export const braze: DestinationType = configOnly({
+export const braze: DestinationType = {
   id: "braze",
   title: "Braze",
-  description: "Sends events and user attributes to Braze's /users/track API.",
+  description: "Sends user attributes, events and purchases to Braze's /users/track API (75 of each a " +
+    "request) and identifies anonymous aliases.",
   tags: ["marketing"],
   credentials: {
-    apiKey: text("REST API key with users.track permission.", { max: 1000 }),
-    endpoint: text("The instance's REST endpoint, e.g. https://rest.iad-01.braze.com.", { max: 255 }),
+    apiKey: text("REST API key with the users.track (and users.identify) permission.", { max: 1000 }),
+    endpoint: text(
+      "The instance's REST endpoint, e.g. https://rest.iad-01.braze.com, or Jitsu's cluster label " +
+        '("US-01 : dashboard-01.braze.com"); http:// only for a loopback or private host with ' +
+        "DESTINATIONS_ALLOW_PRIVATE_NETWORK=true.",
+      { max: 255 },
+    ),
     appId: optText("App identifier, sent with events.", { max: 255 }),
     useJitsuAnonymousIdAlias: flag("Use anonymousId as a user alias for users with no userId.", false),
+    sendPageEvents: flag("Send page and screen events as events.", false),
   },
   secrets: [{ path: "apiKey" }],
-});
+  connectionOptions: functionsOptions,
+  deliverable: true,
+};
 
 export const facebookConversions: DestinationType = configOnly({
   id: "facebook-conversions",
@@ -69,23 +79,32 @@ export const facebookConversions: DestinationType = configOnly({
   secrets: [{ path: "accessToken" }],
 });
 
-export const june: DestinationType = configOnly({
+export const june: DestinationType = {
   id: "june",
   title: "June",
-  description: "Sends events to June's Segment-style tracking API.",
+  description: "Sends track, page, identify and group calls to June's SDK API (one request an event).",
   tags: ["product-analytics"],
   credentials: {
     apiKey: text("June write key.", { max: 255 }),
     enableAnonymousUserProfiles: flag("Send events of users with no userId too.", false),
   },
   secrets: [{ path: "apiKey" }],
-});
+  connectionOptions: functionsOptions,
+  deliverable: true,
+};
 
-export const statsig: DestinationType = configOnly({
+export const statsig: DestinationType = {
   id: "statsig",
   title: "Statsig",
-  description: "Sends events to Statsig's log_event API.",
+  description: "Sends events to Statsig's log_event API, up to 500 a request.",
   tags: ["product-analytics"],
-  credentials: { apiKey: text("Server secret key.", { max: 255 }) },
+  credentials: {
+    apiKey: text("Server secret key.", { max: 255 }),
+    enableAnonymousUserProfiles: flag("Send events of users with no userId too.", false),
+    sendPageEvents: flag("Send page and screen events as page_view and screen_view.", false),
+    environment: optText("Environment tier sent with every user (production, staging, ...).", { max: 255 }),
+  },
   secrets: [{ path: "apiKey" }],
-});
+  connectionOptions: functionsOptions,
+  deliverable: true,
+};
