@@ -61,12 +61,16 @@ function instantStandIn() {
       return new Response(null, { status: 204 });
     }
     const body = JSON.parse(text);
-    const n = Array.isArray(body) ? body.length : (body.events ?? body.batch ?? []).length;
+    const n = Array.isArray(body)
+      ? body.length
+      : (body.events ?? body.batch ?? body.attributes ?? [1]).length;
     counts.records += n;
     if (path === "/import") return json({ code: 200, num_records_imported: n, status: "OK" });
     if (path === "/engage" || path === "/groups") return json({ status: 1, error: null });
     if (path === "/2/httpapi") return json({ code: 200, events_ingested: n });
     if (path === "/batch/") return json({ status: 1 });
+    if (path === "/users/track") return json({ message: "success" });
+    if (path === "/v1/log_event") return json({ success: true });
     return json({ success: true });
   });
   return { counts, url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
@@ -105,7 +109,10 @@ const DESTS = (url: string): Record<string, Record<string, unknown>> => ({
   amplitude: { key: "k" },
   posthog: { key: "phc", host: url },
   "segment-proxy": { writeKey: "w", apiBase: `${url}/v1` },
+  braze: { apiKey: "b", endpoint: url },
+  statsig: { apiKey: "s" },
   ga4: { measurementId: "G-1", apiSecret: "s", events: "*" },
+  june: { apiKey: "j" },
 });
 
 async function driverFigure(type: string, url: string, creds: Record<string, unknown>, n: number) {
@@ -181,7 +188,7 @@ if (import.meta.main) {
   const fmt = (x: number) => Math.round(x).toLocaleString("en-US").padStart(9);
   console.log(`== product API drivers, ${N} events, stand-in answering at once (load shares the cores) ==`);
   for (const [type, creds] of Object.entries(DESTS(s.url))) {
-    const n = type === "ga4" ? Math.min(N, 5000) : N;
+    const n = type === "ga4" || type === "june" ? Math.min(N, 5000) : N;
     const r = await driverFigure(type, s.url, creds, n);
     console.log(`driver   ${type.padEnd(14)} ${fmt(r.rate)} events/s  (${n} events, ${r.failed} failed)`);
   }
@@ -200,7 +207,7 @@ if (import.meta.main) {
       try {
         const targets = { devnull: {}, ...DESTS(s.url) } as Record<string, Record<string, unknown>>;
         for (const [type, creds] of Object.entries(targets)) {
-          if (type === "ga4") continue;
+          if (type === "ga4" || type === "june") continue;
           const r = await pipelineFigure(deps, type, s.url, creds, pn);
           console.log(
             `pipeline ${store.padEnd(10)} ${type.padEnd(14)} ${fmt(r.rate)} events/s  (queue -> driver -> ` +

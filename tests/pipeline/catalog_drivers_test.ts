@@ -17,13 +17,16 @@ Deno.test("a destination type is deliverable in the catalog exactly when the pip
     const ours = [...drivers.keys()].filter((k) => !["clickhouse", "s3"].includes(k));
     assert.deepEqual(ours.sort(), [
       "amplitude",
+      "braze",
       "devnull",
       "ga4",
+      "june",
       "mixpanel",
       "mysql",
       "postgres",
       "posthog",
       "segment-proxy",
+      "statsig",
       "webhook",
     ]);
     const configOnly = DESTINATION_TYPES.filter((x) =>

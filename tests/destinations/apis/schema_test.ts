@@ -11,11 +11,23 @@ Deno.test("GET /api/schema marks the API types deliverable and the configuration
     const types = body.destinationTypes as { id: string; deliverable: boolean; description: string }[];
     for (const d of types) assert.equal(d.deliverable, drivers.has(d.id), d.id);
     const byId = new Map(types.map((d) => [d.id, d]));
-    for (const id of ["mixpanel", "amplitude", "ga4", "posthog", "segment-proxy", "webhook"]) {
+    for (
+      const id of [
+        "mixpanel",
+        "amplitude",
+        "ga4",
+        "posthog",
+        "segment-proxy",
+        "braze",
+        "june",
+        "statsig",
+        "webhook",
+      ]
+    ) {
       assert.equal(byId.get(id)?.deliverable, true, id);
       assert.ok(!byId.get(id)!.description.includes("Not deliverable"), id);
     }
-    for (const id of ["intercom", "hubspot", "braze", "facebook-conversions", "june", "statsig"]) {
+    for (const id of ["intercom", "hubspot", "facebook-conversions"]) {
       assert.equal(byId.get(id)?.deliverable, false, id);
       assert.match(byId.get(id)!.description, /Not deliverable yet: .* mapping and a local stand-in/, id);
     }
