@@ -63,7 +63,7 @@ function instantStandIn() {
     const body = JSON.parse(text);
     const n = Array.isArray(body)
       ? body.length
-      : (body.events ?? body.batch ?? body.attributes ?? [1]).length;
+      : (body.events ?? body.batch ?? body.attributes ?? body.data ?? [1]).length;
     counts.records += n;
     if (path === "/import") return json({ code: 200, num_records_imported: n, status: "OK" });
     if (path === "/engage" || path === "/groups") return json({ status: 1, error: null });
@@ -71,6 +71,7 @@ function instantStandIn() {
     if (path === "/batch/") return json({ status: 1 });
     if (path === "/users/track") return json({ message: "success" });
     if (path === "/v1/log_event") return json({ success: true });
+    if (path.endsWith("/events")) return json({ events_received: n, messages: [] });
     return json({ success: true });
   });
   return { counts, url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
@@ -111,6 +112,7 @@ const DESTS = (url: string): Record<string, Record<string, unknown>> => ({
   "segment-proxy": { writeKey: "w", apiBase: `${url}/v1` },
   braze: { apiKey: "b", endpoint: url },
   statsig: { apiKey: "s" },
+  "facebook-conversions": { pixelId: "1", accessToken: "a" },
   ga4: { measurementId: "G-1", apiSecret: "s", events: "*" },
   june: { apiKey: "j" },
 });

@@ -19,6 +19,7 @@ Deno.test("a destination type is deliverable in the catalog exactly when the pip
       "amplitude",
       "braze",
       "devnull",
+      "facebook-conversions",
       "ga4",
       "june",
       "mixpanel",

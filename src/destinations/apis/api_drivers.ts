@@ -7,6 +7,7 @@ import { AMPLITUDE } from "./amplitude.ts";
 import { apiDriver, type ApiSpec, type ApiTestAnswer } from "./api_driver.ts";
 import type { ApiDriverOptions } from "./api_http.ts";
 import { BRAZE } from "./braze.ts";
+import { FACEBOOK } from "./facebook.ts";
 import { GA4 } from "./ga4.ts";
 import { JUNE } from "./june.ts";
 import { MIXPANEL } from "./mixpanel.ts";
@@ -15,7 +16,7 @@ import { SEGMENT } from "./segment.ts";
 import { STATSIG } from "./statsig.ts";
 
 // deno-lint-ignore no-explicit-any
-const SPECS: ApiSpec<any>[] = [MIXPANEL, AMPLITUDE, GA4, POSTHOG, SEGMENT, BRAZE, JUNE, STATSIG];
+const SPECS: ApiSpec<any>[] = [MIXPANEL, AMPLITUDE, GA4, POSTHOG, SEGMENT, BRAZE, JUNE, STATSIG, FACEBOOK];
 
 /** Destination types an API driver delivers to. */
 export const API_DESTINATION_TYPES = SPECS.map((s) => s.type);

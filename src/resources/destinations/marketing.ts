@@ -1,6 +1,6 @@
 /**
- * Product and marketing APIs beyond the analytics ones: Braze, June and Statsig deliver
- * (src/destinations/apis/); Intercom, HubSpot and Facebook Conversions are stored and validated only:
+ * Product and marketing APIs beyond the analytics ones: Braze, June, Statsig and Facebook Conversions
+ * deliver (src/destinations/apis/); Intercom and HubSpot are stored and validated only:
  * their mappings (Jitsu's rotor functions) and local stand-ins are not written, so a connection's events
  * wait in the dead letter until a driver exists.
  */
@@ -60,10 +60,11 @@ export const braze: DestinationType = {
   deliverable: true,
 };
 
-export const facebookConversions: DestinationType = configOnly({
+export const facebookConversions: DestinationType = {
   id: "facebook-conversions",
   title: "Facebook Conversions API",
-  description: "Sends conversion events to Meta's Conversions API.",
+  description: "Sends conversion events to Meta's Conversions API, up to 1000 a request, with hashed email " +
+    "and phone.",
   tags: ["advertising"],
   credentials: {
     pixelId: text("Pixel (dataset) id.", { max: 255 }),
@@ -73,11 +74,16 @@ export const facebookConversions: DestinationType = configOnly({
       "Where the conversions happen.",
       "website",
     ),
-    events: textWithDefault('Event names to send, comma-separated; "" sends every track event.', ""),
+    events: textWithDefault(
+      'Event types or names to send, comma-separated; "" sends track events only, "*" page and screen too.',
+      "",
+    ),
     phoneFieldName: optText("Trait that holds the phone number.", { max: 255 }),
   },
   secrets: [{ path: "accessToken" }],
-});
+  connectionOptions: functionsOptions,
+  deliverable: true,
+};
 
 export const june: DestinationType = {
   id: "june",
