@@ -21,6 +21,7 @@ Deno.test("a destination type is deliverable in the catalog exactly when the pip
       "devnull",
       "facebook-conversions",
       "ga4",
+      "intercom",
       "june",
       "mixpanel",
       "mysql",
@@ -33,7 +34,7 @@ Deno.test("a destination type is deliverable in the catalog exactly when the pip
     const configOnly = DESTINATION_TYPES.filter((x) =>
       !x.deliverable && !["clickhouse", "s3"].includes(x.id)
     );
-    assert.ok(configOnly.some((d) => d.id === "bigquery") && configOnly.some((d) => d.id === "intercom"));
+    assert.ok(configOnly.some((d) => d.id === "bigquery") && configOnly.some((d) => d.id === "hubspot"));
     for (const d of configOnly) {
       assert.ok(d.notDeliverableReason, `${d.id} says why it does not deliver`);
     }

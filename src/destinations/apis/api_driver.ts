@@ -23,6 +23,12 @@ export interface PlannedRequest extends ApiRequest {
    * API's message). Without it a 2xx delivers every carried event and anything else fails them all.
    */
   partial?: (res: ApiResponse) => Map<number, string> | null;
+  /**
+   * Requests that depend on each other's answers (look a contact up, then create or update it): run
+   * instead of sending this request; resolves with the answer that decides the outcome (the first
+   * non-2xx, or the last one). `send` retries as every request does.
+   */
+  chain?: (send: (req: ApiRequest) => Promise<ApiResponse>) => Promise<ApiResponse>;
 }
 
 /** What an API makes of a batch of events. */
@@ -50,6 +56,8 @@ export interface ApiSpec<C> {
   /** Checks and completes the destination's fields; throws with a message naming the field. */
   credentials(raw: Record<string, unknown>): C;
   plan(events: PipelineEvent[], creds: C): ApiPlan | Promise<ApiPlan>;
+  /** Requests in flight at once; 1 where order matters (a contact must exist before its events). */
+  concurrency?: number;
   /** A call that checks the credentials, sending no event where the API allows it. */
   test(creds: C, send: (req: ApiRequest) => Promise<ApiResponse>): Promise<ApiTestAnswer>;
 }
@@ -124,11 +132,13 @@ async function execute<C>(
     if (!prev || (canRetry && !prev.retryable)) failures.set(i, { error, retryable: canRetry });
   }
   for (const [i, why] of plan.refused) fail(i, `Cannot send to ${spec.title}: ${why}`, false);
-  await runPool(plan.requests, opts.concurrency ?? 4, async function sendPlanned(req) {
+  await runPool(plan.requests, spec.concurrency ?? opts.concurrency ?? 4, async function sendPlanned(req) {
     const target = shownUrl(rebase(req.url, opts.baseUrl));
     for (const i of req.events) targets.set(i, target);
     try {
-      const res = await sendApiRequest(req, opts, batch.signal);
+      const res = req.chain
+        ? await req.chain((r) => sendApiRequest(r, opts, batch.signal))
+        : await sendApiRequest(req, opts, batch.signal);
       const partial = req.partial?.(res) ?? null;
       if (partial) {
         for (const [i, message] of partial) fail(i, `${spec.title} refused the event: ${message}`, false);

@@ -9,6 +9,7 @@ import type { ApiDriverOptions } from "./api_http.ts";
 import { BRAZE } from "./braze.ts";
 import { FACEBOOK } from "./facebook.ts";
 import { GA4 } from "./ga4.ts";
+import { INTERCOM } from "./intercom.ts";
 import { JUNE } from "./june.ts";
 import { MIXPANEL } from "./mixpanel.ts";
 import { POSTHOG } from "./posthog.ts";
@@ -16,7 +17,18 @@ import { SEGMENT } from "./segment.ts";
 import { STATSIG } from "./statsig.ts";
 
 // deno-lint-ignore no-explicit-any
-const SPECS: ApiSpec<any>[] = [MIXPANEL, AMPLITUDE, GA4, POSTHOG, SEGMENT, BRAZE, JUNE, STATSIG, FACEBOOK];
+const SPECS: ApiSpec<any>[] = [
+  MIXPANEL,
+  AMPLITUDE,
+  GA4,
+  POSTHOG,
+  SEGMENT,
+  BRAZE,
+  JUNE,
+  STATSIG,
+  FACEBOOK,
+  INTERCOM,
+];
 
 /** Destination types an API driver delivers to. */
 export const API_DESTINATION_TYPES = SPECS.map((s) => s.type);

@@ -1,7 +1,7 @@
 /**
- * Product and marketing APIs beyond the analytics ones: Braze, June, Statsig and Facebook Conversions
- * deliver (src/destinations/apis/); Intercom and HubSpot are stored and validated only:
- * their mappings (Jitsu's rotor functions) and local stand-ins are not written, so a connection's events
+ * Product and marketing APIs beyond the analytics ones: Braze, June, Statsig, Facebook Conversions and
+ * Intercom deliver (src/destinations/apis/); HubSpot is stored and validated only:
+ * its mapping (Jitsu's rotor function) and a local stand-in are not written, so a connection's events
  * wait in the dead letter until a driver exists.
  */
 import { flag, oneOf, optText, text, textWithDefault } from "../base.ts";
@@ -15,14 +15,21 @@ function configOnly(d: Omit<DestinationType, "deliverable" | "connectionOptions"
   return { ...d, connectionOptions: functionsOptions, deliverable: false, notDeliverableReason: REASON };
 }
 
-export const intercom: DestinationType = configOnly({
+export const intercom: DestinationType = {
   id: "intercom",
   title: "Intercom",
-  description: "Creates and updates Intercom contacts and companies and sends data events.",
+  description:
+    "Creates and updates Intercom contacts (identify) and companies (group), attaches contacts to " +
+    "companies and sends track and page events as data events, one event at a time in order.",
   tags: ["crm"],
-  credentials: { accessToken: text("Access token of an Intercom app.", { max: 1000 }) },
+  credentials: {
+    accessToken: text("Access token of an Intercom app.", { max: 1000 }),
+    region: oneOf(["US", "EU", "AU"], "Where the Intercom workspace is hosted.", "US"),
+  },
   secrets: [{ path: "accessToken" }],
-});
+  connectionOptions: functionsOptions,
+  deliverable: true,
+};
 
 export const hubspot: DestinationType = configOnly({
   id: "hubspot",

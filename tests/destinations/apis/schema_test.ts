@@ -27,7 +27,7 @@ Deno.test("GET /api/schema marks the API types deliverable and the configuration
       assert.equal(byId.get(id)?.deliverable, true, id);
       assert.ok(!byId.get(id)!.description.includes("Not deliverable"), id);
     }
-    for (const id of ["intercom", "hubspot"]) {
+    for (const id of ["hubspot"]) {
       assert.equal(byId.get(id)?.deliverable, false, id);
       assert.match(byId.get(id)!.description, /Not deliverable yet: .* mapping and a local stand-in/, id);
     }
