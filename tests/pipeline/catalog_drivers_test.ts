@@ -21,6 +21,7 @@ Deno.test("a destination type is deliverable in the catalog exactly when the pip
       "devnull",
       "facebook-conversions",
       "ga4",
+      "hubspot",
       "intercom",
       "june",
       "mixpanel",
@@ -34,7 +35,7 @@ Deno.test("a destination type is deliverable in the catalog exactly when the pip
     const configOnly = DESTINATION_TYPES.filter((x) =>
       !x.deliverable && !["clickhouse", "s3"].includes(x.id)
     );
-    assert.ok(configOnly.some((d) => d.id === "bigquery") && configOnly.some((d) => d.id === "hubspot"));
+    assert.ok(configOnly.some((d) => d.id === "bigquery") && configOnly.some((d) => d.id === "snowflake"));
     for (const d of configOnly) {
       assert.ok(d.notDeliverableReason, `${d.id} says why it does not deliver`);
     }

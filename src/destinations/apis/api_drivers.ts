@@ -9,6 +9,7 @@ import type { ApiDriverOptions } from "./api_http.ts";
 import { BRAZE } from "./braze.ts";
 import { FACEBOOK } from "./facebook.ts";
 import { GA4 } from "./ga4.ts";
+import { HUBSPOT } from "./hubspot.ts";
 import { INTERCOM } from "./intercom.ts";
 import { JUNE } from "./june.ts";
 import { MIXPANEL } from "./mixpanel.ts";
@@ -28,6 +29,7 @@ const SPECS: ApiSpec<any>[] = [
   STATSIG,
   FACEBOOK,
   INTERCOM,
+  HUBSPOT,
 ];
 
 /** Destination types an API driver delivers to. */

@@ -1,19 +1,10 @@
 /**
- * Product and marketing APIs beyond the analytics ones: Braze, June, Statsig, Facebook Conversions and
- * Intercom deliver (src/destinations/apis/); HubSpot is stored and validated only:
- * its mapping (Jitsu's rotor function) and a local stand-in are not written, so a connection's events
- * wait in the dead letter until a driver exists.
+ * Product and marketing APIs beyond the analytics ones (Intercom, HubSpot, Braze, Facebook Conversions,
+ * June, Statsig); their drivers are in src/destinations/apis/.
  */
 import { flag, oneOf, optText, text, textWithDefault } from "../base.ts";
 import { functionsOptions } from "./options.ts";
 import type { DestinationType } from "./types.ts";
-
-const REASON = "Its event mapping and a local stand-in of its API are not written yet; events sent to it " +
-  "wait in the dead letter and can be replayed once a driver exists.";
-
-function configOnly(d: Omit<DestinationType, "deliverable" | "connectionOptions" | "notDeliverableReason">) {
-  return { ...d, connectionOptions: functionsOptions, deliverable: false, notDeliverableReason: REASON };
-}
 
 export const intercom: DestinationType = {
   id: "intercom",
@@ -31,18 +22,25 @@ export const intercom: DestinationType = {
   deliverable: true,
 };
 
-export const hubspot: DestinationType = configOnly({
+export const hubspot: DestinationType = {
   id: "hubspot",
   title: "HubSpot",
-  description: "Creates and updates HubSpot contacts and companies from identify and group events.",
+  description:
+    "Creates and updates HubSpot contacts (identify) and companies (group), associates them, and " +
+    "with sendPageViewEvents sends events with an email as behavioral events; one event at a time in order.",
   tags: ["crm"],
   credentials: {
-    accessToken: text("Private app access token.", { max: 1000 }),
-    sendPageViewEvents: flag("Send page views as custom events.", false),
-    autoCreateCustomProperties: flag("Create missing contact properties.", false),
+    accessToken: text("Private app access token (CRM objects and schemas read and write).", { max: 1000 }),
+    sendPageViewEvents: flag("Send events that carry an email as behavioral events.", false),
+    autoCreateCustomProperties: flag(
+      "Create missing contact properties (jitsu_user_id, jitsu_group_id).",
+      true,
+    ),
   },
   secrets: [{ path: "accessToken" }],
-});
+  connectionOptions: functionsOptions,
+  deliverable: true,
+};
 
 export const braze: DestinationType = {
   id: "braze",
