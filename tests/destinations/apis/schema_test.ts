@@ -21,6 +21,9 @@ Deno.test("GET /api/schema marks the API types deliverable and says why the conf
         "braze",
         "june",
         "statsig",
+        "facebook-conversions",
+        "intercom",
+        "hubspot",
         "webhook",
       ]
     ) {
