@@ -62,9 +62,8 @@ export const SETTINGS = {
   },
   DESTINATIONS_ALLOW_PRIVATE_NETWORK: {
     default: "true",
-    doc: "`false` keeps webhook and API destinations (a PostHog or Segment host) off loopback and private " +
-      "addresses; `http://` to an API host is accepted only for such addresses while this is `true` (cloud " +
-      "metadata is always refused).",
+    doc:
+      "`false` keeps webhook and API destinations off private addresses (API `http://` needs `true`; cloud metadata is always refused).",
   },
   TRUST_PROXY: {
     default: "false",
