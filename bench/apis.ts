@@ -80,7 +80,7 @@ function instantStandIn() {
 function events(n: number, tag: string): Record<string, unknown>[] {
   return Array.from({ length: n }, (_, i) => ({
     type: "track",
-    event: "Order Completed",
+    event: "Product Viewed",
     messageId: `${tag}-${i}`,
     userId: `user-${i % 1000}`,
     anonymousId: `anon-${i % 5000}`,
@@ -122,6 +122,7 @@ async function driverFigure(type: string, url: string, creds: Record<string, unk
   const all = events(n, type);
   const t0 = performance.now();
   let failed = 0;
+  let skipped = 0;
   for (let i = 0; i < all.length; i += BATCH) {
     const results = await driver.write({
       events: all.slice(i, i + BATCH),
@@ -130,9 +131,12 @@ async function driverFigure(type: string, url: string, creds: Record<string, unk
       log: createLogger({ level: "error" }),
       signal: new AbortController().signal,
     });
-    failed += results.filter((r) => r.status !== "SUCCESS").length;
+    const f = results.filter((r) => r.status === "FAILED").length;
+    const k = results.filter((r) => r.status === "SKIPPED").length;
+    failed += f;
+    skipped += k;
   }
-  return { rate: n / ((performance.now() - t0) / 1000), failed };
+  return { rate: n / ((performance.now() - t0) / 1000), failed, skipped };
 }
 
 async function pipelineFigure(
@@ -141,6 +145,7 @@ async function pipelineFigure(
   url: string,
   creds: Record<string, unknown>,
   n: number,
+  counts: { records: number },
 ) {
   const user = await createUser(deps.db, {
     email: `b-${crypto.randomUUID()}@example.com`,
@@ -178,11 +183,16 @@ async function pipelineFigure(
     drivers.set(type, apiDriverOf(type, { baseUrl: url, allowPrivateNetwork: true, concurrency: 8 }));
   }
   const pipeline = new Pipeline(deps, { workers: 0, drivers });
+  const before = counts.records;
   const t0 = performance.now();
   await pipeline.drain();
   const secs = (performance.now() - t0) / 1000;
   await pipeline.stop();
-  return { rate: pipeline.totals.delivered / secs, delivered: pipeline.totals.delivered };
+  return {
+    rate: pipeline.totals.delivered / secs,
+    delivered: pipeline.totals.delivered,
+    received: counts.records - before,
+  };
 }
 
 if (import.meta.main) {
@@ -192,7 +202,11 @@ if (import.meta.main) {
   for (const [type, creds] of Object.entries(DESTS(s.url))) {
     const n = type === "ga4" || type === "june" ? Math.min(N, 5000) : N;
     const r = await driverFigure(type, s.url, creds, n);
-    console.log(`driver   ${type.padEnd(14)} ${fmt(r.rate)} events/s  (${n} events, ${r.failed} failed)`);
+    console.log(
+      `driver   ${type.padEnd(20)} ${
+        fmt(r.rate)
+      } events/s  (${n} events, ${r.failed} failed, ${r.skipped} skipped)`,
+    );
   }
   const config = loadConfig({
     LOG_LEVEL: "error",
@@ -210,10 +224,10 @@ if (import.meta.main) {
         const targets = { devnull: {}, ...DESTS(s.url) } as Record<string, Record<string, unknown>>;
         for (const [type, creds] of Object.entries(targets)) {
           if (type === "ga4" || type === "june") continue;
-          const r = await pipelineFigure(deps, type, s.url, creds, pn);
+          const r = await pipelineFigure(deps, type, s.url, creds, pn, s.counts);
           console.log(
-            `pipeline ${store.padEnd(10)} ${type.padEnd(14)} ${fmt(r.rate)} events/s  (queue -> driver -> ` +
-              `stand-in -> commit, ${r.delivered} of ${pn} delivered)`,
+            `pipeline ${store.padEnd(10)} ${type.padEnd(20)} ${fmt(r.rate)} events/s  (queue -> driver -> ` +
+              `stand-in -> commit, ${r.delivered} of ${pn} delivered, ${r.received} records received)`,
           );
         }
       } finally {
