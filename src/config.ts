@@ -68,7 +68,7 @@ export const SETTINGS = {
   DESTINATIONS_ALLOW_PRIVATE_NETWORK: {
     default: "true",
     doc:
-      "`false` keeps webhook destinations off loopback and private addresses (cloud metadata is always refused).",
+      "`false` keeps webhook and API destinations off private addresses (API `http://` needs `true`; cloud metadata is always refused).",
   },
   TRUST_PROXY: {
     default: "false",

@@ -5,6 +5,11 @@
  * Every URL is checked by src/net/checked_fetch.ts: cloud metadata is always refused, private addresses
  * unless DESTINATIONS_ALLOW_PRIVATE_NETWORK. Redirects are not followed (a failed delivery): a 301/302
  * would turn the POST into a GET and drop the event, so the operator is asked for the final URL instead.
+ *
+ * Signing: with `signingSecret` set, every request carries `signatureHeader: sha256=<hex HMAC-SHA256 of
+ * the exact body bytes, keyed with the secret>`, so the receiver can check who sent it and that the body
+ * is intact. Header values are templates: `{{ env.NAME }}` is a functionsEnv value and
+ * `{{ EVENT.a.b }}` a field of the event (control characters removed, so a value never splits a header).
  */
 import { checkedFetch, type CheckedFetchOptions } from "../net/checked_fetch.ts";
 import { readBodyUpTo } from "../net/read_body.ts";
@@ -32,6 +37,8 @@ interface WebhookCredentials {
   customPayload: boolean;
   payload: string | null;
   timeoutMs: number;
+  signingSecret: string | null;
+  signatureHeader: string;
 }
 
 function parseCredentials(c: Record<string, unknown>): WebhookCredentials {
@@ -51,7 +58,49 @@ function parseCredentials(c: Record<string, unknown>): WebhookCredentials {
     customPayload: c.customPayload === true,
     payload: typeof c.payload === "string" ? c.payload : null,
     timeoutMs: typeof c.timeoutMs === "number" ? c.timeoutMs : 10_000,
+    signingSecret: typeof c.signingSecret === "string" && c.signingSecret ? c.signingSecret : null,
+    signatureHeader: typeof c.signatureHeader === "string" && c.signatureHeader
+      ? c.signatureHeader
+      : DEFAULT_SIGNATURE_HEADER,
   };
+}
+
+/** The header that carries the body's HMAC when no other is configured. */
+export const DEFAULT_SIGNATURE_HEADER = "X-Webhook-Signature";
+
+/** `sha256=<hex>`: HMAC-SHA256 of `body` keyed with `secret` (what a receiver recomputes and compares). */
+export async function signBody(secret: string, body: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body));
+  return `sha256=${[...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+function fieldAt(event: unknown, path: string): unknown {
+  let cur: unknown = event;
+  for (const part of path.split(".")) {
+    if (!cur || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/** Fills a header value template: `{{ env.NAME }}` and `{{ EVENT.path }}`; control characters dropped. */
+export function renderHeaderValue(template: string, event: unknown, env: Record<string, unknown>): string {
+  return template.replace(
+    /\{\{\s*(?:env\.([A-Za-z0-9_]+)|EVENT\.([A-Za-z0-9_$.-]+))\s*\}\}/g,
+    (_m, name?: string, path?: string) => {
+      const v = name ? env[name] : fieldAt(event, path!);
+      const text = v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
+      // deno-lint-ignore no-control-regex
+      return text.replace(/[\u0000-\u001f\u007f]/g, "");
+    },
+  );
 }
 
 /** The URL as shown in Live Events: no user info, no query (either may carry a token). */
@@ -116,7 +165,18 @@ async function sendOne(
   const body = custom ? renderPayload(creds.payload!, event, env) : JSON.stringify(event);
   const timeout = AbortSignal.timeout(creds.timeoutMs);
   try {
-    const headers = buildHeaders(creds.headers);
+    const headers = buildHeaders(
+      creds.headers.map(([name, value]) => [name, renderHeaderValue(value, event, env)]),
+    );
+    if (creds.signingSecret) {
+      try {
+        headers.set(creds.signatureHeader, await signBody(creds.signingSecret, body));
+      } catch {
+        throw new InvalidHeaderError(
+          `Cannot send to webhook: signatureHeader "${creds.signatureHeader}" is not a valid header name`,
+        );
+      }
+    }
     const res = await checkedFetch(creds.url, {
       method: creds.method,
       headers,

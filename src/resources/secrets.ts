@@ -159,6 +159,7 @@ export const SECRET_TARGET_FIELDS = [
   "url",
   "endpoint",
   "account",
+  "apiBase",
 ];
 
 function sameTarget(a: unknown, b: unknown): boolean {

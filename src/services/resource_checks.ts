@@ -14,7 +14,8 @@ function fail(action: string, issues: FieldIssue[]): never {
 }
 
 // Fields the server owns: Jitsu clients send objects back as they read them, so these are dropped
-// rather than reported as unknown.
+// rather than reported as unknown. A stream's `writeKey` is the server's; a destination's (Segment's
+// write key) is the user's.
 const SERVER_FIELDS = ["workspaceId", "createdAt", "updatedAt", "deliverable", "deleted", "writeKey"];
 
 /**
@@ -30,7 +31,7 @@ export function withoutServerFields(
 ): Record<string, unknown> {
   const out = { ...data };
   const issues: FieldIssue[] = [];
-  for (const f of SERVER_FIELDS) delete out[f];
+  for (const f of SERVER_FIELDS) if (!(f === "writeKey" && type === "destination")) delete out[f];
   if (type !== "connection" && "type" in out) {
     if (out.type !== type) issues.push({ path: "type", message: `must be "${type}" or left out` });
     delete out.type;

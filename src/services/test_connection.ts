@@ -6,6 +6,8 @@
  */
 import * as v from "valibot";
 import type { Ctx } from "../deps.ts";
+import { API_DESTINATION_TYPES, testApiConnection } from "../destinations/apis/api_drivers.ts";
+import { webhookDriver } from "../destinations/webhook.ts";
 import { testConnection, type WarehouseKind } from "../destinations/warehouse/test_connection.ts";
 import { AppError, NotFoundError, ValidationError } from "../errors.ts";
 import { deepMerge } from "../resources/merge.ts";
@@ -31,7 +33,27 @@ export interface ConnectionTestAnswer {
   destinationType: string;
   step?: string;
   error?: string;
+  /** What was checked, and what cannot be checked without sending an event (API destinations). */
+  message?: string;
 }
+
+// HTTP destinations: the webhook answers any request; an API is called with its credentials, sending
+// no event where the API has such a call (src/destinations/apis/).
+const HTTP_TESTERS: Record<
+  string,
+  (ctx: Ctx, credentials: Record<string, unknown>) => Promise<Omit<ConnectionTestAnswer, "destinationType">>
+> = {
+  webhook: (ctx, c) =>
+    webhookDriver({ allowPrivateNetwork: ctx.config.destinationsAllowPrivateNetwork })
+      .test!(c, { signal: AbortSignal.timeout(20_000) }),
+  devnull: () =>
+    Promise.resolve({ ok: true, message: "Checked: nothing to check; devnull accepts every event." }),
+  ...Object.fromEntries(API_DESTINATION_TYPES.map((type) => [
+    type,
+    (ctx: Ctx, c: Record<string, unknown>) =>
+      testApiConnection(type, c, { allowPrivateNetwork: ctx.config.destinationsAllowPrivateNetwork }),
+  ])),
+};
 
 // Destination types that can be tested, and how. Warehouses: connect + create/drop a probe table.
 const TESTERS: Record<
@@ -43,7 +65,7 @@ const TESTERS: Record<
 };
 
 /** Destination types test_connection can check. */
-export const TESTABLE_DESTINATION_TYPES = Object.keys(TESTERS);
+export const TESTABLE_DESTINATION_TYPES = [...Object.keys(TESTERS), ...Object.keys(HTTP_TESTERS)];
 
 /**
  * Checks that Sluice can reach and write to a destination. Needs write access: the test logs in with the
@@ -80,6 +102,17 @@ export async function testDestinationConnection(ctx: Ctx, input: unknown): Promi
     throw new ValidationError(`${action}: config.destinationType: required`, [
       { path: "config.destinationType", message: "required" },
     ]);
+  }
+  const http = HTTP_TESTERS[destinationType];
+  if (http) {
+    const r = await http(ctx, config);
+    return {
+      ok: r.ok,
+      destinationType,
+      ...(r.step ? { step: r.step } : {}),
+      ...(r.error ? { error: r.error } : {}),
+      ...(r.message ? { message: r.message } : {}),
+    };
   }
   const tester = TESTERS[destinationType];
   if (!tester) {

@@ -44,13 +44,13 @@ Deno.test("POST /api/{ws}/config/destination/test checks a stored postgres desti
     assert.match(override.error, /does not support TLS but sslMode is "require"/);
     const none = await expectJson(await post({}), 400);
     assert.match(JSON.stringify(none), /give id \(a stored destination\) or config/);
-    const webhook = await expectJson(
-      await post({ destinationType: "webhook", url: "https://example.com" }),
+    const bigquery = await expectJson(
+      await post({ destinationType: "bigquery", project: "p", bqDataset: "d", keyFile: "{}" }),
       400,
     );
     assert.match(
-      JSON.stringify(webhook),
-      /destination type \\"webhook\\" has no connection test; testable types: postgres, mysql/,
+      JSON.stringify(bigquery),
+      /destination type \\"bigquery\\" has no connection test; testable types: postgres, mysql, webhook, devnull, mixpanel/,
     );
     const missing = await expectJson(await post({ id: "nope" }), 404);
     assert.match(JSON.stringify(missing), /destination \\"nope\\" not found/);

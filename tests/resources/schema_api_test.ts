@@ -24,7 +24,7 @@ Deno.test("GET /api/schema/{type}[/{subtype}] serves JSON Schemas without auth",
       "connection",
     ]);
     const webhook = catalog.destinationTypes.find((d: { id: string }) => d.id === "webhook");
-    assert.deepEqual(webhook.secretFields, ["headers"]);
+    assert.deepEqual(webhook.secretFields, ["headers", "signingSecret"]);
     assert.equal(typeof webhook.deliverable, "boolean");
     assert.equal((await t.request("/api/schema/function", { method: "POST" })).status, 405);
   } finally {

@@ -15,4 +15,6 @@ export const bigquery: DestinationType = {
   secrets: [{ path: "keyFile" }],
   connectionOptions: warehouseOptions({ deduplicate: false, streamMode: false }),
   deliverable: false,
+  notDeliverableReason:
+    "Loading into BigQuery needs Google Cloud, which cannot be run or faithfully stood in for in Sluice's tests; load from an S3 or GCS batch file instead.",
 };

@@ -21,4 +21,6 @@ export const snowflake: DestinationType = {
   secrets: [{ path: "password" }, { path: "privateKey" }, { path: "privateKeyPassphrase" }],
   connectionOptions: warehouseOptions(),
   deliverable: false,
+  notDeliverableReason:
+    "Snowflake is a hosted service that cannot be run or faithfully stood in for in Sluice's tests; load from an S3 batch file instead.",
 };

@@ -16,10 +16,14 @@ export interface DestinationType {
   connectionOptions: v.ObjectEntries;
   /** Whether Sluice has a driver that delivers to it; false entries are stored and validated only. */
   deliverable: boolean;
+  /** Why a configuration-only type does not deliver (shown in the catalog and the schema). */
+  notDeliverableReason?: string;
 }
 
 /** The catalog description plus, when there is no driver yet, a sentence that says so. */
 export function describeDestination(d: DestinationType): string {
-  return d.deliverable ? d.description : `${d.description} Not deliverable yet: Sluice stores and ` +
-    "validates this destination, but has no driver that delivers to it, so connections to it receive nothing.";
+  if (d.deliverable) return d.description;
+  const why = d.notDeliverableReason ? ` ${d.notDeliverableReason}` : "";
+  return `${d.description} Not deliverable yet: Sluice stores and validates this destination, but has no ` +
+    `driver that delivers to it, so connections to it receive nothing.${why}`;
 }

@@ -31,7 +31,10 @@ export const webhook: DestinationType = {
           "must be an array of strings",
         ),
         v.maxLength(50, "at most 50 headers"),
-        v.description('Extra request headers as "Name: value" strings. Values are secret (masked).'),
+        v.description(
+          'Extra request headers as "Name: value" strings; a value may use {{ env.NAME }} (a functionsEnv ' +
+            "value) and {{ EVENT.field.path }} (a field of the event). Values are secret (masked).",
+        ),
       ),
     ),
     customPayload: flag("Send `payload` (a template) instead of the event JSON.", false),
@@ -39,8 +42,19 @@ export const webhook: DestinationType = {
       max: 100_000,
     }),
     timeoutMs: int("Request timeout in milliseconds.", 10_000, 100, 60_000),
+    signingSecret: optText(
+      "Secret for signing: each request carries signatureHeader: sha256=<hex HMAC-SHA256 of the body>.",
+      { max: 1000 },
+    ),
+    signatureHeader: v.optional(
+      v.pipe(
+        v.string("must be a string"),
+        v.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "must be a header name"),
+        v.description("Header that carries the signature when signingSecret is set (X-Webhook-Signature)."),
+      ),
+    ),
   },
-  secrets: [{ path: "headers.*", header: true }],
+  secrets: [{ path: "headers.*", header: true }, { path: "signingSecret" }],
   connectionOptions: streamingOptions({ batchSize: 100, maxBatch: 1000 }),
   deliverable: true,
 };
