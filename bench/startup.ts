@@ -7,6 +7,7 @@
  * - where a warm embedded start spends its time, phase by phase (bench/_startup_phases.ts).
  *
  * Prints figures; asserts nothing (the load of the machine moves them: compare runs made together).
+ * `--store embedded|postgres` measures one store only.
  * `--compare DIR` measures another checkout (e.g. `/path/to/main` before a change) in the same run, its
  * runs alternating with this checkout's, so a change of load hits both alike.
  */
@@ -214,7 +215,9 @@ async function onPostgres(targets: Target[], runs: number) {
 }
 
 function usage(): never {
-  console.error("Usage: deno task bench startup [--runs N] [--compare CHECKOUT_DIR]");
+  console.error(
+    "Usage: deno task bench startup [--runs N] [--compare CHECKOUT_DIR] [--store embedded|postgres]",
+  );
   Deno.exit(2);
 }
 
@@ -240,10 +243,13 @@ async function main(args: string[]) {
   })();
   console.log(`Sluice startup, ${navigator.hardwareConcurrency} cores, load average ${load}`);
   if (targets.length > 1) console.log(`[compare] is ${targets[1].dir}, runs alternating with [this]`);
+  const s = args.indexOf("--store");
+  const store = s >= 0 ? args[s + 1] : "both";
+  if (!["embedded", "postgres", "both"].includes(store)) usage();
   console.log("");
-  await embedded(targets, runs);
+  if (store !== "postgres") await embedded(targets, runs);
   console.log("");
-  await onPostgres(targets, runs);
+  if (store !== "embedded") await onPostgres(targets, runs);
 }
 
 if (import.meta.main) await main(Deno.args);

@@ -1,8 +1,7 @@
 import { closeDeps, openDeps } from "../compose.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
-import type { Db } from "../store/db.ts";
-import { openStore } from "../store/open.ts";
+import type { Deps } from "../deps.ts";
 import type { RunningServer } from "../server.ts";
 import { UsageError } from "./io.ts";
 
@@ -31,10 +30,10 @@ const MCP_PRELOAD_DELAY_MS = 2_000;
  */
 export async function serve(config: Config, log: Logger): Promise<void> {
   assertPortFree(config);
-  // Opening the store (on the embedded store, starting PGlite: most of a start) begins before the HTTP
-  // app's modules load, so the two overlap: PGlite compiles its WebAssembly on other threads and reads its
-  // files while the modules load.
-  const opening = openStore(config);
+  // Opening the store (on the embedded store, starting PGlite: most of a start), the migrations check and
+  // the secrets begin before the HTTP app's modules load, so the two overlap: PGlite compiles its
+  // WebAssembly on other threads and reads its files, PostgreSQL answers, while the modules load.
+  const opening = openDeps(config, { log });
   opening.catch(() => {}); // awaited below; a rejection before then is not unhandled
   const loading = import(SERVER_MODULE) as Promise<typeof import("../server.ts")>;
   loading.catch(() => {});
@@ -76,7 +75,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   }
   try {
     const { startServer } = await loadOrClose(loading, opening);
-    const deps = await openDeps(config, { log, db: await opening });
+    const deps = await opening;
     try {
       running = await startServer(deps, { port: config.port, hostname: config.host });
     } catch (e) {
@@ -88,6 +87,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     // does not wait for it either.
     else {
       preload = setTimeout(function preloadMcp() {
+        if (stopRequested) return;
         (import(MCP_HTTP_MODULE) as Promise<typeof import("../mcp/http.ts")>)
           .then((m) => m.loadMcp())
           .catch(function mcpLoadFailed(e) {
@@ -109,11 +109,11 @@ export async function serve(config: Config, log: Logger): Promise<void> {
 }
 
 /** The server module once loaded; when it fails to load, the store opened meanwhile is closed first. */
-async function loadOrClose<T>(loading: Promise<T>, opening: Promise<Db>): Promise<T> {
+async function loadOrClose<T>(loading: Promise<T>, opening: Promise<Deps>): Promise<T> {
   try {
     return await loading;
   } catch (e) {
-    await opening.then((db) => db.close(), () => {});
+    await opening.then((deps) => closeDeps(deps), () => {});
     throw e;
   }
 }
