@@ -4,7 +4,8 @@ WORKDIR /src
 COPY deno.json deno.lock ./
 COPY main.ts ./
 COPY src ./src
-RUN deno install --frozen --entrypoint main.ts src/cli/serve.ts src/mcp/dispatch.ts && deno task compile
+RUN deno install --frozen --entrypoint main.ts src/cli/serve.ts src/server.ts src/mcp/http.ts src/mcp/dispatch.ts \
+  && deno task compile
 
 # Run: a slim image with a non-root user; the embedded store lives in the /data volume.
 FROM debian:bookworm-slim

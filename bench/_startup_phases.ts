@@ -2,17 +2,24 @@
  * Run by bench/startup.ts in its own process: the steps of `sluice serve` on an existing embedded store
  * (DATA_DIR), each timed from the process's first line, so the slowest step shows.
  */
+import process from "node:process";
+
 const t0 = performance.now();
 let last = t0;
+let lastCpu = process.cpuUsage();
 
+// Wall-clock ms, and the CPU ms of the whole process (every thread: PGlite's WebAssembly compiles on others).
 function lap(step: string) {
   const now = performance.now();
+  const cpu = process.cpuUsage();
+  const cpuMs = (cpu.user + cpu.system - lastCpu.user - lastCpu.system) / 1000;
   console.log(
-    `  ${step.padEnd(40)} +${(now - last).toFixed(0).padStart(5)} ms   at ${
+    `  ${step.padEnd(42)} +${(now - last).toFixed(0).padStart(5)} ms   at ${
       (now - t0).toFixed(0).padStart(5)
-    } ms`,
+    } ms   CPU +${cpuMs.toFixed(0).padStart(4)} ms`,
   );
   last = now;
+  lastCpu = cpu;
 }
 
 const { loadConfig } = await import("../src/config.ts");
@@ -25,8 +32,10 @@ const { bootstrap } = await import("../src/services/bootstrap.ts");
 const { createLogger } = await import("../src/log.ts");
 lap("load the app's modules");
 const config = loadConfig(Deno.env.toObject());
+await import("../src/store/pglite.ts");
+lap("load PGlite's module");
 const db = await openStore(config);
-lap("open the store");
+lap("open the store (start PGlite)");
 await migrate(db);
 lap("check migrations");
 const deps = await openDeps(config, { db, log: createLogger({ level: "warn" }) });

@@ -58,3 +58,29 @@ Deno.test("the Dockerfile compiles with the official Deno image and runs as non-
     for (const src of m[1].split(/\s+/)) await Deno.stat(new URL(src, root));
   }
 });
+
+Deno.test("each module imported through a non-literal specifier is embedded and installed", async () => {
+  const inc = includes();
+  const df = await Deno.readTextFile(new URL("Dockerfile", root));
+  const install = /deno install [^\n]*(?:\\\n[^\n]*)*/.exec(df)?.[0] ?? "";
+  let found = 0;
+  for await (const file of walk(new URL("src/", root))) {
+    const text = await Deno.readTextFile(file);
+    for (const m of text.matchAll(/^const (\w+_MODULE) = "([^"]+)";$/gm)) {
+      if (!text.includes(`import(${m[1]})`)) continue;
+      found++;
+      const target = new URL(m[2], file).pathname.slice(new URL(root).pathname.length);
+      assert.ok(
+        inc.includes(target),
+        `${target} (${m[1]} in ${file.pathname}) must be in the compile task's --include`,
+      );
+      assert.ok(
+        install.split(/\s+/).includes(target),
+        `${target} (${
+          m[1]
+        }) must be an entry point of the Dockerfile's deno install, or its packages are missing`,
+      );
+    }
+  }
+  assert.ok(found >= 4, `expected the serve, server, MCP and dispatch modules, found ${found}`);
+});

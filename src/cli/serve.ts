@@ -1,12 +1,27 @@
 import { closeDeps, openDeps } from "../compose.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
-import { loadMcp } from "../mcp/http.ts";
-import { type RunningServer, startServer } from "../server.ts";
+import type { Deps } from "../deps.ts";
+import type { RunningServer } from "../server.ts";
 import { UsageError } from "./io.ts";
 
 /** SIGTERM ends the process within 10 s whatever happens (orchestrators kill after their own grace period). */
 const SHUTDOWN_DEADLINE_MS = 8_000;
+
+/**
+ * The HTTP app's module graph (and the MCP endpoint's, part of it) load while the store opens. Not
+ * literals, for the reason given at SERVE_MODULE in src/cli/run.ts; `deno compile` embeds them through
+ * `--include`, the Dockerfile installs their packages by naming them as entry points.
+ */
+const SERVER_MODULE = "../server.ts";
+const MCP_HTTP_MODULE = "../mcp/http.ts";
+
+/**
+ * How long after the server listens the MCP SDK starts loading. Loading it blocks the event loop (0.15 s
+ * on an idle machine, up to a second on a busy one): right at listen time it delayed the first `/healthz`
+ * and the first page by that much. A tool call before then loads it itself.
+ */
+const MCP_PRELOAD_DELAY_MS = 2_000;
 
 /**
  * Runs the server until SIGINT/SIGTERM. The port is checked before the store is opened or migrated, so
@@ -15,6 +30,14 @@ const SHUTDOWN_DEADLINE_MS = 8_000;
  */
 export async function serve(config: Config, log: Logger): Promise<void> {
   assertPortFree(config);
+  // Opening the store (on the embedded store, starting PGlite: most of a start), the migrations check and
+  // the secrets begin before the HTTP app's modules load, so the two overlap: PGlite compiles its
+  // WebAssembly on other threads and reads its files, PostgreSQL answers, while the modules load.
+  const opening = openDeps(config, { log });
+  opening.catch(() => {}); // awaited below; a rejection before then is not unhandled
+  const loading = import(SERVER_MODULE) as Promise<typeof import("../server.ts")>;
+  loading.catch(() => {});
+  let preload: ReturnType<typeof setTimeout> | undefined;
   let running: RunningServer | null = null;
   let stopRequested = false;
   let deadline: ReturnType<typeof setTimeout> | undefined;
@@ -51,7 +74,8 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     }
   }
   try {
-    const deps = await openDeps(config, { log });
+    const { startServer } = await loadOrClose(loading, opening);
+    const deps = await opening;
     try {
       running = await startServer(deps, { port: config.port, hostname: config.host });
     } catch (e) {
@@ -59,22 +83,38 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       throw e;
     }
     if (stopRequested) shutdown(running);
-    // Loads the MCP SDK now that the server answers and stops on a signal, so the first tool call does not
-    // wait for it either (its loading blocks the event loop for a moment).
+    // Loads the MCP SDK once the server has answered its first requests, so usually the first tool call
+    // does not wait for it either.
     else {
-      loadMcp().catch(function mcpLoadFailed(e) {
-        log.error("loading the MCP server failed", { error: e });
-      });
+      preload = setTimeout(function preloadMcp() {
+        if (stopRequested) return;
+        (import(MCP_HTTP_MODULE) as Promise<typeof import("../mcp/http.ts")>)
+          .then((m) => m.loadMcp())
+          .catch(function mcpLoadFailed(e) {
+            log.error("loading the MCP server failed", { error: e });
+          });
+      }, MCP_PRELOAD_DELAY_MS);
     }
     await running.finished;
     await running.shutdown();
   } finally {
+    clearTimeout(preload);
     clearTimeout(deadline);
     for (const s of signals) {
       try {
         Deno.removeSignalListener(s, stop);
       } catch { /* see above */ }
     }
+  }
+}
+
+/** The server module once loaded; when it fails to load, the store opened meanwhile is closed first. */
+async function loadOrClose<T>(loading: Promise<T>, opening: Promise<Deps>): Promise<T> {
+  try {
+    return await loading;
+  } catch (e) {
+    await opening.then((deps) => closeDeps(deps), () => {});
+    throw e;
   }
 }
 

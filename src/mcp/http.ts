@@ -130,7 +130,8 @@ const DISPATCH_MODULE = "./dispatch.ts";
 
 /**
  * Loads the MCP SDK and the tools catalog (about 0.5 s). `/mcp` calls it on its first request and
- * src/server.ts once it listens, so neither the start nor, usually, the first tool call waits for it.
+ * src/cli/serve.ts shortly after the server listens, so neither the start nor, usually, the first tool
+ * call waits for it.
  */
 export function loadMcp(): Promise<typeof import("./dispatch.ts")> {
   return import(DISPATCH_MODULE);
