@@ -1,10 +1,10 @@
 /**
- * `deno task bench http [seconds]`: what the guarded listener (src/http/listener.ts: header and idle
+ * `deno task bench http [seconds] [rounds]`: what the guarded listener (src/http/listener.ts: header and idle
  * timeouts, connection cap, accept back-off) costs next to plain `Deno.serve`, on the same app in the same
  * run. Rounds alternate between the two so that the machine's other load falls on both alike:
  * - `GET /version`: no database, so the HTTP path is most of the cost (the worst case for the listener);
  * - `POST /api/s/s2s/track`: one durable event per request on the embedded store (what ingest pays).
- * 50 keep-alive connections from a Worker (bench/_ingest_load.ts); each figure is the median of 3 rounds.
+ * 50 keep-alive connections from a Worker (bench/_ingest_load.ts); each figure is the median of the rounds (3).
  * Besides requests/s it prints the CPU time of the main thread (where the server and Deno's HTTP engine
  * run; the Worker has its own thread) per request, from /proc on Linux: on a machine shared with other
  * work that moves much less than requests/s. Figures only, no assertions (STYLE.md).
@@ -23,7 +23,7 @@ import { openPglite } from "../src/store/pglite.ts";
 import type { LoadRequest, LoadResult } from "./_ingest_load.ts";
 
 const SECONDS = Number(Deno.args[0] ?? "3");
-const ROUNDS = 3;
+const ROUNDS = Number(Deno.args[1] ?? "3");
 
 function load(req: LoadRequest): Promise<LoadResult> {
   const w = new Worker(new URL("./_ingest_load.ts", import.meta.url), { type: "module" });

@@ -109,8 +109,9 @@ export function serveGuarded(handler: Handler, options: ListenerOptions): HttpLi
   let closing = false;
   let wake: (() => void) | null = null;
 
-  // A coarse sweep, not a timer per connection: a request costs two field writes, and a deadline is
-  // enforced within a tenth of the shorter timeout (at most a second) after it passes.
+  // A coarse sweep, not a timer per connection: a request costs a few field writes and one callback on
+  // its `completed` promise, and a deadline is enforced within a tenth of the shorter timeout (at most a
+  // second) after it passes.
   const sweepEvery = Math.min(1000, Math.max(20, Math.floor(Math.min(headerTimeoutMs, idleTimeoutMs) / 10)));
   const sweeper = setInterval(function sweep() {
     stats.timedOut += timeouts.sweep();

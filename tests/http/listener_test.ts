@@ -235,3 +235,24 @@ Deno.test("shutdown() closes idle connections at once and lets a request in flig
   await assert.rejects(connect(s.port), Deno.errors.ConnectionRefused);
   busy.close();
 });
+
+Deno.test("on a Deno without per-connection serving it falls back to Deno.serve, serves, and says the limits are off", async () => {
+  const key = (Deno as unknown as { internal: symbol }).internal;
+  const internals = (Deno as unknown as Record<symbol, object>)[key];
+  const saved = Object.getOwnPropertyDescriptor(internals, "serveHttpOnConnection")!;
+  delete (internals as Record<string, unknown>).serveHttpOnConnection;
+  let s: Started;
+  try {
+    assert.equal(internalServeOnConnection(), null);
+    s = start({ headerTimeoutMs: 200 });
+  } finally {
+    Object.defineProperty(internals, "serveHttpOnConnection", saved);
+  }
+  await using _ = s;
+  assert.equal(s.server.guarded, false);
+  assert.match(s.lines.join("\n"), /HTTP timeouts and the connection cap are off/);
+  const conn = await connect(s.port);
+  assert.deepEqual(await get(conn, "/"), { status: "HTTP/1.1 200 OK", body: "ok" });
+  conn.close();
+  assert.equal(typeof internalServeOnConnection(), "function", "restored");
+});
