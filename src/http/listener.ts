@@ -10,8 +10,8 @@
  *
  * Why this design (docs/operations.md, "Connections" has the measurements): `Deno.serve` has no timeout
  * or connection options and no hook per connection. Deno's own per-connection entry point,
- * `serveHttpOnConnection` (what `Deno.serve` runs on each socket its Rust accept loop takes), is reachable
- * through `Deno[Deno.internal]` and measured as fast as `Deno.serve`. The public alternatives cost far more
+ * `serveHttpOnConnection` (the same HTTP engine as `Deno.serve`, for one socket), is reachable through
+ * `Deno[Deno.internal]` and measured as fast as `Deno.serve`. The public alternatives cost far more
  * on our 2 cores: `node:http` (which has headersTimeout and maxConnections) with a Request/Response bridge
  * served about a fifth of `Deno.serve`'s requests per second, and a TCP front piping to `Deno.serve` on a
  * Unix socket under a third. The internal is not a public API, so its absence is checked at start-up: then
