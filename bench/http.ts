@@ -7,7 +7,11 @@
  * 50 keep-alive connections from a Worker (bench/_ingest_load.ts); each figure is the median of the rounds (3).
  * Besides requests/s it prints the CPU time of the main thread (where the server and Deno's HTTP engine
  * run; the Worker has its own thread) per request, from /proc on Linux: on a machine shared with other
- * work that moves much less than requests/s. Figures only, no assertions (STYLE.md).
+ * work that moves much less than requests/s.
+ *
+ * `deno task bench http --paired [requests]` is steadier still on a busy machine: the app in two child
+ * processes, one on each server, every client connection sending `GET /version` to both in turn, and the
+ * CPU time of each process per request (Linux only). Figures only, no assertions (STYLE.md).
  */
 import { cliPrincipal } from "../src/auth/principal.ts";
 import { closeDeps, openDeps } from "../src/compose.ts";
@@ -20,6 +24,7 @@ import { createResource } from "../src/services/resources.ts";
 import { createUser } from "../src/services/users.ts";
 import { createWorkspace } from "../src/services/workspaces.ts";
 import { openPglite } from "../src/store/pglite.ts";
+import { HttpConnection } from "./_http.ts";
 import type { LoadRequest, LoadResult } from "./_ingest_load.ts";
 
 const SECONDS = Number(Deno.args[0] ?? "3");
@@ -81,6 +86,91 @@ function median(xs: number[]): number {
 function pctChange(from: number, to: number): string {
   const d = ((to - from) / from) * 100;
   return `${d >= 0 ? "+" : ""}${d.toFixed(1)}%`;
+}
+
+/** CPU ms a process has used so far (user + system, all threads), from /proc. */
+function processCpuMs(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Child of --paired: serves the app with one of the two servers and prints its port. */
+async function serveChild(which: string) {
+  const config = loadConfig({
+    PUBLIC_URL: "http://127.0.0.1:3000",
+    PIPELINE_WORKERS: "0",
+    LOG_LEVEL: "error",
+  });
+  const deps = await openDeps(config, { db: await openPglite(), log: createLogger({ level: "error" }) });
+  const served = (which === "guarded" ? guarded : plain)(createApp(deps).fetch);
+  console.log(`port ${served.port}`);
+}
+
+async function startChild(which: string): Promise<{ pid: number; url: URL; kill(): Promise<void> }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(import.meta.url).pathname, "--serve", which],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!/port (\d+)/.test(out)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the ${which} server did not start`);
+    out += value;
+  }
+  reader.releaseLock();
+  return {
+    pid: child.pid,
+    url: new URL(`http://127.0.0.1:${/port (\d+)/.exec(out)![1]}/version`),
+    async kill() {
+      child.kill();
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+    },
+  };
+}
+
+async function paired(requests: number) {
+  const servers = { plain: await startChild("plain"), guarded: await startChild("guarded") };
+  async function run(n: number, order: ("plain" | "guarded")[]) {
+    let left = n;
+    await Promise.all(Array.from({ length: 25 }, async () => {
+      const conns = order.map((w) => new HttpConnection(servers[w].url));
+      while (left-- > 0) for (const c of conns) await c.request("GET", c.url.pathname);
+      for (const c of conns) c.close();
+    }));
+  }
+  console.log(
+    `== paired: GET /version to both servers in turn, ${requests} requests each, CPU per request ==`,
+  );
+  const changes: number[] = [];
+  try {
+    for (
+      const order of [["plain", "guarded"], ["guarded", "plain"], ["plain", "guarded"], [
+        "guarded",
+        "plain",
+      ]] as const
+    ) {
+      await run(2000, [...order]);
+      const p0 = processCpuMs(servers.plain.pid);
+      const g0 = processCpuMs(servers.guarded.pid);
+      await run(requests, [...order]);
+      const p = ((processCpuMs(servers.plain.pid) - p0) * 1000) / requests;
+      const g = ((processCpuMs(servers.guarded.pid) - g0) * 1000) / requests;
+      changes.push((g - p) / p);
+      console.log(
+        `  ${order.join(" first, then ")}: plain ${p.toFixed(1)} µs, guarded ${g.toFixed(1)} µs (${
+          pctChange(p, g)
+        })`,
+      );
+    }
+    console.log(`median change in CPU per request: ${(median(changes) * 100).toFixed(1)}%`);
+  } finally {
+    await servers.plain.kill();
+    await servers.guarded.kill();
+  }
 }
 
 async function main() {
@@ -155,4 +245,8 @@ async function main() {
   await closeDeps(deps);
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  if (Deno.args[0] === "--serve") await serveChild(Deno.args[1]);
+  else if (Deno.args[0] === "--paired") await paired(Number(Deno.args[1] ?? "30000"));
+  else await main();
+}
