@@ -88,6 +88,8 @@ const REFUSAL = new TextEncoder().encode(
     `Content-Type: application/json\r\nContent-Length: ${REFUSAL_BODY.length}\r\n\r\n${REFUSAL_BODY}`,
 );
 
+/** Refusals writing their 503 at once at most; more are closed without it. */
+const MAX_REFUSING = 32;
 /** Back-off after a failed accept: doubles from the first to the last, reset by a successful one. */
 const ACCEPT_BACKOFF_MS = [10, 1000] as const;
 /** At most one warning line per kind in this time; the rest are counted into the next line. */
@@ -123,14 +125,20 @@ export function serveGuarded(handler: Handler, options: ListenerOptions): HttpLi
     return new Response("Internal Server Error", { status: 500 });
   }
 
+  let refusing = 0;
   function refuse(conn: Deno.Conn) {
     stats.refused++;
     warnRefused(
       `connection limit reached: refusing new connections (HTTP_MAX_CONNECTIONS, ulimit -n)`,
       { open: timeouts.size, max: maxConnections },
     );
-    // A fresh socket's send buffer is empty, so this write completes at once; the client may be gone.
+    // Each refusal holds its descriptor until its write has completed, and a flood is accepted faster than
+    // the writes complete: past MAX_REFUSING at once, close without the 503 so refusals cannot use up the
+    // descriptors the cap leaves to the rest.
+    if (refusing >= MAX_REFUSING) return closeQuietly(conn);
+    refusing++;
     conn.write(REFUSAL).catch(ignore).finally(function closeRefused() {
+      refusing--;
       closeQuietly(conn);
     });
   }
