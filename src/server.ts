@@ -40,6 +40,10 @@ export async function startServer(
     idleTimeoutMs: deps.config.httpIdleTimeoutMs,
     maxConnections: cap,
     log: deps.log,
+    onEvent: function countConnection(event) {
+      if (event === "accept_error") deps.metrics.inc("sluice_http_accept_errors_total");
+      else deps.metrics.inc("sluice_http_connections_total", { event });
+    },
   });
   const addr = server.addr;
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;

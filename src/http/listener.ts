@@ -56,9 +56,13 @@ export interface ListenerOptions {
   /** Open connections at most; more are refused. */
   maxConnections: number;
   log: Logger;
+  /** Told of each connection event (for metrics); the same events are summed in `stats()`. */
+  onEvent?: (event: ConnectionEvent) => void;
   /** An already-bound socket to serve on instead of binding hostname:port (tests wrap one). */
   listener?: Socket;
 }
+
+export type ConnectionEvent = "accepted" | "refused" | "timed_out" | "closed" | "accept_error";
 
 export interface ListenerStats {
   open: number;
@@ -100,7 +104,7 @@ export function serveGuarded(handler: Handler, options: ListenerOptions): HttpLi
   const found = internalServeOnConnection();
   if (!found) return serveUnguarded(handler, options);
   const serveOn: ServeOnConnection = found;
-  const { headerTimeoutMs, idleTimeoutMs, maxConnections, log } = options;
+  const { headerTimeoutMs, idleTimeoutMs, maxConnections, log, onEvent = ignore } = options;
   const listener: Socket = options.listener ??
     Deno.listen({ hostname: options.hostname, port: options.port, transport: "tcp" });
   const timeouts = new ConnectionTimeouts({ headerTimeoutMs, idleTimeoutMs });
@@ -116,7 +120,9 @@ export function serveGuarded(handler: Handler, options: ListenerOptions): HttpLi
   // second) after it passes.
   const sweepEvery = Math.min(1000, Math.max(20, Math.floor(Math.min(headerTimeoutMs, idleTimeoutMs) / 10)));
   const sweeper = setInterval(function sweep() {
-    stats.timedOut += timeouts.sweep();
+    const n = timeouts.sweep();
+    stats.timedOut += n;
+    for (let i = 0; i < n; i++) onEvent("timed_out");
   }, sweepEvery);
   Deno.unrefTimer(sweeper);
 
@@ -128,6 +134,7 @@ export function serveGuarded(handler: Handler, options: ListenerOptions): HttpLi
   let refusing = 0;
   function refuse(conn: Deno.Conn) {
     stats.refused++;
+    onEvent("refused");
     warnRefused(
       `connection limit reached: refusing new connections (HTTP_MAX_CONNECTIONS, ulimit -n)`,
       { open: timeouts.size, max: maxConnections },
@@ -170,9 +177,11 @@ export function serveGuarded(handler: Handler, options: ListenerOptions): HttpLi
       return closeQuietly(conn);
     }
     servers.set(tracked, server);
+    onEvent("accepted");
     server.finished.catch(ignore).finally(function connectionEnded() {
       timeouts.remove(tracked);
       servers.delete(tracked);
+      onEvent("closed");
     });
   }
 
@@ -186,6 +195,7 @@ export function serveGuarded(handler: Handler, options: ListenerOptions): HttpLi
       } catch (error) {
         if (closing || error instanceof Deno.errors.BadResource) break;
         stats.acceptErrors++;
+        onEvent("accept_error");
         backoff = Math.min(ACCEPT_BACKOFF_MS[1], Math.max(ACCEPT_BACKOFF_MS[0], backoff * 2));
         warnAccept("accepting a connection failed: backing off, still serving the open ones", {
           error: error instanceof Error ? error.message : String(error),

@@ -4,6 +4,7 @@
  * normal ones are served. tests/http/listener_test.ts covers the listener's edge cases on its own.
  */
 import assert from "node:assert/strict";
+import type { Metrics } from "../../src/metrics/registry.ts";
 import { startServer } from "../../src/server.ts";
 import { testApp } from "../_helpers/app.ts";
 
@@ -33,11 +34,14 @@ async function readToClose(conn: Deno.Conn): Promise<{ text: string; afterMs: nu
   return { text, afterMs: performance.now() - t0 };
 }
 
-async function withServer(env: Record<string, string>, fn: (port: number) => Promise<void>) {
+async function withServer(
+  env: Record<string, string>,
+  fn: (port: number, metrics: Metrics) => Promise<void>,
+) {
   const t = await testApp({ env });
   const server = await startServer(t.deps, { port: 0, hostname: "127.0.0.1" });
   try {
-    await fn(Number(new URL(server.url).port));
+    await fn(Number(new URL(server.url).port), t.deps.metrics);
   } finally {
     await server.shutdown();
   }
@@ -72,18 +76,22 @@ Deno.test("HTTP_HEADER_TIMEOUT_MS: a request head sent one byte a second is cut 
 });
 
 Deno.test("HTTP_IDLE_TIMEOUT_MS: a kept-alive connection is closed that long after its last response", async () => {
-  await withServer({ HTTP_HEADER_TIMEOUT_MS: "10000", HTTP_IDLE_TIMEOUT_MS: "1500" }, async (port) => {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    await conn.write(enc.encode("GET /version HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-    const { text, afterMs } = await readToClose(conn);
-    assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
-    assert.match(text, /"name":"sluice"/);
-    assert.ok(afterMs >= 1400, `closed ${afterMs} ms after the request`);
-  });
+  await withServer(
+    { HTTP_HEADER_TIMEOUT_MS: "10000", HTTP_IDLE_TIMEOUT_MS: "1500" },
+    async (port, metrics) => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(enc.encode("GET /version HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+      const { text, afterMs } = await readToClose(conn);
+      assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.match(text, /"name":"sluice"/);
+      assert.ok(afterMs >= 1400, `closed ${afterMs} ms after the request`);
+      assert.equal(metrics.value("sluice_http_connections_total", { event: "timed_out" }), 1);
+    },
+  );
 });
 
-Deno.test("HTTP_MAX_CONNECTIONS: one connection more than the cap gets 503 with Retry-After", async () => {
-  await withServer({ HTTP_MAX_CONNECTIONS: "2" }, async (port) => {
+Deno.test("HTTP_MAX_CONNECTIONS: one connection more than the cap gets 503 with Retry-After, counted in metrics", async () => {
+  await withServer({ HTTP_MAX_CONNECTIONS: "2" }, async (port, metrics) => {
     const held = [
       await Deno.connect({ hostname: "127.0.0.1", port }),
       await Deno.connect({ hostname: "127.0.0.1", port }),
@@ -92,6 +100,8 @@ Deno.test("HTTP_MAX_CONNECTIONS: one connection more than the cap gets 503 with 
     const { text } = await readToClose(extra);
     assert.match(text, /^HTTP\/1\.1 503 Service Unavailable\r\n/);
     assert.match(text, /\r\nRetry-After: 1\r\n/);
+    assert.equal(metrics.value("sluice_http_connections_total", { event: "refused" }), 1);
+    assert.equal(metrics.value("sluice_http_connections_total", { event: "accepted" }), 2);
     for (const c of held) c.close();
   });
 });
