@@ -9,6 +9,8 @@ import { HttpConnection } from "./_http.ts";
 
 export interface LoadRequest {
   url: string;
+  /** POST (default, with the template as body) or GET (no body). */
+  method?: "GET" | "POST";
   headers: Record<string, string>;
   /** Body of request i is makeBody(i) = template with `#N#` replaced by i. */
   template: string;
@@ -59,7 +61,9 @@ self.onmessage = async (e: MessageEvent<LoadRequest>) => {
       let status: string;
       try {
         status = String(
-          (await conn.request("POST", path, r.headers, r.template.replaceAll("#N#", String(i)))).status,
+          (await (r.method === "GET"
+            ? conn.request("GET", path, r.headers)
+            : conn.request("POST", path, r.headers, r.template.replaceAll("#N#", String(i))))).status,
         );
       } catch {
         status = "error";

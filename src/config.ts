@@ -10,6 +10,21 @@ export const SETTINGS = {
     default: "127.0.0.1",
     doc: "Interface to listen on; `0.0.0.0` shares Sluice with the network (the Docker image sets it).",
   },
+  HTTP_HEADER_TIMEOUT_MS: {
+    default: "10000",
+    doc:
+      "A new connection that has not sent a whole request head in this many ms is closed (slow-header clients).",
+  },
+  HTTP_IDLE_TIMEOUT_MS: {
+    default: "75000",
+    doc:
+      "A kept-alive connection with no request for this many ms is closed; keep it above your proxy's upstream keep-alive timeout.",
+  },
+  HTTP_MAX_CONNECTIONS: {
+    default: "4096",
+    doc:
+      "Open client connections at most; more are refused with 503 at once. Lowered to 3/4 of the free file descriptors (`ulimit -n`).",
+  },
   PUBLIC_URL: {
     default: "http://localhost:$PORT",
     doc: "The URL people and clients reach Sluice at (OAuth issuer, links in logs).",
@@ -125,6 +140,9 @@ const ConfigSchema = v.object({
     v.maxValue(65535, "must be at most 65535"),
   ),
   HOST: v.pipe(v.string(), v.minLength(1, "must not be empty")),
+  HTTP_HEADER_TIMEOUT_MS: intSetting(100, 600_000),
+  HTTP_IDLE_TIMEOUT_MS: intSetting(100, 3_600_000),
+  HTTP_MAX_CONNECTIONS: intSetting(1, 1_000_000),
   PUBLIC_URL: v.pipe(
     url("an absolute http(s) URL"),
     v.regex(/^https?:\/\//, "must start with http:// or https://"),
@@ -202,6 +220,12 @@ function isBase64Of32Bytes(s: string): boolean {
 export interface Config {
   port: number;
   host: string;
+  /** A connection without a whole request head after this many ms is closed. */
+  httpHeaderTimeoutMs: number;
+  /** A kept-alive connection without a request for this many ms is closed. */
+  httpIdleTimeoutMs: number;
+  /** Open client connections at most (before the file-descriptor clamp of src/http/fd_limit.ts). */
+  httpMaxConnections: number;
   publicUrl: string;
   databaseUrl: string | null;
   databasePoolMax: number;
@@ -260,6 +284,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     port: c.PORT,
     host: c.HOST,
+    httpHeaderTimeoutMs: c.HTTP_HEADER_TIMEOUT_MS,
+    httpIdleTimeoutMs: c.HTTP_IDLE_TIMEOUT_MS,
+    httpMaxConnections: c.HTTP_MAX_CONNECTIONS,
     publicUrl: c.PUBLIC_URL.replace(/\/+$/, ""),
     databaseUrl: c.DATABASE_URL || null,
     databasePoolMax: c.DATABASE_POOL_MAX,

@@ -1,6 +1,8 @@
 import { createApp } from "./app.ts";
 import { closeDeps } from "./compose.ts";
 import type { Deps } from "./deps.ts";
+import { connectionCap, descriptorLimit, openDescriptors } from "./http/fd_limit.ts";
+import { serveGuarded } from "./http/listener.ts";
 import { startBackground } from "./pipeline/background.ts";
 import { bootstrap } from "./services/bootstrap.ts";
 
@@ -12,16 +14,38 @@ export interface RunningServer {
   finished: Promise<void>;
 }
 
-/** Bootstraps the first admin if needed and serves the app on `Deno.serve`. */
+/**
+ * Bootstraps the first admin if needed and serves the app with header and idle timeouts and a connection
+ * cap (src/http/listener.ts).
+ */
 export async function startServer(
   deps: Deps,
   { port, hostname }: { port: number; hostname: string },
 ): Promise<RunningServer> {
   await bootstrap(deps);
   const app = createApp(deps);
-  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({ port, hostname, onListen: resolve }, app.fetch);
-  const addr = await listening;
+  const limit = descriptorLimit();
+  const { cap, lowered } = connectionCap(deps.config.httpMaxConnections, { limit, open: openDescriptors() });
+  if (lowered) {
+    deps.log.warn("HTTP_MAX_CONNECTIONS lowered to fit the file-descriptor limit: raise `ulimit -n`", {
+      configured: deps.config.httpMaxConnections,
+      enforced: cap,
+      ulimit: limit,
+    });
+  }
+  const server = serveGuarded(app.fetch, {
+    port,
+    hostname,
+    headerTimeoutMs: deps.config.httpHeaderTimeoutMs,
+    idleTimeoutMs: deps.config.httpIdleTimeoutMs,
+    maxConnections: cap,
+    log: deps.log,
+    onEvent: function countConnection(event) {
+      if (event === "accept_error") deps.metrics.inc("sluice_http_accept_errors_total");
+      else deps.metrics.inc("sluice_http_connections_total", { event });
+    },
+  });
+  const addr = server.addr;
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   let closing: Promise<void> | null = null;
   const background = await startBackground(deps);

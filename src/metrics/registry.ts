@@ -18,6 +18,10 @@ export const METRICS = {
   sluice_pipeline_events_total:
     "Queue rows processed, by outcome: delivered, retried, dead_lettered, dropped.",
   sluice_function_runs_total: "Function chains run on an event, by result: ok, error or timeout.",
+  sluice_http_connections_total:
+    "Client connections, by event: accepted, refused (over the cap), timed_out (header or idle timeout), closed.",
+  sluice_http_accept_errors_total:
+    "Errors accepting a connection (such as Too many open files), each backed off.",
 } as const;
 
 export type MetricName = keyof typeof METRICS;

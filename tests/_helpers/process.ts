@@ -38,10 +38,19 @@ export interface ServerProcess {
   stop(signal?: Deno.Signal): Promise<number>;
 }
 
-/** Starts `main.ts serve` on a free port and waits for its "listening" line. */
-export async function startSluice(env: Record<string, string>): Promise<ServerProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--quiet", MAIN],
+/**
+ * Starts `main.ts serve` on a free port and waits for its "listening" line. `fileLimit` runs it under
+ * `ulimit -n` (soft and hard: Deno raises a soft limit to the hard one when it starts).
+ */
+export async function startSluice(
+  env: Record<string, string>,
+  { fileLimit }: { fileLimit?: number } = {},
+): Promise<ServerProcess> {
+  const args = ["run", "--allow-all", "--quiet", MAIN];
+  const child = new Deno.Command(fileLimit === undefined ? Deno.execPath() : "bash", {
+    args: fileLimit === undefined
+      ? args
+      : ["-c", `ulimit -n ${fileLimit} && exec "$0" "$@"`, Deno.execPath(), ...args],
     env: { NO_COLOR: "1", PORT: "0", HOST: "127.0.0.1", LOG_FORMAT: "json", ...env },
     stdin: "null",
     stdout: "piped",
