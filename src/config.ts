@@ -1,7 +1,7 @@
 import * as v from "valibot";
 
 /**
- * Every setting Sluice reads, with its default and what it means. README's settings table is checked
+ * Every setting Sluice reads, with its default and what it means. docs/settings.md's table is checked
  * against this list by tests/config_test.ts, so the docs cannot drift from the code.
  */
 export const SETTINGS = {

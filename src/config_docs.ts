@@ -1,6 +1,6 @@
 import { SETTINGS } from "./config.ts";
 
-/** The README's settings table, made from SETTINGS; tests/config_test.ts keeps README equal to it. */
+/** The settings table of docs/settings.md, made from SETTINGS; tests/config_test.ts keeps it current. */
 export function settingsTable(): string {
   const rows = Object.entries(SETTINGS).map(([name, s]) =>
     `| \`${name}\` | ${s.default === "" ? "(empty)" : `\`${s.default}\``} | ${s.doc} |`

@@ -2,17 +2,17 @@ import assert from "node:assert/strict";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { settingsTable } from "../src/config_docs.ts";
 
-Deno.test("README's settings table is exactly the one made from src/config.ts", async () => {
-  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+Deno.test("docs/settings.md's table is exactly the one made from src/config.ts", async () => {
+  const readme = await Deno.readTextFile(new URL("../docs/settings.md", import.meta.url));
   const m = /<!-- settings-table -->\n([\s\S]*?)\n<!-- \/settings-table -->/.exec(readme);
-  assert.ok(m, "README.md has no <!-- settings-table --> block");
+  assert.ok(m, "docs/settings.md has no <!-- settings-table --> block");
   // Compare cell by cell: `deno fmt` pads the table's columns.
   const cells = (table: string) =>
     table.trim().split("\n").map((row) => row.split(/(?<!\\)\|/).map((c) => c.trim().replace(/^-+$/, "-")));
   assert.deepEqual(
     cells(m[1]),
     cells(settingsTable()),
-    "README settings table is stale: run `deno task docs`",
+    "docs/settings.md is stale: run `deno task docs`",
   );
 });
 
