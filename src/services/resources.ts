@@ -64,7 +64,8 @@ export async function listResources(ctx: Ctx, input: unknown) {
   const ws = await resolveWorkspace(ctx, q.workspaceId);
   const { rows, total } = await listConfigObjects(ctx.db, ws.id, q.type, q);
   const keys = await keysOf(ctx.db, rows);
-  const fields = q.fields ?? (q.slim ? RESOURCES[q.type].slimFields : null);
+  // `id` is always kept: it is what every other call takes, and the MCP output schema requires it.
+  const fields = q.fields ? ["id", ...q.fields] : q.slim ? RESOURCES[q.type].slimFields : null;
   const objects = rows.map((r) => {
     const o = publicObject(r, keys(r));
     return fields ? pickFields(o, fields) : o;
