@@ -35,7 +35,7 @@ export async function syncStreamKeys(
   input: { publicKeys?: KeyInput[]; privateKeys?: KeyInput[] },
   action: string,
 ): Promise<StreamKeyRow[]> {
-  const existing = await listStreamKeys(tx, [stream.id]);
+  const existing = await listStreamKeys(tx, stream.workspaceId, [stream.id]);
   const issues: FieldIssue[] = [];
   const seen = new Set<string>();
   for (const [field, kind] of LISTS) {
@@ -81,7 +81,7 @@ export async function syncStreamKeys(
       await insertKey(ctx, tx, stream, k.id, kind, hashed);
     }
   }
-  return await listStreamKeys(tx, [stream.id]);
+  return await listStreamKeys(tx, stream.workspaceId, [stream.id]);
 }
 
 async function insertKey(

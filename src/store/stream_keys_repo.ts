@@ -37,12 +37,16 @@ export async function rehashStreamKey(
   );
 }
 
-/** Keys of these streams, oldest first. */
-export async function listStreamKeys(db: Queryable, streamIds: string[]): Promise<StreamKeyRow[]> {
+/** Keys of these streams of the workspace (stream ids are unique per workspace only), oldest first. */
+export async function listStreamKeys(
+  db: Queryable,
+  workspaceId: string,
+  streamIds: string[],
+): Promise<StreamKeyRow[]> {
   if (streamIds.length === 0) return [];
   return await db.query<StreamKeyRow>(
-    "select * from stream_keys where stream_id = any($1::text[]) order by created_at, id",
-    [streamIds],
+    "select * from stream_keys where workspace_id = $1 and stream_id = any($2::text[]) order by created_at, id",
+    [workspaceId, streamIds],
   );
 }
 
@@ -59,7 +63,8 @@ export async function streamKeyIdTaken(db: Queryable, id: string): Promise<boole
 /** The key with this id, if its stream is live. */
 export async function findLiveStreamKey(db: Queryable, id: string): Promise<StreamKeyRow | null> {
   const rows = await db.query<StreamKeyRow>(
-    `select k.* from stream_keys k join config_objects o on o.id = k.stream_id
+    `select k.* from stream_keys k
+       join config_objects o on o.workspace_id = k.workspace_id and o.id = k.stream_id
       where k.id = $1 and o.deleted_at is null and o.type = 'stream'`,
     [id],
   );
