@@ -4,7 +4,7 @@ import { loadMigrations, migrate } from "../../src/store/migrate.ts";
 import { openPglite } from "../../src/store/pglite.ts";
 import { openPostgres } from "../../src/store/postgres.ts";
 import { configObjectIdTaken, findConfigObject, isUniqueViolation } from "../../src/store/resources_repo.ts";
-import { findLiveStreamKey, listStreamKeys } from "../../src/store/stream_keys_repo.ts";
+import { findLiveStreamKeys, listStreamKeys } from "../../src/store/stream_keys_repo.ts";
 import { freshPostgresDatabase } from "../_helpers/db.ts";
 
 const OPENERS: { name: string; open(): Promise<{ db: Db; drop(): Promise<void> }> }[] = [
@@ -40,15 +40,18 @@ for (const o of OPENERS) {
 
       // What was there is still there, found the same way.
       assert.equal((await findConfigObject(db, "wa", "connection", "c1"))?.from_id, "s1");
-      assert.equal((await findLiveStreamKey(db, "k1"))?.stream_id, "s1");
+      assert.deepEqual((await findLiveStreamKeys(db, "k1")).map((k) => k.stream_id), ["s1"]);
       assert.deepEqual((await listStreamKeys(db, "wa", ["s1"])).map((k) => k.id), ["k1"]);
 
       // Another workspace may now use the same ids; the same workspace still may not.
       assert.equal(await configObjectIdTaken(db, "wb", "s1"), false);
       await db.query(insertObject, ["s1", "wb", "stream", null, "B's site", null, null]);
-      await db.query(insertKey, ["k2", "wb", "s1"]);
-      assert.deepEqual((await listStreamKeys(db, "wb", ["s1"])).map((k) => k.id), ["k2"]);
-      assert.deepEqual((await listStreamKeys(db, "wa", ["s1"])).map((k) => k.id), ["k1"]);
+      // Key ids too: ingest then finds both and tells them apart by the secret.
+      await db.query(insertKey, ["k1", "wb", "s1"]);
+      assert.deepEqual((await listStreamKeys(db, "wb", ["s1"])).map((k) => k.workspace_id), ["wb"]);
+      assert.deepEqual((await listStreamKeys(db, "wa", ["s1"])).map((k) => k.workspace_id), ["wa"]);
+      assert.deepEqual((await findLiveStreamKeys(db, "k1")).map((k) => k.workspace_id).sort(), ["wa", "wb"]);
+      await assert.rejects(db.query(insertKey, ["k1", "wa", "s1"]), (e) => isUniqueViolation(e));
       await assert.rejects(
         db.query(insertObject, ["s1", "wa", "stream", null, "again", null, null]),
         (e) => isUniqueViolation(e),

@@ -17,3 +17,9 @@ drop index config_objects_to;
 create index config_objects_to on config_objects (workspace_id, to_id) where deleted_at is null;
 drop index audit_log_object;
 create index audit_log_object on audit_log (workspace_id, object_id);
+
+-- Stream key ids too: a stream may bring a key id another workspace uses. Ingest finds a key by its id
+-- and then by its secret (src/ingest/write_key.ts).
+alter table stream_keys drop constraint stream_keys_pkey;
+alter table stream_keys add constraint stream_keys_pkey primary key (workspace_id, id);
+create index stream_keys_id on stream_keys (id);
