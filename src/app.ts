@@ -12,6 +12,9 @@ import { destinationTestRouter } from "./api/test_connection.ts";
 import { schemaRouter } from "./api/schema.ts";
 import { functionRunRouter } from "./api/function_run.ts";
 import { ingestRouter } from "./api/ingest.ts";
+import { segmentRouter } from "./api/segment.ts";
+import { pixelRouter } from "./api/pixel.ts";
+import { browserScriptRouter } from "./api/browser_script.ts";
 import { deadLetterRouter } from "./api/dead_letter.ts";
 import { openApiRouter } from "./api/openapi.ts";
 import type { Deps } from "./deps.ts";
@@ -72,6 +75,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   // Pipeline: ingest checks write keys, never a bearer; Functions test runs and the dead letter guard
   // their own paths.
   app.route("/", ingestRouter());
+  app.route("/", segmentRouter());
+  app.route("/", pixelRouter());
+  app.route("/", browserScriptRouter());
   app.route("/", functionRunRouter());
   app.route("/", deadLetterRouter());
   // The OpenAPI document is generated from the routes above (and its own), so it is mounted last.

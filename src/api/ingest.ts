@@ -1,172 +1,103 @@
 /**
  * Ingest endpoints, compatible with Jitsu's and Segment's HTTP APIs so their SDKs work unchanged:
- * `POST /api/s/{type}` (browser), `POST /api/s/s2s/{type}` (server), batches at `POST /api/s/s2s/batch`
- * and Segment's `POST /v1/batch` (also `/v1/b`). Browser endpoints answer key problems with 200 and the
- * error in the body, as Jitsu does, so a page never shows a failed request; server endpoints answer 401.
+ * `POST /api/s/{type}` (browser), `POST /api/s/s2s/{type}` (server), batches at `POST /api/s/s2s/batch`,
+ * and Segment's batch paths (`/v1/batch`, `/v1/b`, `/batch`, `/b`, `/v1/batch/b`). Segment's browser and
+ * tracking APIs, the pixel and the browser script are in src/api/segment.ts and src/api/browser_script.ts.
+ * Browser endpoints answer key and origin problems with 200 and the error in the body, as Jitsu does, so
+ * a page never shows a failed request; server endpoints answer 401.
  */
 import { type Context, Hono } from "hono";
-import type { Deps } from "../deps.ts";
-import { requestIp } from "../http/client_ip.ts";
 import type { AppEnv } from "../http/env.ts";
 import { queueIsFull } from "../ingest/enqueue.ts";
 import { ingestEvents, publicHeaders } from "../ingest/ingest.ts";
-import { MAX_EVENT_BYTES, typeFromPath } from "../ingest/normalize.ts";
+import { type KeyPolicy, locateStream } from "../ingest/locate.ts";
+import { type EventType, MAX_EVENT_BYTES, typeFromPath } from "../ingest/normalize.ts";
 import { IngestBodyError, readIngestBody } from "../ingest/read_body.ts";
-import { unavailableErrorFromDatabase } from "../store/db_errors.ts";
-import { findWriteKey, maskWriteKey, resolveWriteKey } from "../ingest/write_key.ts";
+import type { KeylessMode } from "../ingest/stream_routing.ts";
 import { describeRoute } from "hono-openapi";
-import { BROWSER_EVENT, SEGMENT_BATCH, SERVER_EVENT } from "./ingest_docs.ts";
+import { BROWSER_EVENT, SEGMENT_BATCH, SEGMENT_BATCH_ALIAS, SERVER_EVENT } from "./ingest_docs.ts";
+import {
+  busy,
+  fail,
+  locateProblem,
+  messageIdOf,
+  preflight,
+  refused,
+  requestFacts,
+  respond,
+  withCors,
+} from "./ingest_http.ts";
 
 /** Largest batch body (decompressed); each event in it is still limited to 1 MB. */
 export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 const MAX_BATCH_EVENTS = 10_000;
-const RETRY_AFTER_SECONDS = 5;
 
-const CORS_HEADERS =
-  "x-enable-debug, x-write-key, authorization, content-type, x-ip-policy, cache-control, x-jitsu-custom";
-
-type Kind = "browser" | "s2s";
-
-// Jitsu's CORS: echo the Origin with credentials, so the browser SDK works from any site.
-function corsHeaders(c: Context<AppEnv>, into: Record<string, string>): Record<string, string> {
-  const origin = c.req.header("origin");
-  into["access-control-allow-origin"] = origin ?? "*";
-  if (origin) {
-    into["access-control-allow-credentials"] = "true";
-    into["vary"] = "Origin";
-  }
-  return into;
+/** How an endpoint finds its stream and answers problems. */
+export interface EndpointRules {
+  policy: KeyPolicy;
+  keyless: KeylessMode | null;
+  /** Key problems answer 200 (browser endpoints) rather than 401. */
+  browserStatus: boolean;
+  /** The body's `writeKey` counts as a key (Segment's browser library puts it there). */
+  keyInBody?: boolean;
 }
 
-/** CORS headers on the context, for answers that Hono builds (preflights, app.onError's 500). */
-function prepareCors(c: Context<AppEnv>) {
-  for (const [k, v] of Object.entries(corsHeaders(c, {}))) c.header(k, v);
-}
+const BROWSER: EndpointRules = { policy: "browser", keyless: "browser", browserStatus: true };
+const SERVER: EndpointRules = { policy: "server", keyless: "s2s", browserStatus: false };
+const SERVER_BATCH: EndpointRules = {
+  policy: "server",
+  keyless: null,
+  browserStatus: false,
+  keyInBody: true,
+};
+/** Segment's batch paths: a browser key (analytics.js) or a server key (Segment's server libraries). */
+export const SEGMENT_KEYED: EndpointRules = {
+  policy: "either",
+  keyless: null,
+  browserStatus: false,
+  keyInBody: true,
+};
 
-/**
- * An ingest answer: JSON with CORS and the request id, built as one Response with all its headers.
- * Not c.json() after c.header(): headers prepared on the context make Hono build a Headers object per
- * response that Deno then copies through its slow Headers iterator (docs/performance.md: a single event's
- * CPU). requestLog finds X-Request-Id already set.
- */
-function respond(c: Context<AppEnv>, status: number, payload: unknown, extra?: Record<string, string>) {
-  const headers = corsHeaders(c, { "content-type": "application/json" });
-  const id = c.get("requestId");
-  if (id) headers["x-request-id"] = id;
-  if (extra) Object.assign(headers, extra);
-  return new Response(JSON.stringify(payload), { status, headers });
-}
-
-/**
- * Runs an ingest handler. The database being away is a 503 with Retry-After in ingest's own shape (SDKs
- * retry on it, as on a full queue); any other thrown error's 500 (app.onError) gets the CORS headers too.
- */
-async function withCors(c: Context<AppEnv>, handler: () => Promise<Response>): Promise<Response> {
+/** Reads a body with a limit; an IngestBodyError becomes its answer. */
+export async function readBodyOrFail(
+  c: Context<AppEnv>,
+  limit: number,
+): Promise<{ body: unknown } | { error: Response }> {
   try {
-    return await handler();
+    return { body: await readIngestBody(c.req.raw, limit) };
   } catch (e) {
-    const away = unavailableErrorFromDatabase(e);
-    if (away) {
-      return fail(c, 503, away.message, { "retry-after": String(away.retryAfterSeconds) });
-    }
-    prepareCors(c);
+    if (e instanceof IngestBodyError) return { error: fail(c, e.status, e.message) };
     throw e;
   }
 }
 
-function preflight(c: Context<AppEnv>) {
-  prepareCors(c);
-  c.header("Access-Control-Allow-Methods", "POST, OPTIONS");
-  c.header("Access-Control-Allow-Headers", CORS_HEADERS);
-  c.header("Access-Control-Max-Age", "86400");
-  return c.body(null, 204);
-}
-
-function fail(c: Context<AppEnv>, status: number, error: string, extra?: Record<string, string>) {
-  return respond(c, status, { ok: false, error }, extra);
-}
-
-/** A key problem: 200 on browser endpoints (Jitsu), 401 on server ones. */
-function keyProblem(c: Context<AppEnv>, kind: Kind, error: string) {
-  if (kind === "browser") return fail(c, 200, error);
-  return fail(c, 401, error, { "www-authenticate": 'Basic realm="sluice ingest"' });
-}
-
-const KEY_HELP = "send the stream's write key as Basic auth user name, X-Write-Key or ?writekey=";
-
-async function authorize(c: Context<AppEnv>, deps: Deps, kind: Kind, body?: unknown) {
-  const found = findWriteKey(c.req.raw.headers, new URL(c.req.url).searchParams, body);
-  if (!found) return { error: keyProblem(c, kind, `Missing write key: ${KEY_HELP}`) };
-  const key = await resolveWriteKey(deps, found.key);
-  if (!key) {
-    return {
-      error: keyProblem(
-        c,
-        kind,
-        `Invalid write key ${maskWriteKey(found.key)} (from ${found.from}): unknown key or wrong secret`,
-      ),
-    };
-  }
-  const want = kind === "browser" ? "browser" : "server";
-  if (key.kind !== want) {
-    const hint = kind === "browser"
-      ? "server keys are for /api/s/s2s/... and /v1/batch"
-      : "browser keys are for /api/s/{type}; use one of the stream's server keys";
-    return { error: keyProblem(c, kind, `Write key ${key.keyId} is a ${key.kind} key: ${hint}`) };
-  }
-  return { key, masked: maskWriteKey(found.key) };
-}
-
-function facts(c: Context<AppEnv>, deps: Deps, kind: Kind) {
-  return {
-    ingestType: kind,
-    ip: requestIp(c),
-    userAgent: c.req.header("user-agent") ?? null,
-    acceptLanguage: c.req.header("accept-language") ?? null,
-    now: deps.clock.now(),
-  };
-}
-
-/** Counts `n` events refused before ingest saw them, and answers `res`. */
-function refused(deps: Deps, result: "unauthorized" | "queue_full", n: number, res: Response): Response {
-  deps.metrics.inc("sluice_ingest_events_total", { result }, n);
-  return res;
-}
-
-function busy(c: Context<AppEnv>) {
-  return fail(c, 503, `The event queue is full: try again in ${RETRY_AFTER_SECONDS} seconds`, {
-    "retry-after": String(RETRY_AFTER_SECONDS),
-  });
-}
-
-async function single(c: Context<AppEnv>, kind: Kind, tp: string) {
+/** Accepts one event already read: finds the stream, checks the queue, stores it durably, answers. */
+export async function acceptOne(
+  c: Context<AppEnv>,
+  rules: EndpointRules,
+  pathType: EventType | null,
+  body: unknown,
+): Promise<Response> {
   const deps = c.get("deps");
-  const pathType = typeFromPath(tp);
-  if (pathType === undefined) {
-    return fail(
-      c,
-      404,
-      `Unknown event type "${tp}" in the path: use page, identify, track, group, alias, screen or event`,
-    );
-  }
-  let body: unknown;
-  try {
-    body = await readIngestBody(c.req.raw, MAX_EVENT_BYTES);
-  } catch (e) {
-    if (e instanceof IngestBodyError) return fail(c, e.status, e.message);
-    throw e;
-  }
-  const auth = await authorize(c, deps, kind);
-  if (auth.error) return refused(deps, "unauthorized", 1, auth.error);
+  const url = new URL(c.req.url);
+  const located = await locateStream(deps, {
+    policy: rules.policy,
+    keyless: rules.keyless,
+    headers: c.req.raw.headers,
+    query: url.searchParams,
+    host: url.host,
+    body: rules.keyInBody ? body : undefined,
+  });
+  if (!located.ok) return refused(deps, "unauthorized", 1, locateProblem(c, rules.browserStatus, located));
   if (await queueIsFull(deps)) return refused(deps, "queue_full", 1, busy(c));
   const { results } = await ingestEvents(deps, {
-    workspaceId: auth.key.workspaceId,
-    streamId: auth.key.streamId,
+    workspaceId: located.workspaceId,
+    streamId: located.streamId,
     events: [body],
     pathType,
-    facts: facts(c, deps, kind),
+    facts: requestFacts(c, deps, located.ingestType),
     headers: publicHeaders(c.req.raw.headers),
-    writeKeyMasked: auth.masked,
+    writeKeyMasked: located.masked,
     sizeChecked: true,
   });
   const r = results[0];
@@ -178,15 +109,26 @@ async function single(c: Context<AppEnv>, kind: Kind, tp: string) {
   );
 }
 
-async function batch(c: Context<AppEnv>, kind: Kind) {
-  const deps = c.get("deps");
-  let body: unknown;
-  try {
-    body = await readIngestBody(c.req.raw, MAX_BATCH_BYTES);
-  } catch (e) {
-    if (e instanceof IngestBodyError) return fail(c, e.status, e.message);
-    throw e;
+async function single(c: Context<AppEnv>, rules: EndpointRules, tp: string) {
+  const pathType = typeFromPath(tp);
+  if (pathType === undefined) {
+    return fail(
+      c,
+      404,
+      `Unknown event type "${tp}" in the path: use page, identify, track, group, alias, screen or event`,
+    );
   }
+  const read = await readBodyOrFail(c, MAX_EVENT_BYTES);
+  if ("error" in read) return read.error;
+  return await acceptOne(c, rules, pathType, read.body);
+}
+
+/** A batch: `{batch: [...], context?, writeKey?}` or a bare array of events. */
+export async function batch(c: Context<AppEnv>, rules: EndpointRules) {
+  const deps = c.get("deps");
+  const read = await readBodyOrFail(c, MAX_BATCH_BYTES);
+  if ("error" in read) return read.error;
+  const body = read.body;
   const obj = typeof body === "object" && body !== null && !Array.isArray(body)
     ? body as Record<string, unknown>
     : null;
@@ -195,21 +137,31 @@ async function batch(c: Context<AppEnv>, kind: Kind) {
   if (events.length > MAX_BATCH_EVENTS) {
     return fail(c, 413, `Cannot accept batch: ${events.length} events, more than ${MAX_BATCH_EVENTS}`);
   }
-  const auth = await authorize(c, deps, kind, obj ?? undefined);
-  if (auth.error) return refused(deps, "unauthorized", events.length, auth.error);
+  const url = new URL(c.req.url);
+  const located = await locateStream(deps, {
+    policy: rules.policy,
+    keyless: rules.keyless,
+    headers: c.req.raw.headers,
+    query: url.searchParams,
+    host: url.host,
+    body: rules.keyInBody ? obj ?? undefined : undefined,
+  });
+  if (!located.ok) {
+    return refused(deps, "unauthorized", events.length, locateProblem(c, rules.browserStatus, located));
+  }
   if (await queueIsFull(deps, events.length)) return refused(deps, "queue_full", events.length, busy(c));
   const context =
     obj && typeof obj.context === "object" && obj.context !== null && !Array.isArray(obj.context)
       ? obj.context as Record<string, unknown>
       : undefined;
   const { results } = await ingestEvents(deps, {
-    workspaceId: auth.key.workspaceId,
-    streamId: auth.key.streamId,
+    workspaceId: located.workspaceId,
+    streamId: located.streamId,
     events,
     pathType: null,
-    facts: facts(c, deps, kind),
+    facts: requestFacts(c, deps, located.ingestType),
     headers: publicHeaders(c.req.raw.headers),
-    writeKeyMasked: auth.masked,
+    writeKeyMasked: located.masked,
     batchContext: context,
   });
   const errors = results
@@ -224,25 +176,25 @@ async function batch(c: Context<AppEnv>, kind: Kind) {
   });
 }
 
-function messageIdOf(e: unknown): string {
-  const id = typeof e === "object" && e !== null ? (e as { messageId?: unknown }).messageId : undefined;
-  return typeof id === "string" ? ` (message ID ${id.slice(0, 128)})` : "";
-}
+/** Segment's batch paths: `/v1/batch` (its HTTP API), `/v1/b` (analytics.js batching) and Jitsu's aliases. */
+export const SEGMENT_BATCH_PATHS = ["/v1/batch", "/v1/b", "/batch", "/b", "/v1/batch/b"];
 
-/** The ingest router. No bearer auth: write keys are checked per request. */
+/** The Jitsu ingest router. No bearer auth: write keys are checked per request. */
 export function ingestRouter() {
   const app = new Hono<AppEnv>();
-  for (const path of ["/api/s/:tp", "/api/s/s2s/:tp", "/v1/batch", "/v1/b"]) app.options(path, preflight);
+  for (const path of ["/api/s/:tp", "/api/s/s2s/:tp", ...SEGMENT_BATCH_PATHS]) app.options(path, preflight);
   app.post("/api/s/s2s/:tp", describeRoute(SERVER_EVENT), (c) => {
     const tp = c.req.param("tp");
-    return withCors(c, () => tp === "batch" ? batch(c, "s2s") : single(c, "s2s", tp));
+    return withCors(c, () => tp === "batch" ? batch(c, SERVER_BATCH) : single(c, SERVER, tp));
   });
   app.post(
     "/api/s/:tp",
     describeRoute(BROWSER_EVENT),
-    (c) => withCors(c, () => single(c, "browser", c.req.param("tp"))),
+    (c) => withCors(c, () => single(c, BROWSER, c.req.param("tp"))),
   );
-  app.post("/v1/batch", describeRoute(SEGMENT_BATCH), (c) => withCors(c, () => batch(c, "s2s")));
-  app.post("/v1/b", describeRoute(SEGMENT_BATCH), (c) => withCors(c, () => batch(c, "s2s")));
+  for (const path of SEGMENT_BATCH_PATHS) {
+    const doc = path === "/v1/batch" ? SEGMENT_BATCH : SEGMENT_BATCH_ALIAS;
+    app.post(path, describeRoute(doc), (c) => withCors(c, () => batch(c, SEGMENT_KEYED)));
+  }
   return app;
 }

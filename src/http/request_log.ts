@@ -5,6 +5,28 @@ import type { AppEnv } from "./env.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+// A credential-shaped path segment: `keyId:secret` (also percent-encoded), the form of write keys, API keys
+// and tokens. The segment after `/projects/` is Segment's settings path, whose write key may have no colon.
+const CREDENTIAL_SEGMENT = /^([^:%]*)(?::|%3a)(.*)$/i;
+
+/**
+ * The path as logged: a credential in it is masked (`keyId:***`, or `***` after `/projects/`), so a write
+ * key in Segment's settings path or anywhere else never reaches a log line. Query strings are never logged.
+ */
+export function loggablePath(path: string): string {
+  if (!path.includes(":") && !/%3a/i.test(path) && !path.includes("/projects/")) return path;
+  const parts = path.split("/");
+  for (let i = 1; i < parts.length; i++) {
+    if (parts[i - 1] === "projects") {
+      parts[i] = "***";
+      continue;
+    }
+    const m = CREDENTIAL_SEGMENT.exec(parts[i]);
+    if (m && m[2] !== "") parts[i] = `${m[1]}:***`;
+  }
+  return parts.join("/");
+}
+
 /** Gives every request an id (kept from a sane X-Request-Id) and logs one line when it ends. */
 export function requestLog(deps: Deps) {
   return async function requestLogMiddleware(c: Context<AppEnv>, next: Next) {
@@ -36,7 +58,7 @@ export function requestLog(deps: Deps) {
     // Path only: query strings can carry write keys (?writekey=), so they never reach the log.
     deps.log.info("request", {
       method: c.req.method,
-      path: c.req.path,
+      path: loggablePath(c.req.path),
       status: c.res.status,
       ms,
       requestId: id,

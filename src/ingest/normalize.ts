@@ -74,6 +74,8 @@ export function normalizeEvent(
     };
   }
   event.type = type;
+  // Segment's browser library puts the write key in every event: a credential is never stored or delivered.
+  delete event.writeKey;
   if (type === "track") {
     if (typeof event.event !== "string" || event.event.trim() === "") {
       return { ok: false, error: 'a track event needs "event" (its name), a non-empty string' };

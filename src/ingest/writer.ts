@@ -10,6 +10,7 @@ import { TtlCache } from "../cache.ts";
 import { QUEUE_CHANNEL } from "../pipeline/queue_payload.ts";
 import type { Db } from "../store/db.ts";
 import { type IngestedInsert, insertIngested } from "../store/ingest_repo.ts";
+import type { StreamFacts } from "../store/stream_routing_repo.ts";
 
 /** One accepted (or refused) event: its `incoming` entry, and whether its queue row goes with it. */
 export type IngestItem = IngestedInsert;
@@ -175,11 +176,16 @@ export interface DepthCache {
   committedAtCount: number;
 }
 
-/** One app's ingest state: its writer and the caches in front of the queue depth and stream connections. */
+/**
+ * One app's ingest state: its writer and the caches in front of the queue depth, stream connections and
+ * stream routing (a stream's origin rules by id, the stream of a host, the sole stream: see
+ * ingest/stream_routing.ts).
+ */
 export interface IngestState {
   writer: IngestWriter;
   depth: DepthCache;
   connections: TtlCache<StreamConnections>;
+  streams: TtlCache<StreamFacts | null>;
 }
 
 /** The ingest state of one app over `db` (built once, in compose.ts). */
@@ -193,6 +199,7 @@ export function newIngestState(db: Db): IngestState {
     writer: new IngestWriter(db, { maxConcurrent: pglite ? 1 : 4, gather: pglite }),
     depth: { depth: 0, at: 0, tookMs: 0, refreshing: null, committedAtCount: 0 },
     connections: new TtlCache<StreamConnections>(10_000),
+    streams: new TtlCache<StreamFacts | null>(10_000),
   };
 }
 

@@ -87,6 +87,8 @@ Deno.test("requestIp and context.ip come from X-Forwarded-For only with TRUST_PR
 
 Deno.test("key problems: 200 with the error on browser endpoints, 401 on server endpoints", async () => {
   await withStream({}, async (t, s) => {
+    // A second stream: with a sole stream, a keyless browser event would go to it (Jitsu's locators).
+    await setupPipeline(await t.user(), { destination: { destinationType: "devnull" } });
     const post = (path: string, headers: Record<string, string>) =>
       t.request(path, { method: "POST", headers, json: { event: "x" } });
     const [keyId] = s.serverKey.split(":");

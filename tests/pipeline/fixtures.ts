@@ -59,8 +59,10 @@ let n = 0;
 /** Creates a stream (one browser, one server key), a destination, an optional function and a connection. */
 export async function setupPipeline(
   u: TestUser,
-  { destination, functionCode, functionsEnv, keySuffix, connectionData }: {
+  { destination, functionCode, functionsEnv, keySuffix, connectionData, streamData }: {
     destination: Record<string, unknown>;
+    /** More stream fields (`domains`, `authorizedJavaScriptDomains`, `strict`, ...). */
+    streamData?: Record<string, unknown>;
     functionCode?: string;
     functionsEnv?: Record<string, string>;
     keySuffix?: string;
@@ -81,6 +83,7 @@ export async function setupPipeline(
       name: "site",
       publicKeys: [{ id: bId, plaintext: bSecret }],
       privateKeys: [{ id: sId, plaintext: sSecret }],
+      ...streamData,
     },
   }) as { id: string };
   const dest = await createResource(u.ctx, {
