@@ -41,13 +41,18 @@ export function parseInput<S extends v.GenericSchema>(
   throw new ValidationError(`${action}: ${describeIssues(issues)}`, issues);
 }
 
+/** The largest page size a list takes. */
+export const MAX_PAGE_LIMIT = 1000;
+/** The page size of a list when none is given. */
+export const DEFAULT_PAGE_LIMIT = 100;
+
 /** A page size: a whole number from 1 to 1000, 100 when absent. */
 export const LimitSchema = v.optional(
   v.pipe(
     v.number("must be a number"),
     v.integer("must be an integer"),
     v.minValue(1, "at least 1"),
-    v.maxValue(1000, "at most 1000"),
+    v.maxValue(MAX_PAGE_LIMIT, `at most ${MAX_PAGE_LIMIT}`),
   ),
-  100,
+  DEFAULT_PAGE_LIMIT,
 );

@@ -6,7 +6,8 @@
  *
  * Drivers are plain objects registered in the pipeline's driver table by `type` (the destination's
  * `destinationType`). They hold no per-connection state between calls: anything they cache (pools,
- * created tables) must be keyed by destination id and released in `close()`.
+ * created tables) must be keyed by {@linkcode destinationKey} (workspace and destination id: ids are unique per
+ * workspace only) and released in `close()`.
  */
 import type { Logger } from "../log.ts";
 
@@ -43,6 +44,11 @@ export interface WriteResult {
   mappedData?: unknown;
   /** Table representation for warehouse drivers, as in Jitsu's `bulker_stream.representation`. */
   representation?: { name: string; schema: Record<string, string>; primaryKeyFields?: string[] };
+}
+
+/** What a driver keys per-destination state by: ids are unique per workspace, not globally. */
+export function destinationKey(destination: { workspaceId: string; id: string }): string {
+  return `${destination.workspaceId}/${destination.id}`;
 }
 
 /** Answer of {@linkcode DestinationDriver.test}. */

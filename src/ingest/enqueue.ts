@@ -63,7 +63,9 @@ export async function streamConnections(
   streamId: string,
 ): Promise<StreamConnections> {
   const m = deps.ingest.connections;
-  const hit = m.get(streamId, Date.now());
+  // Stream ids are unique per workspace only.
+  const key = `${workspaceId}/${streamId}`;
+  const hit = m.get(key, Date.now());
   if (hit) return hit.value;
   const rows = await connectionsFrom(deps.db, workspaceId, streamId);
   const ids = rows
@@ -72,7 +74,7 @@ export async function streamConnections(
     )
     .map((r) => r.id);
   const value = { ids, json: JSON.stringify(ids) };
-  m.set(streamId, value, Date.now() + CONNECTIONS_CACHE_MS);
+  m.set(key, value, Date.now() + CONNECTIONS_CACHE_MS);
   return value;
 }
 

@@ -67,7 +67,7 @@ export async function locateStream(
       return { ok: false, problem: "key", error: `Write key ${key.keyId} is a ${key.kind} key: ${hint}` };
     }
     ingestType = key.kind === "browser" ? "browser" : "s2s";
-    const known = streamFactsById(deps, key.streamId);
+    const known = streamFactsById(deps, { id: key.streamId, workspaceId: key.workspaceId });
     facts = known instanceof Promise ? await known : known;
     // Verified a moment ago; the stream may have been deleted since (the key cache lives a few seconds).
     if (!facts) {

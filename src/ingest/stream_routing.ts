@@ -31,18 +31,20 @@ async function cached(
 }
 
 /**
- * A live stream's routing facts by id (null: deleted). A cached answer comes back without a promise: this
- * is on every keyed event's path, and awaiting cost more than the lookup (about 2 µs an event).
+ * A live stream's routing facts by id (null: deleted): the stream of `workspaceId`, or with null (a data
+ * host) the oldest live stream with that id (ids are unique per workspace only). A cached answer comes back
+ * without a promise: this is on every keyed event's path, and awaiting cost more than the lookup (about
+ * 2 µs an event).
  */
 export function streamFactsById(
   deps: RoutingDeps,
-  streamId: string,
+  stream: { id: string; workspaceId: string | null },
 ): StreamFacts | null | Promise<StreamFacts | null> {
-  const key = `id:${streamId}`;
+  const key = `id:${stream.workspaceId ?? "*"}/${stream.id}`;
   const hit = deps.ingest.streams.get(key, Date.now());
   if (hit) return hit.value;
   return cached(deps, key, async () => {
-    const row = await findStreamRouting(deps.db, streamId);
+    const row = await findStreamRouting(deps.db, stream);
     return row && streamFacts(row);
   });
 }
@@ -69,7 +71,7 @@ export async function keylessStream(
   const dataHost = new URL(deps.config.publicUrl).hostname.toLowerCase();
   if (host && host.endsWith(`.${dataHost}`)) {
     const slug = host.slice(0, -dataHost.length - 1);
-    const bySlug = await streamFactsById(deps, slug);
+    const bySlug = await streamFactsById(deps, { id: slug, workspaceId: null });
     if (bySlug && !bySlug.strict) return bySlug;
   }
   if (host) {

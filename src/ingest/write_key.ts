@@ -6,7 +6,7 @@
  */
 import { rehashIfStale, splitBearer, touchDue, verifySecret } from "../auth/credentials.ts";
 import type { Deps } from "../deps.ts";
-import { findStreamByKeyId, touchStreamKey } from "../services/pipeline_config.ts";
+import { findStreamsByKeyId, type StreamKeyLookup, touchStreamKey } from "../services/pipeline_config.ts";
 import type { ResolvedKey } from "./write_key_cache.ts";
 
 /** Where the key was found, for messages. */
@@ -89,14 +89,26 @@ async function verify(
 ): Promise<ResolvedKey | null> {
   const parts = splitBearer(key);
   if (!parts) return null;
-  const found = await findStreamByKeyId(deps.db, parts.id);
-  const stored = found && { salt: found.salt, hash: found.hash, pepper_id: found.pepperId };
-  if (!await verifySecret(deps.secrets, { stored, secret: parts.secret }) || !found || !stored) return null;
+  // Usually one candidate; two workspaces that picked the same key id are told apart by the secret
+  // (the oldest key wins if both also hold the same secret). No candidate still costs one hash.
+  const candidates = await findStreamsByKeyId(deps.db, parts.id);
+  let found: StreamKeyLookup | null = null;
+  for (const c of candidates.length ? candidates : [null]) {
+    const stored = c && { salt: c.salt, hash: c.hash, pepper_id: c.pepperId };
+    if (await verifySecret(deps.secrets, { stored, secret: parts.secret }) && c) {
+      found = c;
+      break;
+    }
+  }
+  if (!found) return null;
+  const stored = { salt: found.salt, hash: found.hash, pepper_id: found.pepperId };
   const at = deps.clock.now();
   const rehash = await rehashIfStale(deps.secrets, stored, parts.secret);
   if (rehash || touchDue(found.lastUsedAt, at)) {
     // A failed write must not refuse a valid key: the use is recorded next time.
-    await touchStreamKey(deps.db, found.keyId, at, rehash).catch(() => {});
+    await touchStreamKey(deps.db, { workspaceId: found.workspaceId, id: found.keyId }, at, rehash).catch(
+      () => {},
+    );
   }
   return { workspaceId: found.workspaceId, streamId: found.streamId, keyId: found.keyId, kind: found.kind };
 }

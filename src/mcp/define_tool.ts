@@ -26,6 +26,11 @@ export interface ToolSpec<O extends v.GenericSchema> {
   /** The shape of `structuredContent`, published as `outputSchema`. */
   output: O;
   annotations: ToolAnnotations;
+  /**
+   * Whether the tool changes Sluice's stored state, so a read-only grant is refused it. Defaults to
+   * `!readOnlyHint`; a tool that acts on the outside world but stores nothing (run_function) says false.
+   */
+  writes?: boolean;
   /** Does the work; `args` are the raw arguments (an object, possibly empty). */
   run(ctx: Ctx, args: Record<string, unknown>): Promise<v.InferInput<O>>;
 }
@@ -71,7 +76,7 @@ export function defineTool<O extends v.GenericSchema>(spec: ToolSpec<O>): Tool {
     outputSchema: outputJsonSchema,
     annotations: { title: spec.title, ...spec.annotations },
   } as ToolListEntry;
-  const writes = !spec.annotations.readOnlyHint;
+  const writes = spec.writes ?? !spec.annotations.readOnlyHint;
   return {
     name: spec.name,
     listEntry,

@@ -297,9 +297,11 @@ async function deliver(
   const byConn = new Map<string, Job[]>();
   for (const j of jobs) {
     if (j.failure || j.events.length === 0) continue;
-    const list = byConn.get(j.conn.id) ?? [];
+    // A claim spans workspaces, and connection ids are unique per workspace only.
+    const key = `${j.conn.workspaceId}/${j.conn.id}`;
+    const list = byConn.get(key) ?? [];
     list.push(j);
-    byConn.set(j.conn.id, list);
+    byConn.set(key, list);
   }
   await Promise.all([...byConn.values()].map(async function deliverConnection(list) {
     const conn = list[0].conn;

@@ -6,7 +6,7 @@ import type { Deps } from "../deps.ts";
 import { destinationType } from "../resources/destinations/catalog.ts";
 import type { Queryable } from "../store/db.ts";
 import { type ConfigObjectRow, connectionsFrom, findConfigObjects } from "../store/resources_repo.ts";
-import { findLiveStreamKey, type StreamKeyKind } from "../store/stream_keys_repo.ts";
+import { findLiveStreamKeys, type StreamKeyKind, type StreamKeyRow } from "../store/stream_keys_repo.ts";
 import { chainFunctionId } from "./resource_checks.ts";
 import { plainConfig } from "./resource_objects.ts";
 
@@ -25,12 +25,20 @@ export interface StreamKeyLookup {
 }
 
 /**
- * Finds the stream a write key `keyId:secret` belongs to, by the key id; null for an unknown key or a
- * deleted stream. The caller verifies the secret with verifySecret() (auth/credentials.ts).
+ * The streams a write key id `keyId` may belong to, oldest key first: key ids are unique per workspace,
+ * so two workspaces may have picked the same one, and the secret tells them apart. Empty for an unknown
+ * key or a deleted stream. The caller verifies the secret with verifySecret() (auth/credentials.ts).
  */
+export async function findStreamsByKeyId(db: Queryable, keyId: string): Promise<StreamKeyLookup[]> {
+  return (await findLiveStreamKeys(db, keyId)).map(lookup);
+}
+
+/** The oldest of {@linkcode findStreamsByKeyId}, or null. */
 export async function findStreamByKeyId(db: Queryable, keyId: string): Promise<StreamKeyLookup | null> {
-  const k = await findLiveStreamKey(db, keyId);
-  if (!k) return null;
+  return (await findStreamsByKeyId(db, keyId))[0] ?? null;
+}
+
+function lookup(k: StreamKeyRow): StreamKeyLookup {
   return {
     workspaceId: k.workspace_id,
     streamId: k.stream_id,

@@ -148,11 +148,11 @@ export async function checkConnection(
 export async function checkStreamDomains(
   tx: Queryable,
   content: Record<string, unknown>,
-  selfId: string | null,
+  self: { workspaceId: string; id: string } | null,
   action: string,
 ): Promise<void> {
   const domains = (content.domains ?? []) as string[];
-  const taken = await streamsWithDomains(tx, domains, selfId);
+  const taken = await streamsWithDomains(tx, domains, self);
   if (taken.length === 0) return;
   const issues = domains.flatMap((d, i) =>
     taken.some((s) => s.domains.includes(d))

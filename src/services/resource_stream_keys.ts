@@ -35,7 +35,7 @@ export async function syncStreamKeys(
   input: { publicKeys?: KeyInput[]; privateKeys?: KeyInput[] },
   action: string,
 ): Promise<StreamKeyRow[]> {
-  const existing = await listStreamKeys(tx, [stream.id]);
+  const existing = await listStreamKeys(tx, stream.workspaceId, [stream.id]);
   const issues: FieldIssue[] = [];
   const seen = new Set<string>();
   for (const [field, kind] of LISTS) {
@@ -64,16 +64,21 @@ export async function syncStreamKeys(
     const list = input[field];
     if (!list) continue;
     const stored = existing.filter((k) => k.kind === kind);
-    await deleteStreamKeys(tx, stored.filter((s) => !list.some((k) => k.id === s.id)).map((s) => s.id));
+    await deleteStreamKeys(
+      tx,
+      stream.workspaceId,
+      stored.filter((s) => !list.some((k) => k.id === s.id)).map((s) => s.id),
+    );
     for (const [i, k] of list.entries()) {
       if (!k.plaintext) continue;
       const h = await newSecretHash(ctx.secrets, k.plaintext);
       const hashed = { hint: secretHint(k.plaintext), salt: h.salt, hash: h.hash, pepper_id: h.pepperId };
       if (stored.some((s) => s.id === k.id)) {
-        await rehashStreamKey(tx, k.id, hashed);
+        await rehashStreamKey(tx, { workspaceId: stream.workspaceId, id: k.id }, hashed);
         continue;
       }
-      if (await streamKeyIdTaken(tx, k.id)) {
+      // Only this workspace's keys count: another workspace's key id is as free here as an unused one.
+      if (await streamKeyIdTaken(tx, stream.workspaceId, k.id)) {
         throw new ConflictError(`${action}: key id "${k.id}" is already used by another stream`, {
           issues: [{ path: `${field}.${i}.id`, message: "already used by another stream" }],
         });
@@ -81,7 +86,7 @@ export async function syncStreamKeys(
       await insertKey(ctx, tx, stream, k.id, kind, hashed);
     }
   }
-  return await listStreamKeys(tx, [stream.id]);
+  return await listStreamKeys(tx, stream.workspaceId, [stream.id]);
 }
 
 async function insertKey(

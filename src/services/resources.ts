@@ -51,9 +51,9 @@ function notFound(type: string, id: string, ws: string) {
   return new NotFoundError(`${type} "${id}" not found in workspace "${ws}"`);
 }
 
-async function keysOf(db: Queryable, rows: ConfigObjectRow[]) {
+async function keysOf(db: Queryable, workspaceId: string, rows: ConfigObjectRow[]) {
   const streams = rows.filter((r) => r.type === "stream").map((r) => r.id);
-  const keys = await listStreamKeys(db, streams);
+  const keys = await listStreamKeys(db, workspaceId, streams);
   return (row: ConfigObjectRow) => keys.filter((k) => k.stream_id === row.id);
 }
 
@@ -63,8 +63,9 @@ export async function listResources(ctx: Ctx, input: unknown) {
   assertResourceType(q.type);
   const ws = await resolveWorkspace(ctx, q.workspaceId);
   const { rows, total } = await listConfigObjects(ctx.db, ws.id, q.type, q);
-  const keys = await keysOf(ctx.db, rows);
-  const fields = q.fields ?? (q.slim ? RESOURCES[q.type].slimFields : null);
+  const keys = await keysOf(ctx.db, ws.id, rows);
+  // `id` is always kept: it is what every other call takes, and the MCP output schema requires it.
+  const fields = q.fields ? ["id", ...q.fields] : q.slim ? RESOURCES[q.type].slimFields : null;
   const objects = rows.map((r) => {
     const o = publicObject(r, keys(r));
     return fields ? pickFields(o, fields) : o;
@@ -87,7 +88,7 @@ export async function getResource(ctx: Ctx, input: unknown) {
   checkWorkspaceAccess(ctx, found?.workspace ?? null, q.workspaceId);
   const row = found?.object;
   if (!row) throw notFound(q.type, q.id, q.workspaceId);
-  return publicObject(row, (await keysOf(ctx.db, [row]))(row));
+  return publicObject(row, (await keysOf(ctx.db, row.workspace_id, [row]))(row));
 }
 
 function rejectMasked(type: ResourceType, data: Record<string, unknown>, action: string) {
@@ -130,7 +131,8 @@ export async function createResource(ctx: Ctx, input: unknown) {
     action,
     ctx.db.transaction(async function create(tx) {
       const id = content.id === undefined ? newId() : String(content.id);
-      if (content.id !== undefined && await configObjectIdTaken(tx, id)) {
+      // Only this workspace's ids count: another workspace's id is as free here as an unused one.
+      if (content.id !== undefined && await configObjectIdTaken(tx, ws.id, id)) {
         throw new ConflictError(`${action}: id "${id}" is already used`, {
           issues: [{ path: "id", message: "already used" }],
         });
@@ -164,7 +166,7 @@ export async function createResource(ctx: Ctx, input: unknown) {
         : [];
       if (type === "stream" && keys.length === 0) {
         writeKey = await generateServerKey(ctx, tx, { workspaceId: ws.id, id });
-        keys = await listStreamKeys(tx, [id]);
+        keys = await listStreamKeys(tx, ws.id, [id]);
       }
       const out = publicObject(row, keys);
       await recordAudit(ctx, tx, {
@@ -248,9 +250,11 @@ export async function updateResource(ctx: Ctx, input: unknown) {
       if (moved.length) throw new ValidationError(`${action}: ${describeIssues(moved)}`, moved);
       let content = validateContent(type, merged, action);
       if (type === "connection") content = await checkConnection(tx, ws.id, content, row.id, action);
-      if (type === "stream") await checkStreamDomains(tx, content, row.id, action);
+      if (type === "stream") {
+        await checkStreamDomains(tx, content, { workspaceId: ws.id, id: row.id }, action);
+      }
       delete content.id;
-      const oldKeys = type === "stream" ? await listStreamKeys(tx, [row.id]) : [];
+      const oldKeys = type === "stream" ? await listStreamKeys(tx, ws.id, [row.id]) : [];
       const before = publicObject(row, oldKeys);
       const next = withoutKeys(content);
       // Strictly increasing, so two writes in one millisecond still give two versions.
@@ -300,7 +304,7 @@ export async function deleteResource(ctx: Ctx, input: unknown) {
   return await ctx.db.transaction(async function remove(tx) {
     const row = await findConfigObject(tx, ws.id, type, q.id, { lock: true });
     if (!row) throw notFound(type, q.id, q.workspaceId);
-    const keys = type === "stream" ? await listStreamKeys(tx, [row.id]) : [];
+    const keys = type === "stream" ? await listStreamKeys(tx, ws.id, [row.id]) : [];
     return await deleteWithDependents(ctx, tx, publicObject(row, keys), row, { cascade: q.cascade ?? false });
   });
 }

@@ -8,12 +8,13 @@ export interface Rehash {
 }
 
 /**
- * Records a use of a hashed key (API key or stream write key); with `rehash`, also moves it to the
- * current pepper, which is how a pepper rotation reaches keys that are in use.
+ * Records a use of a personal API key (ids are global); with `rehash`, also moves it to the current
+ * pepper, which is how a pepper rotation reaches keys that are in use. Stream write keys, whose ids are
+ * unique per workspace only, have touchStreamKey() (stream_keys_repo.ts).
  */
 export async function touchKey(
   db: Queryable,
-  table: "api_keys" | "stream_keys",
+  table: "api_keys",
   id: string,
   at: Date,
   rehash?: Rehash,

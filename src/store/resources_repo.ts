@@ -46,8 +46,18 @@ export async function updateConfigObject(db: Queryable, o: ConfigObjectWrite): P
   const rows = await db.query<ConfigObjectRow>(
     `update config_objects set subtype = $2, name = $3, config = $4::jsonb, secrets = $5, from_id = $6,
         to_id = $7, updated_at = $8
-      where id = $1 and deleted_at is null returning *`,
-    [o.id, o.subtype, o.name, JSON.stringify(o.config), o.secrets, o.from_id, o.to_id, o.updated_at],
+      where id = $1 and workspace_id = $9 and deleted_at is null returning *`,
+    [
+      o.id,
+      o.subtype,
+      o.name,
+      JSON.stringify(o.config),
+      o.secrets,
+      o.from_id,
+      o.to_id,
+      o.updated_at,
+      o.workspace_id,
+    ],
   );
   return rows[0];
 }
@@ -125,9 +135,16 @@ export async function findConfigObjects(
   );
 }
 
-/** Whether any object, live or deleted, in any workspace, has this id (ids are global). */
-export async function configObjectIdTaken(db: Queryable, id: string): Promise<boolean> {
-  return (await db.query("select 1 from config_objects where id = $1", [id])).length > 0;
+/**
+ * Whether an object of the workspace, live or deleted, has this id. Ids are unique per workspace only:
+ * another workspace's ids are never looked at, so a create cannot tell whether they exist.
+ */
+export async function configObjectIdTaken(db: Queryable, workspaceId: string, id: string): Promise<boolean> {
+  return (await db.query("select 1 from config_objects where workspace_id = $1 and id = $2", [
+    workspaceId,
+    id,
+  ]))
+    .length > 0;
 }
 
 /** One page of live objects of a type, oldest first (Jitsu's order), and the total count. */
@@ -232,18 +249,22 @@ export async function softDeleteConfigObjects(
   return rows.map((r) => r.id);
 }
 
-/** Live streams other than `exceptId` that list any of `domains` (stored lowercased). */
+/**
+ * Live streams of any workspace, other than `except` (a stream of a workspace, ids being unique per
+ * workspace only), that list any of `domains` (stored lowercased).
+ */
 export async function streamsWithDomains(
   db: Queryable,
   domains: string[],
-  exceptId: string | null,
+  except: { workspaceId: string; id: string } | null,
 ): Promise<{ id: string; workspace_id: string; domains: string[] }[]> {
   if (domains.length === 0) return [];
   return await db.query(
     `select id, workspace_id, config->'domains' as domains from config_objects
-      where type = 'stream' and deleted_at is null and id <> coalesce($2, '')
+      where type = 'stream' and deleted_at is null
+        and not (workspace_id = coalesce($2, '') and id = coalesce($3, ''))
         and config->'domains' ?| $1::text[]`,
-    [domains, exceptId],
+    [domains, except?.workspaceId ?? null, except?.id ?? null],
   );
 }
 

@@ -26,11 +26,20 @@ export interface StreamRoutingRow {
 const COLUMNS = `id, workspace_id, config->>'authorizedJavaScriptDomains' as authorized,
   (config->>'strict')::boolean as strict`;
 
-/** A live stream by id (any workspace: the id came from a verified write key or a data host). */
-export async function findStreamRouting(db: Queryable, streamId: string): Promise<StreamRoutingRow | null> {
+/**
+ * A live stream by id. Ids are unique per workspace: with `workspaceId` (a verified write key names it)
+ * the stream of that workspace; without (a data host names only the id) the oldest live stream with that
+ * id, so a later workspace that picks the same id never takes over an existing stream's data host.
+ */
+export async function findStreamRouting(
+  db: Queryable,
+  stream: { id: string; workspaceId: string | null },
+): Promise<StreamRoutingRow | null> {
   const rows = await db.query<StreamRoutingRow>(
-    `select ${COLUMNS} from config_objects where id = $1 and type = 'stream' and deleted_at is null`,
-    [streamId],
+    `select ${COLUMNS} from config_objects
+      where id = $1 and ($2::text is null or workspace_id = $2) and type = 'stream' and deleted_at is null
+      order by created_at, workspace_id limit 1`,
+    [stream.id, stream.workspaceId],
   );
   return rows[0] ?? null;
 }

@@ -115,7 +115,7 @@ Deno.test("query_events pages through a source with nextCursor and filters by le
       ["step 2", "step 1"],
     );
     const none = await callTool(t, u.auth, "query_events", { workspaceId, type: "incoming" });
-    assert.deepEqual(none.structuredContent, { events: [], nextCursor: null });
+    assert.deepEqual(none.structuredContent, { events: [], nextCursor: null, limit: 50 });
   } finally {
     await t.close();
   }

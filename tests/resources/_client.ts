@@ -1,5 +1,5 @@
 /** A small REST client over testApp() for the resource suites. */
-import type { TestApp, TestUser } from "../_helpers/app.ts";
+import { type TestApp, testApp, type TestUser } from "../_helpers/app.ts";
 
 export interface Reply {
   status: number;
@@ -52,3 +52,34 @@ export const FUNCTION_CODE = `export default async function(event, ctx) {
   event.properties = { ...event.properties, seen: ctx.props.GREETING };
   return event;
 }`;
+
+/** A create's answer without what differs between any two creates (ids, times, minted keys). */
+export function shape(body: Record<string, unknown>): Record<string, unknown> {
+  const {
+    id: _i,
+    createdAt: _c,
+    updatedAt: _u,
+    writeKey,
+    privateKeys,
+    publicKeys,
+    fromId: _f,
+    toId: _t,
+    ...rest
+  } = body;
+  return {
+    ...rest,
+    writeKey: typeof writeKey,
+    privateKeys: Array.isArray(privateKeys) ? privateKeys.length : privateKeys,
+    publicKeys: Array.isArray(publicKeys) ? publicKeys.length : publicKeys,
+  };
+}
+
+/** A test app with two users, each in a workspace of their own. */
+export async function twoWorkspaces(fn: (t: TestApp, a: TestUser, b: TestUser) => Promise<void>) {
+  const t = await testApp();
+  try {
+    await fn(t, await t.user(), await t.user());
+  } finally {
+    await t.close();
+  }
+}

@@ -88,7 +88,7 @@ for (const store of STORES) {
       assert.equal(k?.kind, "browser");
       assert.equal(k?.lastUsedAt, null);
       const at = new Date("2026-03-01T00:00:00Z");
-      await touchStreamKey(t.deps.db, "pk-1", at);
+      await touchStreamKey(t.deps.db, { workspaceId: u.workspace.id, id: "pk-1" }, at);
       assert.equal((await findStreamByKeyId(t.deps.db, "pk-1"))?.lastUsedAt?.toISOString(), at.toISOString());
       assert.equal(await findStreamByKeyId(t.deps.db, "nope"), null);
       await deleteResource(u.ctx, { workspaceId: u.workspace.id, type: "stream", id: s.id });

@@ -38,7 +38,7 @@ for (const o of OPENERS) {
         "insert into events_log (workspace_id, actor_id, type, level, message) values ('w', 's', 'incoming', 'info', $1::json)",
         [message],
       );
-      assert.deepEqual(await migrate(db, all), [9]);
+      assert.deepEqual(await migrate(db, all.filter((m) => m.version <= 9)), [9]);
       const now = new Date();
       const claimed = await claimQueueRows(db, {
         now,

@@ -94,6 +94,35 @@ function toDatetime(value: FlatValue): string {
   return new Date(s).toISOString().replace("T", " ").replace("Z", "");
 }
 
+// MariaDB's JSON is `longtext` with a `json_valid(col)` check constraint.
+const JSON_VALID = /^json_valid\(`((?:[^`]|``)+)`\)$/i;
+
+/**
+ * Columns of a MariaDB table declared JSON (information_schema says `longtext` for them). Knowing
+ * them keeps a value that is not JSON (a string in a column that so far held arrays) from failing the
+ * check: the column is widened to text instead. MySQL reports `json` itself and has no `table_name`
+ * in check_constraints, so there the query fails and the answer is empty.
+ */
+async function mariadbJsonColumns(pool: mysql.Pool, db: string, name: string): Promise<Set<string>> {
+  try {
+    const [rows] = await pool.execute(
+      "select check_clause as clause from information_schema.check_constraints " +
+        "where constraint_schema = ? and table_name = ?",
+      [db, name],
+    );
+    const out = new Set<string>();
+    for (const r of rows as Record<string, unknown>[]) {
+      const m = JSON_VALID.exec(String(r.clause).trim());
+      if (m) out.add(m[1].replaceAll("``", "`"));
+    }
+    return out;
+  } catch (e) {
+    // 1054 unknown column (MySQL), 1109 unknown table (no check_constraints before MariaDB 10.2).
+    if ([1054, 1109].includes(Number((e as { errno?: unknown })?.errno))) return new Set();
+    throw e;
+  }
+}
+
 /** The warehouse client for MySQL/MariaDB over mysql2 (server-side prepared statements). */
 export async function mysqlClient(c: MysqlCredentials, { max = 4 } = {}): Promise<WarehouseClient> {
   const pool = await openMysqlPool(c, { max });
@@ -124,11 +153,13 @@ export async function mysqlClient(c: MysqlCredentials, { max = 4 } = {}): Promis
         [db, name],
       );
       if (rows.length === 0) return null;
+      const json = await mariadbJsonColumns(pool, db, name);
       return new Map(rows.map((r) => {
         const type = String(r.type).toLowerCase();
         if (type === "tinyint") {
           return [String(r.name), String(r.full_type).startsWith("tinyint(1)") ? "boolean" : "foreign"];
         }
+        if (type === "longtext" && json.has(String(r.name))) return [String(r.name), "json"];
         return [String(r.name), FROM_MYSQL[type] ?? "foreign"];
       }));
     },

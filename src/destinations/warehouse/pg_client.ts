@@ -76,6 +76,16 @@ export function pgSsl(c: PostgresCredentials): postgres.Options<Record<string, n
   }
 }
 
+/**
+ * postgres.js serialises every parameter bound to a json/jsonb column with JSON.stringify, so a value
+ * already in JSON text (what `encode()` hands over) would land as a JSON string: `"[\"a\"]"` instead
+ * of `["a"]`. Strings pass through as JSON text (node-postgres does the same); anything else is
+ * stringified once.
+ */
+function jsonParameter(x: unknown): string {
+  return typeof x === "string" ? x : JSON.stringify(x);
+}
+
 /** Opens a postgres.js pool for the warehouse; connections are made on first use. */
 export function openPgSql(c: PostgresCredentials, { max = 4 } = {}): postgres.Sql {
   return postgres({
@@ -91,6 +101,9 @@ export function openPgSql(c: PostgresCredentials, { max = 4 } = {}): postgres.Sq
     idle_timeout: 60,
     onnotice: function ignoreNotice() {},
     connection: { application_name: "sluice-warehouse" },
+    types: {
+      json: { to: 114, from: [114, 3802], serialize: jsonParameter, parse: JSON.parse },
+    },
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Clock } from "../../clock.ts";
 import { AppError } from "../../errors.ts";
 import type { DestinationDriver, WriteBatch, WriteResult } from "../driver.ts";
-import { sameResultForAll } from "../driver.ts";
+import { destinationKey, sameResultForAll } from "../driver.ts";
 import type { WarehouseClient } from "./client.ts";
 import { errorMessage } from "./client.ts";
 import { describeConnectError, isConnectError, type WarehouseKind } from "./connect_errors.ts";
@@ -69,16 +69,17 @@ export function warehouseDriver(
   async function warehouseFor(batch: WriteBatch): Promise<Warehouse> {
     const creds = parse(batch.destination.credentials);
     const key = JSON.stringify(creds);
-    let pool = pools.get(batch.destination.id);
+    const dest = destinationKey(batch.destination);
+    let pool = pools.get(dest);
     if (pool && pool.key !== key) {
       void pool.client.then((c) => c.close()).catch(() => {});
       pool = undefined;
     }
     if (!pool) {
       const client = openWarehouseClient(kind, creds);
-      client.catch(() => pools.delete(batch.destination.id)); // reconnect on the next write
+      client.catch(() => pools.delete(dest)); // reconnect on the next write
       pool = { key, client, warehouses: new Map() };
-      pools.set(batch.destination.id, pool);
+      pools.set(dest, pool);
     }
     const opts = parseWarehouseOptions(batch.connection.options);
     const optsKey = JSON.stringify([opts.dataLayout, opts.deduplicate, opts.primaryKey]);

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { listWorkspaces } from "../../services/workspaces.ts";
 import { parseInput } from "../../validation.ts";
 import { defineTool, type Tool } from "../define_tool.ts";
+import { clampLimit } from "./limit.ts";
 
 const MAX = 100;
 
@@ -11,8 +12,10 @@ const Input = v.object({
       v.number("must be a number"),
       v.integer("must be an integer"),
       v.minValue(1, "at least 1"),
-      v.maxValue(MAX, `at most ${MAX}`),
-      v.description(`How many workspaces (default ${MAX}, at most ${MAX}).`),
+      v.description(
+        `How many workspaces (default ${MAX}, at most ${MAX}: a larger limit is clamped to ${MAX} and the ` +
+          "result's notice says so).",
+      ),
     ),
     MAX,
   ),
@@ -41,6 +44,7 @@ const Output = v.object({
   limit: v.number(),
   offset: v.number(),
   hasMore: v.boolean(),
+  notice: v.optional(v.string()),
 });
 
 /** `list_workspaces`: the workspaces the caller can use, by name, paginated (Jitsu's arguments). */
@@ -56,7 +60,8 @@ export function listWorkspacesTool(): Tool {
     output: Output,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     async run(ctx, args) {
-      const page = parseInput(Input, args, "Cannot list workspaces");
+      const { args: clamped, notice } = clampLimit(args, MAX);
+      const page = parseInput(Input, clamped, "Cannot list workspaces");
       // One extra row says whether another page exists without counting.
       const rows = await listWorkspaces(ctx, { limit: page.limit + 1, offset: page.offset });
       return {
@@ -64,6 +69,7 @@ export function listWorkspacesTool(): Tool {
         limit: page.limit,
         offset: page.offset,
         hasMore: rows.length > page.limit,
+        ...(notice ? { notice } : {}),
       };
     },
   });

@@ -1,7 +1,14 @@
 import * as v from "valibot";
-import { EVENT_LOG_LEVELS } from "../../events_log/events_log.ts";
+import { DEFAULT_EVENTS_LIMIT, EVENT_LOG_LEVELS, MAX_EVENTS_LIMIT } from "../../events_log/events_log.ts";
 import { readEvents, ReadEventsInput } from "../../events_log/read_events.ts";
 import { defineTool, type Tool } from "../define_tool.ts";
+import { clampedLimitArg, clampLimit, LimitOutput } from "./limit.ts";
+
+// The service's own schema validates; this one is what the tool publishes (limit is clamped, not refused).
+const Input = v.object({
+  ...ReadEventsInput.entries,
+  limit: clampedLimitArg(MAX_EVENTS_LIMIT, DEFAULT_EVENTS_LIMIT, "entries, newest first"),
+});
 
 const Output = v.object({
   events: v.array(v.object({
@@ -13,6 +20,7 @@ const Output = v.object({
     content: v.unknown(),
   })),
   nextCursor: v.nullable(v.string()),
+  ...LimitOutput,
 });
 
 /** `query_events`: read Live Events, newest first, with Jitsu's arguments plus a cursor. */
@@ -27,11 +35,14 @@ export function queryEventsTool(): Tool {
       'errorsOnly (or levels "error") shows only failures; search finds an event id or an error text. ' +
       "When nextCursor is " +
       "not null, pass it as cursor to read older entries.",
-    input: ReadEventsInput,
+    input: Input,
     output: Output,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     async run(ctx, args) {
-      return await readEvents(ctx, args);
+      const { args: clamped, notice } = clampLimit(args, MAX_EVENTS_LIMIT);
+      const out = await readEvents(ctx, clamped);
+      const limit = typeof clamped.limit === "number" ? clamped.limit : DEFAULT_EVENTS_LIMIT;
+      return { ...out, limit, ...(notice ? { notice } : {}) };
     },
   });
 }

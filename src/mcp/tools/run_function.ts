@@ -40,11 +40,15 @@ export function runFunctionTool(): Tool {
       "ctx.log call and ctx.fetch (logs), the ctx.store content after the run (store), and the error with " +
       "its line number if the code threw. Give functionId to run a saved function (its draft if it has " +
       "one, else its code), or code to try new source before saving it with update_resource. props are " +
-      "ctx.props (a connection's functionsEnv). Nothing is saved and no Live Events are written; " +
-      "ctx.fetch does reach the network.",
+      "ctx.props (a connection's functionsEnv). Nothing is saved and no Live Events are written: ctx.store " +
+      "is a copy seeded from store and returned, never the workspace's real store, so read-only access may " +
+      "run it. ctx.fetch does reach the network, so the code can change things outside Sluice: run only " +
+      "code the user wants run.",
     input: RunFunctionInput,
     output: Output,
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    // It stores nothing in Sluice (the store is a copy), so read-only grants may run it.
+    writes: false,
     async run(ctx, args) {
       return await runFunction(ctx, args);
     },
