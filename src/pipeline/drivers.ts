@@ -4,6 +4,7 @@
  * dead letter and can be replayed once a driver exists.
  */
 import type { Deps } from "../deps.ts";
+import { clickhouseDriver } from "../destinations/clickhouse/driver.ts";
 import { devnullDriver } from "../destinations/devnull.ts";
 import type { DestinationDriver } from "../destinations/driver.ts";
 import { mysqlDriver } from "../destinations/mysql.ts";
@@ -27,6 +28,11 @@ export function defaultDrivers(deps: Pick<Deps, "db" | "clock" | "log" | "config
     devnullDriver(),
     postgresDriver({ clock: deps.clock, onBatch }),
     mysqlDriver({ clock: deps.clock, onBatch }),
+    clickhouseDriver({
+      clock: deps.clock,
+      onBatch,
+      allowPrivateNetwork: deps.config.destinationsAllowPrivateNetwork,
+    }),
   ];
   return new Map(drivers.map((d) => [d.type, d]));
 }
