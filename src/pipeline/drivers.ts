@@ -11,6 +11,7 @@ import { mysqlDriver } from "../destinations/mysql.ts";
 import { postgresDriver } from "../destinations/postgres.ts";
 import { batchLogEntries } from "../destinations/warehouse/batch_log_entries.ts";
 import type { BatchStatusSink } from "../destinations/warehouse/warehouse_driver.ts";
+import { s3Driver } from "../destinations/s3/driver.ts";
 import { webhookDriver } from "../destinations/webhook.ts";
 import { appendEvents } from "../events_log/events_log.ts";
 
@@ -28,6 +29,11 @@ export function defaultDrivers(deps: Pick<Deps, "db" | "clock" | "log" | "config
     devnullDriver(),
     postgresDriver({ clock: deps.clock, onBatch }),
     mysqlDriver({ clock: deps.clock, onBatch }),
+    s3Driver({
+      clock: deps.clock,
+      onBatch,
+      allowPrivateNetwork: deps.config.destinationsAllowPrivateNetwork,
+    }),
     clickhouseDriver({
       clock: deps.clock,
       onBatch,

@@ -6,3 +6,4 @@
  */
 export { Client, StreamableHTTPClientTransport } from "npm:@modelcontextprotocol/client@2.4.0";
 export { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
+export { default as S3rver } from "npm:s3rver@3.7.1";
