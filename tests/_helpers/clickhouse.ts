@@ -11,7 +11,10 @@ export interface ClickhouseServer {
   host: string;
   /** Runs a statement as `default` (no password); SELECTs return JSONEachRow rows. */
   query(sql: string): Promise<Record<string, unknown>[]>;
-  /** A fresh database and credentials for a destination on it (user `sluice`, password `secret`). */
+  /**
+   * A fresh database and credentials for a destination on it (user `sluice`, password `secret`; user
+   * `reader` with the same password may only read).
+   */
   database(): Promise<{ name: string; credentials: Record<string, unknown>; drop(): Promise<void> }>;
 }
 
@@ -41,10 +44,11 @@ function configXml(dir: string, http: number, tcp: number): string {
 
 const USERS_XML = `<?xml version="1.0"?>
 <yandex>
-  <profiles><default></default></profiles>
+  <profiles><default></default><readonly><readonly>1</readonly></readonly></profiles>
   <users>
     <default><password></password><networks><ip>::/0</ip></networks><profile>default</profile><quota>default</quota></default>
     <sluice><password>secret</password><networks><ip>::/0</ip></networks><profile>default</profile><quota>default</quota></sluice>
+    <reader><password>secret</password><networks><ip>::/0</ip></networks><profile>readonly</profile><quota>default</quota></reader>
   </users>
   <quotas><default></default></quotas>
 </yandex>

@@ -43,8 +43,10 @@ export function cleanError(body: string): { code: number; message: string } {
   return { code, message: text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}...` : text };
 }
 
-function networkWords(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
+/** Why a request did not get an answer, in words (fetch's own message hides the cause). */
+export function networkWords(e: unknown): string {
+  const cause = (e as { cause?: unknown })?.cause;
+  const msg = (e instanceof Error ? e.message : String(e)) + (cause ? `: ${String(cause)}` : "");
   if (/refused/i.test(msg)) return "connection refused (is the server running, and are host and port right?)";
   if (e instanceof DOMException && e.name === "TimeoutError") return "timed out";
   if (/dns error|failed to lookup|name or service not known/i.test(msg)) return "host not found";

@@ -7,6 +7,7 @@
 import { classifyAddress } from "../../net/address.ts";
 import { readBodyUpTo } from "../../net/read_body.ts";
 import type { Resolver } from "../../net/resolve.ts";
+import { networkWords } from "../clickhouse/http.ts";
 import { checkUrl, FetchBlockedError } from "../../net/url_guard.ts";
 import type { S3Credentials } from "./credentials.ts";
 import { sha256Hex, signRequest, uriEncode } from "./sigv4.ts";
@@ -22,7 +23,7 @@ export interface S3ClientOptions {
 /** A request the service refused (`code` is S3's error code, e.g. NoSuchBucket) or could not reach. */
 export class S3Error extends Error {
   override name = "S3Error";
-  constructor(message: string, readonly code: string, readonly status: number) {
+  constructor(message: string, readonly code: string, readonly status: number, readonly detail = message) {
     super(message);
   }
 }
@@ -97,9 +98,7 @@ export class S3Client {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
       });
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      const why = /refused/i.test(msg) ? "connection refused (is the endpoint right?)" : msg;
-      throw new S3Error(`Cannot reach s3 at ${url.host}: ${why}`, "Network", 0);
+      throw new S3Error(`Cannot reach s3 at ${url.host}: ${networkWords(e)}`, "Network", 0);
     }
     if (res.ok) {
       await res.body?.cancel();
@@ -108,11 +107,8 @@ export class S3Client {
     const { text } = await readBodyUpTo(res, 8192).catch(() => ({ text: "" }));
     const code = xmlField(text, "Code") || `HTTP ${res.status}`;
     const message = xmlField(text, "Message");
-    throw new S3Error(
-      `${method} ${this.location(key)} failed: ${code}${message ? `: ${message}` : ""} (HTTP ${res.status})`,
-      code,
-      res.status,
-    );
+    const detail = `${code}${message ? `: ${message}` : ""} (HTTP ${res.status})`;
+    throw new S3Error(`${method} ${this.location(key)} failed: ${detail}`, code, res.status, detail);
   }
 
   /** Writes an object. */

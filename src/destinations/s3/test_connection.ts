@@ -36,7 +36,7 @@ export async function testS3Connection(input: unknown, options: S3ClientOptions)
       ok: false,
       step: reached ? "put_object" : "connect",
       error: reached
-        ? `Cannot write to bucket "${c.bucket}" as access key "${c.accessKeyId}": ${errorMessage(e)}`
+        ? `Cannot write to bucket "${c.bucket}" as access key "${c.accessKeyId}": ${(e as S3Error).detail}`
         : errorMessage(e),
     };
   }
