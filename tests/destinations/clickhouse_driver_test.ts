@@ -122,6 +122,34 @@ Deno.test("clickhouse driver deduplicates resends on message_id: ReplacingMergeT
   }
 });
 
+Deno.test("clickhouse driver with the catalog's key timestamp,message_id partitions by month", async () => {
+  const db = await server.database();
+  const driver = clickhouseDriver();
+  try {
+    const opts = { primaryKey: "timestamp,message_id" };
+    await driver.write(
+      batchFor(db.credentials, [trackEvent({ messageId: "a", properties: { v: 1 } })], opts),
+    );
+    const r = await driver.write(
+      batchFor(db.credentials, [trackEvent({ messageId: "a", properties: { v: 2 } })], opts),
+    );
+    assert.equal(r[0].status, "SUCCESS", r[0].error);
+    assert.deepEqual(r[0].representation?.primaryKeyFields, ["timestamp", "message_id"]);
+    const rows = await server.query(`SELECT message_id, v FROM ${db.name}.events FINAL`);
+    assert.deepEqual(rows.map((x) => [x.message_id, Number(x.v)]), [["a", 2]]);
+    const t = await server.query(
+      `SELECT partition_key, sorting_key FROM system.tables WHERE database = '${db.name}' AND name = 'events'`,
+    );
+    assert.deepEqual([t[0].partition_key, t[0].sorting_key], [
+      "toYYYYMM(timestamp)",
+      "timestamp, message_id",
+    ]);
+  } finally {
+    await driver.close?.();
+    await db.drop();
+  }
+});
+
 Deno.test("clickhouse driver without deduplication uses MergeTree and keeps every row", async () => {
   const db = await server.database();
   const driver = clickhouseDriver();
