@@ -14,7 +14,14 @@ Deno.test("a destination type is deliverable in the catalog exactly when the pip
         `${d.id}: deliverable=${d.deliverable}, driver=${drivers.has(d.id)}`,
       );
     }
-    assert.deepEqual([...drivers.keys()].sort(), ["devnull", "mysql", "postgres", "webhook"]);
+    assert.deepEqual([...drivers.keys()].sort(), [
+      "clickhouse",
+      "devnull",
+      "mysql",
+      "postgres",
+      "s3",
+      "webhook",
+    ]);
   } finally {
     await t.close();
   }
