@@ -81,6 +81,7 @@ async function start(): Promise<ClickhouseServer> {
     stdout: "null",
     stderr: "null",
   }).spawn();
+  child.unref(); // a benchmark's process ends when its work does; the unload handler stops the server
   globalThis.addEventListener("unload", () => {
     try {
       child.kill("SIGKILL");
