@@ -8,8 +8,9 @@ export function testConnectionTool(): Tool {
     name: "test_connection",
     title: "Test a destination connection",
     description:
-      "Checks that Sluice can reach and write to a destination (postgres, mysql): it logs in with " +
-      "the credentials (password, TLS/sslMode) and creates and drops a probe table. Pass `id` to test a " +
+      "Checks that Sluice can reach and write to a destination: postgres, mysql and clickhouse log in " +
+      "with the credentials (password, TLS/sslMode) and create and drop a probe table; s3 puts and " +
+      "deletes a probe object. Pass `id` to test a " +
       "stored destination, `config` to test fields before saving them, or both (masked secrets in config " +
       "keep the stored ones). Answers {ok, step, error}; `error` says exactly what failed, e.g. a wrong " +
       "password or a missing CREATE permission. Find destination ids with list_resources.",
@@ -20,7 +21,7 @@ export function testConnectionTool(): Tool {
       step: v.optional(v.string()),
       error: v.optional(v.string()),
     }),
-    // Not read-only: it creates (and drops) a table in the customer's warehouse.
+    // Not read-only: it creates (and drops) a table or an object at the customer's destination.
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     async run(ctx, args) {
       return await testDestinationConnection(ctx, args);
