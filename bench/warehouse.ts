@@ -4,7 +4,10 @@
  * the same client library in the same run (same rows, pre-encoded, one transaction, no upsert).
  * Target: batch mode at least 50% of raw. Figures only; no timed assertions (STYLE.md).
  * Uses throwaway schemas/databases: WAREHOUSE_PG_HOST / WAREHOUSE_MYSQL_HOST (default 127.0.0.1).
+ * Then ClickHouse (vs a raw INSERT ... FORMAT JSONEachRow) and S3 (a 10,000-event file vs a raw PUT of
+ * the same bytes): bench/_clickhouse_s3.ts.
  */
+import { benchClickhouse, benchS3 } from "./_clickhouse_s3.ts";
 import { mapEvent } from "../src/destinations/warehouse/layout.ts";
 import {
   parseMysqlCredentials,
@@ -190,6 +193,8 @@ export async function run(args: string[] = []): Promise<void> {
       await t.drop();
     }
   }
+  await benchClickhouse(n, makeEvents);
+  await benchS3(makeEvents);
 }
 
 export default run;

@@ -54,6 +54,30 @@ async function runtimePackages(): Promise<Set<string>> {
 }
 
 /** The licence npm's registry records for one version; "unknown" when it records none. */
+/**
+ * npm package ids built into /p.js (tools/build_p_js.ts bundles `@jitsu/js`): the package and what it
+ * depends on, as deno.lock records them.
+ */
+async function bundledPackages(): Promise<Set<string>> {
+  const lock = JSON.parse(await Deno.readTextFile(new URL("deno.lock", root)));
+  const npm: Record<string, { dependencies?: string[] }> = lock.npm ?? {};
+  const keys = Object.keys(npm);
+  const byName = (dep: string) =>
+    keys.find((k) => k === dep) ?? keys.find((k) => parseLockKey(k).name === dep);
+  const todo = keys.filter((k) => parseLockKey(k).name === "@jitsu/js");
+  const seen = new Set<string>();
+  while (todo.length > 0) {
+    const id = todo.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const dep of npm[id]?.dependencies ?? []) {
+      const key = byName(dep);
+      if (key) todo.push(key);
+    }
+  }
+  return seen;
+}
+
 async function npmLicence(name: string, version: string): Promise<string> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const out = await new Deno.Command("npm", {
@@ -83,6 +107,7 @@ async function main() {
     Object.values(direct).flatMap((s) => /^npm:\/?(.+?)\/?$/.exec(s)?.[1] ?? []),
   );
   const runtime = await runtimePackages();
+  const bundled = await bundledPackages();
   const rows: LicenceRow[] = [];
   for (const key of await lockPackages()) {
     const { name, version } = parseLockKey(key);
@@ -91,7 +116,7 @@ async function main() {
       name,
       version,
       licence,
-      use: runtime.has(key) ? "runtime" : "test/dev",
+      use: runtime.has(key) ? "runtime" : bundled.has(key) ? "bundled" : "test/dev",
       direct: directIds.has(`${name}@${version}`),
     });
     await new Promise((resolve) => setTimeout(resolve, 100));

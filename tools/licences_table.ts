@@ -7,7 +7,7 @@ export type LicenceRow = {
   name: string;
   version: string;
   licence: string;
-  use: "runtime" | "test/dev";
+  use: "runtime" | "bundled" | "test/dev";
   direct: boolean;
 };
 
@@ -51,13 +51,14 @@ const END = "<!-- /licences-table -->";
 export function renderLicences(rows: LicenceRow[]): string {
   const sorted = [...rows].sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
   const flagged = sorted.filter((r) => !isPermissive(r.licence));
-  const runtime = sorted.filter((r) => r.use === "runtime").length;
+  const runtime = sorted.filter((r) => r.use !== "test/dev").length;
   const lines = [
     "# Licences of the dependencies",
     "",
     "Sluice is MIT-licensed (see [LICENSE](../LICENSE)). This page lists every npm package in `deno.lock` with",
     "the licence the npm registry records for that exact version. _runtime_ packages are reachable from",
-    "`main.ts` (the server, the CLI and the compiled binary include them); _test/dev_ packages are used only by",
+    "`main.ts` (the server, the CLI and the compiled binary include them); _bundled_ packages are built into a",
+    "file Sluice serves (`/p.js`, by `deno task pjs`); _test/dev_ packages are used only by",
     "the tests, benchmarks or `.ci/` scripts and are never shipped. _direct_ marks the packages named in",
     "`deno.json`'s `imports`.",
     "",
@@ -65,7 +66,7 @@ export function renderLicences(rows: LicenceRow[]): string {
     "`npm view NAME@VERSION license` for each package). `tests/docs_licences_test.ts` fails when a package of",
     "`deno.json` or `deno.lock` is missing here, or when a runtime package's licence is not permissive.",
     "",
-    `${sorted.length} packages, ${runtime} of them at run time.`,
+    `${sorted.length} packages, ${runtime} of them at run time or bundled.`,
     "",
     "## Not plainly permissive",
     "",
@@ -106,7 +107,7 @@ export function parseLicences(markdown: string): LicenceRow[] {
       name: cells[0].replace(/^`|`$/g, ""),
       version: cells[1],
       licence: cells[2],
-      use: cells[3] === "runtime" ? "runtime" : "test/dev",
+      use: cells[3] === "runtime" || cells[3] === "bundled" ? cells[3] : "test/dev",
       direct: cells[4] === "yes",
     });
   }

@@ -5,12 +5,14 @@
  */
 import type { Deps } from "../deps.ts";
 import { apiDrivers } from "../destinations/apis/api_drivers.ts";
+import { clickhouseDriver } from "../destinations/clickhouse/driver.ts";
 import { devnullDriver } from "../destinations/devnull.ts";
 import type { DestinationDriver } from "../destinations/driver.ts";
 import { mysqlDriver } from "../destinations/mysql.ts";
 import { postgresDriver } from "../destinations/postgres.ts";
 import { batchLogEntries } from "../destinations/warehouse/batch_log_entries.ts";
 import type { BatchStatusSink } from "../destinations/warehouse/warehouse_driver.ts";
+import { s3Driver } from "../destinations/s3/driver.ts";
 import { webhookDriver } from "../destinations/webhook.ts";
 import { appendEvents } from "../events_log/events_log.ts";
 
@@ -29,6 +31,16 @@ export function defaultDrivers(deps: Pick<Deps, "db" | "clock" | "log" | "config
     postgresDriver({ clock: deps.clock, onBatch }),
     mysqlDriver({ clock: deps.clock, onBatch }),
     ...apiDrivers({ allowPrivateNetwork: deps.config.destinationsAllowPrivateNetwork }),
+    s3Driver({
+      clock: deps.clock,
+      onBatch,
+      allowPrivateNetwork: deps.config.destinationsAllowPrivateNetwork,
+    }),
+    clickhouseDriver({
+      clock: deps.clock,
+      onBatch,
+      allowPrivateNetwork: deps.config.destinationsAllowPrivateNetwork,
+    }),
   ];
   return new Map(drivers.map((d) => [d.type, d]));
 }

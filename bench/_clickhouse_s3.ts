@@ -1,0 +1,161 @@
+/**
+ * The ClickHouse and S3 parts of `deno task bench warehouse`.
+ * - ClickHouse: batch mode through the warehouse core vs a raw `INSERT ... FORMAT JSONEachRow` of the
+ *   same rows (flattened and encoded before the clock starts), same server, same run; best of 3.
+ *   The server is a throwaway clickhouse-server (tests/_helpers/clickhouse.ts) unless
+ *   BENCH_CLICKHOUSE_HOST (`host:port`, user default, no password, plain http) names one.
+ * - S3: one 10,000-event batch file through the driver (encode, gzip, SHA-256, SigV4, PUT) vs a raw
+ *   PUT of the same bytes, both to an in-process HTTP endpoint that reads the body and answers 200 at
+ *   once, so the figure is Sluice's own cost per file.
+ */
+import { clickhouseClient } from "../src/destinations/clickhouse/client.ts";
+import { parseClickhouseCredentials } from "../src/destinations/clickhouse/credentials.ts";
+import { S3Client } from "../src/destinations/s3/client.ts";
+import { parseS3Credentials } from "../src/destinations/s3/credentials.ts";
+import { encodeFile, fileBytes, fileRows } from "../src/destinations/s3/files.ts";
+import { writeFile } from "../src/destinations/s3/driver.ts";
+import { sha256Hex, signRequest } from "../src/destinations/s3/sigv4.ts";
+import { parseWarehouseOptions } from "../src/destinations/warehouse/credentials.ts";
+import { mapEvent } from "../src/destinations/warehouse/layout.ts";
+import { Warehouse } from "../src/destinations/warehouse/warehouse.ts";
+import { clickhouseServer } from "../tests/_helpers/clickhouse.ts";
+
+type Events = (n: number, tag: string, table?: string) => Record<string, unknown>[];
+
+function line(what: string, mode: string, rows: number, sec: number, vs: string) {
+  console.log(
+    `${what.padEnd(10)} ${mode.padEnd(7)} ${String(rows).padEnd(8)} ${sec.toFixed(3).padStart(7)}  ${
+      Math.round(rows / sec).toString().padStart(8)
+    }  ${vs}`,
+  );
+}
+
+async function chHost(): Promise<{ host: string; query(sql: string): Promise<unknown> }> {
+  const given = Deno.env.get("BENCH_CLICKHOUSE_HOST");
+  if (!given) return await clickhouseServer();
+  return {
+    host: given,
+    query: (sql: string) => fetch(`http://${given}/`, { method: "POST", body: sql }).then((r) => r.text()),
+  };
+}
+
+/** ClickHouse: raw JSONEachRow vs batch mode vs stream mode. */
+export async function benchClickhouse(n: number, makeEvents: Events): Promise<void> {
+  const server = await chHost();
+  const db = `sluice_bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
+  await server.query(`CREATE DATABASE ${db}`);
+  const creds = parseClickhouseCredentials({ protocol: "http", hosts: [server.host], database: db });
+  const client = await clickhouseClient(creds, { allowPrivateNetwork: true });
+  const batchSize = 10000;
+  try {
+    let rawSec = Infinity;
+    let batchSec = Infinity;
+    for (let r = 0; r < 3; r++) {
+      // Raw: the same rows the core would write, as JSON lines, built before the clock starts.
+      const rawTable = `raw_events_${r}`;
+      const setup = new Warehouse(client, parseWarehouseOptions({}));
+      await setup.write([{ ...makeEvents(1, "setup")[0], $table: rawTable }]);
+      const cols = (await client.loadColumns(rawTable))!;
+      const rows = makeEvents(n, `raw${r}`).map((e) => mapEvent(e, "segment-single-table", 63)[0].row);
+      const columns = Object.keys(rows[0]).filter((c) => cols.has(c));
+      const body = rows.map((row) =>
+        JSON.stringify(Object.fromEntries(columns.map((c) => [c, client.encode(row[c], cols.get(c)!)])))
+      ).join("\n");
+      const settings = client.features.dateTime64 ? " SETTINGS date_time_input_format = 'best_effort'" : "";
+      let started = performance.now();
+      await client.http.query(
+        `INSERT INTO ${client.table(rawTable)} (${
+          columns.map(client.quote).join(", ")
+        })${settings} FORMAT JSONEachRow`,
+        { data: body },
+      );
+      rawSec = Math.min(rawSec, (performance.now() - started) / 1000);
+
+      const events = makeEvents(n, `batch${r}`, `batch_events_${r}`);
+      const wh = new Warehouse(client, parseWarehouseOptions({ mode: "batch", batchSize }));
+      await wh.write([{ ...events[0], messageId: "setup" }]);
+      started = performance.now();
+      for (let i = 0; i < events.length; i += batchSize) {
+        const out = await wh.write(events.slice(i, i + batchSize), "batch");
+        if (!out.committed) throw new Error(out.error);
+      }
+      batchSec = Math.min(batchSec, (performance.now() - started) / 1000);
+    }
+    const streamN = Math.min(n, 500);
+    const wh = new Warehouse(client, parseWarehouseOptions({ mode: "stream" }));
+    const stream = makeEvents(streamN, "stream", "stream_events");
+    await wh.write([{ ...stream[0], messageId: "setup" }], "stream");
+    const started = performance.now();
+    for (const e of stream) {
+      const out = await wh.write([e], "stream");
+      if (!out.committed) throw new Error(out.error);
+    }
+    const streamSec = (performance.now() - started) / 1000;
+    const pct = (sec: number, rows: number) => `${Math.round(((rows / sec) / (n / rawSec)) * 100)}%`;
+    line("clickhouse", "raw", n, rawSec, "");
+    line("clickhouse", "batch", n, batchSec, pct(batchSec, n));
+    line("clickhouse", "stream", streamN, streamSec, pct(streamSec, streamN));
+  } finally {
+    await server.query(`DROP DATABASE IF EXISTS ${db}`);
+  }
+}
+
+/** S3: a 10,000-event batch file through the driver vs a raw PUT of the same bytes. */
+export async function benchS3(makeEvents: Events): Promise<void> {
+  const n = 10_000;
+  const received: number[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    received.push((await req.arrayBuffer()).byteLength);
+    return new Response(null, { status: 200 });
+  });
+  const endpoint = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    for (const format of ["ndjson", "csv"] as const) {
+      const creds = parseS3Credentials({
+        bucket: "bench",
+        endpoint,
+        accessKeyId: "AKIDEXAMPLE",
+        secretAccessKey: "secret",
+        format,
+        compression: "gzip",
+      });
+      const client = new S3Client(creds, { allowPrivateNetwork: true });
+      let driverSec = Infinity;
+      let rawSec = Infinity;
+      let bytes = 0;
+      for (let r = 0; r < 3; r++) {
+        const events = makeEvents(n, `s3${r}`);
+        let started = performance.now();
+        const file = await writeFile(client, creds, "events", events, new Date());
+        driverSec = Math.min(driverSec, (performance.now() - started) / 1000);
+        bytes = file.bytes;
+        const same = await fileBytes(encodeFile(fileRows(events, format), format), "gzip");
+        started = performance.now();
+        const res = await fetch(`${endpoint}/bench/raw-${r}`, { method: "PUT", body: same });
+        await res.body?.cancel();
+        rawSec = Math.min(rawSec, (performance.now() - started) / 1000);
+      }
+      line(
+        `s3 ${format}`,
+        "file",
+        n,
+        driverSec,
+        `${(driverSec / rawSec).toFixed(1)}x raw PUT (${bytes} bytes gzip)`,
+      );
+    }
+    // What signing costs per request (one per file).
+    const body = new Uint8Array(1024);
+    const started = performance.now();
+    for (let i = 0; i < 200; i++) {
+      await signRequest({ accessKeyId: "a", secretAccessKey: "b", region: "us-east-1" }, {
+        method: "PUT",
+        url: new URL(`${endpoint}/bench/k${i}`),
+        payloadHash: await sha256Hex(body),
+        now: new Date(),
+      });
+    }
+    console.log(`s3 SigV4 (Web Crypto): ${((performance.now() - started) / 200).toFixed(3)} ms per request`);
+  } finally {
+    await server.shutdown();
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The S3 driver against s3rver (an S3-compatible server in this process): file formats, compression,
+ * folder and key naming, the service's own error text, the private-network rule, and SigV4 against
+ * AWS's documented example (s3rver checks V4 access key ids but not signatures).
+ */
+import assert from "node:assert/strict";
+import { fakeClock } from "../../src/clock.ts";
+import type { WriteBatch } from "../../src/destinations/driver.ts";
+import { parseS3Credentials } from "../../src/destinations/s3/credentials.ts";
+import { s3Driver } from "../../src/destinations/s3/driver.ts";
+import { objectKey } from "../../src/destinations/s3/files.ts";
+import { signRequest } from "../../src/destinations/s3/sigv4.ts";
+import type { BulkerBatchEntry } from "../../src/destinations/warehouse/types.ts";
+import { memoryLogger } from "../../src/log.ts";
+import { startS3 } from "../_helpers/s3.ts";
+import { trackEvent } from "./_targets.ts";
+
+function batchFor(credentials: Record<string, unknown>, events: Record<string, unknown>[]): WriteBatch {
+  return {
+    events,
+    destination: { id: "dst1", type: "s3", workspaceId: "ws1", credentials },
+    connection: { id: "conn1", streamId: "s1", mode: "batch", options: { mode: "batch" } },
+    log: memoryLogger(),
+    signal: new AbortController().signal,
+  };
+}
+
+async function gunzip(bytes: Uint8Array): Promise<string> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+    new DecompressionStream("gzip"),
+  );
+  return await new Response(stream).text();
+}
+
+Deno.test("s3 driver writes one gzip ndjson file per batch and table, under folder, named by time", async () => {
+  const s3 = await startS3();
+  const clock = fakeClock(new Date("2026-03-04T05:06:07.089Z"));
+  const batches: BulkerBatchEntry[][] = [];
+  const driver = s3Driver({ clock, onBatch: (e) => void batches.push(e) });
+  try {
+    assert.deepEqual([...driver.modes], ["batch"]);
+    const creds = { ...s3.credentials, folder: "/raw/events/" };
+    const events = [
+      trackEvent({ messageId: "a" }),
+      trackEvent({ messageId: "b", $table: "signups" }),
+      trackEvent({ messageId: "c" }),
+    ];
+    const r = await driver.write(batchFor(creds, events));
+    assert.deepEqual(r.map((x) => x.status), ["SUCCESS", "SUCCESS", "SUCCESS"]);
+    const keys = await s3.keys();
+    assert.equal(keys.length, 2);
+    assert.match(keys[0], /^raw\/events\/events\/20260304T050607\.089Z_[0-9a-f]{16}\.ndjson\.gz$/);
+    assert.match(keys[1], /^raw\/events\/signups\/20260304T050607\.089Z_[0-9a-f]{16}\.ndjson\.gz$/);
+    assert.equal(r[0].target, `s3://${s3.bucket}/${keys[0]}`);
+    const lines = (await gunzip(await s3.object(keys[0]))).trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => l.messageId), ["a", "c"]);
+    assert.deepEqual(
+      lines[0].properties.items,
+      [{ sku: "a" }, { sku: "b" }],
+      "ndjson keeps events as they are",
+    );
+    const signup = JSON.parse((await gunzip(await s3.object(keys[1]))).trim());
+    assert.equal(signup.$table, undefined, "$table is not written");
+    assert.equal(batches.length, 1);
+    assert.deepEqual(batches[0].map((b) => [b.status, b.processedRows]), [["COMPLETED", 2], [
+      "COMPLETED",
+      1,
+    ]]);
+
+    // A later batch sorts after the first.
+    clock.advance(1);
+    await driver.write(batchFor(creds, [trackEvent({ messageId: "d" })]));
+    const later = (await s3.keys()).filter((k) => k.startsWith("raw/events/events/"));
+    assert.equal(later.length, 2);
+    assert.ok(later[0] < later[1] && later[1].includes("20260304T050607.090Z"));
+  } finally {
+    await driver.close?.();
+    await s3.close();
+  }
+});
+
+Deno.test("s3 driver writes flat ndjson and csv, uncompressed", async () => {
+  const s3 = await startS3();
+  const driver = s3Driver();
+  try {
+    await driver.write(
+      batchFor({ ...s3.credentials, format: "ndjson_flat", compression: "none", folder: "flat" }, [
+        trackEvent({ messageId: "a" }),
+      ]),
+    );
+    await driver.write(batchFor({ ...s3.credentials, format: "csv", compression: "none", folder: "csv" }, [
+      trackEvent({ messageId: "a", properties: { note: 'say "hi", then go' } }),
+      trackEvent({ messageId: "b", properties: { extra: 1 } }),
+    ]));
+    const keys = await s3.keys();
+    const flatKey = keys.find((k) => k.startsWith("flat/"))!;
+    assert.match(flatKey, /\.ndjson$/);
+    const flat = JSON.parse(new TextDecoder().decode(await s3.object(flatKey)));
+    assert.equal(flat.context_page_url, "https://example.com/x");
+    assert.equal(flat.properties_total, 10);
+    assert.deepEqual(flat.properties_items, [{ sku: "a" }, { sku: "b" }]);
+    const csvKey = keys.find((k) => k.startsWith("csv/"))!;
+    assert.match(csvKey, /\.csv$/);
+    const csv = new TextDecoder().decode(await s3.object(csvKey)).split("\r\n");
+    const header = csv[0].split(",");
+    assert.deepEqual(header, [...header].sort(), "the header is every column, sorted");
+    assert.ok(header.includes("properties_extra") && header.includes("properties_note"));
+    assert.ok(csv[1].includes('"say ""hi"", then go"'), "cells are quoted per RFC 4180");
+    assert.equal(csv.length, 4, "header, two rows, final line break");
+  } finally {
+    await driver.close?.();
+    await s3.close();
+  }
+});
+
+Deno.test("s3 driver shows the service's error text, refuses iam and private endpoints when not allowed", async () => {
+  const s3 = await startS3();
+  const driver = s3Driver();
+  const closed = s3Driver({ allowPrivateNetwork: false });
+  const publicDns = s3Driver({ resolve: () => Promise.resolve(["93.184.215.14"]) });
+  try {
+    const nobucket = await driver.write(
+      batchFor({ ...s3.credentials, bucket: "missing-bucket" }, [trackEvent()]),
+    );
+    assert.equal(nobucket[0].status, "FAILED");
+    assert.equal(nobucket[0].retryable, true);
+    assert.match(nobucket[0].error!, /NoSuchBucket: The specified bucket does not exist \(HTTP 404\)/);
+    const badKey = await driver.write(batchFor({ ...s3.credentials, accessKeyId: "NOPE" }, [trackEvent()]));
+    assert.match(badKey[0].error!, /InvalidAccessKeyId/);
+    const iam = await driver.write(
+      batchFor({ ...s3.credentials, authenticationMethod: "iam" }, [trackEvent()]),
+    );
+    assert.equal(iam[0].retryable, false);
+    assert.match(iam[0].error!, /authenticationMethod: "iam" \(assuming a role\) is not supported/);
+    const blocked = await closed.write(batchFor(s3.credentials, [trackEvent()]));
+    assert.match(blocked[0].error!, /non-public address .*DESTINATIONS_ALLOW_PRIVATE_NETWORK=true/);
+    const plain = await publicDns.write(
+      batchFor({ ...s3.credentials, endpoint: "http://s3.example.com" }, [trackEvent()]),
+    );
+    assert.match(plain[0].error!, /plain http is only allowed to a private or loopback endpoint/);
+    assert.deepEqual(await s3.keys(), []);
+  } finally {
+    await s3.close();
+  }
+});
+
+Deno.test("SigV4 signs AWS's documented GET Object example to its published signature", async () => {
+  const headers = await signRequest(
+    {
+      accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+      secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      region: "us-east-1",
+    },
+    {
+      method: "GET",
+      url: new URL("https://examplebucket.s3.amazonaws.com/test.txt"),
+      headers: { Range: "bytes=0-9" },
+      payloadHash: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+      now: new Date("2013-05-24T00:00:00Z"),
+    },
+  );
+  assert.equal(
+    headers.authorization,
+    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, " +
+      "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, " +
+      "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
+  );
+});
+
+Deno.test("s3 credentials: AWS gets virtual-hosted URLs, an endpoint path-style; keys never collide", () => {
+  const aws = parseS3Credentials({
+    bucket: "logs",
+    region: "eu-west-1",
+    accessKeyId: "k",
+    secretAccessKey: "s",
+  });
+  assert.equal(aws.base.href, "https://logs.s3.eu-west-1.amazonaws.com/");
+  const r2 = parseS3Credentials({
+    bucket: "logs",
+    endpoint: "https://acc.r2.cloudflarestorage.com/",
+    region: "auto",
+    accessKeyId: "k",
+    secretAccessKey: "s",
+  });
+  assert.equal(r2.base.href, "https://acc.r2.cloudflarestorage.com/logs");
+  assert.throws(() => parseS3Credentials({ bucket: "logs", accessKeyId: "k" }), /secretAccessKey: required/);
+  assert.throws(
+    () => parseS3Credentials({ bucket: "logs", accessKeyId: "k", secretAccessKey: "s", endpoint: "ftp://x" }),
+    /endpoint: must be an http/,
+  );
+  const now = new Date();
+  const keys = new Set(
+    Array.from(
+      { length: 1000 },
+      () => objectKey({ folder: "", table: "events", now, format: "csv", compression: "gzip" }),
+    ),
+  );
+  assert.equal(keys.size, 1000, "same millisecond, still distinct");
+});
