@@ -33,9 +33,7 @@ Deno.test("a destination type is deliverable in the catalog exactly when the pip
       "statsig",
       "webhook",
     ]);
-    const configOnly = DESTINATION_TYPES.filter((x) =>
-      !x.deliverable
-    );
+    const configOnly = DESTINATION_TYPES.filter((x) => !x.deliverable);
     assert.ok(configOnly.some((d) => d.id === "bigquery") && configOnly.some((d) => d.id === "snowflake"));
     for (const d of configOnly) {
       assert.ok(d.notDeliverableReason, `${d.id} says why it does not deliver`);
