@@ -1,0 +1,148 @@
+/**
+ * Hands planned jobs to their destination drivers, one connection at a time per call and connections
+ * side by side, and records each event's outcome (`bulker_stream` entries, metrics, job failures).
+ *
+ * A stream-mode connection's events are cut into up to {@linkcode STREAM_SLICES} contiguous slices
+ * written at once (the driver sends each slice with its own bounded concurrency); a batch-mode
+ * connection's events stay one driver call (one transaction in a warehouse). A driver call that throws
+ * is split: each event is written alone, so only the event that made it throw fails.
+ */
+import type { Deps } from "../deps.ts";
+import type { DestinationDriver, PipelineEvent, WriteResult } from "../destinations/driver.ts";
+import type { EventLogEntry } from "../events_log/events_log.ts";
+import type { LiveConnection } from "../services/pipeline_config.ts";
+import { type BatchStats, type Job, type ProcessOptions, thrownFailure } from "./job.ts";
+
+/** Driver calls in flight at once for one stream-mode connection of a batch. */
+export const STREAM_SLICES = 4;
+/** A stream-mode connection's events are sliced only from this many on (small batches stay one call). */
+const MIN_SLICE = 32;
+
+type Outcome = WriteResult | { thrown: unknown };
+
+export async function deliver(
+  deps: Deps,
+  jobs: Job[],
+  opts: ProcessOptions,
+  entries: EventLogEntry[],
+  stats: BatchStats,
+): Promise<void> {
+  const byConn = new Map<string, Job[]>();
+  for (const j of jobs) {
+    if (j.failure || j.events.length === 0) continue;
+    const list = byConn.get(j.conn.id) ?? [];
+    list.push(j);
+    byConn.set(j.conn.id, list);
+  }
+  await Promise.all([...byConn.values()].map(async function deliverConnection(list) {
+    const conn = list[0].conn;
+    const events = list.flatMap((j) => j.events);
+    const driver = opts.drivers.get(conn.destination.destinationType);
+    let results: Outcome[];
+    if (!driver) {
+      const error =
+        `Destination type "${conn.destination.destinationType}" has no driver in this version of Sluice`;
+      results = events.map(() => ({ status: "FAILED", error, retryable: false }));
+    } else if (conn.options.mode === "batch" || events.length < MIN_SLICE) {
+      results = await write(deps, driver, conn, events, opts);
+    } else {
+      const size = Math.ceil(events.length / STREAM_SLICES);
+      const slices: PipelineEvent[][] = [];
+      for (let i = 0; i < events.length; i += size) slices.push(events.slice(i, i + size));
+      results = (await Promise.all(slices.map((s) => write(deps, driver, conn, s, opts)))).flat();
+    }
+    let i = 0;
+    for (const j of list) {
+      for (const event of j.events) {
+        const r = results[i++] ??
+          { status: "FAILED", error: "the driver returned no result", retryable: true };
+        record(deps, j, event, r, entries, stats);
+      }
+    }
+  }));
+}
+
+/** One driver call; if it throws, each event alone (a throw then fails that event only). */
+async function write(
+  deps: Deps,
+  driver: DestinationDriver,
+  conn: LiveConnection,
+  events: PipelineEvent[],
+  opts: ProcessOptions,
+): Promise<Outcome[]> {
+  const call = (evs: PipelineEvent[]) =>
+    driver.write({
+      events: evs,
+      destination: {
+        id: conn.destination.id,
+        type: conn.destination.destinationType,
+        workspaceId: conn.workspaceId,
+        credentials: conn.destination.config,
+      },
+      connection: {
+        id: conn.id,
+        streamId: conn.streamId,
+        mode: conn.options.mode === "batch" ? "batch" : "stream",
+        options: { ...conn.options, functionsEnv: conn.functionsEnv },
+      },
+      log: deps.log,
+      signal: opts.signal,
+    });
+  try {
+    return await call(events);
+  } catch (e) {
+    deps.log.error("destination driver threw", { type: conn.destination.destinationType, error: e });
+    if (events.length === 1) return [{ thrown: e }];
+  }
+  const out: Outcome[] = [];
+  for (const ev of events) {
+    try {
+      out.push((await call([ev]))[0] ?? { status: "FAILED", error: "the driver returned no result" });
+    } catch (e) {
+      out.push({ thrown: e });
+    }
+  }
+  return out;
+}
+
+function record(
+  deps: Deps,
+  j: Job,
+  event: PipelineEvent,
+  outcome: Outcome,
+  entries: EventLogEntry[],
+  stats: BatchStats,
+): void {
+  const conn = j.conn;
+  let r: WriteResult;
+  if ("thrown" in outcome) {
+    const f = thrownFailure(`Driver ${conn.destination.destinationType} failed`, outcome.thrown);
+    r = { status: "FAILED", error: f.message, retryable: f.retryable };
+  } else r = outcome;
+  entries.push({
+    workspaceId: conn.workspaceId,
+    actorId: conn.id,
+    type: "bulker_stream",
+    level: r.status === "FAILED" ? "error" : "info",
+    message: {
+      original: j.poison ? "" : JSON.stringify(event),
+      status: r.status,
+      messageId: j.payload.messageId,
+      ...(r.error ? { error: r.error } : {}),
+      ...(r.target ? { target: r.target } : {}),
+      ...(r.representation ? { representation: r.representation } : {}),
+      ...(r.mappedData !== undefined ? { mappedData: r.mappedData } : {}),
+    },
+  });
+  deps.metrics.inc("sluice_deliveries_total", {
+    destination_type: conn.destination.destinationType,
+    status: r.status === "FAILED" ? "failed" : "ok",
+  });
+  if (r.status === "FAILED") {
+    // Any retryable failure retries the job; otherwise the first failure sends it to the dead letter.
+    const retryable = r.retryable === true;
+    if (!j.failure || (retryable && !j.failure.retryable)) {
+      j.failure = { message: r.error ?? "failed", retryable };
+    }
+  } else stats.delivered++;
+}
