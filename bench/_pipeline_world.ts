@@ -6,7 +6,10 @@
 import postgres from "postgres";
 import { cliPrincipal } from "../src/auth/principal.ts";
 import { mapEvent } from "../src/destinations/warehouse/layout.ts";
-import { parsePostgresCredentials, parseWarehouseOptions } from "../src/destinations/warehouse/credentials.ts";
+import {
+  parsePostgresCredentials,
+  parseWarehouseOptions,
+} from "../src/destinations/warehouse/credentials.ts";
 import { openWarehouseClient } from "../src/destinations/warehouse/test_connection.ts";
 import { Warehouse } from "../src/destinations/warehouse/warehouse.ts";
 import type { Ctx, Deps } from "../src/deps.ts";
@@ -31,7 +34,8 @@ export const EVENT = JSON.stringify({
   context: {
     library: { name: "@jitsu/js", version: "1.9.0" },
     page: { url: "https://shop.example.com/checkout/complete", title: "Thank you" },
-    userAgent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Safari/537.36",
+    userAgent:
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Safari/537.36",
     locale: "en-US",
   },
 });
@@ -125,7 +129,10 @@ export async function workspace(deps: Deps, name: string) {
   });
   const ctx: Ctx = { ...deps, principal: cliPrincipal(user), requestId: "bench", channel: "cli" };
   const ws = await createWorkspace(ctx, { name, slug: null });
-  async function add(type: string, data: Record<string, unknown>): Promise<{ id: string; writeKey?: string }> {
+  async function add(
+    type: string,
+    data: Record<string, unknown>,
+  ): Promise<{ id: string; writeKey?: string }> {
     return await createResource(ctx, { workspaceId: ws.id, type, data }) as { id: string; writeKey?: string };
   }
   return {
@@ -190,7 +197,10 @@ export async function warehouseSchema() {
 export async function rawMultiRow(n: number): Promise<number> {
   const wh = await warehouseSchema();
   const conns = await Promise.all(
-    Array.from({ length: 4 }, () => openWarehouseClient("postgres", parsePostgresCredentials(wh.credentials))),
+    Array.from(
+      { length: 4 },
+      () => openWarehouseClient("postgres", parsePostgresCredentials(wh.credentials)),
+    ),
   );
   try {
     const events = Array.from({ length: n }, (_, i) => ({
@@ -215,7 +225,9 @@ export async function rawMultiRow(n: number): Promise<number> {
         let k = 0;
         const tuples = chunk.map((r) => `(${r.map(() => `$${++k}`).join(",")})`).join(",");
         await c.query(
-          `insert into ${client.table("raw_events")} (${columns.map(client.quote).join(",")}) values ${tuples}`,
+          `insert into ${client.table("raw_events")} (${
+            columns.map(client.quote).join(",")
+          }) values ${tuples}`,
           chunk.flat(),
         );
       }

@@ -89,11 +89,18 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
   const hook = await ws.add("destination", { name: "hook", destinationType: "webhook", url: rx.url("/one") });
   await ws.connect(stream.id, hook.id);
   await deps.db.query("checkpoint");
-  const [hookRate] = await endToEnd(baseUrl, stream.writeKey!, N, [{ label: "hook", landed: () => rx.count("/one") }]);
+  const [hookRate] = await endToEnd(baseUrl, stream.writeKey!, N, [{
+    label: "hook",
+    landed: () => rx.count("/one"),
+  }]);
   rows.push(["webhook stream, no function", hookRate, share(hookRate)]);
 
   const both = await ws.add("stream", { name: "both" });
-  const hook2 = await ws.add("destination", { name: "hook2", destinationType: "webhook", url: rx.url("/two") });
+  const hook2 = await ws.add("destination", {
+    name: "hook2",
+    destinationType: "webhook",
+    url: rx.url("/two"),
+  });
   const wh = await warehouseSchema();
   const pg = await ws.add("destination", { name: "pg", destinationType: "postgres", ...wh.credentials });
   await ws.connect(both.id, hook2.id);
@@ -118,7 +125,11 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
 async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: number) {
   const ws = await workspace(deps, "backlog");
   const stream = await ws.add("stream", { name: "s" });
-  const hook = await ws.add("destination", { name: "hook", destinationType: "webhook", url: rx.url("/backlog") });
+  const hook = await ws.add("destination", {
+    name: "hook",
+    destinationType: "webhook",
+    url: rx.url("/backlog"),
+  });
   await ws.connect(stream.id, hook.id);
   const f0 = performance.now();
   await sendAll(baseUrl, stream.writeKey!, BACKLOG);
@@ -133,7 +144,9 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
     await new Promise((r) => setTimeout(r, 100));
   }
   const sec = (performance.now() - t0) / 1000;
-  console.log(`\n== backlog of ${BACKLOG} events (filled in ${fillSec.toFixed(0)} s with the pipeline off) ==`);
+  console.log(
+    `\n== backlog of ${BACKLOG} events (filled in ${fillSec.toFixed(0)} s with the pipeline off) ==`,
+  );
   console.log(
     `drained in ${sec.toFixed(1)} s (${fmt(BACKLOG / sec).trim()} events/s); RSS of the whole process ` +
       `${(before / 2 ** 20).toFixed(0)} MB before, ${(peak / 2 ** 20).toFixed(0)} MB at most while draining`,

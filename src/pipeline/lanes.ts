@@ -1,16 +1,19 @@
 /**
  * Per-connection scheduling: claimed queue rows are handed to lanes, one lane per unit of ordered work
  * (a stream's fan-out rows, or one connection's own rows: retries, replays, batch-mode batches). A lane
- * processes one chunk at a time, in claim order, and commits it on its own; at most `concurrency` lanes
- * process at once. A lane holds at most `laneRows` claimed rows: a full lane's rows are not claimed
+ * takes its rows in claim order in chunks, at most `perLane` chunks at once (as two consumer loops took
+ * consecutive batches of one stream before), and commits each chunk on its own; at most `concurrency`
+ * chunks are processed at once in all. A lane holds at most `laneRows` claimed rows: a full lane's rows are not claimed
  * (claimQueueRows skips them), so a slow or failing connection keeps only its own rows waiting while
  * every other lane goes on. Held rows keep their lease, renewed here, until their chunk is committed.
  */
 import type { QueueRow } from "../store/queue_repo.ts";
 
 export interface LanesOptions {
-  /** Lanes processing a chunk at once. */
+  /** Chunks processed at once, all lanes together. */
   concurrency: number;
+  /** Chunks of one lane processed at once. */
+  perLane: number;
   /** Rows of a lane processed (and committed) together at most. */
   chunkRows: number;
   /** Rows a lane holds at most, processing and waiting; a full lane's rows are left in the queue. */
@@ -38,7 +41,7 @@ interface Lane {
   id: string;
   units: Unit[];
   held: number;
-  running: boolean;
+  running: number;
 }
 
 /** The lane a row belongs to: its connection's when it names one, else its stream's. */
@@ -51,7 +54,7 @@ export function laneOf(row: QueueRow): { kind: "stream" | "connection"; id: stri
 export class Lanes {
   readonly #o: LanesOptions;
   readonly #lanes = new Map<string, Lane>();
-  /** Lanes with rows and nothing running, oldest first (round robin). */
+  /** Lanes with rows waiting and room for another chunk, oldest first (round robin). */
   #ready: Lane[] = [];
   #running = 0;
   #held = 0;
@@ -96,7 +99,7 @@ export class Lanes {
       const { kind, id } = laneOf(g[0]);
       let lane = this.#lanes.get(k);
       if (!lane) {
-        lane = { kind, id, units: [], held: 0, running: false };
+        lane = { kind, id, units: [], held: 0, running: 0 };
         this.#lanes.set(k, lane);
       }
       const l = lane;
@@ -107,7 +110,7 @@ export class Lanes {
       );
       lane.held += g.length;
       this.#held += g.length;
-      if (!lane.running && !this.#ready.includes(lane)) this.#ready.push(lane);
+      if (lane.running < this.#o.perLane && !this.#ready.includes(lane)) this.#ready.push(lane);
     }
     this.#timer ??= setInterval(() => this.#renew(), this.#o.renewMs);
     this.#pump();
@@ -146,8 +149,9 @@ export class Lanes {
       const lane = this.#ready.shift()!;
       const chunk = this.#take(lane);
       if (chunk.length === 0) continue;
-      lane.running = true;
+      lane.running++;
       this.#running++;
+      if (lane.running < this.#o.perLane && lane.units.length > 0) this.#ready.push(lane);
       const p = this.#run(lane, chunk);
       this.#inFlight.add(p);
       p.finally(() => this.#inFlight.delete(p));
@@ -183,7 +187,7 @@ export class Lanes {
     } finally {
       this.#processing.delete(ids);
     }
-    lane.running = false;
+    lane.running--;
     this.#running--;
     lane.held -= rows.length;
     this.#held -= rows.length;
@@ -191,7 +195,7 @@ export class Lanes {
       c.unit.left -= c.rows.length;
       if (c.unit.left === 0) c.unit.done();
     }
-    if (lane.units.length > 0) this.#ready.push(lane);
+    if (lane.units.length > 0 && !this.#ready.includes(lane)) this.#ready.push(lane);
     else if (lane.held === 0) this.#lanes.delete(`${lane.kind}:${lane.id}`);
     this.#settle();
     this.#pump();

@@ -20,8 +20,10 @@ import { processIsolated } from "./poison.ts";
 export interface PipelineOptions {
   workers?: number;
   batchSize?: number;
-  /** Lanes (connections) processing at once. */
+  /** Chunks processed at once in all lanes. */
   concurrency?: number;
+  /** Chunks of one lane (a stream, or a connection's own rows) processed at once. */
+  perLane?: number;
   /** How long a claimed row stays away from other consumers. */
   leaseMs?: number;
   /** Idle loops look at the queue at least this often (NOTIFY usually wakes them first). */
@@ -65,6 +67,7 @@ export class Pipeline {
       workers: deps.config.pipelineWorkers,
       batchSize: deps.config.pipelineBatchSize,
       concurrency: deps.config.pipelineConcurrency,
+      perLane: 2,
       leaseMs: 60_000,
       pollMs: 1000,
       batchCheckMs: 1000,
@@ -73,10 +76,11 @@ export class Pipeline {
     this.#sandbox = options.sandbox ?? deps.sandbox;
     this.#drivers = options.drivers ?? defaultDrivers(deps);
     const o = this.#opts;
-    const laneRows = 2 * o.batchSize;
+    const laneRows = (o.perLane + 1) * o.batchSize;
     this.#maxHeld = laneRows * Math.max(1, o.concurrency);
     this.#lanes = new Lanes({
       concurrency: Math.max(1, o.concurrency),
+      perLane: Math.max(1, o.perLane),
       chunkRows: o.batchSize,
       laneRows,
       renewMs: Math.max(100, o.leaseMs / 3),

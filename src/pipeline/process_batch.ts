@@ -20,6 +20,7 @@ import {
   deleteQueueRows,
   insertDeadLetters,
   insertQueueRows,
+  parkForBatch,
   type QueueInsert,
   type QueueRow,
 } from "../store/queue_repo.ts";
@@ -47,9 +48,9 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
   const stats = emptyStats(rows.length);
   const entries: EventLogEntry[] = [];
   const now = deps.clock.now();
-  const waiting: QueueInsert[] = [];
+  const waiting: Waiting = { inserts: [], converts: [] };
   const jobs = await planJobs(deps, rows, now, opts.drivers, waiting, stats);
-  stats.batched = waiting.length;
+  stats.batched = waiting.inserts.length + waiting.converts.length;
 
   await runFunctions(deps, jobs, opts.sandbox, entries, stats);
   await deliver(deps, jobs, opts, entries, stats);
@@ -117,8 +118,10 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
     }
   }
   await deps.db.transaction(async function commitBatch(tx) {
-    await deleteQueueRows(tx, rows.map((r) => r.id));
-    await insertQueueRows(tx, waiting);
+    const parked = new Set(waiting.converts.map((c) => c.id));
+    await deleteQueueRows(tx, rows.filter((r) => !parked.has(r.id)).map((r) => r.id));
+    await parkForBatch(tx, waiting.converts);
+    await insertQueueRows(tx, waiting.inserts);
     await insertQueueRows(tx, retries);
     await insertDeadLetters(tx, dead);
     await appendEvents(tx, entries);
@@ -126,12 +129,20 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
   return stats;
 }
 
+/** Work put to wait for batch-mode connections' batches. */
+interface Waiting {
+  /** Copies of a row, one per batch-mode connection, when the row has other connections too. */
+  inserts: QueueInsert[];
+  /** Rows whose one connection is in batch mode: they become its waiting rows where they are. */
+  converts: { id: string; connectionId: string }[];
+}
+
 async function planJobs(
   deps: Deps,
   rows: QueueRow[],
   now: Date,
   drivers: DriverTable,
-  waiting: QueueInsert[],
+  waiting: Waiting,
   stats: BatchStats,
 ): Promise<Job[]> {
   const conns = new Map<string, Promise<LiveConnection[]>>();
@@ -162,10 +173,15 @@ async function planJobs(
       payload = { event: {}, ingestType: "s2s", messageId: "", headers: {}, receivedAt: now.toISOString() };
       poison = thrownFailure("Cannot read the queued event", e);
     }
+    if (!poison && !row.batch && targets.length === 1 && batchSettingsOf(targets[0], drivers)) {
+      // The row itself waits for the batch: no copy of the event is written.
+      waiting.converts.push({ id: row.id, connectionId: targets[0].id });
+      continue;
+    }
     for (const conn of targets) {
       if (!poison && !row.batch && batchSettingsOf(conn, drivers)) {
         // Functions run when the batch is flushed, with the connection's code of that moment.
-        waiting.push({
+        waiting.inserts.push({
           workspaceId: row.workspaceId,
           streamId: row.streamId,
           connectionId: conn.id,

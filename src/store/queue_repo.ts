@@ -129,6 +129,23 @@ export async function claimQueueRows(
 }
 
 /**
+ * Turns claimed stream rows into waiting batch rows of one connection each, in place (they keep their
+ * reference to the `incoming` entry: no copy of the event is written), unleased.
+ */
+export async function parkForBatch(
+  db: Queryable,
+  rows: readonly { id: string; connectionId: string }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `update event_queue q set batch = true, connection_id = v.conn, locked_until = null
+       from (select unnest($1::bigint[]) as id, unnest($2::text[]) as conn) v
+      where q.id = v.id`,
+    [rows.map((r) => Number(r.id)), rows.map((r) => r.connectionId)],
+  );
+}
+
+/**
  * Puts a row whose processing threw back on the queue as a failed attempt: `attempts` + 1, ready again
  * at `availableAt`, with the error, unleased (src/pipeline/poison.ts).
  */

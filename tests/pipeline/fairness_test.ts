@@ -103,6 +103,7 @@ Deno.test("a function that loops until its time limit stalls only its own worksp
     const started = Date.now();
     await pipeline.start();
     await rxA.waitFor(30, 20_000);
+    await until("A's rows to be committed", () => pipeline.totals.rows >= 30, 20_000);
     const took = Date.now() - started;
     // B's chains cannot end before their 15 s limit: A landing first means A did not wait for B.
     assert.ok(took < 15_000, `A's events landed after ${took} ms`);
