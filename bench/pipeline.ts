@@ -136,11 +136,14 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
   const fillSec = (performance.now() - f0) / 1000;
   const pipeline = new Pipeline(deps, { pollMs: 20, workers });
   let peak = Deno.memoryUsage().rss;
+  let heap = Deno.memoryUsage().heapUsed;
   const before = peak;
   const t0 = performance.now();
   await pipeline.start();
   while (rx.count("/backlog") < BACKLOG && performance.now() - t0 < 1_200_000) {
-    peak = Math.max(peak, Deno.memoryUsage().rss);
+    const m = Deno.memoryUsage();
+    peak = Math.max(peak, m.rss);
+    heap = Math.max(heap, m.heapUsed);
     await new Promise((r) => setTimeout(r, 100));
   }
   const sec = (performance.now() - t0) / 1000;
@@ -149,7 +152,10 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
   );
   console.log(
     `drained in ${sec.toFixed(1)} s (${fmt(BACKLOG / sec).trim()} events/s); RSS of the whole process ` +
-      `${(before / 2 ** 20).toFixed(0)} MB before, ${(peak / 2 ** 20).toFixed(0)} MB at most while draining`,
+      `${(before / 2 ** 20).toFixed(0)} MB before, ${
+        (peak / 2 ** 20).toFixed(0)
+      } MB at most while draining ` +
+      `(V8 heap in use at most ${(heap / 2 ** 20).toFixed(0)} MB)`,
   );
   return pipeline;
 }
