@@ -83,7 +83,7 @@ export const SETTINGS = {
   PIPELINE_CONCURRENCY: {
     default: "8",
     doc:
-      "Connections (lanes) processed at once per instance; a slow connection holds only its own lane (docs/pipeline.md).",
+      "Chunks of queue rows processed at once per instance, all connections together; a slow connection holds only its own (docs/pipeline.md).",
   },
   PIPELINE_RETRIES: { default: "3", doc: "Retries of a failed delivery before it goes to the dead letter." },
   PIPELINE_RETRY_BASE_MS: {
