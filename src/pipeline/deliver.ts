@@ -2,21 +2,17 @@
  * Hands planned jobs to their destination drivers, one connection at a time per call and connections
  * side by side, and records each event's outcome (`bulker_stream` entries, metrics, job failures).
  *
- * A stream-mode connection's events are cut into up to {@linkcode STREAM_SLICES} contiguous slices
- * written at once (the driver sends each slice with its own bounded concurrency); a batch-mode
- * connection's events stay one driver call (one transaction in a warehouse). A driver call that throws
- * is split: each event is written alone, so only the event that made it throw fails.
+ * A connection's events of one chunk are one driver call (the webhook driver keeps 8 requests in flight;
+ * a warehouse writes them in one transaction); with two chunks of a lane at once that is 16 requests per
+ * stream. Cutting a chunk into slices sent at once measured no faster here (the webhook driver alone:
+ * 1,000-2,750 events/s in one call, 1,250-1,800 in four at once, on a loaded 2-core machine). A driver
+ * call that throws is split: each event is written alone, so only the event that made it throw fails.
  */
 import type { Deps } from "../deps.ts";
 import type { DestinationDriver, PipelineEvent, WriteResult } from "../destinations/driver.ts";
 import type { EventLogEntry } from "../events_log/events_log.ts";
 import type { LiveConnection } from "../services/pipeline_config.ts";
 import { type BatchStats, type Job, type ProcessOptions, thrownFailure } from "./job.ts";
-
-/** Driver calls in flight at once for one stream-mode connection of a batch. */
-export const STREAM_SLICES = 4;
-/** A stream-mode connection's events are sliced only from this many on (small batches stay one call). */
-const MIN_SLICE = 32;
 
 type Outcome = WriteResult | { thrown: unknown };
 
@@ -43,14 +39,7 @@ export async function deliver(
       const error =
         `Destination type "${conn.destination.destinationType}" has no driver in this version of Sluice`;
       results = events.map(() => ({ status: "FAILED", error, retryable: false }));
-    } else if (conn.options.mode === "batch" || events.length < MIN_SLICE) {
-      results = await write(deps, driver, conn, events, opts);
-    } else {
-      const size = Math.ceil(events.length / STREAM_SLICES);
-      const slices: PipelineEvent[][] = [];
-      for (let i = 0; i < events.length; i += size) slices.push(events.slice(i, i + size));
-      results = (await Promise.all(slices.map((s) => write(deps, driver, conn, s, opts)))).flat();
-    }
+    } else results = await write(deps, driver, conn, events, opts);
     let i = 0;
     for (const j of list) {
       for (const event of j.events) {
