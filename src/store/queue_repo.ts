@@ -378,8 +378,9 @@ export async function extendQueueLease(
   leaseUntil: Date,
 ): Promise<void> {
   if (ids.length === 0) return;
-  await db.query("update event_queue set locked_until = $2 where id = any($1::bigint[])", [
-    ids.map(Number),
-    leaseUntil,
-  ]);
+  // A row whose lease was ended meanwhile (parked for its batch, failed, released) stays unleased.
+  await db.query(
+    "update event_queue set locked_until = $2 where id = any($1::bigint[]) and locked_until is not null",
+    [ids.map(Number), leaseUntil],
+  );
 }
