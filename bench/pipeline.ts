@@ -135,6 +135,8 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
   await sendAll(baseUrl, stream.writeKey!, BACKLOG);
   const fillSec = (performance.now() - f0) / 1000;
   const pipeline = new Pipeline(deps, { pollMs: 20, workers });
+  const gc = (globalThis as { gc?: () => void }).gc; // deno run --v8-flags=--expose-gc
+  gc?.();
   let peak = Deno.memoryUsage().rss;
   let heap = Deno.memoryUsage().heapUsed;
   const before = peak;
@@ -147,6 +149,8 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
     await new Promise((r) => setTimeout(r, 100));
   }
   const sec = (performance.now() - t0) / 1000;
+  gc?.();
+  const after = Deno.memoryUsage().heapUsed;
   console.log(
     `\n== backlog of ${BACKLOG} events (filled in ${fillSec.toFixed(0)} s with the pipeline off) ==`,
   );
@@ -155,7 +159,9 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
       `${(before / 2 ** 20).toFixed(0)} MB before, ${
         (peak / 2 ** 20).toFixed(0)
       } MB at most while draining ` +
-      `(V8 heap in use at most ${(heap / 2 ** 20).toFixed(0)} MB)`,
+      `(V8 heap in use at most ${(heap / 2 ** 20).toFixed(0)} MB${
+        gc ? `, ${(after / 2 ** 20).toFixed(0)} MB after a full GC once drained` : ""
+      })`,
   );
   return pipeline;
 }
