@@ -100,6 +100,11 @@ export const SETTINGS = {
   },
   PIPELINE_WORKERS: { default: "2", doc: "Queue consumers per instance (0 = this instance only ingests)." },
   PIPELINE_BATCH_SIZE: { default: "200", doc: "Queue rows a consumer claims at once." },
+  PIPELINE_CONCURRENCY: {
+    default: "8",
+    doc:
+      "Chunks of queue rows processed at once per instance, all connections together; a slow connection holds only its own (docs/pipeline.md).",
+  },
   PIPELINE_RETRIES: { default: "3", doc: "Retries of a failed delivery before it goes to the dead letter." },
   PIPELINE_RETRY_BASE_MS: {
     default: "60000",
@@ -188,6 +193,7 @@ const ConfigSchema = v.object({
   QUEUE_MAX_DEPTH: intSetting(1, 1_000_000_000),
   PIPELINE_WORKERS: intSetting(0, 64),
   PIPELINE_BATCH_SIZE: intSetting(1, 10_000),
+  PIPELINE_CONCURRENCY: intSetting(1, 256),
   PIPELINE_RETRIES: intSetting(0, 100),
   PIPELINE_RETRY_BASE_MS: intSetting(1, 86_400_000),
   EVENTS_LOG_MAX_PER_SOURCE: intSetting(1, 100_000_000),
@@ -253,6 +259,7 @@ export interface Config {
   queueMaxDepth: number;
   pipelineWorkers: number;
   pipelineBatchSize: number;
+  pipelineConcurrency: number;
   pipelineRetries: number;
   pipelineRetryBaseMs: number;
   eventsLogMaxPerSource: number;
@@ -311,6 +318,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     queueMaxDepth: c.QUEUE_MAX_DEPTH,
     pipelineWorkers: c.PIPELINE_WORKERS,
     pipelineBatchSize: c.PIPELINE_BATCH_SIZE,
+    pipelineConcurrency: c.PIPELINE_CONCURRENCY,
     pipelineRetries: c.PIPELINE_RETRIES,
     pipelineRetryBaseMs: c.PIPELINE_RETRY_BASE_MS,
     eventsLogMaxPerSource: c.EVENTS_LOG_MAX_PER_SOURCE,

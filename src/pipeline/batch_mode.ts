@@ -91,18 +91,27 @@ export async function flushDueBatches(deps: Deps, opts: FlushOptions): Promise<n
   const groups = await pendingBatchGroups(deps.db, deps.clock.now());
   const streams = new Map<string, Promise<LiveConnection[]>>();
   let processed = 0;
-  for (const g of groups) {
-    if (opts.signal.aborted) break;
-    const key = `${g.workspaceId}/${g.streamId}`;
-    if (!streams.has(key)) streams.set(key, liveConnectionsOf(deps, g.workspaceId, g.streamId));
-    const conn = (await streams.get(key)!).find((c) => c.id === g.connectionId);
-    // Gone, disabled or switched to stream mode: its waiting rows go now (processBatch drops the
-    // rows of a connection that is gone or disabled, as it does for retries).
-    const settings = conn ? batchSettingsOf(conn, opts.drivers) : null;
-    processed += await flushGroup(deps, g, settings, opts);
+  let next = 0;
+  // Connections flush side by side (a slow warehouse holds up only its own batches).
+  async function lane() {
+    while (next < groups.length && !opts.signal.aborted) {
+      const g = groups[next++];
+      const key = `${g.workspaceId}/${g.streamId}`;
+      if (!streams.has(key)) streams.set(key, liveConnectionsOf(deps, g.workspaceId, g.streamId));
+      const conn = (await streams.get(key)!).find((c) => c.id === g.connectionId);
+      // Gone, disabled or switched to stream mode: its waiting rows go now (processBatch drops the
+      // rows of a connection that is gone or disabled, as it does for retries).
+      const settings = conn ? batchSettingsOf(conn, opts.drivers) : null;
+      const n = await flushGroup(deps, g, settings, opts);
+      processed += n;
+    }
   }
+  await Promise.all(Array.from({ length: Math.min(FLUSH_CONCURRENCY, groups.length) }, lane));
   return processed;
 }
+
+/** Connections whose due batches are flushed at once by one pass. */
+const FLUSH_CONCURRENCY = 4;
 
 const MAX_CONTENDED_RETRIES = 5;
 

@@ -1,21 +1,29 @@
 /**
- * The queue consumer of one instance: PIPELINE_WORKERS loops that claim ready rows (FOR UPDATE SKIP
- * LOCKED plus a lease, so instances sharing a PostgreSQL split the work), process them and commit.
- * Idle loops sleep until a NOTIFY from ingest or the next poll. Started by startServer(), stopped on
- * shutdown: loops finish their batch, unprocessed leases are released.
+ * The queue consumer of one instance: PIPELINE_WORKERS loops claim ready rows (FOR UPDATE SKIP LOCKED
+ * plus a lease, so instances sharing a PostgreSQL split the work) and hand them to per-connection lanes
+ * (lanes.ts), which process and commit each connection's work on its own, PIPELINE_CONCURRENCY lanes at
+ * once: a slow connection holds only its own rows. Idle loops sleep until a NOTIFY from ingest, a lane
+ * with room again, or the next poll. Started by startServer(), stopped on shutdown: chunks being
+ * processed finish, the leases of waiting rows are released.
  */
 import type { Deps } from "../deps.ts";
 import { QUEUE_CHANNEL } from "./queue_payload.ts";
 import type { Sandbox } from "../sandbox/sandbox.ts";
 import type { Unlisten } from "../store/db.ts";
-import { claimQueueRows, extendQueueLease, type QueueRow } from "../store/queue_repo.ts";
+import { claimQueueRows, extendQueueLease, type QueueRow, releaseQueueRows } from "../store/queue_repo.ts";
 import { flushDueBatches } from "./batch_mode.ts";
 import { defaultDrivers, type DriverTable } from "./drivers.ts";
-import { type BatchStats, processBatch } from "./process_batch.ts";
+import type { BatchStats } from "./job.ts";
+import { Lanes } from "./lanes.ts";
+import { processIsolated } from "./poison.ts";
 
 export interface PipelineOptions {
   workers?: number;
   batchSize?: number;
+  /** Chunks processed at once in all lanes. */
+  concurrency?: number;
+  /** Chunks of one lane (a stream, or a connection's own rows) processed at once. */
+  perLane?: number;
   /** How long a claimed row stays away from other consumers. */
   leaseMs?: number;
   /** Idle loops look at the queue at least this often (NOTIFY usually wakes them first). */
@@ -40,6 +48,9 @@ export class Pipeline {
   /** One batch pass at a time in this instance (others' passes are kept apart by SKIP LOCKED). */
   #batchPass: Promise<number> | null = null;
   #lastBatchCheck = 0;
+  readonly #lanes: Lanes;
+  /** Rows the lanes hold at most (claims stop beyond). */
+  readonly #maxHeld: number;
   /** Totals since start (tests, bench). */
   readonly totals: BatchStats = {
     rows: 0,
@@ -55,6 +66,8 @@ export class Pipeline {
     this.#opts = {
       workers: deps.config.pipelineWorkers,
       batchSize: deps.config.pipelineBatchSize,
+      concurrency: deps.config.pipelineConcurrency,
+      perLane: 2,
       leaseMs: 60_000,
       pollMs: 1000,
       batchCheckMs: 1000,
@@ -62,6 +75,20 @@ export class Pipeline {
     };
     this.#sandbox = options.sandbox ?? deps.sandbox;
     this.#drivers = options.drivers ?? defaultDrivers(deps);
+    const o = this.#opts;
+    const laneRows = (o.perLane + 1) * o.batchSize;
+    this.#maxHeld = laneRows * Math.max(1, o.concurrency);
+    this.#lanes = new Lanes({
+      concurrency: Math.max(1, o.concurrency),
+      perLane: Math.max(1, o.perLane),
+      chunkRows: o.batchSize,
+      laneRows,
+      renewMs: Math.max(100, o.leaseMs / 3),
+      process: (rows) => this.#process(rows),
+      onFree: () => this.wake(),
+      renew: (ids) => extendQueueLease(deps.db, ids, new Date(deps.clock.now().getTime() + o.leaseMs)),
+      onError: (e) => deps.log.error("pipeline chunk failed", { error: e }),
+    });
   }
 
   /** Starts the loops and listens for new rows. */
@@ -78,23 +105,35 @@ export class Pipeline {
   }
 
   /**
-   * Claims and processes one batch of ready rows, and flushes due batch-mode batches when the last
-   * look is `batchCheckMs` old; returns how many rows it processed (0 when nothing is ready). The
-   * loops call it; tests call it directly to step the pipeline.
+   * Claims one batch of ready rows, processes them (and whatever the lanes held), and flushes due
+   * batch-mode batches when the last look is `batchCheckMs` old; returns how many rows it claimed and
+   * flushed (0 when nothing is ready). Tests call it to step the pipeline.
    */
   async runOnce(): Promise<number> {
-    const now = this.#deps.clock.now();
-    const rows = await claimQueueRows(this.#deps.db, {
-      now,
-      leaseUntil: new Date(now.getTime() + this.#opts.leaseMs),
-      limit: this.#opts.batchSize,
-    });
-    if (rows.length > 0) await this.#process(rows);
+    const n = await this.#claim();
+    await this.#lanes.idle();
     let flushed = 0;
     if (performance.now() - this.#lastBatchCheck >= this.#opts.batchCheckMs) {
       flushed = await this.flushBatches();
     }
-    return rows.length + flushed;
+    return n + flushed;
+  }
+
+  /** Claims what the lanes have room for, skipping full lanes' rows, and hands it to them. */
+  async #claim(): Promise<number> {
+    const room = this.#maxHeld - this.#lanes.held;
+    if (room <= 0 || this.#abort.signal.aborted) return 0;
+    const now = this.#deps.clock.now();
+    const full = this.#lanes.full();
+    const rows = await claimQueueRows(this.#deps.db, {
+      now,
+      leaseUntil: new Date(now.getTime() + this.#opts.leaseMs),
+      limit: Math.min(this.#opts.batchSize, room),
+      skipStreams: full.streams,
+      skipConnections: full.connections,
+    });
+    this.#lanes.add(rows);
+    return rows.length;
   }
 
   /**
@@ -108,31 +147,17 @@ export class Pipeline {
       leaseMs: this.#opts.leaseMs,
       fallbackLimit: this.#opts.batchSize,
       signal: this.#abort.signal,
-      process: (rows) => this.#process(rows),
+      process: (rows) => this.#lanes.add(rows, { whole: true }),
     }).finally(() => this.#batchPass = null);
     return this.#batchPass;
   }
 
   async #process(rows: QueueRow[]): Promise<void> {
-    // Slow functions or a slow endpoint can make a batch outlast its lease: renew it while working, so
-    // no other worker takes these rows (which would deliver them twice).
-    const ids = rows.map((r) => r.id);
-    const renew = setInterval(() => {
-      const until = new Date(this.#deps.clock.now().getTime() + this.#opts.leaseMs);
-      extendQueueLease(this.#deps.db, ids, until).catch((e) =>
-        this.#deps.log.warn("cannot renew queue lease", { error: e })
-      );
-    }, Math.max(100, this.#opts.leaseMs / 3));
-    let s: BatchStats;
-    try {
-      s = await processBatch(this.#deps, rows, {
-        sandbox: this.#sandbox,
-        drivers: this.#drivers,
-        signal: this.#abort.signal,
-      });
-    } finally {
-      clearInterval(renew);
-    }
+    const s = await processIsolated(this.#deps, rows, {
+      sandbox: this.#sandbox,
+      drivers: this.#drivers,
+      signal: this.#abort.signal,
+    });
     for (const k of Object.keys(s) as (keyof BatchStats)[]) this.totals[k] += s[k];
     const m = this.#deps.metrics;
     for (
@@ -159,6 +184,9 @@ export class Pipeline {
       this.#abort.abort();
       this.wake();
       await Promise.all(this.#loops);
+      await this.#batchPass?.catch(() => {});
+      const waiting = await this.#lanes.stop();
+      await releaseQueueRows(this.#deps.db, waiting.map((r) => r.id)).catch(() => {});
       await this.#unlisten?.().catch(() => {});
       for (const d of this.#drivers.values()) await d.close?.().catch(() => {});
     })();
@@ -168,16 +196,20 @@ export class Pipeline {
   async #loop(n: number): Promise<void> {
     let failures = 0;
     while (!this.#abort.signal.aborted) {
-      let processed = 0;
+      let claimed = 0;
       try {
-        processed = await this.runOnce();
+        claimed = await this.#claim();
         failures = 0;
       } catch (e) {
-        // The batch's leases end on their own and the rows are taken again; back off meanwhile.
+        // Nothing was claimed; back off while the database is away.
         failures++;
-        this.#deps.log.error("pipeline batch failed", { worker: n, error: e });
+        this.#deps.log.error("pipeline claim failed", { worker: n, error: e });
       }
-      if (processed > 0 && failures === 0) continue;
+      if (performance.now() - this.#lastBatchCheck >= this.#opts.batchCheckMs) {
+        // In the background: a batch being loaded never holds up stream rows.
+        this.flushBatches().catch((e) => this.#deps.log.error("batch flush failed", { error: e }));
+      }
+      if (claimed > 0 && failures === 0 && this.#lanes.held < this.#maxHeld) continue;
       await this.#sleep(failures ? Math.min(30_000, 1000 * 2 ** failures) : this.#opts.pollMs);
     }
   }

@@ -13,56 +13,30 @@
  * those rows when the batch is due and passes them back here, where they are delivered).
  */
 import type { Deps } from "../deps.ts";
-import type { PipelineEvent, WriteResult } from "../destinations/driver.ts";
 import { appendEvents, type EventLogEntry } from "../events_log/events_log.ts";
-import { dbFunctionStore } from "../sandbox/function_store.ts";
-import type { ChainOutcome } from "../sandbox/protocol.ts";
-import type { Sandbox } from "../sandbox/sandbox.ts";
 import { type LiveConnection, liveConnectionsOf } from "../services/pipeline_config.ts";
 import {
   type DeadLetterInsert,
   deleteQueueRows,
   insertDeadLetters,
   insertQueueRows,
+  parkForBatch,
   type QueueInsert,
   type QueueRow,
 } from "../store/queue_repo.ts";
 import { batchSettingsOf } from "./batch_mode.ts";
+import { deliver } from "./deliver.ts";
 import type { DriverTable } from "./drivers.ts";
-import { debugOn, type EntryTarget, functionEntries, pipelineEntry } from "./function_entries.ts";
+import { debugOn, pipelineEntry } from "./function_entries.ts";
+import { type BatchStats, emptyStats, type Job, type ProcessOptions, thrownFailure } from "./job.ts";
 import type { QueuePayload } from "./queue_payload.ts";
+import { runFunctions } from "./run_functions.ts";
 
-export interface ProcessOptions {
-  sandbox: Sandbox;
-  drivers: DriverTable;
-  signal: AbortSignal;
-}
-
-/** What one batch did (tests and metrics). */
-export interface BatchStats {
-  rows: number;
-  delivered: number;
-  dropped: number;
-  retried: number;
-  deadLettered: number;
-  /** Row × connection work put to wait for a batch-mode connection's batch. */
-  batched: number;
-}
-
-/** A unit of work: one queue row on one connection. */
-interface Job {
-  row: QueueRow;
-  /** The row's payload as stored (retries and dead letters copy it), and parsed. */
-  payloadJson: string;
-  payload: QueuePayload;
-  conn: LiveConnection;
-  target: EntryTarget;
-  events: PipelineEvent[];
-  /** Set when the job must be retried or dead-lettered. */
-  failure: { message: string; retryable: boolean } | null;
-}
+export type { BatchStats, ProcessOptions } from "./job.ts";
 
 const MAX_DELAY_MS = 24 * 3600 * 1000;
+/** Characters of a poison event's stored text kept in its dead-letter Live Events entry. */
+const POISON_PREVIEW = 1000;
 
 /** Delay before retry number `attempt` (1-based): base, 4 × base, 16 × base, ... at most a day. */
 export function retryDelayMs(attempt: number, baseMs: number): number {
@@ -71,21 +45,14 @@ export function retryDelayMs(attempt: number, baseMs: number): number {
 
 /** Processes claimed rows; resolves once their outcome is committed. */
 export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOptions): Promise<BatchStats> {
-  const stats: BatchStats = {
-    rows: rows.length,
-    delivered: 0,
-    dropped: 0,
-    retried: 0,
-    deadLettered: 0,
-    batched: 0,
-  };
+  const stats = emptyStats(rows.length);
   const entries: EventLogEntry[] = [];
   const now = deps.clock.now();
-  const waiting: QueueInsert[] = [];
+  const waiting: Waiting = { inserts: [], converts: [] };
   const jobs = await planJobs(deps, rows, now, opts.drivers, waiting, stats);
-  stats.batched = waiting.length;
+  stats.batched = waiting.inserts.length + waiting.converts.length;
 
-  await runChains(deps, jobs, opts.sandbox, entries, stats);
+  await runFunctions(deps, jobs, opts.sandbox, entries, stats);
   await deliver(deps, jobs, opts, entries, stats);
 
   const retries: QueueInsert[] = [];
@@ -144,15 +111,17 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
           type: j.row.batch ? "bulker_batch" : "bulker_stream",
           messageId: j.payload.messageId,
           attempts: attempt,
-          payload: j.payload.event,
+          payload: j.poison ? j.payloadJson.slice(0, POISON_PREVIEW) : j.payload.event,
           error: j.failure.message,
         },
       });
     }
   }
   await deps.db.transaction(async function commitBatch(tx) {
-    await deleteQueueRows(tx, rows.map((r) => r.id));
-    await insertQueueRows(tx, waiting);
+    const parked = new Set(waiting.converts.map((c) => c.id));
+    await deleteQueueRows(tx, rows.filter((r) => !parked.has(r.id)).map((r) => r.id));
+    await parkForBatch(tx, waiting.converts);
+    await insertQueueRows(tx, waiting.inserts);
     await insertQueueRows(tx, retries);
     await insertDeadLetters(tx, dead);
     await appendEvents(tx, entries);
@@ -160,12 +129,20 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
   return stats;
 }
 
+/** Work put to wait for batch-mode connections' batches. */
+interface Waiting {
+  /** Copies of a row, one per batch-mode connection, when the row has other connections too. */
+  inserts: QueueInsert[];
+  /** Rows whose one connection is in batch mode: they become its waiting rows where they are. */
+  converts: { id: string; connectionId: string }[];
+}
+
 async function planJobs(
   deps: Deps,
   rows: QueueRow[],
   now: Date,
   drivers: DriverTable,
-  waiting: QueueInsert[],
+  waiting: Waiting,
   stats: BatchStats,
 ): Promise<Job[]> {
   const conns = new Map<string, Promise<LiveConnection[]>>();
@@ -188,11 +165,23 @@ async function planJobs(
       stats.dropped++;
       continue;
     }
-    const payload = JSON.parse(payloadJson) as QueuePayload;
+    let payload: QueuePayload;
+    let poison: Job["failure"] = null;
+    try {
+      payload = JSON.parse(payloadJson) as QueuePayload;
+    } catch (e) {
+      payload = { event: {}, ingestType: "s2s", messageId: "", headers: {}, receivedAt: now.toISOString() };
+      poison = thrownFailure("Cannot read the queued event", e);
+    }
+    if (!poison && !row.batch && targets.length === 1 && batchSettingsOf(targets[0], drivers)) {
+      // The row itself waits for the batch: no copy of the event is written.
+      waiting.converts.push({ id: row.id, connectionId: targets[0].id });
+      continue;
+    }
     for (const conn of targets) {
-      if (!row.batch && batchSettingsOf(conn, drivers)) {
+      if (!poison && !row.batch && batchSettingsOf(conn, drivers)) {
         // Functions run when the batch is flushed, with the connection's code of that moment.
-        waiting.push({
+        waiting.inserts.push({
           workspaceId: row.workspaceId,
           streamId: row.streamId,
           connectionId: conn.id,
@@ -203,7 +192,7 @@ async function planJobs(
         });
         continue;
       }
-      jobs.push({
+      const job: Job = {
         row,
         payloadJson,
         payload,
@@ -214,162 +203,23 @@ async function planJobs(
           messageId: payload.messageId,
           debug: debugOn(conn.options, now),
         },
-        events: [structuredClone(payload.event)],
-        failure: null,
-      });
+        events: [],
+        failure: poison,
+        poison: poison !== null,
+      };
+      if (!poison) {
+        try {
+          // Each connection gets its own copy: a driver may change the objects it is given.
+          job.events = [structuredClone(payload.event)];
+        } catch (e) {
+          // Nesting too deep for the engine to copy (an event accepted before ingest's depth limit): it
+          // fails alone, never its batch-mates.
+          job.failure = thrownFailure("Cannot process the event", e);
+          job.poison = true;
+        }
+      }
+      jobs.push(job);
     }
   }
   return jobs;
-}
-
-// Chains in flight at once: the runner process of a workspace serves them concurrently.
-const CHAIN_CONCURRENCY = 16;
-
-async function runChains(
-  deps: Deps,
-  jobs: Job[],
-  sandbox: Sandbox,
-  entries: EventLogEntry[],
-  stats: BatchStats,
-) {
-  const withFunctions = jobs.filter((j) => j.conn.functions.length > 0);
-  let next = 0;
-  async function lane() {
-    while (next < withFunctions.length) {
-      const j = withFunctions[next++];
-      const outcome: ChainOutcome = await sandbox.runChain({
-        workspaceId: j.row.workspaceId,
-        functions: j.conn.functions.map((f) => ({ id: `udf.${f.id}`, code: f.code })),
-        event: j.events[0],
-        ctx: {
-          props: j.conn.functionsEnv,
-          headers: j.payload.headers,
-          source: { id: j.row.streamId, type: j.payload.ingestType },
-          destination: {
-            id: j.conn.destination.id,
-            type: j.conn.destination.destinationType,
-            updatedAt: j.conn.destination.updatedAt.toISOString(),
-          },
-          connection: {
-            id: j.conn.id,
-            mode: String(j.conn.options.mode ?? "stream"),
-            options: j.conn.options,
-          },
-          workspace: { id: j.row.workspaceId },
-          receivedAt: j.payload.receivedAt,
-          retries: j.row.attempts,
-        },
-        store: dbFunctionStore(deps.db, j.row.workspaceId, deps.clock),
-      });
-      entries.push(...functionEntries(outcome.logs, j.target));
-      const result = !outcome.error ? "ok" : outcome.error.name === "TimeoutError" ? "timeout" : "error";
-      deps.metrics.inc("sluice_function_runs_total", { result });
-      if (outcome.retry) {
-        j.failure = {
-          message: `${outcome.error?.name ?? "RetryError"}: ${outcome.retry.message}`,
-          retryable: true,
-        };
-        j.events = [];
-        continue;
-      }
-      j.events = outcome.events;
-      if (outcome.dropped) {
-        stats.dropped++;
-        const by = outcome.execLog.find((x) => x.dropped || x.error)?.functionId ?? "pipeline";
-        entries.push(
-          pipelineEntry(j.target, "info", by, `Event ${j.payload.messageId} dropped by ${by}`, {
-            dropped: true,
-          }),
-        );
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(CHAIN_CONCURRENCY, withFunctions.length) }, lane));
-}
-
-async function deliver(
-  deps: Deps,
-  jobs: Job[],
-  opts: ProcessOptions,
-  entries: EventLogEntry[],
-  stats: BatchStats,
-) {
-  const byConn = new Map<string, Job[]>();
-  for (const j of jobs) {
-    if (j.failure || j.events.length === 0) continue;
-    // A claim spans workspaces, and connection ids are unique per workspace only.
-    const key = `${j.conn.workspaceId}/${j.conn.id}`;
-    const list = byConn.get(key) ?? [];
-    list.push(j);
-    byConn.set(key, list);
-  }
-  await Promise.all([...byConn.values()].map(async function deliverConnection(list) {
-    const conn = list[0].conn;
-    const events = list.flatMap((j) => j.events);
-    const driver = opts.drivers.get(conn.destination.destinationType);
-    let results: WriteResult[];
-    if (!driver) {
-      const error =
-        `Destination type "${conn.destination.destinationType}" has no driver in this version of Sluice`;
-      results = events.map(() => ({ status: "FAILED", error, retryable: false }));
-    } else {
-      try {
-        results = await driver.write({
-          events,
-          destination: {
-            id: conn.destination.id,
-            type: conn.destination.destinationType,
-            workspaceId: conn.workspaceId,
-            credentials: conn.destination.config,
-          },
-          connection: {
-            id: conn.id,
-            streamId: conn.streamId,
-            mode: conn.options.mode === "batch" ? "batch" : "stream",
-            options: { ...conn.options, functionsEnv: conn.functionsEnv },
-          },
-          log: deps.log,
-          signal: opts.signal,
-        });
-      } catch (e) {
-        // A driver should report per event; one that throws gets all its events retried.
-        deps.log.error("destination driver threw", { type: conn.destination.destinationType, error: e });
-        const error = `Driver ${conn.destination.destinationType} failed: ${(e as Error).message}`;
-        results = events.map(() => ({ status: "FAILED", error, retryable: true }));
-      }
-    }
-    let i = 0;
-    for (const j of list) {
-      for (const event of j.events) {
-        const r = results[i++] ??
-          { status: "FAILED", error: "the driver returned no result", retryable: true };
-        entries.push({
-          workspaceId: conn.workspaceId,
-          actorId: conn.id,
-          type: "bulker_stream",
-          level: r.status === "FAILED" ? "error" : "info",
-          message: {
-            original: JSON.stringify(event),
-            status: r.status,
-            messageId: j.payload.messageId,
-            ...(r.error ? { error: r.error } : {}),
-            ...(r.target ? { target: r.target } : {}),
-            ...(r.representation ? { representation: r.representation } : {}),
-            ...(r.mappedData !== undefined ? { mappedData: r.mappedData } : {}),
-          },
-        });
-        deps.metrics.inc("sluice_deliveries_total", {
-          destination_type: conn.destination.destinationType,
-          status: r.status === "FAILED" ? "failed" : "ok",
-        });
-        if (r.status === "FAILED") {
-          // Any retryable failure retries the job; otherwise the first failure sends it to the dead letter.
-          const retryable = r.retryable === true;
-          if (!j.failure || (retryable && !j.failure.retryable)) {
-            j.failure = { message: r.error ?? "failed", retryable };
-          }
-        } else stats.delivered++;
-      }
-    }
-  }));
 }

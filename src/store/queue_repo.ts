@@ -102,20 +102,65 @@ export async function insertQueueRows(db: Queryable, rows: readonly QueueInsert[
  */
 export async function claimQueueRows(
   db: Queryable,
-  { now, leaseUntil, limit }: { now: Date; leaseUntil: Date; limit: number },
+  { now, leaseUntil, limit, skipStreams = [], skipConnections = [] }: {
+    now: Date;
+    leaseUntil: Date;
+    limit: number;
+    /**
+     * Streams (`workspaceId/streamId`) whose rows for every connection are not wanted now (their lane is
+     * full: src/pipeline/lanes.ts).
+     */
+    skipStreams?: readonly string[];
+    /** Connections (`workspaceId/connectionId`) whose own rows (retries, replays) are not wanted now. */
+    skipConnections?: readonly string[];
+  },
 ): Promise<QueueRow[]> {
   const rows = await db.query<QueueDbRow>(
     `update event_queue q set locked_until = $2
        from (select id from event_queue
               where not batch and available_at <= $1 and (locked_until is null or locked_until <= $1)
+                and not (connection_id is null and workspace_id || '/' || stream_id = any($4::text[]))
+                and not (connection_id is not null and workspace_id || '/' || connection_id = any($5::text[]))
               order by available_at, id
               limit $3
               for update skip locked) c
       where q.id = c.id
       ${RETURNING}`,
-    [now, leaseUntil, limit],
+    [now, leaseUntil, limit, [...skipStreams], [...skipConnections]],
   );
   return toQueueRows(rows);
+}
+
+/**
+ * Turns claimed stream rows into waiting batch rows of one connection each, in place (they keep their
+ * reference to the `incoming` entry: no copy of the event is written), unleased.
+ */
+export async function parkForBatch(
+  db: Queryable,
+  rows: readonly { id: string; connectionId: string }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `update event_queue q set batch = true, connection_id = v.conn, locked_until = null
+       from (select unnest($1::bigint[]) as id, unnest($2::text[]) as conn) v
+      where q.id = v.id`,
+    [rows.map((r) => Number(r.id)), rows.map((r) => r.connectionId)],
+  );
+}
+
+/**
+ * Puts a row whose processing threw back on the queue as a failed attempt: `attempts` + 1, ready again
+ * at `availableAt`, with the error, unleased (src/pipeline/poison.ts).
+ */
+export async function failQueueRow(
+  db: Queryable,
+  { id, availableAt, error }: { id: string; availableAt: Date; error: string },
+): Promise<void> {
+  await db.query(
+    `update event_queue set attempts = attempts + 1, available_at = $2, last_error = $3, locked_until = null
+      where id = $1`,
+    [Number(id), availableAt, error],
+  );
 }
 
 /** Ready, unleased batch rows of one connection, as the batch pass sees them before claiming. */
@@ -336,8 +381,9 @@ export async function extendQueueLease(
   leaseUntil: Date,
 ): Promise<void> {
   if (ids.length === 0) return;
-  await db.query("update event_queue set locked_until = $2 where id = any($1::bigint[])", [
-    ids.map(Number),
-    leaseUntil,
-  ]);
+  // A row whose lease was ended meanwhile (parked for its batch, failed, released) stays unleased.
+  await db.query(
+    "update event_queue set locked_until = $2 where id = any($1::bigint[]) and locked_until is not null",
+    [ids.map(Number), leaseUntil],
+  );
 }

@@ -4,9 +4,12 @@ import {
   claimQueueRows,
   countQueueRows,
   deleteQueueRows,
+  extendQueueLease,
+  failQueueRow,
   insertDeadLetters,
   insertQueueRows,
   listDeadLetters,
+  parkForBatch,
   pendingBatchGroups,
   queueDepth,
   releaseQueueRows,
@@ -256,6 +259,49 @@ for (const store of STORES) {
       assert.deepEqual(await takeDeadLetters(db, "ws", { ids: ["999999"], limit: 10 }), []);
       const byId = await takeDeadLetters(db, "ws", { ids: [left[0].id], limit: 10 });
       assert.equal(byId.length, 1);
+    } finally {
+      await db.close();
+    }
+  });
+
+  Deno.test(`[${store.name}] claims skip full lanes' rows; parked and failed rows lose their lease for good`, async () => {
+    const db = await store.open();
+    try {
+      await insertQueueRows(db, [
+        { ...row(1), streamId: "busy" },
+        { ...row(2), streamId: "busy", connectionId: "c-busy" },
+        { ...row(3), streamId: "busy", connectionId: "c-free" },
+        row(4),
+        // The same stream id in another workspace is another lane.
+        { ...row(5), workspaceId: "other", streamId: "busy" },
+      ]);
+      const lease = { now: T0, leaseUntil: at(60), limit: 10 };
+      const got = await claimQueueRows(db, {
+        ...lease,
+        skipStreams: ["ws/busy"],
+        skipConnections: ["ws/c-busy"],
+      });
+      assert.deepEqual(got.map((r) => JSON.parse(r.payloadJson!).i), [3, 4, 5], "skipped rows stay queued");
+      const [park, fail] = got;
+      await parkForBatch(db, [{ id: fail.id, connectionId: "c-1" }]);
+      await failQueueRow(db, { id: park.id, availableAt: at(30), error: "boom" });
+      // A renewal racing with the commit must not lease them again.
+      await extendQueueLease(db, [park.id, fail.id], at(600));
+      const q = await db.query<{ i: string; batch: boolean; c: string | null; n: number; e: string | null }>(
+        `select payload as i, batch, connection_id as c, attempts as n, last_error as e from event_queue
+          where locked_until is null order by id`,
+      );
+      assert.deepEqual(
+        q.map((r) => [JSON.parse(r.i).i, r.batch, r.c, Number(r.n), r.e]),
+        [[1, false, null, 0, null], [2, false, "c-busy", 0, null], [3, false, "c-free", 1, "boom"], [
+          4,
+          true,
+          "c-1",
+          0,
+          null,
+        ]],
+      );
+      assert.equal((await claimQueueRows(db, { ...lease, now: at(29) })).length, 2, "the failed row waits");
     } finally {
       await db.close();
     }

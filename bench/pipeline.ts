@@ -1,0 +1,261 @@
+/**
+ * `deno task bench pipeline [events] [backlog]`: delivery throughput end to end (events sent to `/v1/batch`
+ * in batches of 100 until every one has landed) on a PostgreSQL store, next to a raw multi-row INSERT of
+ * the same rows (1000 a statement, 4 connections) in the same run:
+ * - PostgreSQL warehouse, batch mode (batchSize 1000), no function; the same with one function;
+ * - webhook, stream mode, to a local receiver answering at once;
+ * - two connections (webhook + warehouse) on one stream: each one's rate;
+ * - RSS of this process (server, pipeline and load generator) while a backlog of `backlog` events drains;
+ * - fairness: workspace A's ingest-to-delivery p50/p99 alone, then while workspace B's webhook answers
+ *   after 10 s, then while B's function loops until its time limit.
+ * Targets (docs/performance.md): warehouse batch >= 50% of raw, with a function >= 35%, webhook >= 10,000
+ * events/s, each of two connections >= 60% of its single rate, RSS < 300 MB, A's p99 within 2x of
+ * alone. Figures only, no assertions (STYLE.md); the load generator shares the 2 cores.
+ */
+import { openDeps } from "../src/compose.ts";
+import { loadConfig } from "../src/config.ts";
+import type { Deps } from "../src/deps.ts";
+import { createLogger } from "../src/log.ts";
+import { Pipeline } from "../src/pipeline/pipeline.ts";
+import { startServer } from "../src/server.ts";
+import {
+  BATCH,
+  EVENT,
+  freshPostgres,
+  load,
+  pct,
+  rawMultiRow,
+  Receiver,
+  warehouseSchema,
+  workspace,
+} from "./_pipeline_world.ts";
+
+const N = Number(Deno.args[0] ?? 20_000);
+const BACKLOG = Number(Deno.args[1] ?? 200_000);
+const TAG_FN = `export default function (event) { return { ...event, tagged: "yes" }; }`;
+const LOOP_FN = `export default function (event) { while (true) {} }`;
+
+interface Target {
+  label: string;
+  landed(): number | Promise<number>;
+}
+
+const fmt = (x: number) => Math.round(x).toLocaleString("en-US").padStart(8);
+
+async function sendAll(baseUrl: string, key: string, n: number) {
+  await load({
+    url: `${baseUrl}/v1/batch`,
+    headers: { "content-type": "application/json", authorization: `Basic ${btoa(`${key}:`)}` },
+    template: BATCH,
+    concurrency: 4,
+    durationMs: 600_000,
+    maxRequests: n / 100,
+  });
+}
+
+/** Sends `n` events and times, per target, until all of them landed; events/s per target. */
+async function endToEnd(baseUrl: string, key: string, n: number, targets: Target[]): Promise<number[]> {
+  const t0 = performance.now();
+  const sending = sendAll(baseUrl, key, n);
+  const done: number[] = targets.map(() => NaN);
+  while (done.some((d) => Number.isNaN(d)) && performance.now() - t0 < 600_000) {
+    for (const [i, t] of targets.entries()) {
+      if (Number.isNaN(done[i]) && await t.landed() >= n) done[i] = (performance.now() - t0) / 1000;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  await sending;
+  return done.map((s) => n / s);
+}
+
+async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
+  const rawRate = await rawMultiRow(N);
+  const rows: [string, number, string][] = [];
+  const share = (r: number) => `${Math.round((r / rawRate) * 100)}% of raw`;
+  const whOpts = { mode: "batch", batchSize: 1000, frequency: 1 };
+  for (const fn of [undefined, TAG_FN]) {
+    const ws = await workspace(deps, "warehouse");
+    const wh = await warehouseSchema();
+    const stream = await ws.add("stream", { name: "s" });
+    const dest = await ws.add("destination", { name: "pg", destinationType: "postgres", ...wh.credentials });
+    await ws.connect(stream.id, dest.id, whOpts, fn);
+    await deps.db.query("checkpoint");
+    const [r] = await endToEnd(baseUrl, stream.writeKey!, N, [{ label: "wh", landed: () => wh.rows() }]);
+    rows.push([`warehouse batch (1000)${fn ? ", one function" : ", no function"}`, r, share(r)]);
+    await wh.drop();
+  }
+  const ws = await workspace(deps, "webhook");
+  const stream = await ws.add("stream", { name: "s" });
+  const hook = await ws.add("destination", { name: "hook", destinationType: "webhook", url: rx.url("/one") });
+  await ws.connect(stream.id, hook.id);
+  await deps.db.query("checkpoint");
+  const [hookRate] = await endToEnd(baseUrl, stream.writeKey!, N, [{
+    label: "hook",
+    landed: () => rx.count("/one"),
+  }]);
+  rows.push(["webhook stream, no function", hookRate, share(hookRate)]);
+
+  const both = await ws.add("stream", { name: "both" });
+  const hook2 = await ws.add("destination", {
+    name: "hook2",
+    destinationType: "webhook",
+    url: rx.url("/two"),
+  });
+  const wh = await warehouseSchema();
+  const pg = await ws.add("destination", { name: "pg", destinationType: "postgres", ...wh.credentials });
+  await ws.connect(both.id, hook2.id);
+  await ws.connect(both.id, pg.id, whOpts);
+  await deps.db.query("checkpoint");
+  const [h2, w2] = await endToEnd(baseUrl, both.writeKey!, N, [
+    { label: "hook", landed: () => rx.count("/two") },
+    { label: "wh", landed: () => wh.rows() },
+  ]);
+  await wh.drop();
+  rows.push(["two connections: the webhook", h2, `${Math.round((h2 / hookRate) * 100)}% of its single rate`]);
+  rows.push([
+    "two connections: the warehouse",
+    w2,
+    `${Math.round((w2 / rows[0][1]) * 100)}% of its single rate`,
+  ]);
+  console.log(`\n== delivery throughput, ${N} events end to end (PostgreSQL store) ==`);
+  console.log(`${"raw multi-row INSERT (1000 a statement, 4 connections)".padEnd(56)}${fmt(rawRate)} rows/s`);
+  for (const [label, r, note] of rows) console.log(`${label.padEnd(56)}${fmt(r)} events/s  ${note}`);
+}
+
+async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: number) {
+  const ws = await workspace(deps, "backlog");
+  const stream = await ws.add("stream", { name: "s" });
+  const hook = await ws.add("destination", {
+    name: "hook",
+    destinationType: "webhook",
+    url: rx.url("/backlog"),
+  });
+  await ws.connect(stream.id, hook.id);
+  const f0 = performance.now();
+  await sendAll(baseUrl, stream.writeKey!, BACKLOG);
+  const fillSec = (performance.now() - f0) / 1000;
+  const pipeline = new Pipeline(deps, { pollMs: 20, workers });
+  const gc = (globalThis as { gc?: () => void }).gc; // deno run --v8-flags=--expose-gc
+  gc?.();
+  let peak = Deno.memoryUsage().rss;
+  let heap = Deno.memoryUsage().heapUsed;
+  const before = peak;
+  const t0 = performance.now();
+  await pipeline.start();
+  while (rx.count("/backlog") < BACKLOG && performance.now() - t0 < 1_200_000) {
+    const m = Deno.memoryUsage();
+    peak = Math.max(peak, m.rss);
+    heap = Math.max(heap, m.heapUsed);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const sec = (performance.now() - t0) / 1000;
+  gc?.();
+  const after = Deno.memoryUsage().heapUsed;
+  console.log(
+    `\n== backlog of ${BACKLOG} events (filled in ${fillSec.toFixed(0)} s with the pipeline off) ==`,
+  );
+  console.log(
+    `drained in ${sec.toFixed(1)} s (${fmt(BACKLOG / sec).trim()} events/s); RSS of the whole process ` +
+      `${(before / 2 ** 20).toFixed(0)} MB before, ${
+        (peak / 2 ** 20).toFixed(0)
+      } MB at most while draining ` +
+      `(V8 heap in use at most ${(heap / 2 ** 20).toFixed(0)} MB${
+        gc ? `, ${(after / 2 ** 20).toFixed(0)} MB after a full GC once drained` : ""
+      })`,
+  );
+  return pipeline;
+}
+
+async function fairness(deps: Deps, baseUrl: string, rx: Receiver) {
+  const add = async (name: string, path: string, fn?: string) => {
+    const ws = await workspace(deps, name);
+    const s = await ws.add("stream", { name: "s" });
+    const d = await ws.add("destination", {
+      name: "hook",
+      destinationType: "webhook",
+      url: rx.url(path),
+      timeoutMs: 60_000,
+    });
+    await ws.connect(s.id, d.id, {}, fn);
+    return s.writeKey!;
+  };
+  const a = await add("A", "/a");
+  const bSlow = await add("B slow webhook", "/b-slow");
+  const bLoop = await add("B looping function", "/b-loop", LOOP_FN);
+  rx.slow.set("/b-slow", 10_000);
+  const steady = (key: string, ms: number) =>
+    load({
+      url: `${baseUrl}/api/s/s2s/track`,
+      headers: { "content-type": "application/json", authorization: `Basic ${btoa(`${key}:`)}` },
+      template: EVENT,
+      concurrency: 10,
+      durationMs: ms,
+      ratePerSec: 200,
+    });
+  const phase = async (label: string, other: string | null) => {
+    rx.latencies.set("/a", []);
+    const before = rx.count("/a");
+    const [sent] = await Promise.all([steady(a, 6000), other ? steady(other, 6000) : null]);
+    const t0 = performance.now();
+    while (rx.count("/a") - before < sent.ok && performance.now() - t0 < 120_000) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const l = rx.latencies.get("/a")!;
+    console.log(
+      `${label.padEnd(44)} A: ${l.length} events, p50 ${pct(l, 50)} ms, p99 ${pct(l, 99)} ms`,
+    );
+    return pct(l, 99);
+  };
+  console.log(`\n== fairness: workspace A at 200 events/s, ingest-to-delivery latency ==`);
+  const alone = await phase("A alone", null);
+  const slow = await phase("B's webhook answers after 10 s (200/s)", bSlow);
+  rx.slow.delete("/b-slow");
+  const loop = await phase("B's function loops to its limit (200/s)", bLoop);
+  console.log(
+    `A's p99 vs alone: ${(slow / alone).toFixed(1)}x with B's slow webhook, ${
+      (loop / alone).toFixed(1)
+    }x with B's looping function (target: within 2x)`,
+  );
+}
+
+if (import.meta.main) {
+  const store = await freshPostgres();
+  const config = loadConfig({
+    LOG_LEVEL: "error",
+    PIPELINE_WORKERS: "0",
+    QUEUE_MAX_DEPTH: "1000000000",
+    SLUICE_PEPPER: "bench-pepper-0123456789abcdef",
+    ...Object.fromEntries(
+      ["PIPELINE_BATCH_SIZE", "PIPELINE_CONCURRENCY"].flatMap((k) =>
+        Deno.env.get(k) ? [[k, Deno.env.get(k)!]] : []
+      ),
+    ),
+  });
+  const deps = await openDeps(config, { db: store.db, log: createLogger({ level: "error" }) });
+  const server = await startServer(deps, { port: 0, hostname: "127.0.0.1" });
+  const rx = new Receiver();
+  const workers = Number(Deno.env.get("PIPELINE_WORKERS_BENCH") ?? 2);
+  console.log(
+    `pipeline bench: batch size ${config.pipelineBatchSize}, concurrency ${config.pipelineConcurrency}, ` +
+      `${workers} claim loops`,
+  );
+  let pipeline = new Pipeline(deps, { pollMs: 20, workers });
+  await pipeline.start();
+  try {
+    const only = Deno.env.get("BENCH_ONLY");
+    if (!only || only === "throughput") await throughput(deps, server.url, rx);
+    await pipeline.stop();
+    if (!only || only === "backlog") pipeline = await backlog(deps, server.url, rx, workers);
+    else {
+      pipeline = new Pipeline(deps, { pollMs: 20, workers });
+      await pipeline.start();
+    }
+    if (!only || only === "fairness") await fairness(deps, server.url, rx);
+  } finally {
+    // B's looping chains may still be running: do not wait for them.
+    await Promise.race([pipeline.stop(), new Promise((r) => setTimeout(r, 5000))]);
+    await rx.close();
+    await store.drop().catch(() => {});
+  }
+  Deno.exit(0);
+}

@@ -1,0 +1,139 @@
+/**
+ * Hands planned jobs to their destination drivers, one connection at a time per call and connections
+ * side by side, and records each event's outcome (`bulker_stream` entries, metrics, job failures).
+ *
+ * A connection's events of one chunk are one driver call (the webhook driver keeps 8 requests in flight;
+ * a warehouse writes them in one transaction); with two chunks of a lane at once that is 16 requests per
+ * stream. Cutting a chunk into slices sent at once measured no faster here (the webhook driver alone:
+ * 1,000-2,750 events/s in one call, 1,250-1,800 in four at once, on a loaded 2-core machine). A driver
+ * call that throws is split: each event is written alone, so only the event that made it throw fails.
+ */
+import type { Deps } from "../deps.ts";
+import type { DestinationDriver, PipelineEvent, WriteResult } from "../destinations/driver.ts";
+import type { EventLogEntry } from "../events_log/events_log.ts";
+import type { LiveConnection } from "../services/pipeline_config.ts";
+import { type BatchStats, type Job, type ProcessOptions, thrownFailure } from "./job.ts";
+
+type Outcome = WriteResult | { thrown: unknown };
+
+export async function deliver(
+  deps: Deps,
+  jobs: Job[],
+  opts: ProcessOptions,
+  entries: EventLogEntry[],
+  stats: BatchStats,
+): Promise<void> {
+  const byConn = new Map<string, Job[]>();
+  for (const j of jobs) {
+    if (j.failure || j.events.length === 0) continue;
+    // A claim spans workspaces, and connection ids are unique per workspace only.
+    const key = `${j.conn.workspaceId}/${j.conn.id}`;
+    const list = byConn.get(key) ?? [];
+    list.push(j);
+    byConn.set(key, list);
+  }
+  await Promise.all([...byConn.values()].map(async function deliverConnection(list) {
+    const conn = list[0].conn;
+    const events = list.flatMap((j) => j.events);
+    const driver = opts.drivers.get(conn.destination.destinationType);
+    let results: Outcome[];
+    if (!driver) {
+      const error =
+        `Destination type "${conn.destination.destinationType}" has no driver in this version of Sluice`;
+      results = events.map(() => ({ status: "FAILED", error, retryable: false }));
+    } else results = await write(deps, driver, conn, events, opts);
+    let i = 0;
+    for (const j of list) {
+      for (const event of j.events) {
+        const r = results[i++] ??
+          { status: "FAILED", error: "the driver returned no result", retryable: true };
+        record(deps, j, event, r, entries, stats);
+      }
+    }
+  }));
+}
+
+/** One driver call; if it throws, each event alone (a throw then fails that event only). */
+async function write(
+  deps: Deps,
+  driver: DestinationDriver,
+  conn: LiveConnection,
+  events: PipelineEvent[],
+  opts: ProcessOptions,
+): Promise<Outcome[]> {
+  const call = (evs: PipelineEvent[]) =>
+    driver.write({
+      events: evs,
+      destination: {
+        id: conn.destination.id,
+        type: conn.destination.destinationType,
+        workspaceId: conn.workspaceId,
+        credentials: conn.destination.config,
+      },
+      connection: {
+        id: conn.id,
+        streamId: conn.streamId,
+        mode: conn.options.mode === "batch" ? "batch" : "stream",
+        options: { ...conn.options, functionsEnv: conn.functionsEnv },
+      },
+      log: deps.log,
+      signal: opts.signal,
+    });
+  try {
+    return await call(events);
+  } catch (e) {
+    deps.log.error("destination driver threw", { type: conn.destination.destinationType, error: e });
+    if (events.length === 1) return [{ thrown: e }];
+  }
+  const out: Outcome[] = [];
+  for (const ev of events) {
+    try {
+      out.push((await call([ev]))[0] ?? { status: "FAILED", error: "the driver returned no result" });
+    } catch (e) {
+      out.push({ thrown: e });
+    }
+  }
+  return out;
+}
+
+function record(
+  deps: Deps,
+  j: Job,
+  event: PipelineEvent,
+  outcome: Outcome,
+  entries: EventLogEntry[],
+  stats: BatchStats,
+): void {
+  const conn = j.conn;
+  let r: WriteResult;
+  if ("thrown" in outcome) {
+    const f = thrownFailure(`Driver ${conn.destination.destinationType} failed`, outcome.thrown);
+    r = { status: "FAILED", error: f.message, retryable: f.retryable };
+  } else r = outcome;
+  entries.push({
+    workspaceId: conn.workspaceId,
+    actorId: conn.id,
+    type: "bulker_stream",
+    level: r.status === "FAILED" ? "error" : "info",
+    message: {
+      original: j.poison ? "" : JSON.stringify(event),
+      status: r.status,
+      messageId: j.payload.messageId,
+      ...(r.error ? { error: r.error } : {}),
+      ...(r.target ? { target: r.target } : {}),
+      ...(r.representation ? { representation: r.representation } : {}),
+      ...(r.mappedData !== undefined ? { mappedData: r.mappedData } : {}),
+    },
+  });
+  deps.metrics.inc("sluice_deliveries_total", {
+    destination_type: conn.destination.destinationType,
+    status: r.status === "FAILED" ? "failed" : "ok",
+  });
+  if (r.status === "FAILED") {
+    // Any retryable failure retries the job; otherwise the first failure sends it to the dead letter.
+    const retryable = r.retryable === true;
+    if (!j.failure || (retryable && !j.failure.retryable)) {
+      j.failure = { message: r.error ?? "failed", retryable };
+    }
+  } else stats.delivered++;
+}
