@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import type { FieldIssue } from "../errors.ts";
 import { ConflictError, ValidationError } from "../errors.ts";
-import { connectionSchemaFor } from "../resources/connection.ts";
+import { connectionSchemaFor, SyncConnectionInput } from "../resources/connection.ts";
 import { destinationType } from "../resources/destinations/catalog.ts";
 import { checkFunctionSyntax } from "../resources/function_syntax.ts";
 import { ResourceInputSchemas, type ResourceType } from "../resources/registry.ts";
@@ -120,9 +120,14 @@ export async function checkConnection(
       });
     }
   });
+  if (kind === "sync" && to?.type === "destination" && !["postgres", "mysql"].includes(String(to.subtype))) {
+    issues.push({ path: "toId", message: `a sync writes to a postgres or mysql destination, not ${to.subtype}` });
+  }
   if (issues.length) fail(action, issues);
   const d = destinationType(String(to!.subtype));
-  const checked = d
+  const checked = kind === "sync"
+    ? parseInput(SyncConnectionInput, { ...content, data }, action) as Record<string, unknown>
+    : d
     ? parseInput(connectionSchemaFor(d), { ...content, data }, action) as Record<string, unknown>
     : { ...content, data };
   if (kind === "push") {
