@@ -149,8 +149,8 @@ async function runOnce(
     : null;
   if (!kind) throw new Error(`a sync writes to postgres or mysql, not ${dest.destinationType}`);
   const creds: PostgresCredentials | MysqlCredentials = kind === "postgres"
-    ? parsePostgresCredentials(dest.credentials)
-    : parseMysqlCredentials(dest.credentials);
+    ? parsePostgresCredentials(dest)
+    : parseMysqlCredentials(dest);
   const secrets = await sourceSecrets(deps, src);
   onSecrets(secrets);
 
