@@ -97,7 +97,8 @@ export const SETTINGS = {
   },
   SYNC_TIMEOUT_SECONDS: {
     default: "21600",
-    doc: "Wall-clock limit of one sync run in seconds (spec, check and discover: at most 120); then the connector is killed.",
+    doc:
+      "Wall-clock limit of one sync run in seconds (spec, check and discover: at most 120); then the connector is killed.",
   },
 } as const;
 

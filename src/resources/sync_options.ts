@@ -41,22 +41,12 @@ export const syncOptions = {
   schedule: v.optional(
     v.pipe(
       v.string("must be a string"),
-      v.check((s) => {
-        if (s.trim() === "") return true;
-        try {
-          parseCron(s);
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'must be a cron expression with 5 fields, e.g. "0 * * * *"'),
       v.description("Cron expression (minute hour day month weekday); empty: run only on demand."),
     ),
   ),
   timezone: v.optional(
     v.pipe(
       v.string("must be a string"),
-      v.check(isTimeZone, "must be an IANA time zone, e.g. Europe/Berlin"),
       v.description("Time zone of the schedule (default UTC)."),
     ),
   ),
@@ -68,3 +58,25 @@ export const syncOptions = {
     ),
   ),
 } satisfies v.ObjectEntries;
+
+/**
+ * What the JSON Schema cannot say (checked after the schema): the schedule parses as cron and the
+ * time zone exists.
+ */
+export function syncDataIssues(data: Record<string, unknown>): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  if (typeof data.schedule === "string" && data.schedule.trim() !== "") {
+    try {
+      parseCron(data.schedule);
+    } catch (e) {
+      issues.push({
+        path: "data.schedule",
+        message: `must be a cron expression with 5 fields, e.g. "0 * * * *" (${(e as Error).message})`,
+      });
+    }
+  }
+  if (typeof data.timezone === "string" && !isTimeZone(data.timezone)) {
+    issues.push({ path: "data.timezone", message: "must be an IANA time zone, e.g. Europe/Berlin" });
+  }
+  return issues;
+}

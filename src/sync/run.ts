@@ -48,6 +48,8 @@ export interface RunRequest {
   connectionId: string;
   taskId: string;
   fullSync: boolean;
+  /** Stops the run (server shutdown): the connector is killed and the task fails; state stays. */
+  signal?: AbortSignal;
 }
 
 interface StreamSetting {
@@ -67,6 +69,8 @@ export async function executeSync(
   const abort = new AbortController();
   let cancelled = false;
   let leaseLost = false;
+  const onShutdown = () => abort.abort();
+  req.signal?.addEventListener("abort", onShutdown);
   const renew = setInterval(async function renewLease() {
     try {
       const now = deps.clock.now();
@@ -99,6 +103,8 @@ export async function executeSync(
     if (cancelled) {
       status = "CANCELLED";
       error = "Cancelled by cancel_sync";
+    } else if (req.signal?.aborted) {
+      error = "Stopped: the server is shutting down (the next run resumes from the saved state)";
     } else if (leaseLost) {
       error = "Lost the run lease (another instance took over)";
     } else if (result.error) {
@@ -111,6 +117,7 @@ export async function executeSync(
     if (cancelled) status = "CANCELLED";
   } finally {
     clearInterval(renew);
+    req.signal?.removeEventListener("abort", onShutdown);
   }
   if (error) error = maskSecrets(error, secrets);
   try {

@@ -81,7 +81,13 @@ export function publicTask(t: SyncTask) {
  */
 export async function startSyncRun(
   deps: Deps,
-  r: { workspaceId: string; connectionId: string; trigger: "manual" | "scheduled"; fullSync: boolean },
+  r: {
+    workspaceId: string;
+    connectionId: string;
+    trigger: "manual" | "scheduled";
+    fullSync: boolean;
+    signal?: AbortSignal;
+  },
   timings: RunTimings = DEFAULT_TIMINGS,
 ): Promise<{ taskId: string; done: Promise<unknown> } | null> {
   const now = deps.clock.now();

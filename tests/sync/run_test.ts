@@ -7,7 +7,9 @@ import { connectorsDir, setupSync } from "./_connectors.ts";
 import { waitForTask } from "./_wait.ts";
 
 async function withSync(
-  fn: (s: { u: TestUser; target: Target; dir: string; t: Awaited<ReturnType<typeof testApp>> }) => Promise<void>,
+  fn: (
+    s: { u: TestUser; target: Target; dir: string; t: Awaited<ReturnType<typeof testApp>> },
+  ) => Promise<void>,
   env: Record<string, string> = {},
 ) {
   const dir = await connectorsDir();
@@ -34,7 +36,10 @@ Deno.test("[postgres] a full-refresh run writes every stream to its prefixed tab
       credentials: { api_key: "good", count: 25, events: 3 },
       data: {
         tableNamePrefix: "src_",
-        streams: { users: { sync_mode: "full_refresh" }, events: { sync_mode: "full_refresh", table_name: "ev" } },
+        streams: {
+          users: { sync_mode: "full_refresh" },
+          events: { sync_mode: "full_refresh", table_name: "ev" },
+        },
       },
     });
     const task = await run(u, s.connectionId);
@@ -62,7 +67,12 @@ Deno.test("[postgres] an incremental run adds only new rows, resuming from the s
     assert.deepEqual(state.state, { users: { cursor: 10 } });
     // The source grows by 5: the next run reads only those.
     await import("../../src/services/resources.ts").then((m) =>
-      m.updateResource(u.ctx, { workspaceId: u.workspace.id, type: "service", id: s.serviceId, data: { credentials: { api_key: "good", count: 15 } } })
+      m.updateResource(u.ctx, {
+        workspaceId: u.workspace.id,
+        type: "service",
+        id: s.serviceId,
+        data: { credentials: { api_key: "good", count: 15 } },
+      })
     );
     const second = await run(u, s.connectionId);
     assert.equal(second.status, "SUCCESS", second.error ?? "");
@@ -95,7 +105,12 @@ Deno.test("[postgres] a connector killed mid-run fails the task; the next run re
     assert.equal(written.length, 20, "records after the last state were not written");
     // The connector recovers (crashAfter beyond what is left): the run picks up at 21.
     const { updateResource } = await import("../../src/services/resources.ts");
-    await updateResource(u.ctx, { workspaceId: u.workspace.id, type: "service", id: s.serviceId, data: { credentials: { api_key: "good", count: 40, stateEvery: 10, crashAfter: 100 } } });
+    await updateResource(u.ctx, {
+      workspaceId: u.workspace.id,
+      type: "service",
+      id: s.serviceId,
+      data: { credentials: { api_key: "good", count: 40, stateEvery: 10, crashAfter: 100 } },
+    });
     const resumed = await run(u, s.connectionId);
     assert.equal(resumed.status, "SUCCESS", resumed.error ?? "");
     assert.deepEqual(resumed.rows, { users: 20 });
@@ -126,7 +141,11 @@ Deno.test("[postgres] garbage output is logged and never fatal; secrets in LOG l
     });
     const task = await run(u, s.connectionId);
     assert.equal(task.status, "SUCCESS", task.error ?? "");
-    const logs = await getSyncLogs(u.ctx, { workspaceId: u.workspace.id, connectionId: s.connectionId, taskId: task.taskId });
+    const logs = await getSyncLogs(u.ctx, {
+      workspaceId: u.workspace.id,
+      connectionId: s.connectionId,
+      taskId: task.taskId,
+    });
     const text = JSON.stringify(logs);
     assert.match(text, /not a protocol message \(not JSON\): hello, this is not JSON/);
     assert.match(text, /unknown message type/);

@@ -74,8 +74,17 @@ Deno.test("get_connector_spec refuses a package with ../ or a path, with a 400 n
     for (const pkg of ["../fake-source", "..", "/bin/sh", "sub/../../x"]) {
       const res = await s.t.request("/mcp", {
         method: "POST",
-        headers: { authorization: s.u.auth, accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" },
-        json: { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "get_connector_spec", arguments: { workspaceId: s.u.workspace.id, package: pkg } } },
+        headers: {
+          authorization: s.u.auth,
+          accept: "application/json, text/event-stream",
+          "mcp-protocol-version": "2025-06-18",
+        },
+        json: {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name: "get_connector_spec", arguments: { workspaceId: s.u.workspace.id, package: pkg } },
+        },
       });
       const body = await expectJson(res, 200);
       assert.equal(body.result.isError, true, pkg);
@@ -90,7 +99,7 @@ Deno.test("a local package outside the folder (a symlink out of it) never runs; 
   const s = await setup();
   try {
     const outside = await Deno.makeTempFile();
-    await Deno.writeTextFile(outside, "#!/bin/sh\necho '{\"type\":\"SPEC\",\"spec\":{}}'\n");
+    await Deno.writeTextFile(outside, '#!/bin/sh\necho \'{"type":"SPEC","spec":{}}\'\n');
     await Deno.chmod(outside, 0o755);
     await Deno.symlink(outside, `${s.t.deps.config.syncConnectorsDir}/escape`);
     await assert.rejects(
