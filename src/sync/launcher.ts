@@ -107,8 +107,13 @@ export async function resolveLauncher(
       ],
     );
   }
-  const container = `sluice-sync-${opts.runId}`;
-  const image = `${opts.pkg}:${opts.version}`;
+  return dockerLaunch(opts.pkg, opts.version, opts.runId);
+}
+
+/** `docker run --rm -i` of `pkg:version` with the run's folder mounted at /sluice. */
+export function dockerLaunch(pkg: string, version: string, runId: string): Launch {
+  const container = `sluice-sync-${runId}`;
+  const image = `${pkg}:${version}`;
   return {
     kind: "docker",
     container,
@@ -127,7 +132,19 @@ export async function resolveLauncher(
         image,
         ...args((f) => `/sluice/${f}`),
       ],
-      env: minimalEnv(dir),
+      env: { ...minimalEnv(dir), ...dockerEnv() },
     }),
   };
+}
+
+/** The Docker client's own settings, passed through so a remote or rootless daemon is still found. */
+function dockerEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (
+    const k of ["DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY"]
+  ) {
+    const x = Deno.env.get(k);
+    if (x !== undefined) out[k] = x;
+  }
+  return out;
 }
