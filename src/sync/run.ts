@@ -225,12 +225,11 @@ async function runOnce(
     const onMessage = async (m: ConnectorMessage) => {
       switch (m.type) {
         case "RECORD":
-          if (writer.add(m.stream, m.data) && writer.buffered >= timings.flushRows) await writer.flush();
+          if (writer.add(m.stream, m.data) && writer.buffered >= timings.flushRows) await writer.commit();
           break;
         case "STATE": {
-          await writer.flush();
           const { key, value } = stateKey(m.state);
-          await saveSyncState(deps.db, req.connectionId, key, value, deps.clock.now());
+          await writer.commit(() => saveSyncState(deps.db, req.connectionId, key, value, deps.clock.now()));
           break;
         }
         case "LOG":
@@ -256,6 +255,11 @@ async function runOnce(
       }
       if (log.pending >= 100) await log.flush();
     };
+    const finish = async (error?: string) => {
+      // Writes already queued (with the states they cover) still complete; a write error wins.
+      await writer.drain();
+      return { metrics: writer.metrics(), ...(error ? { error } : {}) };
+    };
     const state = stateFile(saved);
     const out = await runConnector({
       launch,
@@ -270,19 +274,18 @@ async function runOnce(
       secrets,
       onMessage,
     });
-    if (out.stopped === "aborted") return { metrics: writer.metrics(), error: "Stopped" };
+    if (out.stopped === "aborted") return await finish("Stopped");
     if (out.stopped === "timeout") {
-      return {
-        metrics: writer.metrics(),
-        error: `The connector did not finish within ${deps.config.syncTimeoutSeconds} s and was stopped`,
-      };
+      return await finish(
+        `The connector did not finish within ${deps.config.syncTimeoutSeconds} s and was stopped`,
+      );
     }
     if (out.code !== 0 || traceError) {
       const why = traceError ?? (out.stderr.trim().split("\n").slice(-3).join(" ") || "no error message");
-      return { metrics: writer.metrics(), error: `Connector read exited with code ${out.code}: ${why}` };
+      return await finish(`Connector read exited with code ${out.code}: ${why}`);
     }
-    await writer.flush({ final: true });
-    return { metrics: writer.metrics() };
+    await writer.commit(undefined, { final: true });
+    return await finish();
   } finally {
     await client.close().catch(() => {});
   }

@@ -25,10 +25,17 @@ interface StreamBuffer {
   cleared: boolean;
 }
 
-/** Buffers and writes the records of one run. */
+/**
+ * Buffers and writes the records of one run. Writes are queued and run one after another while the
+ * connector's output keeps being read (parsing and the database work overlap); at most two are queued
+ * before commit() waits. After a failed write nothing else queued runs, so no state after it is saved.
+ */
 export class SyncWriter {
   readonly #streams = new Map<string, StreamBuffer>();
   #buffered = 0;
+  #queue: Promise<void> = Promise.resolve();
+  #queued = 0;
+  #error: unknown = null;
 
   constructor(readonly client: WarehouseClient, plans: StreamPlan[]) {
     for (const plan of plans) {
@@ -69,30 +76,51 @@ export class SyncWriter {
   }
 
   /**
-   * Writes everything buffered; resolves once every stream's rows are committed. A full-refresh
-   * stream's table is emptied before its first rows of the run (and at the end when it had none).
+   * Queues a write of everything buffered, then `after` (saving the state those records cover).
+   * `final` empties a full-refresh table that got no rows at all.
    */
-  async flush({ final = false }: { final?: boolean } = {}): Promise<void> {
-    for (const s of this.#streams.values()) {
-      if (s.plan.syncMode === "full_refresh" && !s.cleared && (s.rows.length || final)) {
-        await this.#clear(s.plan.table);
-        s.cleared = true;
-      }
-      if (s.rows.length === 0) continue;
+  async commit(after?: () => Promise<void>, { final = false }: { final?: boolean } = {}): Promise<void> {
+    if (this.#error) throw this.#error;
+    const batch = [...this.#streams.values()].map((s) => {
       const rows = s.rows;
-      const outcome = await s.warehouse.write(rows, "batch");
-      if (!outcome.committed) {
-        const failed = outcome.events.find((e) => !e.ok);
-        throw new Error(
-          `Cannot write stream "${s.plan.name}" to table ${s.plan.table}: ${outcome.error ?? failed?.error}`,
-        );
-      }
-      const bad = outcome.events.find((e) => !e.ok);
-      if (bad) throw new Error(`Cannot write stream "${s.plan.name}": ${bad.error}`);
-      s.written += rows.length;
-      this.#buffered -= rows.length;
       s.rows = [];
+      return { s, rows };
+    });
+    this.#buffered = 0;
+    this.#queued++;
+    this.#queue = this.#queue.then(async () => {
+      if (this.#error) return;
+      for (const { s, rows } of batch) await this.#write(s, rows, final);
+      await after?.();
+    }).catch((e) => {
+      this.#error ??= e;
+    }).finally(() => {
+      this.#queued--;
+    });
+    if (this.#queued >= 2) await this.#queue;
+    if (this.#error) throw this.#error;
+  }
+
+  /** Waits for every queued write; throws the first failure. */
+  async drain(): Promise<void> {
+    await this.#queue;
+    if (this.#error) throw this.#error;
+  }
+
+  async #write(s: StreamBuffer, rows: WarehouseEvent[], final: boolean): Promise<void> {
+    if (s.plan.syncMode === "full_refresh" && !s.cleared && (rows.length || final)) {
+      await this.#clear(s.plan.table);
+      s.cleared = true;
     }
+    if (rows.length === 0) return;
+    const outcome = await s.warehouse.write(rows, "batch");
+    const bad = outcome.events.find((e) => !e.ok);
+    if (!outcome.committed || bad) {
+      throw new Error(
+        `Cannot write stream "${s.plan.name}" to table ${s.plan.table}: ${outcome.error ?? bad?.error}`,
+      );
+    }
+    s.written += rows.length;
   }
 
   async #clear(table: string): Promise<void> {
