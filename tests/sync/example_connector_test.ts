@@ -32,7 +32,10 @@ Deno.test("[postgres] docs/sync-connector-example.ts syncs an HTTP API increment
       credentials: { url, token: "tok-123456" },
       data: { streams: { items: { sync_mode: "incremental" } } },
     });
-    assert.equal((await checkSourceCredentials(u.ctx, { workspaceId: u.workspace.id, serviceId: s.serviceId })).ok, true);
+    assert.equal(
+      (await checkSourceCredentials(u.ctx, { workspaceId: u.workspace.id, serviceId: s.serviceId })).ok,
+      true,
+    );
     const first = await runSync(u.ctx, { workspaceId: u.workspace.id, connectionId: s.connectionId });
     const t1 = await waitForTask(u, s.connectionId, first.taskId);
     assert.equal(t1.status, "SUCCESS", t1.error ?? "");
