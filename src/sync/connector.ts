@@ -113,7 +113,10 @@ export async function runConnector(o: RunOptions): Promise<RunOutcome> {
       if (!stopped) reader.releaseLock();
     }
     const status = await child.status;
-    await Promise.race([stderrDone, new Promise((r) => setTimeout(r, 200))]);
+    // stderr ends with the process unless a grandchild still holds it: wait a moment, not forever.
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([stderrDone, new Promise((r) => grace = setTimeout(r, 200))]);
+    clearTimeout(grace);
     return {
       code: stopped ? null : status.code,
       ...(stopped ? { stopped } : {}),

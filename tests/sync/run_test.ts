@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { getSyncLogs, getSyncState, listSyncTasks, resetSyncState, runSync } from "../../src/sync/syncs.ts";
 import { testApp, type TestUser } from "../_helpers/app.ts";
-import { pgTarget, type Target } from "../destinations/_targets.ts";
+import { mysqlTarget, pgTarget, type Target } from "../destinations/_targets.ts";
 import { connectorsDir, setupSync } from "./_connectors.ts";
 import { waitForTask } from "./_wait.ts";
 
@@ -167,4 +167,30 @@ Deno.test("[postgres] a TRACE error fails the task with the connector's message"
     const list = await listSyncTasks(u.ctx, { workspaceId: u.workspace.id, connectionId: s.connectionId });
     assert.equal(list.tasks.length, 1);
   });
+});
+
+Deno.test("[mysql] a sync writes into a MariaDB destination, upserting incremental rows on the primary key", async () => {
+  const dir = await connectorsDir();
+  const t = await testApp({ env: { SYNC_CONNECTORS_DIR: dir } });
+  const target = await mysqlTarget();
+  try {
+    const u = await t.user();
+    const s = await setupSync(u, target, {
+      credentials: { api_key: "good", count: 12, stateEvery: 5 },
+      data: {
+        tableNamePrefix: "m_",
+        streams: { users: { sync_mode: "incremental", primary_key: [["id"]] } },
+      },
+    });
+    const first = await run(u, s.connectionId);
+    assert.equal(first.status, "SUCCESS", first.error ?? "");
+    await resetSyncState(u.ctx, { workspaceId: u.workspace.id, connectionId: s.connectionId });
+    assert.equal((await run(u, s.connectionId)).status, "SUCCESS");
+    const rows = await target.rows("m_users", "id");
+    assert.deepEqual(rows.map((r) => Number(r.id)), Array.from({ length: 12 }, (_, i) => i + 1));
+  } finally {
+    await target.drop();
+    await t.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
