@@ -263,3 +263,11 @@ export async function scheduledSyncConnections(
     timezone: r.timezone ?? "UTC",
   }));
 }
+
+/** Retention: finished tasks that ended before `before`, and schedule fires older than a day. */
+export async function deleteOldSyncRows(db: Queryable, before: Date, now: Date): Promise<void> {
+  await db.query(`delete from sync_tasks where finished_at is not null and finished_at < $1`, [before]);
+  await db.query(`delete from sync_schedule_fires where fire_at < $1`, [
+    new Date(now.getTime() - 86_400_000),
+  ]);
+}

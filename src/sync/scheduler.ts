@@ -6,7 +6,7 @@
  * the run lease then keeps it from overlapping a run already in flight.
  */
 import type { Deps } from "../deps.ts";
-import { claimScheduleFire, scheduledSyncConnections } from "../store/sync_repo.ts";
+import { claimScheduleFire, deleteOldSyncRows, scheduledSyncConnections } from "../store/sync_repo.ts";
 import { cronMatches, parseCron } from "./cron.ts";
 import { DEFAULT_TIMINGS, type RunTimings } from "./run.ts";
 import { startSyncRun } from "./syncs.ts";
@@ -59,6 +59,9 @@ export function startSyncScheduler(
         started.push({ connectionId: c.id, ...run });
       }
     }
+    // Tasks are kept as long as Live Events (their logs); claimed fires only as long as a fire can repeat.
+    const maxAge = deps.config.eventsLogMaxAgeDays * 86_400_000;
+    await deleteOldSyncRows(deps.db, new Date(now - maxAge), new Date(now));
     return started;
   }
 

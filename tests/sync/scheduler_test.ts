@@ -133,3 +133,31 @@ Deno.test("[postgres] two instances on one database start a scheduled run once",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the scheduler's tick drops finished tasks older than EVENTS_LOG_MAX_AGE_DAYS", async () => {
+  const clock = fakeClock(new Date("2026-03-02T10:00:00Z"));
+  const t = await testApp({ clock, env: { EVENTS_LOG_MAX_AGE_DAYS: "2" } });
+  const scheduler = startSyncScheduler(t.deps, { everyMs: 0 });
+  try {
+    const { insertSyncTask, updateSyncTask } = await import("../../src/store/sync_repo.ts");
+    for (const [id, at] of [["old", "2026-02-27T10:00:00Z"], ["new", "2026-03-01T10:00:00Z"]]) {
+      const now = new Date(at);
+      await insertSyncTask(t.deps.db, {
+        id,
+        workspaceId: "w",
+        connectionId: "c",
+        status: "RUNNING",
+        trigger: "manual",
+        fullSync: false,
+        now,
+      });
+      await updateSyncTask(t.deps.db, id, { status: "SUCCESS", now });
+    }
+    await scheduler.tick();
+    const rows = await t.deps.db.query<{ id: string }>("select id from sync_tasks order by id");
+    assert.deepEqual(rows.map((r) => r.id), ["new"]);
+  } finally {
+    await scheduler.stop();
+    await t.close();
+  }
+});
