@@ -10,6 +10,7 @@ import type { Target } from "../destinations/_targets.ts";
  * `fake-source`: streams `users` (primary key id, cursor id) and `events`. Config: api_key ("good"
  * passes check), count (users to emit), stateEvery, events (rows of `events`), and faults: crashAfter
  * (SIGKILL itself after that many records of this run), garbage (print junk lines), hang (never end),
+ * hangAt (after that record, print LOG lines forever),
  * legacyState (emit legacy STATE), leak (LOG the api key).
  */
 export const FAKE_SOURCE = `#!/usr/bin/env -S deno run -A --ext=js
@@ -55,6 +56,14 @@ if (names.includes("users")) {
     emit("users", { id: i, name: "user " + i, profile: { tier: i % 2 ? "gold" : "free" } });
     if (i % every === 0) saveState(i);
     if (config.hang && i === 2) await new Promise(() => setInterval(() => {}, 1000));
+    // Keeps talking: once whoever reads it is gone (Sluice killed), the next write fails and ends it.
+    if (config.hangAt === i) {
+      while (true) {
+        // writeSync throws on a closed pipe (console.log would not), which ends the process.
+        Deno.stdout.writeSync(new TextEncoder().encode('{"type":"LOG","log":{"level":"DEBUG","message":"waiting"}}\\n'));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
   saveState(config.count ?? 0);
 }
