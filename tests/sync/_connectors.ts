@@ -21,6 +21,10 @@ const spec = { connectionSpecification: { type: "object", required: ["api_key"],
   api_key: { type: "string", airbyte_secret: true }, count: { type: "integer" }, region: { type: "string" } } } };
 if (command === "spec") { out({ type: "SPEC", spec }); Deno.exit(0); }
 const config = JSON.parse(Deno.readTextFileSync(arg("--config")));
+if (config.showPath) {
+  const mode = Deno.statSync(arg("--config")).mode & 0o777;
+  out({ type: "LOG", log: { level: "INFO", message: "config file " + arg("--config") + " mode " + mode.toString(8) } });
+}
 if (config.leak) out({ type: "LOG", log: { level: "INFO", message: "using key " + config.api_key } });
 if (command === "check") {
   out({ type: "LOG", log: { level: "DEBUG", message: "checking" } });

@@ -136,7 +136,7 @@ Deno.test("[postgres] legacy state is saved and handed back as the state file", 
 Deno.test("[postgres] garbage output is logged and never fatal; secrets in LOG lines are masked", async () => {
   await withSync(async ({ u, target, t }) => {
     const s = await setupSync(u, target, {
-      credentials: { api_key: "sup3r-s3cret-key", count: 3, garbage: true, leak: true },
+      credentials: { api_key: "sup3r-s3cret-key", count: 3, garbage: true, leak: true, showPath: true },
       data: { streams: { users: { sync_mode: "full_refresh" } } },
     });
     const task = await run(u, s.connectionId);
@@ -152,6 +152,11 @@ Deno.test("[postgres] garbage output is logged and never fatal; secrets in LOG l
     assert.match(text, /using key \*\*\*/);
     assert.ok(!text.includes("sup3r-s3cret-key"));
     assert.ok(!t.logLines.join("\n").includes("sup3r-s3cret-key"));
+    // The config file (decrypted credentials) was private and is gone after the run.
+    const m = /config file (\S+) mode (\d+)/.exec(text);
+    assert.ok(m, "the connector reported its config file");
+    assert.equal(m[2], "600");
+    await assert.rejects(() => Deno.stat(m[1]), Deno.errors.NotFound);
   });
 });
 
