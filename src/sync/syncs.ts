@@ -119,8 +119,10 @@ export async function startSyncRun(
     connectionId: r.connectionId,
     taskId,
     fullSync: r.fullSync,
+    signal: AbortSignal.any([r.signal, deps.syncRuns?.signal].filter((x) => x !== undefined)),
   }, timings)
     .catch((e) => deps.log.error("sync run failed", { connectionId: r.connectionId, taskId, error: e }));
+  deps.syncRuns?.track(done);
   return { taskId, done };
 }
 

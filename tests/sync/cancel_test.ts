@@ -125,3 +125,29 @@ Deno.test("[postgres] a task left RUNNING by a dead instance blocks runs until i
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("[postgres] closing the app stops a running sync: the task fails, its state stays", async () => {
+  const dir = await connectorsDir();
+  const t = await testApp({ env: { SYNC_CONNECTORS_DIR: dir } });
+  const target = await pgTarget();
+  let closed = false;
+  try {
+    const u = await t.user();
+    const s = await setupSync(u, target, {
+      credentials: HANG,
+      data: { streams: { users: { sync_mode: "incremental", primary_key: [["id"]] } } },
+    });
+    const { taskId } = await runSync(u.ctx, { workspaceId: u.workspace.id, connectionId: s.connectionId });
+    await waitForRunning(u, s.connectionId, taskId);
+    await t.deps.syncRuns!.stop();
+    const task = await waitForTask(u, s.connectionId, taskId);
+    assert.equal(task.status, "FAILED");
+    assert.match(task.error ?? "", /shutting down/);
+    await t.close();
+    closed = true;
+  } finally {
+    if (!closed) await t.close();
+    await target.drop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
