@@ -93,13 +93,14 @@ export async function runConnector(o: RunOptions): Promise<RunOutcome> {
       while (true) {
         const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true as const }));
         if (done) break;
-        buf += value;
-        let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
+        const lines = (buf + value).split("\n");
+        buf = lines.pop()!;
+        for (const line of lines) {
           const m = parseMessage(line);
-          if (m && !stopped) await o.onMessage(m);
+          if (!m || stopped) continue;
+          // Most messages (records) are handled synchronously: await only a real promise.
+          const pending = o.onMessage(m);
+          if (pending) await pending;
         }
       }
       const last = parseMessage(buf);

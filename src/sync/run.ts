@@ -222,11 +222,8 @@ async function runOnce(
     });
     let traceError: string | undefined;
     let logLines = 0;
-    const onMessage = async (m: ConnectorMessage) => {
+    const onOther = async (m: ConnectorMessage) => {
       switch (m.type) {
-        case "RECORD":
-          if (writer.add(m.stream, m.data) && writer.buffered >= timings.flushRows) await writer.commit();
-          break;
         case "STATE": {
           const { key, value } = stateKey(m.state);
           await writer.commit(() => saveSyncState(deps.db, req.connectionId, key, value, deps.clock.now()));
@@ -254,6 +251,12 @@ async function runOnce(
           break;
       }
       if (log.pending >= 100) await log.flush();
+    };
+    // Records, nearly every message, stay synchronous until a flush is due.
+    const onMessage = (m: ConnectorMessage): Promise<void> | undefined => {
+      if (m.type !== "RECORD") return onOther(m);
+      if (writer.add(m.stream, m.data) && writer.buffered >= timings.flushRows) return writer.commit();
+      return undefined;
     };
     const finish = async (error?: string) => {
       // Writes already queued (with the states they cover) still complete; a write error wins.

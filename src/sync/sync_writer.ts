@@ -65,7 +65,9 @@ export class SyncWriter {
   add(stream: string, data: Record<string, unknown>): boolean {
     const s = this.#streams.get(stream);
     if (!s) return false;
-    s.rows.push({ ...data, $table: s.plan.table });
+    // The record was parsed for this run alone: tag it in place rather than copy it.
+    data.$table = s.plan.table;
+    s.rows.push(data);
     this.#buffered++;
     return true;
   }
@@ -126,7 +128,8 @@ export class SyncWriter {
   async #clear(table: string): Promise<void> {
     const name = sanitizeName(table, this.client.maxNameLength);
     const cols = await this.client.loadColumns(name);
-    if (cols) await this.client.query(`delete from ${this.client.table(name)}`);
+    // TRUNCATE: far faster than DELETE on a big table; it is a statement of its own (MySQL commits it).
+    if (cols) await this.client.query(`truncate table ${this.client.table(name)}`);
   }
 }
 
