@@ -168,7 +168,7 @@ export async function run(args: string[] = []): Promise<void> {
       console.log("what            rows      seconds   rows/s    vs raw");
       let syncSec = Infinity;
       let rawSec = Infinity;
-      for (let round = 0; round < 2; round++) {
+      for (let round = 0; round < 3; round++) {
         await wh.unsafe("checkpoint").catch(() => {});
         const started = performance.now();
         const r = await startSyncRun(deps, {
