@@ -65,7 +65,7 @@ export async function executeSync(
   req: RunRequest,
   timings: RunTimings = DEFAULT_TIMINGS,
 ): Promise<SyncTaskStatus> {
-  const log = new SyncLog(deps.db, req.workspaceId, req.connectionId, req.taskId);
+  const log = new SyncLog(deps.db, req.workspaceId, req.connectionId, req.taskId, deps.clock);
   const abort = new AbortController();
   let cancelled = false;
   let leaseLost = false;

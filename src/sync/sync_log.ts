@@ -1,5 +1,6 @@
 /** A run's Live Events (type `sync`, actor = the connection): the connector's LOG lines and Sluice's own. */
 import { appendEvents, type EventLogEntry, type EventLogLevel } from "../events_log/events_log.ts";
+import type { Clock } from "../clock.ts";
 import type { Queryable } from "../store/db.ts";
 import { logLevel } from "./protocol.ts";
 
@@ -11,6 +12,7 @@ export class SyncLog {
     readonly workspaceId: string,
     readonly connectionId: string,
     readonly taskId: string,
+    readonly clock: Clock,
   ) {}
 
   get pending(): number {
@@ -23,7 +25,7 @@ export class SyncLog {
       actorId: this.connectionId,
       type: "sync",
       level,
-      timestamp: new Date(),
+      timestamp: this.clock.now(),
       message: { taskId: this.taskId, source: "sluice", text: message, ...extra },
     });
   }
@@ -35,7 +37,7 @@ export class SyncLog {
       actorId: this.connectionId,
       type: "sync",
       level: logLevel(level),
-      timestamp: new Date(),
+      timestamp: this.clock.now(),
       message: { taskId: this.taskId, source: "connector", level, text: message },
     });
   }
