@@ -18,14 +18,15 @@ export interface Launch {
   container?: string;
 }
 
-const SAFE_PACKAGE = /^[A-Za-z0-9@._:+-][A-Za-z0-9@._:+/-]*$/;
+// Starts with a letter, digit or "_": a leading "-" would be read by docker as an option.
+const SAFE_PACKAGE = /^[A-Za-z0-9_][A-Za-z0-9@._:+/-]*$/;
 
 /** Refuses package names that could reach outside the connectors folder or inject arguments. */
 export function checkPackageName(pkg: string, field = "package"): void {
   if (pkg.includes("..") || !SAFE_PACKAGE.test(pkg)) {
     throw new ValidationError(
       `Cannot run connector "${pkg}": a package is a file name in SYNC_CONNECTORS_DIR or a Docker image ` +
-        `(letters, digits, ".", "_", "-", ":", "@", "/"), never a path with ".."`,
+        `(letters, digits, ".", "_", "-", ":", "@", "/", starting with a letter or digit), never a path with ".."`,
       [{ path: field, message: "must be a connector file name or a Docker image, without .." }],
     );
   }

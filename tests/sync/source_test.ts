@@ -71,7 +71,7 @@ Deno.test("discoverStreams() lists the connector's streams", async () => {
 Deno.test("get_connector_spec refuses a package with ../ or a path, with a 400 naming the field", async () => {
   const s = await setup();
   try {
-    for (const pkg of ["../fake-source", "..", "/bin/sh", "sub/../../x"]) {
+    for (const pkg of ["../fake-source", "..", "/bin/sh", "sub/../../x", "--privileged", ".hidden"]) {
       const res = await s.t.request("/mcp", {
         method: "POST",
         headers: {
