@@ -9,11 +9,17 @@ export const ServiceInput = v.pipe(
       v.pipe(v.literal("airbyte", 'must be "airbyte"'), v.description("Connector protocol.")),
       "airbyte",
     ),
-    package: text(
-      'Connector: a file name in SYNC_CONNECTORS_DIR, or a Docker image such as "airbyte/source-github".',
-      {
-        max: 500,
-      },
+    package: v.pipe(
+      text(
+        'Connector: a file name in SYNC_CONNECTORS_DIR, or a Docker image such as "airbyte/source-github".',
+        {
+          max: 500,
+        },
+      ),
+      v.regex(
+        /^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9@._:+/-]*$/,
+        'must be a connector file name or a Docker image (letters, digits, "._-:@+/", no "..")',
+      ),
     ),
     version: textWithDefault("Connector version.", "latest"),
     credentials: v.optional(

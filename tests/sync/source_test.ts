@@ -126,3 +126,15 @@ Deno.test("a connector that never answers check is stopped at the time limit", a
     await s.close();
   }
 });
+
+Deno.test("a service with a package that is a path is refused when saved, naming the field", async () => {
+  const s = await setup();
+  try {
+    await assert.rejects(
+      () => s.service({}, "../../bin/sh"),
+      (e: Error) => /package: must be a connector file name or a Docker image/.test(e.message),
+    );
+  } finally {
+    await s.close();
+  }
+});
