@@ -6,6 +6,7 @@
 import type { Deps } from "../deps.ts";
 import { startRetention } from "../events_log/retention.ts";
 import { deleteExpiredStoreEntries } from "../store/function_store_repo.ts";
+import { startSyncScheduler } from "../sync/scheduler.ts";
 import { Pipeline } from "./pipeline.ts";
 
 const STORE_EXPIRY_EVERY_MS = 10 * 60_000;
@@ -32,11 +33,13 @@ export async function startBackground(deps: Deps): Promise<Background> {
     }
   }, STORE_EXPIRY_EVERY_MS);
   Deno.unrefTimer(expiry);
+  const syncScheduler = startSyncScheduler(deps);
   return {
     pipeline,
     async stop() {
       clearInterval(expiry);
       stopRetention();
+      await syncScheduler.stop();
       await pipeline?.stop();
     },
   };
