@@ -13,7 +13,8 @@
  * sees no event finish within the limit times the chain's length (plus a grace), asks the worker for a
  * sign of life, and without one terminates it (the only way to stop such a loop). The call that started
  * last (the worker writes each start to memory it shares with the runner) gets the TimeoutError; the other unfinished events (of every batch in that worker) run again in a
- * fresh worker, at most twice.
+ * fresh worker; an event interrupted twice (the first unfinished one of its batch: a batch runs its
+ * events in order) fails.
  *
  * Frames: JSON lines on stdin from the host; JSON lines on stdout prefixed with a token only the host
  * and this process know, so anything user code prints cannot pass for a reply.
@@ -185,6 +186,7 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
     const culprit = stuck ? batches.get(Atomics.load(started, 0)) : undefined;
     const i = Atomics.load(started, 1);
     if (culprit && culprit.gen === gen && culprit.left.has(i)) {
+      send({ t: "stuck", id: culprit.id });
       const fn = culprit.functions.length === 1
         ? culprit.functions[0].id
         : culprit.functions.map((f) => f.id).join(", ");
@@ -200,11 +202,10 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
     }
     for (const b of old) {
       b.pinging = false;
-      for (const [i, it] of b.left) {
-        if (++it.attempts > MAX_ATTEMPTS) {
-          finish(b, i, interruptedOutcome(b.functions[0]?.id ?? ""));
-        }
-      }
+      // A batch runs its events one after another: only its first unfinished event can have been
+      // interrupted (the ones after it never started and keep their attempts).
+      const [i, it] = b.left.entries().next().value ?? [-1, null];
+      if (it && ++it.attempts > MAX_ATTEMPTS) finish(b, i, interruptedOutcome(b.functions[0]?.id ?? ""));
       if (b.left.size > 0) dispatch(b);
     }
   }
