@@ -41,6 +41,12 @@ const SWEEP_MS = 25;
 const FLUSH_MS = 10;
 /** Times an event may be interrupted by others' overruns before it fails. */
 const MAX_ATTEMPTS = 2;
+/**
+ * A busy worker is pinged this often; one that leaves a ping unanswered for HOT_MS runs code that never
+ * yields (it spins a core): the host is told at once, without waiting for the call's time limit.
+ */
+const HOT_PING_MS = 200;
+const HOT_MS = 1000;
 
 interface Batch {
   id: number;
@@ -143,8 +149,37 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
 
   let sweeper: ReturnType<typeof setInterval> | null = null;
 
+  let pingSeq = 0;
+  const pongs = new Map<number, () => void>();
+  // The liveness ping out to the current worker, if any.
+  let hot: { gen: number; at: number; told: boolean } | null = null;
+  let lastHotPing = 0;
+
+  function checkHot(now: number) {
+    if (!worker || !workerReady || batches.size === 0) return;
+    if (hot?.gen === gen) {
+      if (!hot.told && now - hot.at > HOT_MS) {
+        hot.told = true;
+        const b = batches.get(Atomics.load(started, 0));
+        if (b) send({ t: "hot", id: b.id });
+      }
+      return;
+    }
+    if (now - lastHotPing < HOT_PING_MS) return;
+    const n = ++pingSeq;
+    const mine = { gen, at: now, told: false };
+    hot = mine;
+    lastHotPing = now;
+    pongs.set(n, () => {
+      pongs.delete(n);
+      if (hot === mine) hot = null;
+    });
+    worker.postMessage({ t: "ping", n } satisfies WorkerRequest);
+  }
+
   function sweep() {
     const now = Date.now();
+    checkHot(now);
     for (const b of batches.values()) {
       if (b.since === null || b.pinging || b.gen !== gen) continue;
       if (now - b.since > b.timeoutMs * Math.max(1, b.functions.length) + STUCK_GRACE_MS) onSilent(b);
@@ -156,8 +191,6 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
   }
 
   const PING_GRACE_MS = 100;
-  let pingSeq = 0;
-  const pongs = new Map<number, () => void>();
 
   // No event of `b` finished in time. A responsive worker enforces the limit itself (the call is only
   // waiting), so only a worker that does not answer a ping is stuck.
@@ -182,6 +215,9 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
   function replaceWorker(stuck: boolean) {
     worker?.terminate();
     worker = null;
+    // Pings out to the old worker are never answered.
+    pongs.clear();
+    hot = null;
     const old = [...batches.values()].filter((b) => b.gen === gen);
     const culprit = stuck ? batches.get(Atomics.load(started, 0)) : undefined;
     const i = Atomics.load(started, 1);

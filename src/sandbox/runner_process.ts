@@ -33,8 +33,11 @@ export interface RunnerOptions {
   label: string;
   /** Start at the lowest CPU priority (the workspace is penalised, see fairness.ts). */
   niced?: boolean;
-  /** A call never yielded and the runner stopped it (it spun a core until its time limit). */
-  onStuck?: () => void;
+  /**
+   * A call never yielded: it spun a core for a while (`hot`), or until its time limit and the runner
+   * stopped it (`stuck`).
+   */
+  onStuck?: (how: "hot" | "stuck") => void;
 }
 
 /** One chain on a batch of events; each event has its own bridge (its workspace store, ...). */
@@ -296,8 +299,8 @@ export class RunnerProcess {
         this.#inflight.delete(msg.id);
         f.resolve(f.outcomes as ChainOutcome[]);
       }
-    } else if (msg.t === "stuck") {
-      this.#opts.onStuck?.();
+    } else if (msg.t === "stuck" || msg.t === "hot") {
+      this.#opts.onStuck?.(msg.t);
     } else if (msg.t === "need-code") {
       this.#sendRun(msg.id, f, true);
     } else if (msg.t === "bridge") {

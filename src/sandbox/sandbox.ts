@@ -247,18 +247,19 @@ export class Sandbox {
       log: this.options.log,
       label: workspaceId,
       niced: penalised,
-      onStuck: () => this.#onStuck(workspaceId, runner),
+      onStuck: (how) => this.#onStuck(workspaceId, runner, how),
     });
     this.#runners.set(workspaceId, runner);
     return runner;
   }
 
-  #onStuck(workspaceId: string, runner: RunnerProcess) {
+  #onStuck(workspaceId: string, runner: RunnerProcess, how: "hot" | "stuck") {
     const was = this.#fairness.penalised(workspaceId);
     this.#fairness.stuck(workspaceId);
     if (!was) {
       this.options.log.warn("function calls never yielded: workspace penalised", {
         workspace: workspaceId,
+        cause: how === "hot" ? "a call spun a core for a second" : "a call spun until its time limit",
         penaltyMs: this.options.penaltyMs ?? PENALTY_MS,
       });
     }

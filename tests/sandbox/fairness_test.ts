@@ -237,3 +237,25 @@ Deno.test("a workspace whose function loops is penalised: one batch at a time, n
     await s.close();
   }
 });
+
+Deno.test("a call that spins is penalised within about a second, long before its time limit", async () => {
+  const s = new Sandbox({ timeoutMs: 30_000, memoryMb: 64, allowPrivateNetwork: false, log: memoryLogger() });
+  let ended = false;
+  const run = s.runChains(runs(LOOP, "wsB", 1)).then((o) => {
+    ended = true;
+    return o;
+  });
+  try {
+    await until("B to be penalised", () => s.penalised("wsB"));
+    assert.equal(ended, false, "the call is still within its 30 s limit");
+    const [pid] = s.runnerPids;
+    await until(
+      "B's runner to be niced",
+      async () => (await threadNices(pid)).every((n) => n === PENALTY_NICE),
+    );
+  } finally {
+    await s.close();
+  }
+  const [out] = await run;
+  assert.equal(out.error?.name, "SandboxError", "closing the sandbox failed the call in flight");
+});
