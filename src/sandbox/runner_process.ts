@@ -363,7 +363,8 @@ export class RunnerProcess {
   }
 }
 
-function crashOutcome(req: BatchRequest, message: string): ChainOutcome {
+/** The outcome of an event the sandbox could not run (its runner stopped, the sandbox closed). */
+export function crashOutcome(req: BatchRequest, message: string): ChainOutcome {
   const functionId = req.functions[0]?.id ?? "";
   return {
     events: [],

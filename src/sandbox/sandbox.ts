@@ -14,7 +14,7 @@ import { type BatchEvent, CpuFairness, PENALTY_MS } from "./fairness.ts";
 import { type FunctionStore, parseTtl } from "./function_store.ts";
 import { type FetchRequest, guardedFetch } from "./guarded_fetch.ts";
 import type { BridgeOp, ChainOutcome, EventContextData } from "./protocol.ts";
-import { type BridgeHandler, RunnerProcess } from "./runner_process.ts";
+import { type BridgeHandler, crashOutcome, RunnerProcess } from "./runner_process.ts";
 
 export interface SandboxOptions {
   /** Wall-clock limit of one function call, ms. */
@@ -179,10 +179,15 @@ export class Sandbox {
         const end = await this.#fairness.admit(first.workspaceId);
         let outcomes: ChainOutcome[];
         try {
-          const runner = this.#runnerFor(first.workspaceId);
-          outcomes = await runner.runBatch(req);
-          // A runner that never started (a transient spawn failure) ran nothing: try once more on a new one.
-          if (runner.failedToStart) outcomes = await this.#runnerFor(first.workspaceId).runBatch(req);
+          if (this.#closed) {
+            // Closed while this batch waited for its turn: start no runner again.
+            outcomes = req.items.map(() => crashOutcome(req, "the sandbox closed before the call ran"));
+          } else {
+            const runner = this.#runnerFor(first.workspaceId);
+            outcomes = await runner.runBatch(req);
+            // A runner that never started (a transient spawn failure) ran nothing: try once more on a new one.
+            if (runner.failedToStart) outcomes = await this.#runnerFor(first.workspaceId).runBatch(req);
+          }
         } finally {
           end();
         }

@@ -259,3 +259,31 @@ Deno.test("a call that spins is penalised within about a second, long before its
   const [out] = await run;
   assert.equal(out.error?.name, "SandboxError", "closing the sandbox failed the call in flight");
 });
+
+Deno.test("closing the sandbox fails a penalised batch still waiting for its turn, and starts no runner", async () => {
+  const rec = recorder();
+  const s = new Sandbox({
+    timeoutMs: 300,
+    memoryMb: 64,
+    allowPrivateNetwork: false,
+    log: memoryLogger(),
+    onBatch: rec.onBatch,
+  });
+  const [first] = await s.runChains(runs(LOOP, "wsB", 1));
+  assert.equal(first.error?.name, "TimeoutError");
+  assert.equal(s.penalised("wsB"), true);
+  const bStarted = rec.bStarts();
+  const running = s.runChains(runs(LOOP, "wsB", 1));
+  await bStarted;
+  const waiting = s.runChains(runs(OK, "wsB", 2));
+  await new Promise((r) => setTimeout(r, 0));
+  await s.close();
+  const [[ran], out] = await Promise.all([running, waiting]);
+  assert.equal(ran.error?.name, "SandboxError");
+  assert.deepEqual(out.map((o) => o.error?.message), [
+    "the sandbox closed before the call ran",
+    "the sandbox closed before the call ran",
+  ]);
+  assert.equal(s.processCount, 0);
+  assert.equal(rec.peak.get("wsB"), 1);
+});
