@@ -42,8 +42,10 @@ const FLUSH_MS = 10;
 /** Times an event may be interrupted by others' overruns before it fails. */
 const MAX_ATTEMPTS = 2;
 /**
- * A busy worker is pinged this often; one that leaves a ping unanswered for HOT_MS runs code that never
- * yields (it spins a core): the host is told at once, without waiting for the call's time limit.
+ * A busy worker is pinged this often; one that leaves a ping unanswered while the same call runs for
+ * HOT_MS runs code that never yields (it spins a core): the host is told at once, without waiting for
+ * the call's time limit. (A batch of many quick events may not answer for a while either, but its
+ * current call changes.)
  */
 const HOT_PING_MS = 200;
 const HOT_MS = 1000;
@@ -152,22 +154,26 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
   let pingSeq = 0;
   const pongs = new Map<number, () => void>();
   // The liveness ping out to the current worker, if any.
-  let hot: { gen: number; at: number; told: boolean } | null = null;
+  let hot: { gen: number; at: number; told: boolean; batch: number; item: number } | null = null;
   let lastHotPing = 0;
 
   function checkHot(now: number) {
     if (!worker || !workerReady || batches.size === 0) return;
+    const batch = Atomics.load(started, 0);
+    const item = Atomics.load(started, 1);
     if (hot?.gen === gen) {
-      if (!hot.told && now - hot.at > HOT_MS) {
+      if (hot.batch !== batch || hot.item !== item) {
+        // Another call started since: the worker is making progress, only not through its event loop.
+        Object.assign(hot, { at: now, batch, item });
+      } else if (!hot.told && now - hot.at > HOT_MS) {
         hot.told = true;
-        const b = batches.get(Atomics.load(started, 0));
-        if (b) send({ t: "hot", id: b.id });
+        if (batches.has(batch)) send({ t: "hot", id: batch });
       }
       return;
     }
     if (now - lastHotPing < HOT_PING_MS) return;
     const n = ++pingSeq;
-    const mine = { gen, at: now, told: false };
+    const mine = { gen, at: now, told: false, batch, item };
     hot = mine;
     lastHotPing = now;
     pongs.set(n, () => {

@@ -287,3 +287,20 @@ Deno.test("closing the sandbox fails a penalised batch still waiting for its tur
   assert.equal(s.processCount, 0);
   assert.equal(rec.peak.get("wsB"), 1);
 });
+
+Deno.test("a batch of many short busy calls that holds its worker for seconds is not penalised", async () => {
+  const s = new Sandbox({ timeoutMs: 5000, memoryMb: 64, allowPrivateNetwork: false, log: memoryLogger() });
+  try {
+    // Each call is busy for 100 ms and the batch runs 20 of them back to back (2 s in all).
+    const busy = `export default function (e) {
+  const until = Date.now() + 100;
+  while (Date.now() < until) {}
+  return { ...e, ok: true };
+}`;
+    const out = await s.runChains(runs(busy, "wsB", 20), 1);
+    assert.deepEqual(out.map((o) => o.error), out.map(() => undefined));
+    assert.equal(s.penalised("wsB"), false);
+  } finally {
+    await s.close();
+  }
+});
