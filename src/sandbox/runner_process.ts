@@ -31,6 +31,13 @@ export interface RunnerOptions {
   rssLimitMb: number;
   log: Logger;
   label: string;
+  /** Start at the lowest CPU priority (the workspace is penalised, see fairness.ts). */
+  niced?: boolean;
+  /**
+   * A call never yielded: it spun a core for a while (`hot`), or until its time limit and the runner
+   * stopped it (`stuck`).
+   */
+  onStuck?: (how: "hot" | "stuck") => void;
 }
 
 /** One chain on a batch of events; each event has its own bridge (its workspace store, ...). */
@@ -53,6 +60,8 @@ interface InFlight {
 
 const WATCHDOG_MS = 50;
 const PAGE_SIZE = 4096;
+/** Nice value of a penalised runner: it gets a core only when nothing at normal priority wants it. */
+export const PENALTY_NICE = 19;
 
 function spawnCommand(token: string, memoryMb: number): Deno.CommandOptions & { cmd: string } {
   const exec = Deno.execPath();
@@ -92,19 +101,34 @@ export class RunnerProcess {
   #stderrTail = "";
   #exited = false;
   #ready = false;
+  #niced = false;
   lastUsed = Date.now();
   readonly exited: Promise<void>;
 
   constructor(opts: RunnerOptions) {
     this.#opts = opts;
     const { cmd, ...spawn } = spawnCommand(this.#token, opts.memoryMb);
-    this.#child = new Deno.Command(cmd, {
+    const options: Deno.CommandOptions = {
       ...spawn,
       clearEnv: true, // user code must never see the server's environment, even by escaping the worker
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
-    }).spawn();
+    };
+    let child: Deno.ChildProcess | null = null;
+    if (opts.niced) {
+      // Through nice(1): every thread the runner starts inherits the priority, none runs a moment without it.
+      try {
+        child = new Deno.Command("nice", {
+          ...options,
+          args: ["-n", String(PENALTY_NICE), cmd, ...(spawn.args as string[])],
+        }).spawn();
+        this.#niced = true;
+      } catch {
+        // no nice(1) here: the penalty is only the cap on batches in flight
+      }
+    }
+    this.#child = child ?? new Deno.Command(cmd, options).spawn();
     this.#writer = this.#child.stdin.getWriter();
     this.#watchdog = setInterval(() => this.#watch(), WATCHDOG_MS);
     this.#readStdout();
@@ -130,6 +154,35 @@ export class RunnerProcess {
   /** OS process id (benchmarks read its CPU time). */
   get pid(): number {
     return this.#child.pid;
+  }
+
+  /** The process runs at the penalty's priority (see fairness.ts). */
+  get niced(): boolean {
+    return this.#niced;
+  }
+
+  /**
+   * Moves every thread of the process to the penalty's nice value (Linux sets priority per thread;
+   * threads started later inherit it). Raising a nice value back needs privileges, so a runner stays
+   * niced until it is replaced. False where renice(1) or /proc is missing.
+   */
+  async lowerPriority(): Promise<boolean> {
+    if (this.#exited) return false;
+    try {
+      const tids: string[] = [];
+      for await (const e of Deno.readDir(`/proc/${this.#child.pid}/task`)) tids.push(e.name);
+      const r = await new Deno.Command("renice", {
+        args: ["-n", String(PENALTY_NICE), "-p", ...tids],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      // A thread that ended between the listing and renice makes it exit 1: check the main thread itself.
+      if (r.success || (await niceOf(this.#child.pid)) >= PENALTY_NICE) this.#niced = true;
+      return this.#niced;
+    } catch {
+      return false;
+    }
   }
 
   /** The process ended before it said it was ready: nothing user code did can have caused that. */
@@ -246,6 +299,8 @@ export class RunnerProcess {
         this.#inflight.delete(msg.id);
         f.resolve(f.outcomes as ChainOutcome[]);
       }
+    } else if (msg.t === "stuck" || msg.t === "hot") {
+      this.#opts.onStuck?.(msg.t);
     } else if (msg.t === "need-code") {
       this.#sendRun(msg.id, f, true);
     } else if (msg.t === "bridge") {
@@ -308,7 +363,8 @@ export class RunnerProcess {
   }
 }
 
-function crashOutcome(req: BatchRequest, message: string): ChainOutcome {
+/** The outcome of an event the sandbox could not run (its runner stopped, the sandbox closed). */
+export function crashOutcome(req: BatchRequest, message: string): ChainOutcome {
   const functionId = req.functions[0]?.id ?? "";
   return {
     events: [],
@@ -318,4 +374,11 @@ function crashOutcome(req: BatchRequest, message: string): ChainOutcome {
     retry: { message, drop: true },
     execLog: [],
   };
+}
+
+/** Nice value of a thread (or of a process's main thread), from /proc. */
+export async function niceOf(tid: number | string, pid: number | string = tid): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/task/${tid}/stat`);
+  // Fields after the command name (which may hold spaces) start at field 3; nice is field 19.
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
 }
