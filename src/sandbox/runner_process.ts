@@ -17,6 +17,7 @@ import type {
   RunnerMessage,
 } from "./protocol.ts";
 import { RUNNER_COMMAND } from "./runner_main.ts";
+import { type RunnerChild, startInProcessRunner } from "./in_process_runner.ts";
 
 /** What the server does for an event's `ctx.fetch` / `ctx.store` / `ctx.getWarehouse` calls. */
 export type BridgeHandler = (
@@ -31,6 +32,12 @@ export interface RunnerOptions {
   rssLimitMb: number;
   log: Logger;
   label: string;
+  /**
+   * Run the runner loop inside this process (in_process_runner.ts) instead of a child: for runtimes that
+   * grant no subprocess (Deno Deploy). The heap limit does not apply there; `rssLimitMb` is then the
+   * growth of this process's resident memory over what it was when the runner started.
+   */
+  inProcess?: boolean;
 }
 
 /** One chain on a batch of events; each event has its own bridge (its workspace store, ...). */
@@ -81,7 +88,9 @@ function spawnCommand(token: string, memoryMb: number): Deno.CommandOptions & { 
 /** A started runner process. */
 export class RunnerProcess {
   readonly #opts: RunnerOptions;
-  readonly #child: Deno.ChildProcess;
+  readonly #child: RunnerChild;
+  /** Resident memory of this process when an in-process runner started (its ceiling is over this). */
+  readonly #rssBase: number = 0;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #token = crypto.randomUUID().replaceAll("-", "");
   readonly #inflight = new Map<number, InFlight>();
@@ -97,14 +106,19 @@ export class RunnerProcess {
 
   constructor(opts: RunnerOptions) {
     this.#opts = opts;
-    const { cmd, ...spawn } = spawnCommand(this.#token, opts.memoryMb);
-    this.#child = new Deno.Command(cmd, {
-      ...spawn,
-      clearEnv: true, // user code must never see the server's environment, even by escaping the worker
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    if (opts.inProcess) {
+      this.#rssBase = residentMemory() ?? 0;
+      this.#child = startInProcessRunner(this.#token);
+    } else {
+      const { cmd, ...spawn } = spawnCommand(this.#token, opts.memoryMb);
+      this.#child = new Deno.Command(cmd, {
+        ...spawn,
+        clearEnv: true, // user code must never see the server's environment, even by escaping the worker
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+    }
     this.#writer = this.#child.stdin.getWriter();
     this.#watchdog = setInterval(() => this.#watch(), WATCHDOG_MS);
     this.#readStdout();
@@ -264,6 +278,7 @@ export class RunnerProcess {
     for (const f of this.#inflight.values()) {
       if (now > f.deadline) return this.#kill("a call did not finish in time and the runner did not stop it");
     }
+    if (this.#opts.inProcess) return this.#watchInProcess();
     try {
       const statm = await Deno.readTextFile(`/proc/${this.#child.pid}/statm`);
       const rss = Number(statm.split(" ")[1]) * PAGE_SIZE;
@@ -274,6 +289,22 @@ export class RunnerProcess {
       }
     } catch {
       // not Linux, or the process just ended: the V8 heap limit still applies
+    }
+  }
+
+  // The whole process's resident memory (Workers' heaps and ArrayBuffers included): growth past the ceiling
+  // since this runner started stops its Worker. Allocation faster than a 50 ms look can still exhaust the
+  // heap and end the process.
+  #watchInProcess() {
+    const rss = residentMemory();
+    if (rss === null) return;
+    const grown = rss - this.#rssBase;
+    if (grown > this.#opts.rssLimitMb * 1024 * 1024) {
+      this.#kill(
+        `memory: the server's resident size grew ${
+          Math.round(grown / 1048576)
+        } MB, over ${this.#opts.rssLimitMb} MB`,
+      );
     }
   }
 
@@ -305,6 +336,14 @@ export class RunnerProcess {
       f.resolve(Array.from(f.req.items, (_, i) => f.outcomes[i] ?? crashOutcome(f.req, message)));
     }
     this.#inflight.clear();
+  }
+}
+
+function residentMemory(): number | null {
+  try {
+    return Deno.memoryUsage().rss;
+  } catch {
+    return null;
   }
 }
 

@@ -12,6 +12,7 @@ import { type FunctionStore, parseTtl } from "./function_store.ts";
 import { type FetchRequest, guardedFetch } from "./guarded_fetch.ts";
 import type { BridgeOp, ChainOutcome, EventContextData } from "./protocol.ts";
 import { type BridgeHandler, RunnerProcess } from "./runner_process.ts";
+import { type FunctionsBackend, functionsBackend, NO_WORKERS_MESSAGE } from "../runtime/profile.ts";
 
 export interface SandboxOptions {
   /** Wall-clock limit of one function call, ms. */
@@ -33,6 +34,8 @@ export interface SandboxOptions {
   geoipDatabases?: string[];
   /** What `ctx.getWarehouse(id).query()` runs on (warehouse_queries.ts); absent: refused. */
   warehouses?: WarehouseQueries;
+  /** Where functions run (src/runtime/profile.ts); default `process`. */
+  backend?: FunctionsBackend;
 }
 
 /** Runs a function's SQL on a warehouse destination of its workspace (see warehouse_queries.ts). */
@@ -81,6 +84,7 @@ export class Sandbox {
       rssLimitMb: options.memoryMb * 2 + 192,
       fetchTimeoutMs: 5000,
       maxProcesses: 16,
+      backend: "process",
       idleMs: 60_000,
       geoipDatabases: [],
       ...options,
@@ -101,6 +105,7 @@ export class Sandbox {
    */
   async runChains(runs: ChainRun[], concurrency = 16): Promise<ChainOutcome[]> {
     if (this.#closed) throw new Error("Cannot run functions: the sandbox is closed");
+    if (this.options.backend === "none") return runs.map(unavailableOutcome);
     const out: ChainOutcome[] = new Array(runs.length);
     const groups = new Map<string, { runs: ChainRun[]; at: number[]; functions: HashedFunction[] }>();
     for (let i = 0; i < runs.length; i++) {
@@ -204,6 +209,7 @@ export class Sandbox {
       rssLimitMb: this.options.rssLimitMb,
       log: this.options.log,
       label: workspaceId,
+      inProcess: this.options.backend === "worker",
     });
     this.#runners.set(workspaceId, runner);
     return runner;
@@ -303,6 +309,26 @@ export function sandboxOptions(config: Config, log: Logger): SandboxOptions {
     memoryMb: config.functionsMemoryMb,
     allowPrivateNetwork: config.functionsAllowPrivateNetwork,
     geoipDatabases: config.geoipDatabases,
+    backend: functionsBackend(config),
     log,
+  };
+}
+
+/**
+ * Without a place to run functions, an event of a chain fails loudly (error entry, retries, dead letter)
+ * rather than passing through untransformed; connections with functions are refused before that
+ * (src/services/resources.ts).
+ */
+function unavailableOutcome(run: ChainRun): ChainOutcome {
+  if (run.functions.length === 0) return { events: [run.event], dropped: false, logs: [], execLog: [] };
+  const functionId = run.functions[0].id;
+  const message = NO_WORKERS_MESSAGE;
+  return {
+    events: [],
+    dropped: true,
+    logs: [{ level: "error", type: "log", functionId, message, timestamp: new Date().toISOString() }],
+    error: { functionId, name: "SandboxError", message },
+    retry: { message, drop: true },
+    execLog: [],
   };
 }
