@@ -33,7 +33,13 @@ export async function startServer(
       ulimit: limit,
     });
   }
-  const server = serveGuarded(app.fetch, {
+  // Background work that a request may start (bounded passes on Deno Deploy, src/pipeline/background.ts);
+  // set once the background has started, right after listening.
+  let onRequest = function beforeBackground() {};
+  const server = serveGuarded(function handle(req, info) {
+    onRequest();
+    return app.fetch(req, info);
+  }, {
     port,
     hostname,
     headerTimeoutMs: deps.config.httpHeaderTimeoutMs,
@@ -49,6 +55,7 @@ export async function startServer(
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   let closing: Promise<void> | null = null;
   const background = await startBackground(deps);
+  onRequest = background.onRequest;
   deps.log.info("Sluice is listening", {
     url: `http://${host}:${addr.port}`,
     publicUrl: deps.config.publicUrl,

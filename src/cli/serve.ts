@@ -29,7 +29,8 @@ const MCP_PRELOAD_DELAY_MS = 2_000;
  * and a stack trace. Every line goes through `log`, so LOG_FORMAT=json output is JSON to the last line.
  */
 export async function serve(config: Config, log: Logger): Promise<void> {
-  assertPortFree(config);
+  // On Deno Deploy the platform owns the listening socket: there is no port of ours to probe.
+  if (config.runtime !== "deploy") assertPortFree(config);
   // Opening the store (on the embedded store, starting PGlite: most of a start), the migrations check and
   // the secrets begin before the HTTP app's modules load, so the two overlap: PGlite compiles its
   // WebAssembly on other threads and reads its files, PostgreSQL answers, while the modules load.
