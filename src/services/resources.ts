@@ -139,8 +139,8 @@ export async function createResource(ctx: Ctx, input: unknown) {
         });
       }
       delete content.id;
-      if (type === "connection") content = await checkConnection(tx, ws.id, content, null, action);
       if (type === "connection") checkFunctionsCanRun(ctx.sandbox.options.backend, content, action);
+      if (type === "connection") content = await checkConnection(tx, ws.id, content, null, action);
       if (type === "stream") await checkStreamDomains(tx, content, null, action);
       delete content.id;
       const stored = withoutKeys(content);
@@ -251,8 +251,8 @@ export async function updateResource(ctx: Ctx, input: unknown) {
       const moved = retargetedSecretIssues(restored.kept, merged, stored);
       if (moved.length) throw new ValidationError(`${action}: ${describeIssues(moved)}`, moved);
       let content = validateContent(type, merged, action);
-      if (type === "connection") content = await checkConnection(tx, ws.id, content, row.id, action);
       if (type === "connection") checkFunctionsCanRun(ctx.sandbox.options.backend, content, action);
+      if (type === "connection") content = await checkConnection(tx, ws.id, content, row.id, action);
       if (type === "stream") {
         await checkStreamDomains(tx, content, { workspaceId: ws.id, id: row.id }, action);
       }

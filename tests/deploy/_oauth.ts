@@ -71,7 +71,10 @@ export async function oauthSignIn(
 
   const first = await browser(`/oauth/authorize?${query}`);
   await first.body?.cancel();
-  assert.ok([302, 303].includes(first.status), `authorize sends a signed-out browser to sign in (${first.status})`);
+  assert.ok(
+    [302, 303].includes(first.status),
+    `authorize sends a signed-out browser to sign in (${first.status})`,
+  );
   const loginUrl = new URL(first.headers.get("location")!, base);
   assert.equal(loginUrl.pathname, "/login");
   const loginPage = await browser(loginUrl.pathname + loginUrl.search);
@@ -93,7 +96,12 @@ export async function oauthSignIn(
   const consent = await browser(back);
   const html = await consent.text();
   assert.equal(consent.status, 200, html);
-  const form = new URLSearchParams({ csrf: csrfOf(html), request: query, access: "read", decision: "approve" });
+  const form = new URLSearchParams({
+    csrf: csrfOf(html),
+    request: query,
+    access: "read",
+    decision: "approve",
+  });
   form.append("workspace", workspaceId);
   const approved = await browser("/oauth/authorize", {
     method: "POST",

@@ -65,7 +65,9 @@ Deno.test("under Deno Deploy's permissions: ingest -> function -> webhook, a loo
     assert.equal(key.code, 0, key.stderr);
     const auth = `Bearer ${key.stdout.trim()}`;
     await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { authorization: auth } } }),
+      new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+        requestInit: { headers: { authorization: auth } },
+      }),
     );
     const tools = await client.listTools();
     assert.ok(tools.tools.some((t) => t.name === "create_resource"));
@@ -76,7 +78,11 @@ Deno.test("under Deno Deploy's permissions: ingest -> function -> webhook, a loo
       return r.structuredContent;
     };
     const [ws] = (await call("list_workspaces", {})).workspaces as { id: string }[];
-    const stream = await call("create_resource", { workspaceId: ws.id, type: "stream", data: { name: "web" } });
+    const stream = await call("create_resource", {
+      workspaceId: ws.id,
+      type: "stream",
+      data: { name: "web" },
+    });
     const dest = await call("create_resource", {
       workspaceId: ws.id,
       type: "destination",
@@ -97,12 +103,20 @@ Deno.test("under Deno Deploy's permissions: ingest -> function -> webhook, a loo
     const conn = await call("create_resource", {
       workspaceId: ws.id,
       type: "connection",
-      data: { fromId: stream.id, toId: dest.id, type: "push", data: { functions: [{ functionId: `udf.${fn.id}` }] } },
+      data: {
+        fromId: stream.id,
+        toId: dest.id,
+        type: "push",
+        data: { functions: [{ functionId: `udf.${fn.id}` }] },
+      },
     });
     const ingest = (body: Record<string, unknown>) =>
       fetch(`${url}/api/s/s2s/track`, {
         method: "POST",
-        headers: { "content-type": "application/json", authorization: `Basic ${btoa(`${stream.writeKey}:`)}` },
+        headers: {
+          "content-type": "application/json",
+          authorization: `Basic ${btoa(`${stream.writeKey}:`)}`,
+        },
         body: JSON.stringify(body),
       }).then(async (r) => ({ status: r.status, body: await r.json() }));
     assert.deepEqual(await ingest({ event: "Upgraded", messageId: "evt-1", properties: { plan: "team" } }), {
@@ -120,7 +134,9 @@ Deno.test("under Deno Deploy's permissions: ingest -> function -> webhook, a loo
       const r = await call("query_events", { workspaceId: ws.id, type: "function", source: conn.id });
       return r.events.length ? r.events : null;
     });
-    assert.ok(logs.some((e: { content: { message?: { text?: string } } }) => e.content.message?.text === "enriching"));
+    assert.ok(
+      logs.some((e: { content: { message?: { text?: string } } }) => e.content.message?.text === "enriching"),
+    );
     const delivered = await eventually("the delivery entry", async () => {
       const r = await call("query_events", { workspaceId: ws.id, type: "bulker_stream", source: conn.id });
       return r.events.length ? r.events : null;
@@ -141,8 +157,15 @@ Deno.test("under Deno Deploy's permissions: ingest -> function -> webhook, a loo
     });
     assert.equal((await ingest({ event: "Spin", messageId: "evt-2", properties: {} })).status, 200);
     const stopped = await eventually("the looping function's timeout", async () => {
-      const r = await call("query_events", { workspaceId: ws.id, type: "function", source: conn.id, levels: "error" });
-      return r.events.find((e: { content: unknown }) => /did not finish within 1000 ms/.test(JSON.stringify(e.content)));
+      const r = await call("query_events", {
+        workspaceId: ws.id,
+        type: "function",
+        source: conn.id,
+        levels: "error",
+      });
+      return r.events.find((e: { content: unknown }) =>
+        /did not finish within 1000 ms/.test(JSON.stringify(e.content))
+      );
     }, 30_000);
     assert.ok(stopped);
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
