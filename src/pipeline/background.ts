@@ -8,7 +8,7 @@
 import type { Deps } from "../deps.ts";
 import { startRetention } from "../events_log/retention.ts";
 import { type BackgroundPasses, startBackgroundPasses } from "../runtime/background_pass.ts";
-import { type CronScheduler, denoCron } from "../runtime/profile.ts";
+import type { CronScheduler } from "../runtime/profile.ts";
 import { deleteExpiredStoreEntries } from "../store/function_store_repo.ts";
 import { Pipeline } from "./pipeline.ts";
 
@@ -25,7 +25,10 @@ export interface Background {
 }
 
 export interface BackgroundOptions {
-  /** The cron scheduler on Deploy; defaults to `Deno.cron` where the runtime has it. */
+  /**
+   * Where the Deploy pass attaches to cron: main.ts's top-level job (Deploy ignores jobs registered
+   * later, src/runtime/top_level_cron.ts). None: requests alone start passes.
+   */
   cron?: CronScheduler | null;
   /** On Deploy: a request starts a pass when the last one is this old, ms (default 10 s). */
   kickAfterMs?: number;
@@ -49,7 +52,7 @@ export async function startBackground(deps: Deps, options: BackgroundOptions = {
   Deno.unrefTimer(expiry);
   let passes: BackgroundPasses | null = null;
   if (deps.config.runtime === "deploy") {
-    const cron = options.cron === undefined ? denoCron() : options.cron;
+    const cron = options.cron ?? null;
     passes = startBackgroundPasses(deps, pipeline, { cron, kickAfterMs: options.kickAfterMs });
     deps.log.info("Deno Deploy profile: background work also runs in passes", {
       triggers: cron ? "Deno.cron and requests" : "requests (no Deno.cron here)",

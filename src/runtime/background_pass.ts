@@ -12,7 +12,7 @@ import type { Deps } from "../deps.ts";
 import { applyRetention } from "../events_log/retention.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import { deleteExpiredStoreEntries } from "../store/function_store_repo.ts";
-import type { CronScheduler } from "./profile.ts";
+import { CRON_NAME, type CronScheduler } from "./profile.ts";
 
 /** What one pass did. */
 export interface PassResult {
@@ -42,9 +42,6 @@ export interface BackgroundPasses {
   /** No new passes; waits for the running one. */
   stop(): Promise<void>;
 }
-
-/** The name of the cron job (Deno Deploy lists it under this name). */
-export const CRON_NAME = "sluice-background";
 
 /** Starts the triggers: registers the cron job (when given one) and answers requests. */
 export function startBackgroundPasses(

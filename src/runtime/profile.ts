@@ -36,6 +36,9 @@ export const NO_WORKERS_MESSAGE =
 /** What a Deno.cron-like scheduler looks like (Deno Deploy has it; locally it needs --unstable-cron). */
 export type CronScheduler = (name: string, schedule: string, handler: () => Promise<void>) => unknown;
 
+/** The name of the background cron job (Deno Deploy's dashboard lists it under this name). */
+export const CRON_NAME = "sluice-background";
+
 /** `Deno.cron` when this runtime has it, else null. */
 export function denoCron(): CronScheduler | null {
   const cron = (Deno as unknown as { cron?: CronScheduler }).cron;

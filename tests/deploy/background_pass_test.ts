@@ -7,8 +7,9 @@ import assert from "node:assert/strict";
 import { fakeClock } from "../../src/clock.ts";
 import { startBackground } from "../../src/pipeline/background.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
-import { CRON_NAME, startBackgroundPasses } from "../../src/runtime/background_pass.ts";
-import type { CronScheduler } from "../../src/runtime/profile.ts";
+import { startBackgroundPasses } from "../../src/runtime/background_pass.ts";
+import { CRON_NAME, type CronScheduler } from "../../src/runtime/profile.ts";
+import { deployProfileSelected, registerTopLevelCron } from "../../src/runtime/top_level_cron.ts";
 import { testApp } from "../_helpers/app.ts";
 import { testPostgres } from "../_helpers/db.ts";
 import { basicAuth, setupPipeline, startReceiver } from "../pipeline/fixtures.ts";
@@ -119,4 +120,27 @@ Deno.test("on a machine startBackground() registers no cron job and requests sta
     await bg.stop();
     await t.close();
   }
+});
+
+Deno.test("registerTopLevelCron() registers the job at once and runs what the background attaches later", async () => {
+  const registered: { name: string; schedule: string; handler: () => Promise<void> }[] = [];
+  const attach = registerTopLevelCron((name, schedule, handler) =>
+    registered.push({ name, schedule, handler })
+  );
+  assert.ok(attach);
+  assert.deepEqual(registered.map((r) => [r.name, r.schedule]), [[CRON_NAME, "* * * * *"]]);
+  await registered[0].handler(); // a run before the server started: nothing attached, nothing done
+  const runs: string[] = [];
+  attach(CRON_NAME, "* * * * *", () => Promise.resolve(void runs.push("first")));
+  attach(CRON_NAME, "* * * * *", () => Promise.resolve(void runs.push("second")));
+  await registered[0].handler();
+  assert.deepEqual(runs, ["second"], "a later attach under the same name replaces the earlier one");
+  assert.equal(registerTopLevelCron(null), null);
+});
+
+Deno.test("deployProfileSelected() follows RUNTIME first, then DENO_DEPLOYMENT_ID", () => {
+  assert.equal(deployProfileSelected({}), false);
+  assert.equal(deployProfileSelected({ DENO_DEPLOYMENT_ID: "abc" }), true);
+  assert.equal(deployProfileSelected({ RUNTIME: "deploy" }), true);
+  assert.equal(deployProfileSelected({ RUNTIME: "machine", DENO_DEPLOYMENT_ID: "abc" }), false);
 });
