@@ -74,7 +74,8 @@ export const SETTINGS = {
   },
   FUNCTIONS_MEMORY_MB: {
     default: "128",
-    doc: "Heap limit of a workspace's Functions runner process, in MB; over it the runner is restarted.",
+    doc:
+      "Heap limit of a workspace's Functions runner process, in MB; over it the runner is restarted. On Deno Deploy (no runner process): how much the server's resident memory may grow while a workspace's Functions run (docs/deploy.md).",
   },
   FUNCTIONS_ALLOW_PRIVATE_NETWORK: {
     default: "false",

@@ -34,8 +34,8 @@ export interface RunnerOptions {
   label: string;
   /**
    * Run the runner loop inside this process (in_process_runner.ts) instead of a child: for runtimes that
-   * grant no subprocess (Deno Deploy). The heap limit does not apply there; `rssLimitMb` is then the
-   * growth of this process's resident memory over what it was when the runner started.
+   * grant no subprocess (Deno Deploy). The heap limit does not apply there; `memoryMb` is then how much
+   * this process's resident memory may grow over what it was when the runner started.
    */
   inProcess?: boolean;
 }
@@ -299,11 +299,10 @@ export class RunnerProcess {
     const rss = residentMemory();
     if (rss === null) return;
     const grown = rss - this.#rssBase;
-    if (grown > this.#opts.rssLimitMb * 1024 * 1024) {
+    const limit = this.#opts.memoryMb;
+    if (grown > limit * 1024 * 1024) {
       this.#kill(
-        `memory: the server's resident size grew ${
-          Math.round(grown / 1048576)
-        } MB, over ${this.#opts.rssLimitMb} MB`,
+        `memory: the server's resident size grew ${Math.round(grown / 1048576)} MB, over ${limit} MB`,
       );
     }
   }

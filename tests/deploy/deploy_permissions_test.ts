@@ -193,6 +193,12 @@ Deno.test("under Deno Deploy's permissions: ingest -> function -> webhook, a loo
     const text = await listed.text();
     assert.match(text, /"query_events"/);
 
+    // The browser script is read from the deployment's own files.
+    const pjs = await fetch(`${url}/p.js`);
+    assert.equal(pjs.status, 200);
+    assert.match(pjs.headers.get("content-type") ?? "", /javascript/);
+    assert.ok((await pjs.text()).length > 1000);
+
     // Nothing was written: the embedded store's folder was never made.
     await assert.rejects(Deno.stat(dataDir), Deno.errors.NotFound);
     assert.doesNotMatch(server.log(), /NotCapable|PermissionDenied|Requires (run|write|ffi|sys) access/);

@@ -108,7 +108,7 @@ export default function (e) { if (e.set) mark = e.set; return { mark }; }`;
 });
 
 Deno.test("in-process Workers: ArrayBuffer growth past the ceiling stops the runner, the server lives", async () => {
-  const s = inProcess({ rssLimitMb: 256, timeoutMs: 30_000 });
+  const s = inProcess({ memoryMb: 256, timeoutMs: 30_000 });
   try {
     const out = await run(
       s,
