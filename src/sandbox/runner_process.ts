@@ -89,8 +89,8 @@ function spawnCommand(token: string, memoryMb: number): Deno.CommandOptions & { 
 export class RunnerProcess {
   readonly #opts: RunnerOptions;
   readonly #child: RunnerChild;
-  /** Resident memory of this process when an in-process runner started (its ceiling is over this). */
-  readonly #rssBase: number = 0;
+  /** In-process runner: this process's resident memory when the runner last had no call in flight. */
+  #rssBase = 0;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #token = crypto.randomUUID().replaceAll("-", "");
   readonly #inflight = new Map<number, InFlight>();
@@ -292,12 +292,17 @@ export class RunnerProcess {
     }
   }
 
-  // The whole process's resident memory (Workers' heaps and ArrayBuffers included): growth past the ceiling
-  // since this runner started stops its Worker. Allocation faster than a 50 ms look can still exhaust the
-  // heap and end the process.
+  // The whole process's resident memory (Workers' heaps and ArrayBuffers included) cannot be split by
+  // Worker: growth past the ceiling while this runner's calls are in flight stops its Worker, and the
+  // baseline moves whenever it has none (so other workspaces' Workers starting earlier are not counted).
+  // Allocation faster than a 50 ms look can still exhaust the heap and end the process.
   #watchInProcess() {
     const rss = residentMemory();
     if (rss === null) return;
+    if (this.#inflight.size === 0) {
+      this.#rssBase = rss;
+      return;
+    }
     const grown = rss - this.#rssBase;
     const limit = this.#opts.memoryMb;
     if (grown > limit * 1024 * 1024) {
