@@ -17,6 +17,7 @@ import { pixelRouter } from "./api/pixel.ts";
 import { browserScriptRouter } from "./api/browser_script.ts";
 import { deadLetterRouter } from "./api/dead_letter.ts";
 import { openApiRouter } from "./api/openapi.ts";
+import { syncsRouter } from "./api/syncs.ts";
 import type { Deps } from "./deps.ts";
 import { requireAuth } from "./http/auth.ts";
 import type { AppEnv } from "./http/env.ts";
@@ -80,6 +81,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", browserScriptRouter());
   app.route("/", functionRunRouter());
   app.route("/", deadLetterRouter());
+  app.route("/", syncsRouter());
   // The OpenAPI document is generated from the routes above (and its own), so it is mounted last.
   app.route("/", apiReferenceRouter());
   app.route("/", openApiRouter(app));

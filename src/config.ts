@@ -121,6 +121,16 @@ export const SETTINGS = {
     doc: "Live Events kept per source and type (errors are counted apart, so successes never evict them).",
   },
   EVENTS_LOG_MAX_AGE_DAYS: { default: "7", doc: "Live Events older than this many days are deleted." },
+  SYNC_CONNECTORS_DIR: {
+    default: "",
+    doc:
+      "Folder of local sync connectors: a service whose `package` names a file in it runs that file (docs/syncs.md); empty: Docker images only.",
+  },
+  SYNC_TIMEOUT_SECONDS: {
+    default: "21600",
+    doc:
+      "Wall-clock limit of one sync run in seconds (spec, check and discover: at most 120); then the connector is killed.",
+  },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -205,6 +215,8 @@ const ConfigSchema = v.object({
   PIPELINE_RETRY_BASE_MS: intSetting(1, 86_400_000),
   EVENTS_LOG_MAX_PER_SOURCE: intSetting(1, 100_000_000),
   EVENTS_LOG_MAX_AGE_DAYS: intSetting(1, 3650),
+  SYNC_CONNECTORS_DIR: v.string(),
+  SYNC_TIMEOUT_SECONDS: intSetting(1, 604_800),
 });
 
 function intSetting(min: number, max: number) {
@@ -273,6 +285,9 @@ export interface Config {
   pipelineRetryBaseMs: number;
   eventsLogMaxPerSource: number;
   eventsLogMaxAgeDays: number;
+  /** Folder of local connectors (read only from the environment); empty: none. */
+  syncConnectorsDir: string;
+  syncTimeoutSeconds: number;
 }
 
 /** Thrown by {@linkcode loadConfig}: one line naming the variable and what is wrong. */
@@ -342,6 +357,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     pipelineRetryBaseMs: c.PIPELINE_RETRY_BASE_MS,
     eventsLogMaxPerSource: c.EVENTS_LOG_MAX_PER_SOURCE,
     eventsLogMaxAgeDays: c.EVENTS_LOG_MAX_AGE_DAYS,
+    syncConnectorsDir: c.SYNC_CONNECTORS_DIR,
+    syncTimeoutSeconds: c.SYNC_TIMEOUT_SECONDS,
   };
 }
 

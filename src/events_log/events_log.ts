@@ -15,6 +15,7 @@ export const EVENT_LOG_TYPES = [
   "bulker_stream",
   "bulker_batch",
   "dead-letter",
+  "sync",
 ] as const;
 export type EventLogType = typeof EVENT_LOG_TYPES[number];
 

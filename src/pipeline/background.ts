@@ -10,6 +10,7 @@ import { startRetention } from "../events_log/retention.ts";
 import { type BackgroundPasses, startBackgroundPasses } from "../runtime/background_pass.ts";
 import type { CronScheduler } from "../runtime/profile.ts";
 import { deleteExpiredStoreEntries } from "../store/function_store_repo.ts";
+import { startSyncScheduler } from "../sync/scheduler.ts";
 import { Pipeline } from "./pipeline.ts";
 
 const STORE_EXPIRY_EVERY_MS = 10 * 60_000;
@@ -50,10 +51,15 @@ export async function startBackground(deps: Deps, options: BackgroundOptions = {
     }
   }, STORE_EXPIRY_EVERY_MS);
   Deno.unrefTimer(expiry);
+  const syncScheduler = startSyncScheduler(deps);
   let passes: BackgroundPasses | null = null;
   if (deps.config.runtime === "deploy") {
     const cron = options.cron ?? null;
-    passes = startBackgroundPasses(deps, pipeline, { cron, kickAfterMs: options.kickAfterMs });
+    passes = startBackgroundPasses(deps, pipeline, {
+      cron,
+      kickAfterMs: options.kickAfterMs,
+      syncTick: () => syncScheduler.tick(),
+    });
     deps.log.info("Deno Deploy profile: background work also runs in passes", {
       triggers: cron ? "Deno.cron and requests" : "requests (no Deno.cron here)",
       functions: deps.sandbox.options.backend,
@@ -67,6 +73,7 @@ export async function startBackground(deps: Deps, options: BackgroundOptions = {
       clearInterval(expiry);
       stopRetention();
       await passes?.stop();
+      await syncScheduler.stop();
       await pipeline?.stop();
     },
   };

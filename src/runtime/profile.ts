@@ -6,6 +6,7 @@
  * config; the rest of the code asks these functions rather than the environment.
  */
 import type { Config } from "../config.ts";
+import { AppError } from "../errors.ts";
 
 /** Where Functions run: a runner subprocess per workspace, Workers inside this process, or nowhere. */
 export type FunctionsBackend = "process" | "worker" | "none";
@@ -32,6 +33,22 @@ export function functionsBackend(
 export const NO_WORKERS_MESSAGE =
   "Functions cannot run on this deployment: the platform offers no Web Workers to run them in " +
   "(RUNTIME=deploy). Remove the functions from the connection, or run Sluice on a machine or in Docker";
+
+/**
+ * Throws when sync connectors cannot run here: they are local programs or Docker containers started as
+ * subprocesses with a temp folder of files, and Deploy grants neither. Said before anything is tried,
+ * so a run, a credentials check or a discovery fails with the reason rather than a permission error.
+ */
+export function assertConnectorsCanRun(config: Pick<Config, "runtime">, pkg: string): void {
+  if (config.runtime !== "deploy") return;
+  throw new AppError(
+    "unsupported_here",
+    `Cannot run connector "${pkg}": sync connectors run as subprocesses (a local program or a Docker ` +
+      `container), which Deno Deploy (RUNTIME=deploy) does not allow. Run syncs on a Sluice on a machine ` +
+      `or in Docker (docs/deploy.md)`,
+    { status: 409, expose: true },
+  );
+}
 
 /** What a Deno.cron-like scheduler looks like (Deno Deploy has it; locally it needs --unstable-cron). */
 export type CronScheduler = (name: string, schedule: string, handler: () => Promise<void>) => unknown;

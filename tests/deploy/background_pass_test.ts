@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { fakeClock } from "../../src/clock.ts";
+import type { AppError } from "../../src/errors.ts";
+import { collect } from "../../src/sync/source.ts";
 import { startBackground } from "../../src/pipeline/background.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { startBackgroundPasses } from "../../src/runtime/background_pass.ts";
@@ -143,4 +145,45 @@ Deno.test("deployProfileSelected() follows RUNTIME first, then DENO_DEPLOYMENT_I
   assert.equal(deployProfileSelected({ DENO_DEPLOYMENT_ID: "abc" }), true);
   assert.equal(deployProfileSelected({ RUNTIME: "deploy" }), true);
   assert.equal(deployProfileSelected({ RUNTIME: "machine", DENO_DEPLOYMENT_ID: "abc" }), false);
+});
+
+Deno.test("a pass looks at the scheduled syncs first, and a failing look does not stop the rest", async () => {
+  const { t } = await deployApp();
+  let ticks = 0;
+  const passes = startBackgroundPasses(t.deps, null, {
+    syncTick: () => {
+      ticks++;
+      return ticks === 1 ? Promise.resolve([]) : Promise.reject(new Error("database away"));
+    },
+  });
+  try {
+    const first = await passes.pass();
+    assert.equal(ticks, 1);
+    assert.equal(first.syncs, true);
+    const second = await passes.pass();
+    assert.equal(ticks, 2);
+    assert.equal(second.syncs, false);
+    assert.ok(t.logLines.some((l) => l.includes("the sync scheduler failed")));
+  } finally {
+    await passes.stop();
+    await t.close();
+  }
+});
+
+Deno.test("on Deploy a sync connector is refused before anything starts, with the reason", async () => {
+  const { t } = await deployApp();
+  try {
+    await assert.rejects(
+      collect(t.deps, { pkg: "source-faker", version: "latest" }, "spec"),
+      (e: AppError) => {
+        assert.equal(e.status, 409);
+        assert.equal(e.expose, true);
+        assert.match(e.message, /Cannot run connector "source-faker": sync connectors run as subprocesses/);
+        assert.match(e.message, /Deno Deploy \(RUNTIME=deploy\) does not allow/);
+        return true;
+      },
+    );
+  } finally {
+    await t.close();
+  }
 });
