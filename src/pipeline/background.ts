@@ -51,18 +51,18 @@ export async function startBackground(deps: Deps, options: BackgroundOptions = {
     }
   }, STORE_EXPIRY_EVERY_MS);
   Deno.unrefTimer(expiry);
-  const syncScheduler = startSyncScheduler(deps);
+  // Connectors cannot run on Deploy (src/runtime/profile.ts): a Deploy instance that claimed a scheduled
+  // fire would only fail it, and take it from a machine instance on the same database that can run it.
+  const syncScheduler = deps.config.runtime === "deploy" ? null : startSyncScheduler(deps);
   let passes: BackgroundPasses | null = null;
   if (deps.config.runtime === "deploy") {
     const cron = options.cron ?? null;
-    passes = startBackgroundPasses(deps, pipeline, {
-      cron,
-      kickAfterMs: options.kickAfterMs,
-      syncTick: () => syncScheduler.tick(),
-    });
+    passes = startBackgroundPasses(deps, pipeline, { cron, kickAfterMs: options.kickAfterMs });
     deps.log.info("Deno Deploy profile: background work also runs in passes", {
       triggers: cron ? "Deno.cron and requests" : "requests (no Deno.cron here)",
       functions: deps.sandbox.options.backend,
+      syncs:
+        "not run here: connectors need subprocesses (a Sluice on a machine on the same database runs them)",
     });
   }
   return {
@@ -73,7 +73,7 @@ export async function startBackground(deps: Deps, options: BackgroundOptions = {
       clearInterval(expiry);
       stopRetention();
       await passes?.stop();
-      await syncScheduler.stop();
+      await syncScheduler?.stop();
       await pipeline?.stop();
     },
   };

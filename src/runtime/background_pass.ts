@@ -4,8 +4,9 @@
  * is not running runs no timer, so rows waiting for a retry, a due batch-mode batch or an old Live Events
  * entry would wait for the next deployment. So a pass is started by `Deno.cron` (every minute, where the
  * runtime has it) and by requests (when the last pass in this isolate is older than `kickAfterMs`), and
- * does a bounded amount of work: starts the scheduled syncs that are due, claims until nothing is ready
- * or the time budget is spent, then due batches, retention and `ctx.store` expiry when due. Several isolates' passes are safe together: rows
+ * does a bounded amount of work: claims until nothing is ready or the time budget is spent, then due
+ * batches, retention and `ctx.store` expiry when due. (Scheduled syncs are not run on Deploy: their
+ * connectors need subprocesses, src/runtime/profile.ts.) Several isolates' passes are safe together: rows
  * are claimed with SKIP LOCKED under a lease and retention takes an advisory lock.
  */
 import type { Deps } from "../deps.ts";
@@ -18,8 +19,6 @@ import { CRON_NAME, type CronScheduler } from "./profile.ts";
 export interface PassResult {
   /** Queue rows claimed and flushed batch rows processed. */
   rows: number;
-  /** Whether the scheduled syncs were looked at. */
-  syncs: boolean;
   retention: boolean;
   storeExpiry: boolean;
 }
@@ -33,11 +32,6 @@ export interface BackgroundPassOptions {
   storeExpiryEveryMs?: number;
   /** `Deno.cron`, or null where the runtime has none (then requests alone start passes). */
   cron?: CronScheduler | null;
-  /**
-   * Starts the scheduled syncs that are due (the sync scheduler's tick: each due minute is claimed in the
-   * database, so several isolates start a run once). Its runs go on after the pass.
-   */
-  syncTick?: () => Promise<unknown>;
 }
 
 /** The triggers of {@linkcode runPass}: requests and cron. */
@@ -60,7 +54,6 @@ export function startBackgroundPasses(
     retentionEveryMs = 5 * 60_000,
     storeExpiryEveryMs = 10 * 60_000,
     cron = null,
-    syncTick,
   }: BackgroundPassOptions = {},
 ): BackgroundPasses {
   let running: Promise<PassResult> | null = null;
@@ -73,15 +66,7 @@ export function startBackgroundPasses(
   async function runPass(): Promise<PassResult> {
     const started = now();
     lastPass = started;
-    const result: PassResult = { rows: 0, syncs: false, retention: false, storeExpiry: false };
-    if (syncTick && !stopped) {
-      try {
-        await syncTick();
-        result.syncs = true;
-      } catch (e) {
-        deps.log.error("background pass: the sync scheduler failed", { error: e });
-      }
-    }
+    const result: PassResult = { rows: 0, retention: false, storeExpiry: false };
     if (pipeline) {
       try {
         while (!stopped && now() - started < budgetMs) {
@@ -120,7 +105,7 @@ export function startBackgroundPasses(
   }
 
   function pass(): Promise<PassResult> {
-    if (stopped) return Promise.resolve({ rows: 0, syncs: false, retention: false, storeExpiry: false });
+    if (stopped) return Promise.resolve({ rows: 0, retention: false, storeExpiry: false });
     running ??= runPass().finally(() => running = null);
     return running;
   }

@@ -147,29 +147,6 @@ Deno.test("deployProfileSelected() follows RUNTIME first, then DENO_DEPLOYMENT_I
   assert.equal(deployProfileSelected({ RUNTIME: "machine", DENO_DEPLOYMENT_ID: "abc" }), false);
 });
 
-Deno.test("a pass looks at the scheduled syncs first, and a failing look does not stop the rest", async () => {
-  const { t } = await deployApp();
-  let ticks = 0;
-  const passes = startBackgroundPasses(t.deps, null, {
-    syncTick: () => {
-      ticks++;
-      return ticks === 1 ? Promise.resolve([]) : Promise.reject(new Error("database away"));
-    },
-  });
-  try {
-    const first = await passes.pass();
-    assert.equal(ticks, 1);
-    assert.equal(first.syncs, true);
-    const second = await passes.pass();
-    assert.equal(ticks, 2);
-    assert.equal(second.syncs, false);
-    assert.ok(t.logLines.some((l) => l.includes("the sync scheduler failed")));
-  } finally {
-    await passes.stop();
-    await t.close();
-  }
-});
-
 Deno.test("on Deploy a sync connector is refused before anything starts, with the reason", async () => {
   const { t } = await deployApp();
   try {

@@ -59,6 +59,7 @@ Deno.test("under Deno Deploy's permissions: ingest -> function -> webhook, a loo
     assert.equal(server.url, url);
     assert.match(server.log(), /Deno Deploy profile: background work also runs in passes/);
     assert.match(server.log(), /"functions":"worker"/);
+    assert.match(server.log(), /"syncs":"not run here: connectors need subprocesses/);
     assert.match(server.log(), /"triggers":"Deno.cron and requests"/, "deno.json turns Deno.cron on");
     const key = await runSluice(["apikey", "create", "--email", "admin@example.com"], {
       env: { DATABASE_URL: pg.url },
