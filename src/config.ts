@@ -153,7 +153,10 @@ const url = (what: string) =>
   );
 
 const ConfigSchema = v.object({
-  RUNTIME: oneOf(["", "machine", "deploy"] as const),
+  RUNTIME: v.picklist(
+    ["", "machine", "deploy"] as const,
+    "must be machine or deploy (or empty: deploy when DENO_DEPLOYMENT_ID is set)",
+  ),
   PORT: v.pipe(
     v.string(),
     v.regex(/^\d{1,5}$/, "must be a port number"),
