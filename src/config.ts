@@ -5,6 +5,11 @@ import * as v from "valibot";
  * against this list by tests/config_test.ts, so the docs cannot drift from the code.
  */
 export const SETTINGS = {
+  RUNTIME: {
+    default: "",
+    doc:
+      "`machine` or `deploy` (Deno Deploy: PostgreSQL required, no files written, Functions in in-process Workers, background work also driven by `Deno.cron` and requests; docs/deploy.md). Empty: `deploy` when `DENO_DEPLOYMENT_ID` is set, else `machine`.",
+  },
   PORT: { default: "3000", doc: "TCP port to listen on." },
   HOST: {
     default: "127.0.0.1",
@@ -69,7 +74,8 @@ export const SETTINGS = {
   },
   FUNCTIONS_MEMORY_MB: {
     default: "128",
-    doc: "Heap limit of a workspace's Functions runner process, in MB; over it the runner is restarted.",
+    doc:
+      "Heap limit of a workspace's Functions runner process, in MB; over it the runner is restarted. On Deno Deploy (no runner process): how much the server's resident memory may grow while a workspace's Functions run (docs/deploy.md).",
   },
   FUNCTIONS_ALLOW_PRIVATE_NETWORK: {
     default: "false",
@@ -147,6 +153,10 @@ const url = (what: string) =>
   );
 
 const ConfigSchema = v.object({
+  RUNTIME: v.picklist(
+    ["", "machine", "deploy"] as const,
+    "must be machine or deploy (or empty: deploy when DENO_DEPLOYMENT_ID is set)",
+  ),
   PORT: v.pipe(
     v.string(),
     v.regex(/^\d{1,5}$/, "must be a port number"),
@@ -236,6 +246,8 @@ function isBase64Of32Bytes(s: string): boolean {
 }
 
 export interface Config {
+  /** Where Sluice runs: `deploy` is Deno Deploy's profile (src/runtime/profile.ts). */
+  runtime: "machine" | "deploy";
   port: number;
   host: string;
   /** A connection without a whole request head after this many ms is closed. */
@@ -300,12 +312,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     );
   }
   const c = res.output;
+  const runtime = c.RUNTIME || (env.DENO_DEPLOYMENT_ID ? "deploy" : "machine");
+  if (runtime === "deploy" && c.DATABASE_URL === "") {
+    throw new ConfigError(
+      `Invalid setting DATABASE_URL="": Deno Deploy ${
+        c.RUNTIME ? "(RUNTIME=deploy)" : "(DENO_DEPLOYMENT_ID is set)"
+      } needs PostgreSQL: set DATABASE_URL=postgres://...; the embedded store writes files, which Deploy does not allow`,
+    );
+  }
   if ((c.SLUICE_ADMIN_EMAIL === "") !== (c.SLUICE_ADMIN_PASSWORD === "")) {
     throw new ConfigError("Invalid setting SLUICE_ADMIN_EMAIL/SLUICE_ADMIN_PASSWORD: set both or neither");
   }
   return {
+    runtime,
     port: c.PORT,
-    host: c.HOST,
+    // Deploy routes its traffic to whatever the isolate serves on; a loopback-only default could not be reached.
+    host: runtime === "deploy" && env.HOST === undefined ? "0.0.0.0" : c.HOST,
     httpHeaderTimeoutMs: c.HTTP_HEADER_TIMEOUT_MS,
     httpIdleTimeoutMs: c.HTTP_IDLE_TIMEOUT_MS,
     httpMaxConnections: c.HTTP_MAX_CONNECTIONS,

@@ -71,11 +71,25 @@ interface Batch {
   pinging: boolean;
 }
 
-/** Runs the runner loop until stdin closes. `args[0]` is the frame token. */
-export async function runSandboxRunner(args: string[]): Promise<void> {
+/**
+ * Where a runner reads the host's frames and writes its own. A runner process uses its stdin, stdout and
+ * `Deno.exit`; the in-process backend (in_process_runner.ts, Deno Deploy) hands in streams of its own.
+ */
+export interface RunnerIo {
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<Uint8Array>;
+  exit(code: number): void;
+}
+
+function processIo(): RunnerIo {
+  return { readable: Deno.stdin.readable, writable: Deno.stdout.writable, exit: (code) => Deno.exit(code) };
+}
+
+/** Runs the runner loop until its input closes. `args[0]` is the frame token. */
+export async function runSandboxRunner(args: string[], io: RunnerIo = processIo()): Promise<void> {
   const token = args[0] ?? "";
   const enc = new TextEncoder();
-  const out = Deno.stdout.writable.getWriter();
+  const out = io.writable.getWriter();
   const codes = new Map<string, string>();
   const batches = new Map<number, Batch>();
   // Bridge ids towards the host are the runner's own, so a late reply for a terminated worker cannot
@@ -90,7 +104,7 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
   let flushTimer: ReturnType<typeof setTimeout> | null = null;
 
   function writeLine(text: string) {
-    out.write(enc.encode(token + text + "\n")).catch(() => Deno.exit(0));
+    out.write(enc.encode(token + text + "\n")).catch(() => io.exit(0));
   }
 
   function send(msg: RunnerMessage) {
@@ -314,28 +328,38 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
   }
 
   send({ t: "ready" });
-  const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
+  const lines = io.readable.pipeThrough(new TextDecoderStream());
   let buf = "";
   // A `run` line is followed by its items line.
   let run: HostMessage | null = null;
-  for await (const chunk of lines) {
-    buf += chunk;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (run) {
-        onHost(run, line);
-        run = null;
-      } else if (line) {
-        const msg = JSON.parse(line) as HostMessage;
-        if (msg.t === "run") run = msg;
-        else onHost(msg, "");
+  try {
+    for await (const chunk of lines) {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (run) {
+          onHost(run, line);
+          run = null;
+        } else if (line) {
+          const msg = JSON.parse(line) as HostMessage;
+          if (msg.t === "run") run = msg;
+          else onHost(msg, "");
+        }
       }
     }
+  } finally {
+    // A process exits below anyway; a runner inside the server must leave no worker or timer behind.
+    batches.clear();
+    if (sweeper !== null) clearInterval(sweeper);
+    if (flushTimer !== null) clearTimeout(flushTimer);
+    // (Assigned in callbacks only: without the cast TypeScript takes it for always null here.)
+    (worker as Worker | null)?.terminate();
+    worker = null;
   }
-  // The host closed our stdin (it stopped or let us go idle): exit now, whatever user code scheduled.
-  Deno.exit(0);
+  // The host closed our input (it stopped or let us go idle): exit now, whatever user code scheduled.
+  io.exit(0);
 }
 
 function interruptedOutcome(functionId: string): ChainOutcome {

@@ -17,6 +17,7 @@ import type {
   RunnerMessage,
 } from "./protocol.ts";
 import { RUNNER_COMMAND } from "./runner_main.ts";
+import { type RunnerChild, startInProcessRunner } from "./in_process_runner.ts";
 
 /** What the server does for an event's `ctx.fetch` / `ctx.store` / `ctx.getWarehouse` calls. */
 export type BridgeHandler = (
@@ -38,6 +39,12 @@ export interface RunnerOptions {
    * stopped it (`stuck`).
    */
   onStuck?: (how: "hot" | "stuck") => void;
+  /**
+   * Run the runner loop inside this process (in_process_runner.ts) instead of a child: for runtimes that
+   * grant no subprocess (Deno Deploy). The heap limit does not apply there; `memoryMb` is then how much
+   * this process's resident memory may grow over what it was when the runner started.
+   */
+  inProcess?: boolean;
 }
 
 /** One chain on a batch of events; each event has its own bridge (its workspace store, ...). */
@@ -90,7 +97,9 @@ function spawnCommand(token: string, memoryMb: number): Deno.CommandOptions & { 
 /** A started runner process. */
 export class RunnerProcess {
   readonly #opts: RunnerOptions;
-  readonly #child: Deno.ChildProcess;
+  readonly #child: RunnerChild;
+  /** In-process runner: this process's resident memory when the runner last had no call in flight. */
+  #rssBase = 0;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #token = crypto.randomUUID().replaceAll("-", "");
   readonly #inflight = new Map<number, InFlight>();
@@ -107,28 +116,33 @@ export class RunnerProcess {
 
   constructor(opts: RunnerOptions) {
     this.#opts = opts;
-    const { cmd, ...spawn } = spawnCommand(this.#token, opts.memoryMb);
-    const options: Deno.CommandOptions = {
-      ...spawn,
-      clearEnv: true, // user code must never see the server's environment, even by escaping the worker
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    };
-    let child: Deno.ChildProcess | null = null;
-    if (opts.niced) {
-      // Through nice(1): every thread the runner starts inherits the priority, none runs a moment without it.
-      try {
-        child = new Deno.Command("nice", {
-          ...options,
-          args: ["-n", String(PENALTY_NICE), cmd, ...(spawn.args as string[])],
-        }).spawn();
-        this.#niced = true;
-      } catch {
-        // no nice(1) here: the penalty is only the cap on batches in flight
+    if (opts.inProcess) {
+      this.#rssBase = residentMemory() ?? 0;
+      this.#child = startInProcessRunner(this.#token);
+    } else {
+      const { cmd, ...spawn } = spawnCommand(this.#token, opts.memoryMb);
+      const options: Deno.CommandOptions = {
+        ...spawn,
+        clearEnv: true, // user code must never see the server's environment, even by escaping the worker
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      };
+      let child: Deno.ChildProcess | null = null;
+      if (opts.niced) {
+        // Through nice(1): every thread the runner starts inherits the priority, none runs a moment without it.
+        try {
+          child = new Deno.Command("nice", {
+            ...options,
+            args: ["-n", String(PENALTY_NICE), cmd, ...(spawn.args as string[])],
+          }).spawn();
+          this.#niced = true;
+        } catch {
+          // no nice(1) here: the penalty is only the cap on batches in flight
+        }
       }
+      this.#child = child ?? new Deno.Command(cmd, options).spawn();
     }
-    this.#child = child ?? new Deno.Command(cmd, options).spawn();
     this.#writer = this.#child.stdin.getWriter();
     this.#watchdog = setInterval(() => this.#watch(), WATCHDOG_MS);
     this.#readStdout();
@@ -319,6 +333,7 @@ export class RunnerProcess {
     for (const f of this.#inflight.values()) {
       if (now > f.deadline) return this.#kill("a call did not finish in time and the runner did not stop it");
     }
+    if (this.#opts.inProcess) return this.#watchInProcess();
     try {
       const statm = await Deno.readTextFile(`/proc/${this.#child.pid}/statm`);
       const rss = Number(statm.split(" ")[1]) * PAGE_SIZE;
@@ -329,6 +344,26 @@ export class RunnerProcess {
       }
     } catch {
       // not Linux, or the process just ended: the V8 heap limit still applies
+    }
+  }
+
+  // The whole process's resident memory (Workers' heaps and ArrayBuffers included) cannot be split by
+  // Worker: growth past the ceiling while this runner's calls are in flight stops its Worker, and the
+  // baseline moves whenever it has none (so other workspaces' Workers starting earlier are not counted).
+  // Allocation faster than a 50 ms look can still exhaust the heap and end the process.
+  #watchInProcess() {
+    const rss = residentMemory();
+    if (rss === null) return;
+    if (this.#inflight.size === 0) {
+      this.#rssBase = rss;
+      return;
+    }
+    const grown = rss - this.#rssBase;
+    const limit = this.#opts.memoryMb;
+    if (grown > limit * 1024 * 1024) {
+      this.#kill(
+        `memory: the server's resident size grew ${Math.round(grown / 1048576)} MB, over ${limit} MB`,
+      );
     }
   }
 
@@ -360,6 +395,14 @@ export class RunnerProcess {
       f.resolve(Array.from(f.req.items, (_, i) => f.outcomes[i] ?? crashOutcome(f.req, message)));
     }
     this.#inflight.clear();
+  }
+}
+
+function residentMemory(): number | null {
+  try {
+    return Deno.memoryUsage().rss;
+  } catch {
+    return null;
   }
 }
 

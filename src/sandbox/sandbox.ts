@@ -15,6 +15,7 @@ import { type FunctionStore, parseTtl } from "./function_store.ts";
 import { type FetchRequest, guardedFetch } from "./guarded_fetch.ts";
 import type { BridgeOp, ChainOutcome, EventContextData } from "./protocol.ts";
 import { type BridgeHandler, crashOutcome, RunnerProcess } from "./runner_process.ts";
+import { type FunctionsBackend, functionsBackend, NO_WORKERS_MESSAGE } from "../runtime/profile.ts";
 
 export interface SandboxOptions {
   /** Wall-clock limit of one function call, ms. */
@@ -44,6 +45,8 @@ export interface SandboxOptions {
   clock?: Clock;
   /** Test seam: told of every batch start and end. */
   onBatch?: (e: BatchEvent) => void;
+  /** Where functions run (src/runtime/profile.ts); default `process`. */
+  backend?: FunctionsBackend;
 }
 
 /** Runs a function's SQL on a warehouse destination of its workspace (see warehouse_queries.ts). */
@@ -96,6 +99,7 @@ export class Sandbox {
       rssLimitMb: options.memoryMb * 2 + 192,
       fetchTimeoutMs: 5000,
       maxProcesses: 16,
+      backend: "process",
       idleMs: 60_000,
       geoipDatabases: [],
       ...options,
@@ -127,6 +131,7 @@ export class Sandbox {
    */
   async runChains(runs: ChainRun[], concurrency = 16): Promise<ChainOutcome[]> {
     if (this.#closed) throw new Error("Cannot run functions: the sandbox is closed");
+    if (this.options.backend === "none") return runs.map(unavailableOutcome);
     const out: ChainOutcome[] = new Array(runs.length);
     const groups = new Map<string, { runs: ChainRun[]; at: number[]; functions: HashedFunction[] }>();
     for (let i = 0; i < runs.length; i++) {
@@ -253,6 +258,7 @@ export class Sandbox {
       label: workspaceId,
       niced: penalised,
       onStuck: (how) => this.#onStuck(workspaceId, runner, how),
+      inProcess: this.options.backend === "worker",
     });
     this.#runners.set(workspaceId, runner);
     return runner;
@@ -373,6 +379,26 @@ export function sandboxOptions(config: Config, log: Logger): SandboxOptions {
     memoryMb: config.functionsMemoryMb,
     allowPrivateNetwork: config.functionsAllowPrivateNetwork,
     geoipDatabases: config.geoipDatabases,
+    backend: functionsBackend(config),
     log,
+  };
+}
+
+/**
+ * Without a place to run functions, an event of a chain fails loudly (error entry, retries, dead letter)
+ * rather than passing through untransformed; connections with functions are refused before that
+ * (src/services/resources.ts).
+ */
+function unavailableOutcome(run: ChainRun): ChainOutcome {
+  if (run.functions.length === 0) return { events: [run.event], dropped: false, logs: [], execLog: [] };
+  const functionId = run.functions[0].id;
+  const message = NO_WORKERS_MESSAGE;
+  return {
+    events: [],
+    dropped: true,
+    logs: [{ level: "error", type: "log", functionId, message, timestamp: new Date().toISOString() }],
+    error: { functionId, name: "SandboxError", message },
+    retry: { message, drop: true },
+    execLog: [],
   };
 }

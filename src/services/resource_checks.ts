@@ -6,6 +6,7 @@ import { syncDataIssues } from "../resources/sync_options.ts";
 import { destinationType } from "../resources/destinations/catalog.ts";
 import { checkFunctionSyntax } from "../resources/function_syntax.ts";
 import { ResourceInputSchemas, type ResourceType } from "../resources/registry.ts";
+import { type FunctionsBackend, NO_WORKERS_MESSAGE } from "../runtime/profile.ts";
 import type { Queryable } from "../store/db.ts";
 import { findConfigObjects, findPushConnection, streamsWithDomains } from "../store/resources_repo.ts";
 import { describeIssues, parseInput } from "../validation.ts";
@@ -173,4 +174,18 @@ export async function checkStreamDomains(
       : []
   );
   throw new ConflictError(`${action}: ${describeIssues(issues)}`, { issues });
+}
+
+/**
+ * Refuses a connection with functions where the runtime has nowhere to run them (Deno Deploy without
+ * Workers, src/runtime/profile.ts): saved, it would only fail every event.
+ */
+export function checkFunctionsCanRun(
+  backend: FunctionsBackend,
+  content: Record<string, unknown>,
+  action: string,
+): void {
+  const chain = ((content.data ?? {}) as Record<string, unknown>).functions;
+  if (backend !== "none" || !Array.isArray(chain) || chain.length === 0) return;
+  fail(action, [{ path: "data.functions", message: NO_WORKERS_MESSAGE }]);
 }

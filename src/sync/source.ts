@@ -4,6 +4,7 @@
  * (`airbyte_secret` fields of the spec; every credential value when the spec cannot be read) are
  * masked in everything returned or logged.
  */
+import { assertConnectorsCanRun } from "../runtime/profile.ts";
 import * as v from "valibot";
 import type { Ctx, Deps } from "../deps.ts";
 import { AppError, NotFoundError } from "../errors.ts";
@@ -70,6 +71,7 @@ export async function collect(
   command: ConnectorCommand,
   o: { config?: unknown; secrets?: readonly string[] } = {},
 ): Promise<{ messages: ConnectorMessage[]; code: number | null; stderr: string }> {
+  assertConnectorsCanRun(deps.config, src.pkg);
   const launch = await resolveLauncher({
     connectorsDir: deps.config.syncConnectorsDir,
     pkg: src.pkg,
