@@ -7,6 +7,7 @@ import { wellKnownRouter } from "./api/well_known.ts";
 import { mcpRouter } from "./mcp/http.ts";
 import { workspacesRouter } from "./api/workspaces.ts";
 import { auditRouter } from "./api/audit.ts";
+import { eventStatRouter } from "./api/event_stat.ts";
 import { configRouter } from "./api/config.ts";
 import { destinationTestRouter } from "./api/test_connection.ts";
 import { schemaRouter } from "./api/schema.ts";
@@ -66,6 +67,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", destinationTestRouter());
   app.route("/", configRouter());
   app.route("/", auditRouter());
+  app.route("/", eventStatRouter());
 
   // MCP: /mcp authenticates each request itself (401 with RFC 9728 metadata), so it needs no guard here;
   // Live Events has its own guard.

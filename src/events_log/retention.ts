@@ -5,6 +5,7 @@ import {
   deleteEventLogOverflow,
   tryRetentionLock,
 } from "../store/events_log_repo.ts";
+import { compactEventStats } from "../store/event_stat_repo.ts";
 
 export const DEFAULT_MAX_PER_ACTOR_TYPE = 10_000;
 export const DEFAULT_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
@@ -37,8 +38,30 @@ export async function applyRetention(
   });
 }
 
+/** Statistics keep minutes this long, then hours (folded by {@linkcode applyStatRetention}). */
+export const STAT_MINUTES_MS = 7 * 24 * 3600 * 1000;
+/** Statistics older than this are deleted. */
+export const STAT_KEEP_MS = 90 * 24 * 3600 * 1000;
+
 /**
- * Runs {@linkcode applyRetention} every `everyMs` until the returned function is called. For main.ts /
+ * Trims the statistics rollup: minute rows of whole hours older than 7 days become hour rows, rows
+ * older than 90 days go. Same lock as {@linkcode applyRetention}.
+ */
+export async function applyStatRetention(
+  db: Db,
+  { now }: { now: Date },
+): Promise<{ folded: number; dropped: number; skipped: boolean }> {
+  return await db.transaction(async function trimStats(tx) {
+    if (!(await tryRetentionLock(tx, RETENTION_LOCK_KEY))) return { folded: 0, dropped: 0, skipped: true };
+    const hour = 3600_000;
+    const before = new Date(Math.floor((now.getTime() - STAT_MINUTES_MS) / hour) * hour);
+    const r = await compactEventStats(tx, { before, dropBefore: new Date(now.getTime() - STAT_KEEP_MS) });
+    return { ...r, skipped: false };
+  });
+}
+
+/**
+ * Runs {@linkcode applyRetention} and {@linkcode applyStatRetention} every `everyMs` until the returned function is called. For main.ts /
  * the server to start; failures are logged and retried at the next tick.
  */
 export function startRetention(
@@ -52,6 +75,8 @@ export function startRetention(
     try {
       const r = await applyRetention(deps.db, { ...options, now: deps.clock.now() });
       if (r.expired + r.overflow > 0) deps.log.info("events log trimmed", r);
+      const st = await applyStatRetention(deps.db, { now: deps.clock.now() });
+      if (st.folded + st.dropped > 0) deps.log.info("event statistics compacted", st);
     } catch (e) {
       deps.log.error("events log retention failed", { error: e });
     } finally {
