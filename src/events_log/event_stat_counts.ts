@@ -57,7 +57,14 @@ export function statDeltas(entries: readonly EventLogEntry[], now: Date): {
     const d = byKey.get(key);
     if (d) d.events++;
     else {
-      byKey.set(key, { workspaceId: e.workspaceId, connectionId: e.actorId, status, minute, events: 1, stream });
+      byKey.set(key, {
+        workspaceId: e.workspaceId,
+        connectionId: e.actorId,
+        status,
+        minute,
+        events: 1,
+        stream,
+      });
     }
   }
   const connections: ConnectionStatDelta[] = [], streams: ConnectionStatDelta[] = [];

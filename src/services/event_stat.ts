@@ -22,12 +22,20 @@ const DEFAULT_SPAN_MS = 24 * 3600 * 1000;
 
 const DateArg = v.pipe(
   v.string("must be a string"),
-  v.check((s) => !Number.isNaN(Date.parse(s)), "must be an ISO 8601 date or date-time, e.g. 2026-01-31T00:00:00Z"),
+  v.check(
+    (s) => !Number.isNaN(Date.parse(s)),
+    "must be an ISO 8601 date or date-time, e.g. 2026-01-31T00:00:00Z",
+  ),
 );
 const IdList = v.union([
   v.pipe(v.string("must be a string"), v.minLength(1, "must not be empty")),
-  v.pipe(v.array(v.pipe(v.string(), v.minLength(1, "must not be empty"))), v.minLength(1, "must not be empty")),
+  v.pipe(
+    v.array(v.pipe(v.string(), v.minLength(1, "must not be empty"))),
+    v.minLength(1, "must not be empty"),
+  ),
 ], "must be an id or a list of ids");
+
+const STATUS_MESSAGE = `must be one or a list of ${EVENT_STAT_STATUSES.join(", ")}`;
 
 /** Arguments of `get_event_stat` and the query of `GET /api/{ws}/stat`. */
 export const EventStatInput = v.object({
@@ -36,7 +44,9 @@ export const EventStatInput = v.object({
     v.minLength(1, "required"),
     v.description("Workspace id or slug (from list_workspaces)."),
   ),
-  start: v.optional(v.pipe(DateArg, v.description("Start, inclusive (ISO 8601). Default: 24 hours before end."))),
+  start: v.optional(
+    v.pipe(DateArg, v.description("Start, inclusive (ISO 8601). Default: 24 hours before end.")),
+  ),
   end: v.optional(v.pipe(DateArg, v.description("End, exclusive (ISO 8601). Default: now."))),
   granularity: v.optional(
     v.pipe(
@@ -51,10 +61,7 @@ export const EventStatInput = v.object({
   connectionId: v.optional(v.pipe(IdList, v.description("Only these connections (ids). Default: all."))),
   status: v.optional(
     v.pipe(
-      v.union([
-        v.picklist(EVENT_STAT_STATUSES),
-        v.pipe(v.array(v.picklist(EVENT_STAT_STATUSES)), v.minLength(1, "must not be empty")),
-      ], `must be one or a list of ${EVENT_STAT_STATUSES.join(", ")}`),
+      IdList,
       v.description(
         "Only these statuses: incoming (accepted by a stream), error (refused by a stream, or a failed " +
           "delivery attempt of a connection), delivered, skipped, dropped (by a function), dead_letter.",
@@ -105,6 +112,9 @@ export async function getEventStat(ctx: Ctx, input: unknown): Promise<EventStatR
   if (granularity === "minute" && end.getTime() - start.getTime() > MAX_MINUTE_SPAN_MS) {
     throw fail("granularity", "minute needs a span of at most 24 hours");
   }
+  const statuses = list(q.status);
+  const unknown = statuses?.find((x) => !(EVENT_STAT_STATUSES as readonly string[]).includes(x));
+  if (unknown !== undefined) throw fail("status", `${STATUS_MESSAGE} (got "${unknown}")`);
   const rows = await selectEventStats(ctx.db, {
     workspaceId: ws.id,
     start,
@@ -112,7 +122,7 @@ export async function getEventStat(ctx: Ctx, input: unknown): Promise<EventStatR
     granularity,
     streamIds: list(q.streamId),
     connectionIds: list(q.connectionId),
-    statuses: list(q.status),
+    statuses,
   });
   const totals: Record<string, number> = {};
   const out = rows.map((r): EventStatRecord => {

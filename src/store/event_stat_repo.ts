@@ -25,7 +25,8 @@ export interface EventStatRow {
   events: string;
 }
 
-export const UPSERT_STAT = `on conflict (workspace_id, period, stream_id, connection_id, destination_id, status, granularity)
+export const UPSERT_STAT =
+  `on conflict (workspace_id, period, stream_id, connection_id, destination_id, status, granularity)
   do update set events = event_stat.events + excluded.events`;
 
 /**
@@ -42,7 +43,10 @@ export const INGEST_STAT_CTE = `, stat as (
  * Adds pipeline counts for connections; the stream and destination come from the connection's row
  * ('' when it is gone). Rows are written in key order so concurrent commits lock them in one order.
  */
-export async function addConnectionStats(db: Queryable, deltas: readonly ConnectionStatDelta[]): Promise<void> {
+export async function addConnectionStats(
+  db: Queryable,
+  deltas: readonly ConnectionStatDelta[],
+): Promise<void> {
   if (deltas.length === 0) return;
   await db.query(
     `insert into event_stat (workspace_id, period, granularity, stream_id, connection_id, destination_id, status, events)
