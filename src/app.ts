@@ -7,6 +7,7 @@ import { wellKnownRouter } from "./api/well_known.ts";
 import { mcpRouter } from "./mcp/http.ts";
 import { workspacesRouter } from "./api/workspaces.ts";
 import { auditRouter } from "./api/audit.ts";
+import { membersRouter } from "./api/members.ts";
 import { eventStatRouter } from "./api/event_stat.ts";
 import { configRouter } from "./api/config.ts";
 import { destinationTestRouter } from "./api/test_connection.ts";
@@ -61,6 +62,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.use("/api/workspace/*", requireAuth);
   app.route("/", userKeysRouter());
   app.route("/", workspacesRouter());
+  app.route("/", membersRouter());
   // /api/{ws}/config/* and /api/{ws}/audit-log add their guards in their own routers; schemas need none.
   app.route("/", schemaRouter());
   // Before configRouter, whose /config/:type/:id would answer POST .../destination/test with 405.
