@@ -94,7 +94,7 @@ export async function insertInvite(
   ]);
   await db.query(
     `insert into workspace_invites (token_hash, workspace_id, email, role, invited_by, created_at, expires_at)
-     values ($1, $2, $3, $4, $5, $6, $7)`,
+     values ($1, $2, $3, $4, (select id from users where id = $5), $6, $7)`,
     [i.tokenHash, i.workspaceId, i.email, i.role, i.invitedBy, i.now, i.expiresAt],
   );
 }
