@@ -64,7 +64,7 @@ export async function acceptInvite(
     const ctx = {
       ...deps,
       db: inTransaction(deps.db, tx),
-      principal: { ...cliPrincipal(user), via: { kind: "session" as const } },
+      principal: { ...cliPrincipal(user), via: { kind: "session" as const, sessionId: "invite" } },
       requestId: "invite",
     };
     await recordAudit({ ...ctx, channel: "ui" }, tx, {
