@@ -7,6 +7,8 @@ import { wellKnownRouter } from "./api/well_known.ts";
 import { mcpRouter } from "./mcp/http.ts";
 import { workspacesRouter } from "./api/workspaces.ts";
 import { auditRouter } from "./api/audit.ts";
+import { inviteRouter } from "./ui/invite.tsx";
+import { resetPasswordRouter } from "./ui/reset_password.tsx";
 import { membersRouter } from "./api/members.ts";
 import { eventStatRouter } from "./api/event_stat.ts";
 import { configRouter } from "./api/config.ts";
@@ -51,6 +53,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", systemRouter());
   app.route("/", metricsRouter());
   app.route("/", setupRouter());
+  app.route("/", inviteRouter());
+  app.route("/", resetPasswordRouter());
   app.route("/", oauthRouter());
   app.route("/", loginRouter());
   app.route("/", userPageRouter());
