@@ -4,7 +4,16 @@
  * made them and survive Live Events retention.
  */
 import type { ConnectionStatDelta } from "../store/event_stat_repo.ts";
-import type { EventLogEntry } from "./events_log.ts";
+
+/** What the rollup reads of a Live Events entry (StatEntry in src/events_log/events_log.ts has these). */
+export interface StatEntry {
+  workspaceId: string;
+  actorId: string;
+  type: string;
+  level: string;
+  timestamp?: Date;
+  message: unknown;
+}
 
 /** The statuses the rollup knows, as `GET /api/{ws}/stat` and `get_event_stat` report them. */
 export const EVENT_STAT_STATUSES = [
@@ -24,7 +33,7 @@ export type EventStatStatus = typeof EVENT_STAT_STATUSES[number];
  * - `bulker_stream` on a connection: `delivered`, `skipped`, or `error` for a failed attempt;
  * - `function` with `dropped: true`: `dropped`; `dead-letter`: `dead_letter`.
  */
-export function statStatusOf(e: EventLogEntry): EventStatStatus | null {
+export function statStatusOf(e: StatEntry): EventStatStatus | null {
   const m = (typeof e.message === "object" && e.message !== null ? e.message : {}) as Record<string, unknown>;
   switch (e.type) {
     case "incoming":
@@ -42,7 +51,7 @@ export function statStatusOf(e: EventLogEntry): EventStatStatus | null {
 }
 
 /** Sums entries per (workspace, source, status, minute). `incoming` entries' source is a stream. */
-export function statDeltas(entries: readonly EventLogEntry[], now: Date): {
+export function statDeltas(entries: readonly StatEntry[], now: Date): {
   connections: ConnectionStatDelta[];
   streams: ConnectionStatDelta[];
 } {

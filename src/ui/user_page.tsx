@@ -276,7 +276,7 @@ export function userPageRouter() {
   app.post(
     "/user/password",
     formAction(async function changeOwnPassword(c, s, form) {
-      const ctx = { ...sessionCtx(c.get("deps"), s, c.get("requestId")), channel: "ui" as const };
+      const ctx = sessionCtx(c.get("deps"), s, c.get("requestId"));
       await changePassword(ctx, {
         currentPassword: str(form.currentPassword),
         newPassword: str(form.newPassword),

@@ -265,3 +265,30 @@ Deno.test("an invite for an email without an account works once, and the CLI add
     await t.close();
   }
 });
+
+Deno.test("renaming a workspace is in its audit log with the channel", async () => {
+  const t = await testApp();
+  try {
+    const u = await t.user();
+    const ws = u.workspace.id;
+    await expectJson(
+      await t.request(`/api/workspace/${ws}`, {
+        method: "PUT",
+        headers: { authorization: u.auth },
+        json: { name: "Renamed", slug: "renamed-ws" },
+      }),
+      200,
+    );
+    const audit = await expectJson(
+      await t.request(`/api/${ws}/audit-log?type=workspace`, { headers: { authorization: u.auth } }),
+      200,
+    );
+    assert.equal(audit.entries.length, 1);
+    const [e] = audit.entries;
+    assert.deepEqual([e.action, e.channel, e.objectId], ["update", "rest", ws]);
+    assert.deepEqual(e.after, { name: "Renamed", slug: "renamed-ws" });
+    assert.equal(e.before.name, u.workspace.name);
+  } finally {
+    await t.close();
+  }
+});
