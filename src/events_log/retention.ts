@@ -5,7 +5,7 @@ import {
   deleteEventLogOverflow,
   tryRetentionLock,
 } from "../store/events_log_repo.ts";
-import { compactEventStats } from "../store/event_stat_repo.ts";
+import { deleteOldEventStats } from "../store/event_stat_repo.ts";
 
 export const DEFAULT_MAX_PER_ACTOR_TYPE = 10_000;
 export const DEFAULT_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
@@ -38,24 +38,25 @@ export async function applyRetention(
   });
 }
 
-/** Statistics keep minutes this long, then hours (folded by {@linkcode applyStatRetention}). */
+/** Statistics keep their minute rows this long (their hour rows are written alongside). */
 export const STAT_MINUTES_MS = 7 * 24 * 3600 * 1000;
 /** Statistics older than this are deleted. */
 export const STAT_KEEP_MS = 90 * 24 * 3600 * 1000;
 
 /**
- * Trims the statistics rollup: minute rows of whole hours older than 7 days become hour rows, rows
- * older than 90 days go. Same lock as {@linkcode applyRetention}.
+ * Trims the statistics rollup: minute rows older than 7 days go (their hours stay), every row older than
+ * 90 days goes. Same lock as {@linkcode applyRetention}.
  */
 export async function applyStatRetention(
   db: Db,
   { now }: { now: Date },
-): Promise<{ folded: number; dropped: number; skipped: boolean }> {
+): Promise<{ minutes: number; hours: number; skipped: boolean }> {
   return await db.transaction(async function trimStats(tx) {
-    if (!(await tryRetentionLock(tx, RETENTION_LOCK_KEY))) return { folded: 0, dropped: 0, skipped: true };
-    const hour = 3600_000;
-    const before = new Date(Math.floor((now.getTime() - STAT_MINUTES_MS) / hour) * hour);
-    const r = await compactEventStats(tx, { before, dropBefore: new Date(now.getTime() - STAT_KEEP_MS) });
+    if (!(await tryRetentionLock(tx, RETENTION_LOCK_KEY))) return { minutes: 0, hours: 0, skipped: true };
+    const r = await deleteOldEventStats(tx, {
+      minutesBefore: new Date(now.getTime() - STAT_MINUTES_MS),
+      before: new Date(now.getTime() - STAT_KEEP_MS),
+    });
     return { ...r, skipped: false };
   });
 }
@@ -76,7 +77,7 @@ export function startRetention(
       const r = await applyRetention(deps.db, { ...options, now: deps.clock.now() });
       if (r.expired + r.overflow > 0) deps.log.info("events log trimmed", r);
       const st = await applyStatRetention(deps.db, { now: deps.clock.now() });
-      if (st.folded + st.dropped > 0) deps.log.info("event statistics compacted", st);
+      if (st.minutes + st.hours > 0) deps.log.info("event statistics trimmed", st);
     } catch (e) {
       deps.log.error("events log retention failed", { error: e });
     } finally {

@@ -52,8 +52,9 @@ export const EventStatInput = v.object({
     v.pipe(
       v.picklist(STAT_GRANULARITIES, `must be one of ${STAT_GRANULARITIES.join(", ")}`),
       v.description(
-        "Period of each row: hour (default), day, or minute (spans of at most a day; minutes older " +
-          "than 7 days are kept as hours).",
+        "Period of each row: hour (default), day, or minute (spans of at most a day). Minute counts " +
+          "are kept 7 days, hour counts 90 days; hour and day rows count whole hours (the hour of start " +
+          "included).",
       ),
     ),
   ),

@@ -127,7 +127,7 @@ Deno.test("statistics stay in their workspace; analysts may read them", async ()
   }
 });
 
-Deno.test("applyStatRetention() folds minutes older than 7 days into hours and drops rows older than 90 days", async () => {
+Deno.test("applyStatRetention() drops minute rows after 7 days and hour rows after 90; reads keep every count", async () => {
   const t = await testApp();
   try {
     const u = await t.user();
@@ -150,26 +150,38 @@ Deno.test("applyStatRetention() folds minutes older than 7 days into hours and d
       delta(recent, 7),
       delta(new Date(now.getTime() - 91 * day), 100),
     ]);
+    const rows = () =>
+      t.deps.db.query<{ period: Date; granularity: string; events: string }>(
+        "select period, granularity, events::text as events from event_stat where workspace_id = $1 order by period, granularity",
+        [ws],
+      );
+    assert.equal((await rows()).length, 8, "each count is written to its minute and its hour");
     const r = await applyStatRetention(t.deps.db, { now });
-    assert.deepEqual(r, { folded: 4, dropped: 1, skipped: false });
-    const rows = await t.deps.db.query<{ period: Date; granularity: string; events: string }>(
-      "select period, granularity, events::text as events from event_stat where workspace_id = $1 order by period",
-      [ws],
-    );
-    assert.deepEqual(rows.map((x) => [new Date(x.period).toISOString(), x.granularity, x.events]), [
+    assert.deepEqual(r, { minutes: 3 + 1, hours: 1, skipped: false });
+    assert.deepEqual((await rows()).map((x) => [new Date(x.period).toISOString(), x.granularity, x.events]), [
       ["2026-05-22T12:00:00.000Z", "hour", "9"],
+      ["2026-05-30T12:00:00.000Z", "hour", "7"],
       [recent.toISOString(), "minute", "7"],
     ]);
-    // Reads still see every count, at hour or day granularity.
     const ctx = { ...u.ctx, clock: { now: () => now } };
-    const sum = await getEventStat(ctx, {
+    const days = await getEventStat(ctx, {
       workspaceId: ws,
       start: new Date(now.getTime() - 30 * day).toISOString(),
       granularity: "day",
     });
-    assert.deepEqual(sum.totals, { delivered: 16 });
-    // Running it again changes nothing.
-    assert.deepEqual(await applyStatRetention(t.deps.db, { now }), { folded: 0, dropped: 0, skipped: false });
+    assert.deepEqual(days.totals, { delivered: 16 });
+    assert.deepEqual(days.rows.map((x) => [x.period, x.events]), [
+      ["2026-05-30T00:00:00.000Z", 7],
+      ["2026-05-22T00:00:00.000Z", 9],
+    ]);
+    const minutes = await getEventStat(ctx, {
+      workspaceId: ws,
+      start: new Date(recent.getTime() - 60_000).toISOString(),
+      end: new Date(recent.getTime() + 60_000).toISOString(),
+      granularity: "minute",
+    });
+    assert.deepEqual(minutes.rows.map((x) => [x.period, x.events]), [[recent.toISOString(), 7]]);
+    assert.deepEqual(await applyStatRetention(t.deps.db, { now }), { minutes: 0, hours: 0, skipped: false });
   } finally {
     await t.close();
   }

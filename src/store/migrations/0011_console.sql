@@ -1,8 +1,8 @@
 -- The web console's tables: event statistics, workspace invites and password reset links.
 
 -- Counts of events per workspace, stream, connection, status and period, written as ingest and the
--- pipeline work (src/store/event_stat_repo.ts). Periods are minutes for 7 days, then retention
--- (src/events_log/stat_retention.ts) folds them into hours (granularity 'hour') kept 90 days.
+-- pipeline work (src/store/event_stat_repo.ts). Each count goes to its minute row and its hour row
+-- (`granularity`); retention (src/events_log/retention.ts) keeps minute rows 7 days, hour rows 90 days.
 -- `stream_id` / `connection_id` / `destination_id` are '' when they do not apply (an incoming event has no
 -- connection yet), so they can be part of the primary key.
 -- No foreign keys, like events_log: counting never fails a pipeline commit.
