@@ -121,11 +121,13 @@ async function run(store: string, db: Db) {
     }
     const countSec = (performance.now() - t0) / 1000;
     const rows = await deps.db.query<{ n: number; events: string }>(
-      "select count(*)::int as n, sum(events)::text as events from event_stat where workspace_id = $1",
+      "select count(*)::int as n, sum(events)::text as events from event_stat where workspace_id = $1 and granularity = 'minute'",
       [ws.id],
     );
     console.log(
-      `${store}: counted ${counted} events (${rows[0].events} counts in ${rows[0].n} rollup rows) in ` +
+      `${store}: counted ${counted} events (${rows[0].events} counts in ${
+        rows[0].n
+      } minute rows, and their hours) in ` +
         `${countSec.toFixed(1)} s: ${Math.round(counted / countSec)} events/s`,
     );
     if (store === "PostgreSQL") await deps.db.query("analyze event_stat");
