@@ -6,6 +6,7 @@ import { getEventStat } from "../../src/services/event_stat.ts";
 import { addConnectionStats } from "../../src/store/event_stat_repo.ts";
 import { addMember } from "../../src/store/workspaces_repo.ts";
 import { expectJson, testApp } from "../_helpers/app.ts";
+import { testPostgres } from "../_helpers/db.ts";
 import { callTool } from "../mcp/rpc.ts";
 import { setupPipeline } from "../pipeline/fixtures.ts";
 
@@ -183,6 +184,36 @@ Deno.test("applyStatRetention() drops minute rows after 7 days and hour rows aft
     assert.deepEqual(minutes.rows.map((x) => [x.period, x.events]), [[recent.toISOString(), 7]]);
     assert.deepEqual(await applyStatRetention(t.deps.db, { now }), { minutes: 0, hours: 0, skipped: false });
   } finally {
+    await t.close();
+  }
+});
+
+Deno.test("[postgres] concurrent ingest requests and pipeline commits are all counted", async () => {
+  const t = await testApp({ db: await testPostgres() });
+  const pipeline = new Pipeline(t.deps, { workers: 0 });
+  try {
+    const u = await t.user();
+    const s = await setupPipeline(u, { destination: { destinationType: "devnull" } });
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        t.request("/api/s/s2s/batch", {
+          method: "POST",
+          headers: { "x-write-key": s.serverKey },
+          json: { batch: Array.from({ length: 5 }, (_, k) => ({ type: "track", event: `e${i}-${k}` })) },
+        })),
+    );
+    for (const r of responses) assert.equal(r.status, 200, await r.text());
+    await pipeline.drain();
+    const stat = await getEventStat(u.ctx, { workspaceId: u.workspace.id });
+    assert.deepEqual(stat.totals, { incoming: 200, delivered: 200 });
+    const minutes = await getEventStat(u.ctx, {
+      workspaceId: u.workspace.id,
+      granularity: "minute",
+      start: new Date(Date.now() - 3600_000).toISOString(),
+    });
+    assert.deepEqual(minutes.totals, { incoming: 200, delivered: 200 });
+  } finally {
+    await pipeline.stop();
     await t.close();
   }
 });
