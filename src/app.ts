@@ -7,6 +7,10 @@ import { wellKnownRouter } from "./api/well_known.ts";
 import { mcpRouter } from "./mcp/http.ts";
 import { workspacesRouter } from "./api/workspaces.ts";
 import { auditRouter } from "./api/audit.ts";
+import { inviteRouter } from "./ui/invite.tsx";
+import { resetPasswordRouter } from "./ui/reset_password.tsx";
+import { membersRouter } from "./api/members.ts";
+import { eventStatRouter } from "./api/event_stat.ts";
 import { configRouter } from "./api/config.ts";
 import { destinationTestRouter } from "./api/test_connection.ts";
 import { schemaRouter } from "./api/schema.ts";
@@ -50,6 +54,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", systemRouter());
   app.route("/", metricsRouter());
   app.route("/", setupRouter());
+  app.route("/", inviteRouter());
+  app.route("/", resetPasswordRouter());
   app.route("/", oauthRouter());
   app.route("/", loginRouter());
   app.route("/", userPageRouter());
@@ -61,12 +67,14 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.use("/api/workspace/*", requireAuth);
   app.route("/", userKeysRouter());
   app.route("/", workspacesRouter());
+  app.route("/", membersRouter());
   // /api/{ws}/config/* and /api/{ws}/audit-log add their guards in their own routers; schemas need none.
   app.route("/", schemaRouter());
   // Before configRouter, whose /config/:type/:id would answer POST .../destination/test with 405.
   app.route("/", destinationTestRouter());
   app.route("/", configRouter());
   app.route("/", auditRouter());
+  app.route("/", eventStatRouter());
 
   // MCP: /mcp authenticates each request itself (401 with RFC 9728 metadata), so it needs no guard here;
   // Live Events has its own guard.

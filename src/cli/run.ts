@@ -21,6 +21,7 @@ import { groupMembers, HEALTHCHECK_USAGE, helpFor, SERVE_USAGE } from "./help.ts
 import { type CliIo, processIo, UsageError } from "./io.ts";
 import type { CronScheduler } from "../runtime/profile.ts";
 import { deadLetterList, deadLetterReplay } from "./dead_letter.ts";
+import { userResetPassword, workspaceAddMember } from "./members.ts";
 
 /**
  * The HTTP app's module graph loads only to serve, so a CLI command does not wait for it. Not a literal
@@ -34,7 +35,9 @@ const COMMANDS: Record<string, StoreCommand | ConfigCommand> = {
   "migrate": migrateCommand,
   "setup-link": setupLink,
   "user create": userCreate,
+  "user reset-password": userResetPassword,
   "workspace create": workspaceCreate,
+  "workspace add-member": workspaceAddMember,
   "apikey create": apikeyCreate,
   "apikey list": apikeyList,
   "apikey revoke": apikeyRevoke,

@@ -1,6 +1,7 @@
 import type { Tool } from "../define_tool.ts";
 import { createResourceTool } from "./create_resource.ts";
 import { deleteResourceTool } from "./delete_resource.ts";
+import { getEventStatTool } from "./get_event_stat.ts";
 import { getResourceTool } from "./get_resource.ts";
 import { getResourceSchemaTool } from "./get_resource_schema.ts";
 import { listEventSourcesTool } from "./list_event_sources.ts";
@@ -53,5 +54,6 @@ export function toolList(): Tool[] {
     getSyncStateTool(),
     resetSyncStateTool(),
     getSyncStatTool(),
+    getEventStatTool(),
   ];
 }
