@@ -93,7 +93,7 @@ export function syncsRouter() {
   route(app, "/api/:ws/sources/run", { GET: run, POST: run });
   route(app, "/api/:ws/sources/cancel", {
     POST: documented(
-      docs("Cancel a sync's running task", [SYNC_ID], ["400", "401", "403", "404"]),
+      docs("Cancel a sync's running task", [SYNC_ID, TASK_ID], ["400", "401", "403", "404"]),
       handler(cancelSync),
     ),
   });

@@ -76,6 +76,7 @@ export async function executeSync(
       const now = deps.clock.now();
       if (
         !await renewSyncLease(deps.db, {
+          workspaceId: req.workspaceId,
           connectionId: req.connectionId,
           holder: req.taskId,
           now,
@@ -84,20 +85,25 @@ export async function executeSync(
       ) {
         leaseLost = true;
         abort.abort();
-      } else if (await isCancelRequested(deps.db, req.taskId)) {
+      } else if (await isCancelRequested(deps.db, { workspaceId: req.workspaceId, id: req.taskId })) {
         cancelled = true;
         abort.abort();
       }
     } catch (e) {
-      deps.log.warn("cannot renew sync lease", { connectionId: req.connectionId, error: e });
+      deps.log.warn("cannot renew sync lease", {
+        workspaceId: req.workspaceId,
+        connectionId: req.connectionId,
+        error: e,
+      });
     }
   }, timings.renewEveryMs);
   let status: SyncTaskStatus = "FAILED";
   let error: string | null = null;
   let metrics: Record<string, number> = {};
   let secrets: string[] = [];
+  const task = { workspaceId: req.workspaceId, id: req.taskId };
   try {
-    await updateSyncTask(deps.db, req.taskId, { status: "RUNNING", now: deps.clock.now() });
+    await updateSyncTask(deps.db, task, { status: "RUNNING", now: deps.clock.now() });
     const result = await runOnce(deps, req, timings, log, abort.signal, (s) => secrets = s);
     metrics = result.metrics;
     if (cancelled) {
@@ -124,9 +130,9 @@ export async function executeSync(
     if (error) log.add(status === "CANCELLED" ? "warn" : "error", error);
     log.add("info", `Sync ${status}`, { status, rows: metrics });
     await log.flush();
-    await updateSyncTask(deps.db, req.taskId, { status, error, metrics, now: deps.clock.now() });
+    await updateSyncTask(deps.db, task, { status, error, metrics, now: deps.clock.now() });
   } finally {
-    await releaseSyncLease(deps.db, req.connectionId, req.taskId).catch(() => {});
+    await releaseSyncLease(deps.db, req, req.taskId).catch(() => {});
   }
   return status;
 }
@@ -205,8 +211,8 @@ async function runOnce(
         ...(pk.length ? { primary_key: pk } : {}),
       };
     });
-    if (req.fullSync) await deleteSyncState(deps.db, req.connectionId);
-    const saved = await loadSyncState(deps.db, req.connectionId);
+    if (req.fullSync) await deleteSyncState(deps.db, req);
+    const saved = await loadSyncState(deps.db, req);
     // Full-refresh streams start over every run; only incremental streams resume from their state.
     for (const p of plans) if (p.syncMode === "full_refresh") saved.delete(p.name);
     const writer = new SyncWriter(client, plans);
@@ -226,7 +232,7 @@ async function runOnce(
       switch (m.type) {
         case "STATE": {
           const { key, value } = stateKey(m.state);
-          await writer.commit(() => saveSyncState(deps.db, req.connectionId, key, value, deps.clock.now()));
+          await writer.commit(() => saveSyncState(deps.db, req, key, value, deps.clock.now()));
           break;
         }
         case "LOG":

@@ -15,7 +15,7 @@ const MINUTE = 60_000;
 
 export interface SyncScheduler {
   /** Checks every schedule once at the clock's now; resolves with the tasks it started. */
-  tick(): Promise<{ connectionId: string; taskId: string; done: Promise<unknown> }[]>;
+  tick(): Promise<{ workspaceId: string; connectionId: string; taskId: string; done: Promise<unknown> }[]>;
   stop(): Promise<void>;
 }
 
@@ -31,7 +31,8 @@ export function startSyncScheduler(
 
   async function tick() {
     const now = deps.clock.now().getTime();
-    const started: { connectionId: string; taskId: string; done: Promise<unknown> }[] = [];
+    const started: { workspaceId: string; connectionId: string; taskId: string; done: Promise<unknown> }[] =
+      [];
     for (const c of await scheduledSyncConnections(deps.db)) {
       let cron;
       try {
@@ -42,7 +43,9 @@ export function startSyncScheduler(
       for (const minute of [Math.floor(now / MINUTE) * MINUTE - MINUTE, Math.floor(now / MINUTE) * MINUTE]) {
         const at = new Date(minute);
         if (!cronMatches(cron, at, c.timezone)) continue;
-        if (!await claimScheduleFire(deps.db, c.id, at)) continue;
+        if (!await claimScheduleFire(deps.db, { workspaceId: c.workspaceId, connectionId: c.id }, at)) {
+          continue;
+        }
         const run = await startSyncRun(deps, {
           workspaceId: c.workspaceId,
           connectionId: c.id,
@@ -51,12 +54,15 @@ export function startSyncScheduler(
           signal: shutdown.signal,
         }, timings);
         if (!run) {
-          deps.log.info("scheduled sync skipped: a run is in flight", { connectionId: c.id });
+          deps.log.info("scheduled sync skipped: a run is in flight", {
+            workspaceId: c.workspaceId,
+            connectionId: c.id,
+          });
           continue;
         }
         running.add(run.done);
         run.done.finally(() => running.delete(run.done));
-        started.push({ connectionId: c.id, ...run });
+        started.push({ workspaceId: c.workspaceId, connectionId: c.id, ...run });
       }
     }
     // Tasks are kept as long as Live Events (their logs); claimed fires only as long as a fire can repeat.

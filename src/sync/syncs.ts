@@ -94,6 +94,7 @@ export async function startSyncRun(
   const taskId = crypto.randomUUID();
   if (
     !await acquireSyncLease(deps.db, {
+      workspaceId: r.workspaceId,
       connectionId: r.connectionId,
       holder: taskId,
       taskId,
@@ -104,7 +105,7 @@ export async function startSyncRun(
     return null;
   }
   // A task whose instance died (its lease expired and was just taken over) never finishes by itself.
-  await failAbandonedTasks(deps.db, r.connectionId, now);
+  await failAbandonedTasks(deps.db, r, now);
   await insertSyncTask(deps.db, {
     id: taskId,
     workspaceId: r.workspaceId,
@@ -121,7 +122,14 @@ export async function startSyncRun(
     fullSync: r.fullSync,
     signal: AbortSignal.any([r.signal, deps.syncRuns?.signal].filter((x) => x !== undefined)),
   }, timings)
-    .catch((e) => deps.log.error("sync run failed", { connectionId: r.connectionId, taskId, error: e }));
+    .catch((e) =>
+      deps.log.error("sync run failed", {
+        workspaceId: r.workspaceId,
+        connectionId: r.connectionId,
+        taskId,
+        error: e,
+      })
+    );
   deps.syncRuns?.track(done);
   return { taskId, done };
 }
@@ -133,7 +141,7 @@ export async function runSync(ctx: Ctx, input: unknown, timings?: RunTimings) {
   const s = await resolveSync(ctx, q, action, true);
   const started = await startSyncRun(ctx, { ...s, trigger: "manual", fullSync: isTrue(q.fullSync) }, timings);
   if (!started) {
-    const running = await currentSyncLease(ctx.db, s.connectionId, ctx.clock.now());
+    const running = await currentSyncLease(ctx.db, s, ctx.clock.now());
     throw new ConflictError(
       `${action}: a task of this sync is already running: "${running?.taskId ?? "unknown"}"`,
     );
@@ -141,12 +149,18 @@ export async function runSync(ctx: Ctx, input: unknown, timings?: RunTimings) {
   return { ok: true, taskId: started.taskId, status: "PENDING" };
 }
 
-/** `cancel_sync`: asks the running task to stop (the instance running it kills the connector). */
+/**
+ * `cancel_sync`: asks the running task (only `taskId` when given) to stop; the instance running it
+ * kills the connector. A `taskId` that is not a task of this sync in this workspace is a 404.
+ */
 export async function cancelSync(ctx: Ctx, input: unknown) {
   const action = "Cannot cancel sync";
   const q = parseInput(syncRef({ taskId: v.optional(Text) }), input, action);
   const s = await resolveSync(ctx, q, action, true);
-  const ids = await requestCancel(ctx.db, s.connectionId, ctx.clock.now());
+  if (q.taskId && !await findSyncTask(ctx.db, s, q.taskId)) {
+    throw new NotFoundError(`${action}: task "${q.taskId}" not found for sync "${s.connectionId}"`);
+  }
+  const ids = await requestCancel(ctx.db, s, ctx.clock.now(), q.taskId);
   return { ok: true, cancelled: ids };
 }
 
@@ -176,11 +190,11 @@ export async function listSyncTasks(ctx: Ctx, input: unknown) {
   );
   const s = await resolveSync(ctx, q, action, false);
   if (q.taskId) {
-    const t = await findSyncTask(ctx.db, s.connectionId, q.taskId);
+    const t = await findSyncTask(ctx.db, s, q.taskId);
     if (!t) throw new NotFoundError(`task "${q.taskId}" not found for sync "${s.connectionId}"`);
     return { ok: true, tasks: [publicTask(t)] };
   }
-  const tasks = await listTasks(ctx.db, s.connectionId, { limit: q.limit ?? 50, status: q.status });
+  const tasks = await listTasks(ctx.db, s, { limit: q.limit ?? 50, status: q.status });
   return { ok: true, tasks: tasks.map(publicTask) };
 }
 
@@ -189,7 +203,7 @@ export async function getSyncLogs(ctx: Ctx, input: unknown) {
   const action = "Cannot get sync logs";
   const q = parseInput(syncRef({ taskId: v.optional(Text) }), input, action);
   const s = await resolveSync(ctx, q, action, false);
-  const taskId = q.taskId ?? (await listTasks(ctx.db, s.connectionId, { limit: 1 }))[0]?.id;
+  const taskId = q.taskId ?? (await listTasks(ctx.db, s, { limit: 1 }))[0]?.id;
   if (!taskId) return { ok: true, taskId: null, logs: [] };
   const page = await queryEvents(ctx.db, {
     workspaceId: s.workspaceId,
@@ -217,7 +231,7 @@ export async function getSyncState(ctx: Ctx, input: unknown) {
   const action = "Cannot get sync state";
   const q = parseInput(syncRef({}), input, action);
   const s = await resolveSync(ctx, q, action, false);
-  const saved = await loadSyncState(ctx.db, s.connectionId);
+  const saved = await loadSyncState(ctx.db, s);
   return { ok: true, state: Object.fromEntries([...saved].map(([k, x]) => [k || "_legacy", x])) };
 }
 
@@ -226,14 +240,14 @@ export async function resetSyncState(ctx: Ctx, input: unknown) {
   const action = "Cannot reset sync state";
   const q = parseInput(syncRef({ stream: v.optional(Text) }), input, action);
   const s = await resolveSync(ctx, q, action, true);
-  const running = await currentSyncLease(ctx.db, s.connectionId, ctx.clock.now());
+  const running = await currentSyncLease(ctx.db, s, ctx.clock.now());
   if (running) {
     throw new ConflictError(
       `${action}: a task is running ("${running.taskId}"); cancel it or wait for it to end`,
     );
   }
   const stream = q.stream === "_legacy" ? "" : q.stream;
-  const deleted = await deleteSyncState(ctx.db, s.connectionId, stream);
+  const deleted = await deleteSyncState(ctx.db, s, stream);
   return { ok: true, deleted };
 }
 

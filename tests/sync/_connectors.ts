@@ -95,30 +95,51 @@ case "$1" in
 esac
 `;
 
-/** A service on `pkg`, a postgres destination on `target`, and a sync connection between them. */
+/**
+ * A service on `pkg`, a postgres destination on `target`, and a sync connection between them; `ids`
+ * gives the objects chosen ids (ids are unique per workspace only).
+ */
 export async function setupSync(
   u: TestUser,
   target: Target,
-  { pkg = "fake-source", credentials, data = {} }: {
+  { pkg = "fake-source", credentials, data = {}, ids = {} }: {
     pkg?: string;
     credentials: Record<string, unknown>;
     data?: Record<string, unknown>;
+    ids?: { serviceId?: string; destinationId?: string; connectionId?: string };
   },
 ): Promise<{ serviceId: string; destinationId: string; connectionId: string }> {
   const service = await createResource(u.ctx, {
     workspaceId: u.workspace.id,
     type: "service",
-    data: { name: "Fake", package: pkg, version: "1.0", credentials },
+    data: {
+      ...(ids.serviceId ? { id: ids.serviceId } : {}),
+      name: "Fake",
+      package: pkg,
+      version: "1.0",
+      credentials,
+    },
   }) as { id: string };
   const dest = await createResource(u.ctx, {
     workspaceId: u.workspace.id,
     type: "destination",
-    data: { name: "WH", destinationType: target.kind, ...target.credentials },
+    data: {
+      ...(ids.destinationId ? { id: ids.destinationId } : {}),
+      name: "WH",
+      destinationType: target.kind,
+      ...target.credentials,
+    },
   }) as { id: string };
   const conn = await createResource(u.ctx, {
     workspaceId: u.workspace.id,
     type: "connection",
-    data: { type: "sync", fromId: service.id, toId: dest.id, data },
+    data: {
+      ...(ids.connectionId ? { id: ids.connectionId } : {}),
+      type: "sync",
+      fromId: service.id,
+      toId: dest.id,
+      data,
+    },
   }) as { id: string };
   return { serviceId: service.id, destinationId: dest.id, connectionId: conn.id };
 }

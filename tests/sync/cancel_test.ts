@@ -88,6 +88,7 @@ Deno.test("[postgres] a task left RUNNING by a dead instance blocks runs until i
     const now = clock.now();
     assert.ok(
       await acquireSyncLease(t.deps.db, {
+        workspaceId: u.workspace.id,
         connectionId: s.connectionId,
         holder: "dead",
         taskId: "dead-task",

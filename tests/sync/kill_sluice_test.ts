@@ -36,7 +36,10 @@ Deno.test("[postgres] a Sluice killed mid-sync leaves committed rows and state; 
     const { taskId } = await expectJson(res, 200);
     const until = Date.now() + 60_000;
     while (Date.now() < until) {
-      const st = await loadSyncState(t.deps.db, s.connectionId);
+      const st = await loadSyncState(t.deps.db, {
+        workspaceId: u.workspace.id,
+        connectionId: s.connectionId,
+      });
       if ((st.get("users") as { cursor?: number } | undefined)?.cursor === 10) break;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -151,7 +151,7 @@ Deno.test("the scheduler's tick drops finished tasks older than EVENTS_LOG_MAX_A
         fullSync: false,
         now,
       });
-      await updateSyncTask(t.deps.db, id, { status: "SUCCESS", now });
+      await updateSyncTask(t.deps.db, { workspaceId: "w", id }, { status: "SUCCESS", now });
     }
     await scheduler.tick();
     const rows = await t.deps.db.query<{ id: string }>("select id from sync_tasks order by id");
