@@ -27,7 +27,7 @@ function ctxData(workspaceId = "ws1"): EventContextData {
 function inProcess(opts: Partial<ConstructorParameters<typeof Sandbox>[0]> = {}) {
   return new Sandbox({
     timeoutMs: 500,
-    memoryMb: 64,
+    memoryMb: 512, // growth of the whole test process: other tests in it must not trip the ceiling
     allowPrivateNetwork: false,
     log: memoryLogger(),
     backend: "worker",
