@@ -9,6 +9,7 @@
  */
 import { benchClickhouse, benchS3 } from "./_clickhouse_s3.ts";
 import { mapEvent } from "../src/destinations/warehouse/layout.ts";
+import { makeEvents } from "./_warehouse_events.ts";
 import {
   parseMysqlCredentials,
   parsePostgresCredentials,
@@ -18,38 +19,6 @@ import { openWarehouseClient } from "../src/destinations/warehouse/test_connecti
 import type { WarehouseClient } from "../src/destinations/warehouse/client.ts";
 import { Warehouse } from "../src/destinations/warehouse/warehouse.ts";
 import type { WarehouseKind } from "../src/destinations/warehouse/connect_errors.ts";
-
-function makeEvents(n: number, tag: string, table?: string): Record<string, unknown>[] {
-  return Array.from({ length: n }, (_, i) => ({
-    ...(table ? { $table: table } : {}),
-    type: "track",
-    event: "Order Completed",
-    messageId: `${tag}-${i}`,
-    userId: `user-${i % 1000}`,
-    anonymousId: `anon-${i % 5000}`,
-    timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i % 60)).toISOString(),
-    receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 1, i % 60)).toISOString(),
-    context: {
-      ip: "203.0.113.7",
-      userAgent:
-        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Safari/537.36",
-      locale: "en-US",
-      page: {
-        url: `https://shop.example.com/p/${i % 100}`,
-        title: "Product",
-        referrer: "https://google.com/",
-      },
-      library: { name: "@jitsu/js", version: "1.9.0" },
-      traits: { email: `u${i % 1000}@example.com` },
-    },
-    properties: {
-      total: (i % 500) + 0.5,
-      currency: "EUR",
-      items: [{ sku: `s${i % 50}`, qty: 1 }],
-      coupon: "NONE",
-    },
-  }));
-}
 
 async function target(kind: WarehouseKind): Promise<{ client: WarehouseClient; drop(): Promise<void> }> {
   const name = `sluice_wh_bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
