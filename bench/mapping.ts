@@ -47,11 +47,13 @@ function inMemory(client: WarehouseClient): WarehouseClient {
 }
 
 /** A ClickHouse HTTP stand-in for the client: version, database list, and inserts read and dropped. */
-const fakeClickhouse: typeof fetch = async (_input, init) => {
+const fakeClickhouse: typeof fetch = (_input, init) => {
   const body = String(init?.body ?? "");
-  if (body.startsWith("SELECT version()")) return new Response("18.16.1\n");
-  if (body.startsWith("SELECT name FROM system.databases")) return new Response('{"name":"bench"}\n');
-  return new Response("");
+  if (body.startsWith("SELECT version()")) return Promise.resolve(new Response("18.16.1\n"));
+  if (body.startsWith("SELECT name FROM system.databases")) {
+    return Promise.resolve(new Response('{"name":"bench"}\n'));
+  }
+  return Promise.resolve(new Response(""));
 };
 
 function cpuMs(): number {
