@@ -1,3 +1,11 @@
+import { cpuUsage } from "node:process";
+
+/** This process's CPU time so far (user + system), in ms: steadier than wall time on a shared machine. */
+export function cpuMs(): number {
+  const u = cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 /** The events of `deno task bench warehouse` and `deno task bench mapping`: Segment tracks as a browser sends them. */
 export function makeEvents(n: number, tag: string, table?: string): Record<string, unknown>[] {
   return Array.from({ length: n }, (_, i) => ({

@@ -7,7 +7,6 @@
  * of process CPU time (steadier than wall time on a shared machine), best of 5 batches of 10,000.
  * Figures only; no timed assertions (STYLE.md).
  */
-import { cpuUsage } from "node:process";
 import { clickhouseClient } from "../src/destinations/clickhouse/client.ts";
 import { parseClickhouseCredentials } from "../src/destinations/clickhouse/credentials.ts";
 import type { WarehouseClient } from "../src/destinations/warehouse/client.ts";
@@ -21,7 +20,7 @@ import { mysqlClient } from "../src/destinations/warehouse/mysql_client.ts";
 import { pgClient } from "../src/destinations/warehouse/pg_client.ts";
 import type { ExistingType } from "../src/destinations/warehouse/types.ts";
 import { Warehouse } from "../src/destinations/warehouse/warehouse.ts";
-import { makeEvents } from "./_warehouse_events.ts";
+import { cpuMs, makeEvents } from "./_warehouse_events.ts";
 
 /** The client with its schema in memory and every statement answered at once with no rows. */
 function inMemory(client: WarehouseClient): WarehouseClient {
@@ -55,11 +54,6 @@ const fakeClickhouse: typeof fetch = (_input, init) => {
   }
   return Promise.resolve(new Response(""));
 };
-
-function cpuMs(): number {
-  const u = cpuUsage();
-  return (u.user + u.system) / 1000;
-}
 
 async function measure(
   label: string,

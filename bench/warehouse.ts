@@ -9,7 +9,7 @@
  */
 import { benchClickhouse, benchS3 } from "./_clickhouse_s3.ts";
 import { mapEvent } from "../src/destinations/warehouse/layout.ts";
-import { makeEvents } from "./_warehouse_events.ts";
+import { cpuMs, makeEvents } from "./_warehouse_events.ts";
 import {
   parseMysqlCredentials,
   parsePostgresCredentials,
@@ -79,6 +79,7 @@ async function raw(
   const cells = rows.map((r) => columns.map((c) => client.encode(r[c], cols!.get(c)!)));
   const mark = client.kind === "postgres" ? (i: number) => `$${i}` : () => "?";
   const started = performance.now();
+  const cpu = cpuMs();
   await client.transaction(async (tx) => {
     for (let i = 0; i < cells.length; i += 1000) {
       const chunk = cells.slice(i, i + 1000);
@@ -90,6 +91,7 @@ async function raw(
       );
     }
   });
+  lastCpu = cpuMs() - cpu;
   return (performance.now() - started) / 1000;
 }
 
@@ -101,11 +103,17 @@ async function batchMode(
   const wh = new Warehouse(client, parseWarehouseOptions({ mode: "batch", batchSize }));
   await wh.write([{ ...events[0], messageId: "setup" }]); // the table is created outside the timing, as for raw
   const started = performance.now();
+  const cpu = cpuMs();
   for (let i = 0; i < events.length; i += batchSize) {
     const out = await wh.write(events.slice(i, i + batchSize), "batch");
     if (!out.committed) throw new Error(out.error);
   }
+  lastCpu = cpuMs() - cpu;
   return (performance.now() - started) / 1000;
+}
+
+function perEvent(ms: number, n: number): string {
+  return ((ms * 1000) / n).toFixed(1);
 }
 
 async function streamMode(client: WarehouseClient, events: Record<string, unknown>[]): Promise<number> {
@@ -120,6 +128,8 @@ async function streamMode(client: WarehouseClient, events: Record<string, unknow
 }
 
 const ROUNDS = 3;
+/** This process's CPU time (ms) in the last raw() or batchMode() run. */
+let lastCpu = 0;
 
 /** Runs the benchmark and prints one line per warehouse and mode. */
 export async function run(args: string[] = []): Promise<void> {
@@ -137,13 +147,17 @@ export async function run(args: string[] = []): Promise<void> {
       // least disturbed by others (GOTCHAS: compare only ratios measured in the same run).
       let rawSec = Infinity;
       let batchSec = Infinity;
+      let rawCpu = Infinity;
+      let batchCpu = Infinity;
       for (let r = 0; r < ROUNDS; r++) {
         // Each round into fresh tables of the same shape, after a checkpoint (GOTCHAS), for both sides.
         if (kind === "postgres") await t.client.query("checkpoint").catch(() => {});
         rawSec = Math.min(rawSec, await raw(t.client, makeEvents(n, `raw${r}`), `raw_events_${r}`));
+        rawCpu = Math.min(rawCpu, lastCpu);
         if (kind === "postgres") await t.client.query("checkpoint").catch(() => {});
         const events = makeEvents(n, `batch${r}`, `batch_events_${r}`);
         batchSec = Math.min(batchSec, await batchMode(t.client, events, batchSize));
+        batchCpu = Math.min(batchCpu, lastCpu);
       }
       const streamSec = await streamMode(t.client, makeEvents(streamN, "stream"));
       const rawRate = n / rawSec;
@@ -158,6 +172,9 @@ export async function run(args: string[] = []): Promise<void> {
       line("raw", n, rawSec);
       line("batch", n, batchSec);
       line("stream", streamN, streamSec);
+      console.log(
+        `${kind.padEnd(10)} client CPU µs/event: raw ${perEvent(rawCpu, n)}, batch ${perEvent(batchCpu, n)}`,
+      );
     } finally {
       await t.drop();
     }
