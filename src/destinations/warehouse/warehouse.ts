@@ -87,6 +87,7 @@ export class Warehouse {
     const seconds = (clock.now().getTime() - started) / 1000;
     const batches: BulkerBatchEntry[] = [];
     for (const p of prepared.length ? prepared : this.#unprepared(groups)) {
+      const status = committed ? "SUCCESS" as const : "FAILED" as const;
       const message = error && `Cannot write ${p.items.length} rows to table ${p.table}: ${error}`;
       batches.push({
         representation: p.representation,
@@ -101,12 +102,12 @@ export class Warehouse {
       });
       p.items.forEach((item, i) => {
         const o = outcomes[item.event];
-        const entry = withOriginal({
-          status: committed ? "SUCCESS" : "FAILED",
-          ...(message ? { error: message } : {}),
-          representation: p.representation,
-          mappedData: p.written[i],
-        }, events[item.event]);
+        const entry = withOriginal(
+          message
+            ? { status, error: message, representation: p.representation, mappedData: p.written[i] }
+            : { status, representation: p.representation, mappedData: p.written[i] },
+          events[item.event],
+        );
         o.entries.push(entry);
         if (!committed) {
           o.ok = false;
