@@ -59,6 +59,6 @@ export const SyncConnectionInput = v.pipe(
   strict(connectionEntries(syncOptions)),
   v.description(
     "A sync: runs the service's source connector (Airbyte protocol) and writes each stream to a table " +
-      'of the destination (postgres or mysql). type must be "sync".',
+      'of the destination (postgres, mysql or clickhouse). type must be "sync".',
   ),
 );

@@ -5,6 +5,7 @@ import { connectionSchemaFor, SyncConnectionInput } from "../resources/connectio
 import { syncDataIssues } from "../resources/sync_options.ts";
 import { destinationType } from "../resources/destinations/catalog.ts";
 import { checkFunctionSyntax } from "../resources/function_syntax.ts";
+import { isSyncDestinationType, SYNC_DESTINATION_TYPES } from "../sync/destination_types.ts";
 import { ResourceInputSchemas, type ResourceType } from "../resources/registry.ts";
 import { type FunctionsBackend, NO_WORKERS_MESSAGE } from "../runtime/profile.ts";
 import type { Queryable } from "../store/db.ts";
@@ -123,10 +124,10 @@ export async function checkConnection(
       });
     }
   });
-  if (kind === "sync" && to?.type === "destination" && !["postgres", "mysql"].includes(String(to.subtype))) {
+  if (kind === "sync" && to?.type === "destination" && !isSyncDestinationType(to.subtype)) {
     issues.push({
       path: "toId",
-      message: `a sync writes to a postgres or mysql destination, not ${to.subtype}`,
+      message: `a sync writes to a ${SYNC_DESTINATION_TYPES.join(", ")} destination, not ${to.subtype}`,
     });
   }
   if (issues.length) fail(action, issues);

@@ -6,13 +6,6 @@
  * notices cancel_sync (a flag on the task row, so any instance can cancel).
  */
 import type { Deps } from "../deps.ts";
-import {
-  type MysqlCredentials,
-  parseMysqlCredentials,
-  parsePostgresCredentials,
-  type PostgresCredentials,
-} from "../destinations/warehouse/credentials.ts";
-import { openWarehouseClient } from "../destinations/warehouse/test_connection.ts";
 import { plainConfig } from "../services/resource_objects.ts";
 import { findConfigObject } from "../store/resources_repo.ts";
 import {
@@ -29,6 +22,8 @@ import { runConnector } from "./connector.ts";
 import { resolveLauncher } from "./launcher.ts";
 import { type ConnectorMessage, maskSecrets, stateFile, stateKey } from "./protocol.ts";
 import { collect, loadSource, sourceSecrets } from "./source.ts";
+import { isSyncDestinationType, SYNC_DESTINATION_TYPES } from "./destination_types.ts";
+import { openSyncDestination } from "./sync_destination.ts";
 import { SyncLog } from "./sync_log.ts";
 import { keyColumn, type StreamPlan, SyncWriter } from "./sync_writer.ts";
 
@@ -155,15 +150,9 @@ async function runOnce(
   const destRow = await findConfigObject(deps.db, req.workspaceId, "destination", String(conn.toId));
   if (!destRow) throw new Error(`destination "${conn.toId}" not found`);
   const dest = await plainConfig(deps, destRow);
-  const kind = dest.destinationType === "mysql"
-    ? "mysql"
-    : dest.destinationType === "postgres"
-    ? "postgres"
-    : null;
-  if (!kind) throw new Error(`a sync writes to postgres or mysql, not ${dest.destinationType}`);
-  const creds: PostgresCredentials | MysqlCredentials = kind === "postgres"
-    ? parsePostgresCredentials(dest)
-    : parseMysqlCredentials(dest);
+  if (!isSyncDestinationType(dest.destinationType)) {
+    throw new Error(`a sync writes to ${SYNC_DESTINATION_TYPES.join(", ")}, not ${dest.destinationType}`);
+  }
   const secrets = await sourceSecrets(deps, src);
   onSecrets(secrets);
 
@@ -186,7 +175,8 @@ async function runOnce(
   if (unknown.length) {
     throw new Error(`The connector has no stream ${unknown.map((n) => `"${n}"`).join(", ")}`);
   }
-  const client = await openWarehouseClient(kind, creds, { max: 2 });
+  const destination = await openSyncDestination(deps.config, dest);
+  const client = destination.client;
   try {
     const plans: StreamPlan[] = [];
     const configured = catalogMsg.streams.filter((s) => s.name in wanted).map((s) => {
@@ -215,7 +205,7 @@ async function runOnce(
     const saved = await loadSyncState(deps.db, req);
     // Full-refresh streams start over every run; only incremental streams resume from their state.
     for (const p of plans) if (p.syncMode === "full_refresh") saved.delete(p.name);
-    const writer = new SyncWriter(client, plans);
+    const writer = new SyncWriter(client, plans, { truncateSql: destination.truncateSql });
     log.add("info", `Sync started: ${plans.length} stream(s)`, {
       streams: plans.map((p) => ({ stream: p.name, table: p.table, mode: p.syncMode })),
       resumedFrom: [...saved.keys()].map((k) => k || "(legacy state)"),

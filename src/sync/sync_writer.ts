@@ -1,7 +1,8 @@
 /**
  * The destination side of a run: buffers records per stream and writes them through the warehouse
  * core (src/destinations/warehouse/), one transaction per stream and flush. Incremental streams with a
- * primary key upsert on it, so records a crashed run had already written are replaced, not doubled.
+ * primary key upsert on it (on ClickHouse: a ReplacingMergeTree ordered by it, read with FINAL), so
+ * records a crashed run had already written are replaced, not doubled.
  */
 import type { WarehouseClient } from "../destinations/warehouse/client.ts";
 import { sanitizeName } from "../destinations/warehouse/identifiers.ts";
@@ -37,7 +38,15 @@ export class SyncWriter {
   #queued = 0;
   #error: unknown = null;
 
-  constructor(readonly client: WarehouseClient, plans: StreamPlan[]) {
+  readonly #truncateSql: (qualified: string) => string;
+
+  /** `truncateSql` builds the statement that empties a full-refresh table (see sync_destination.ts). */
+  constructor(
+    readonly client: WarehouseClient,
+    plans: StreamPlan[],
+    { truncateSql = defaultTruncate }: { truncateSql?: (qualified: string) => string } = {},
+  ) {
+    this.#truncateSql = truncateSql;
     for (const plan of plans) {
       const dedup = plan.syncMode === "incremental" && plan.primaryKey.length > 0;
       const warehouse = new Warehouse(client, {
@@ -128,9 +137,13 @@ export class SyncWriter {
   async #clear(table: string): Promise<void> {
     const name = sanitizeName(table, this.client.maxNameLength);
     const cols = await this.client.loadColumns(name);
-    // TRUNCATE: far faster than DELETE on a big table; it is a statement of its own (MySQL commits it).
-    if (cols) await this.client.query(`truncate table ${this.client.table(name)}`);
+    if (cols) await this.client.query(this.#truncateSql(this.client.table(name)));
   }
+}
+
+/** TRUNCATE: far faster than DELETE on a big table; it is a statement of its own (MySQL commits it). */
+function defaultTruncate(qualified: string): string {
+  return `truncate table ${qualified}`;
 }
 
 /** The column a primary-key path (Airbyte `[["id"]]`, `[["a","b"]]`) becomes after flattening. */

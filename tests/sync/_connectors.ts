@@ -96,12 +96,12 @@ esac
 `;
 
 /**
- * A service on `pkg`, a postgres destination on `target`, and a sync connection between them; `ids`
- * gives the objects chosen ids (ids are unique per workspace only).
+ * A service on `pkg`, a destination on `target` (postgres, mysql or clickhouse), and a sync connection
+ * between them; `ids` gives the objects chosen ids (ids are unique per workspace only).
  */
 export async function setupSync(
   u: TestUser,
-  target: Target,
+  target: Pick<Target, "credentials"> & { kind: string },
   { pkg = "fake-source", credentials, data = {}, ids = {} }: {
     pkg?: string;
     credentials: Record<string, unknown>;
