@@ -28,6 +28,8 @@ import { oauthRouter } from "./oauth/router.ts";
 import { loginRouter } from "./ui/login.tsx";
 import { userPageRouter } from "./ui/user_page.tsx";
 import { apiReferenceRouter } from "./ui/api_reference.tsx";
+import { consoleRouter } from "./ui/console/router.tsx";
+import { consoleHome } from "./ui/console/shell.tsx";
 
 /**
  * Builds the whole HTTP app from its dependencies. Does no I/O itself.
@@ -51,6 +53,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", setupRouter());
   app.route("/", oauthRouter());
   app.route("/", loginRouter());
+  app.get("/", consoleHome); // before the user page's own "/": a signed-in user lands in the console
   app.route("/", userPageRouter());
 
   // Management API: the bearer guard before the routes it protects. Bodies are limited where they are
@@ -83,5 +86,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   // The OpenAPI document is generated from the routes above (and its own), so it is mounted last.
   app.route("/", apiReferenceRouter());
   app.route("/", openApiRouter(app));
+  // The web console's `/{workspace}/...` pages: last, so every route above keeps its path.
+  app.route("/", consoleRouter());
   return app;
 }
