@@ -64,7 +64,7 @@ function loginRedirect(c: Context<AppEnv>) {
 export function consoleErrorPage(c: Context<AppEnv>, status: 400 | 403 | 404, message: string) {
   pageHeaders(c);
   return c.html(
-    <HtmlDocument title={status === 404 ? "Not found" : "Cannot do that"} head={<style>{CONSOLE_CSS}</style>}>
+    <HtmlDocument title={status === 404 ? "Not found" : "Cannot do that"} head={<style dangerouslySetInnerHTML={{ __html: CONSOLE_CSS }} />}>
       <body>
         <header>
           <a href="/">Sluice</a>
@@ -176,7 +176,7 @@ export function ConsoleLayout(
   { page, title, section, children }: { page: ConsolePage; title: string; section: string; children: Child },
 ) {
   return (
-    <HtmlDocument title={`${title} · ${page.workspace.name}`} head={<style>{CONSOLE_CSS}</style>}>
+    <HtmlDocument title={`${title} · ${page.workspace.name}`} head={<style dangerouslySetInnerHTML={{ __html: CONSOLE_CSS }} />}>
       <body>
         <header>
           <a href={page.base}>Sluice</a>
