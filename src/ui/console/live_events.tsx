@@ -64,22 +64,36 @@ function Filters({ page, query, sources }: { page: ConsolePage; query: Query; so
   );
 }
 
-function Entry({ e }: { e: PublicEvent }) {
+/** An entry with its `content.body` (a JSON text in incoming entries, as Jitsu stores it) parsed for reading. */
+function readable(e: PublicEvent): PublicEvent {
   const content = e.content as Record<string, unknown> | null;
-  const summary = content && typeof content === "object"
-    ? String(
-      (content.body as Record<string, unknown> | undefined)?.event ?? content.event ?? content.error ??
-        content.status ?? content.message ?? "",
-    )
-    : "";
+  if (!content || typeof content !== "object" || typeof content.body !== "string") return e;
+  try {
+    return { ...e, content: { ...content, body: JSON.parse(content.body) } };
+  } catch {
+    return e;
+  }
+}
+
+function summaryOf(content: unknown): string {
+  if (!content || typeof content !== "object") return "";
+  const c = content as Record<string, Record<string, unknown> | undefined>;
+  const body = c.body;
+  const payload = body?.httpPayload as Record<string, unknown> | undefined;
+  const text = payload?.event ?? payload?.type ?? body?.event ?? body?.type ?? c.error ?? c.status ?? c.message ?? "";
+  return typeof text === "string" ? text : JSON.stringify(text);
+}
+
+function Entry({ e }: { e: PublicEvent }) {
+  const shown = readable(e);
   return (
     <details class="entry" data-level={e.level}>
       <summary>
         <time datetime={e.date}>{e.date.replace("T", " ").slice(0, 19)}</time>{" "}
         <span class={e.level === "error" ? "level-error" : ""}>{e.level}</span> <code>{e.actorId}</code>{" "}
-        {summary.slice(0, 120)}
+        {summaryOf(shown.content).slice(0, 120)}
       </summary>
-      <pre>{JSON.stringify(e, null, 2)}</pre>
+      <pre>{JSON.stringify(shown, null, 2)}</pre>
     </details>
   );
 }
