@@ -10,7 +10,8 @@ export const OUTPUT = "src/ui/console/editor/editor.js.txt";
 const ENTRY = "src/ui/console/editor/editor_entry.ts";
 
 /** The banner: where the code comes from and under which licence. */
-export const BANNER = "/*! Sluice code editor: CodeMirror 6 (MIT, Copyright (C) 2018-2021 by Marijn Haverbeke " +
+export const BANNER =
+  "/*! Sluice code editor: CodeMirror 6 (MIT, Copyright (C) 2018-2021 by Marijn Haverbeke " +
   "and others) with @codemirror/lang-javascript and @lezer packages (MIT). */\n";
 
 /** Bundles the editor and returns its text (banner included). */

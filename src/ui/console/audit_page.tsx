@@ -51,13 +51,21 @@ export async function auditPage(c: Context<AppEnv>) {
         {entries.map((e) => (
           <details class="entry" data-object={e.objectId}>
             <summary>
-              <time datetime={e.at}>{e.at.replace("T", " ").slice(0, 19)}</time> {e.user.email ?? e.user.id}{" "}
-              <strong>{e.action}</strong> {e.objectType} <code>{e.objectId}</code> via {String(e.channel).toUpperCase()}
+              <time datetime={e.at}>{e.at.replace("T", " ").slice(0, 19)}</time> {e.user.email ?? e.user.id}
+              {" "}
+              <strong>{e.action}</strong> {e.objectType} <code>{e.objectId}</code> via{" "}
+              {String(e.channel).toUpperCase()}
             </summary>
             <pre>{JSON.stringify({ before: e.before, after: e.after }, null, 2)}</pre>
           </details>
         ))}
-        {entries.length === PAGE ? <p><a href={`${page.base}/audit?${more}`}>Older</a></p> : null}
+        {entries.length === PAGE
+          ? (
+            <p>
+              <a href={`${page.base}/audit?${more}`}>Older</a>
+            </p>
+          )
+          : null}
       </div>
     </ConsoleLayout>,
   );

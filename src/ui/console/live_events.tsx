@@ -48,7 +48,11 @@ function Filters({ page, query, sources }: { page: ConsolePage; query: Query; so
         <div>
           <label for="live-type">Type</label>
           <select id="live-type" name="type">
-            {EVENT_LOG_TYPES.map((t) => <option value={t} selected={t === query.type}>{t}</option>)}
+            {EVENT_LOG_TYPES.map((t) => (
+              <option value={t} selected={t === query.type}>
+                {t}
+              </option>
+            ))}
           </select>
         </div>
         <div>
@@ -80,7 +84,8 @@ function summaryOf(content: unknown): string {
   const c = content as Record<string, Record<string, unknown> | undefined>;
   const body = c.body;
   const payload = body?.httpPayload as Record<string, unknown> | undefined;
-  const text = payload?.event ?? payload?.type ?? body?.event ?? body?.type ?? c.error ?? c.status ?? c.message ?? "";
+  const text = payload?.event ?? payload?.type ?? body?.event ?? body?.type ?? c.error ?? c.status ??
+    c.message ?? "";
   return typeof text === "string" ? text : JSON.stringify(text);
 }
 
@@ -98,7 +103,13 @@ function Entry({ e }: { e: PublicEvent }) {
   );
 }
 
-function DeadLetters({ page, items, connectionId }: { page: ConsolePage; items: DeadLetter[]; connectionId: string | null }) {
+function entryOf(e: PublicEvent) {
+  return <Entry e={e} />;
+}
+
+function DeadLetters(
+  { page, items, connectionId }: { page: ConsolePage; items: DeadLetter[]; connectionId: string | null },
+) {
   const action = `${page.base}/live/replay`;
   return (
     <div class="card" id="dead-letters">
@@ -122,7 +133,9 @@ function DeadLetters({ page, items, connectionId }: { page: ConsolePage; items: 
           <form method="post" action={action}>
             <input type="hidden" name="csrf" value={page.csrf} />
             {connectionId ? <input type="hidden" name="connectionId" value={connectionId} /> : null}
-            <button type="submit" id="replay-all">Replay all{connectionId ? " of this connection" : ""}</button>
+            <button type="submit" id="replay-all">
+              Replay all{connectionId ? " of this connection" : ""}
+            </button>
           </form>
         )
         : null}
@@ -191,9 +204,21 @@ async function livePage(c: Context<AppEnv>) {
         </div>
         {error ? <p class="error" role="alert">{error}</p> : null}
         {events.length === 0 && !error ? <p class="muted">No events yet for this source and type.</p> : null}
-        {events.map((e) => <Entry e={e} />)}
-        {next ? <p><a href={`${page.base}/live?${params}&cursor=${encodeURIComponent(next)}`}>Older</a></p> : null}
-        {query.cursor ? <p><a href={`${page.base}/live?${params}`}>Newest</a></p> : null}
+        {events.map(entryOf)}
+        {next
+          ? (
+            <p>
+              <a href={`${page.base}/live?${params}&cursor=${encodeURIComponent(next)}`}>Older</a>
+            </p>
+          )
+          : null}
+        {query.cursor
+          ? (
+            <p>
+              <a href={`${page.base}/live?${params}`}>Newest</a>
+            </p>
+          )
+          : null}
       </div>
       <script nonce={page.nonce} dangerouslySetInnerHTML={{ __html: REFRESH }} />
     </ConsoleLayout>,
@@ -206,8 +231,16 @@ async function replay(c: Context<AppEnv>) {
   const { page, form } = opened;
   const ids = typeof form.ids === "string" && form.ids ? { ids: [form.ids] } : {};
   const connectionId = typeof form.connectionId === "string" && form.connectionId ? form.connectionId : null;
-  const { replayed } = await replayDeadLetter(page.ctx, { workspaceId: page.workspace.id, connectionId, ...ids });
-  const back = new URLSearchParams({ type: "dead-letter", source: connectionId ?? "all", replayed: String(replayed) });
+  const { replayed } = await replayDeadLetter(page.ctx, {
+    workspaceId: page.workspace.id,
+    connectionId,
+    ...ids,
+  });
+  const back = new URLSearchParams({
+    type: "dead-letter",
+    source: connectionId ?? "all",
+    replayed: String(replayed),
+  });
   return c.redirect(`${page.base}/live?${back}`, 303);
 }
 

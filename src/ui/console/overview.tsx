@@ -26,7 +26,9 @@ export async function overviewData(page: ConsolePage): Promise<OverviewData> {
   const lists = await Promise.all(
     COUNTED.map(([, type]) => listResources(page.ctx, { workspaceId, type, limit: 1 })),
   );
-  const first = lists[0].objects[0] as { id: string; name: string; publicKeys?: { id: string }[] } | undefined;
+  const first = lists[0].objects[0] as
+    | { id: string; name: string; publicKeys?: { id: string }[] }
+    | undefined;
   return {
     counts: COUNTED.map(([title, , path], i) => ({ title, path, total: lists[i].total })),
     firstStream: first
@@ -36,7 +38,9 @@ export async function overviewData(page: ConsolePage): Promise<OverviewData> {
 }
 
 /** `/{ws}`: counts, the chart slot, the first stream's snippet. */
-export function OverviewPage({ page, data, chart }: { page: ConsolePage; data: OverviewData; chart?: Child }) {
+export function OverviewPage(
+  { page, data, chart }: { page: ConsolePage; data: OverviewData; chart?: Child },
+) {
   const s = data.firstStream;
   const key = s?.browserKeyId ? `${s.browserKeyId}:YOUR_SECRET` : "KEY_ID:SECRET";
   const tag = streamSnippets(page.ctx.config.publicUrl, key, key)[0];
@@ -60,15 +64,19 @@ export function OverviewPage({ page, data, chart }: { page: ConsolePage; data: O
           ? (
             <>
               <p>
-                Paste into the pages of <a href={`${page.base}/streams/${encodeURIComponent(s.id)}`}>{s.name}</a>
-                {s.browserKeyId ? " (the secret was shown once, when the key was made):" : ", after adding a browser key on its page:"}
+                Paste into the pages of{" "}
+                <a href={`${page.base}/streams/${encodeURIComponent(s.id)}`}>{s.name}</a>
+                {s.browserKeyId
+                  ? " (the secret was shown once, when the key was made):"
+                  : ", after adding a browser key on its page:"}
               </p>
               <pre id="overview-snippet">{tag.text}</pre>
             </>
           )
           : (
             <p class="muted">
-              No stream yet. {page.readOnly ? null : <a href={`${page.base}/streams/new`}>Create one</a>} to get a snippet.
+              No stream yet. {page.readOnly ? null : <a href={`${page.base}/streams/new`}>Create one</a>}{" "}
+              to get a snippet.
             </p>
           )}
       </div>

@@ -21,10 +21,34 @@ export interface Kind {
 }
 
 export const KINDS: Record<string, Kind> = {
-  streams: { path: "streams", type: "stream", title: "Streams", one: "stream", skip: ["id", "publicKeys", "privateKeys"] },
-  destinations: { path: "destinations", type: "destination", title: "Destinations", one: "destination", skip: ["id"] },
-  connections: { path: "connections", type: "connection", title: "Connections", one: "connection", skip: ["id"] },
-  functions: { path: "functions", type: "function", title: "Functions", one: "function", skip: ["id", "draft"] },
+  streams: {
+    path: "streams",
+    type: "stream",
+    title: "Streams",
+    one: "stream",
+    skip: ["id", "publicKeys", "privateKeys"],
+  },
+  destinations: {
+    path: "destinations",
+    type: "destination",
+    title: "Destinations",
+    one: "destination",
+    skip: ["id"],
+  },
+  connections: {
+    path: "connections",
+    type: "connection",
+    title: "Connections",
+    one: "connection",
+    skip: ["id"],
+  },
+  functions: {
+    path: "functions",
+    type: "function",
+    title: "Functions",
+    one: "function",
+    skip: ["id", "draft"],
+  },
 };
 
 /** A form: its fields, the values fixed by the page (a destination's type), and select choices. */
@@ -57,7 +81,11 @@ async function destinationTypeOf(page: ConsolePage, id: string): Promise<string 
  * The form of `kind` for `values` (an existing object, a submitted form or the page's query): the
  * destination type picks the schema of destinations and connections; unknown types are the service's 404.
  */
-export async function formSpec(page: ConsolePage, kind: Kind, values: Record<string, unknown>): Promise<FormSpec> {
+export async function formSpec(
+  page: ConsolePage,
+  kind: Kind,
+  values: Record<string, unknown>,
+): Promise<FormSpec> {
   const def = RESOURCES[kind.type];
   if (kind.type === "destination") {
     const subtype = String(values.destinationType ?? "");

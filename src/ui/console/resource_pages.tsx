@@ -22,12 +22,17 @@ export function ListPage(
         {objects.length === 0 ? <p class="muted">No {kind.one} yet.</p> : (
           <table>
             <thead>
-              <tr><th>Name</th><th>Details</th></tr>
+              <tr>
+                <th>Name</th>
+                <th>Details</th>
+              </tr>
             </thead>
             <tbody>
               {objects.map((o) => (
                 <tr data-id={o.id}>
-                  <td><a href={href(o)}>{String(o.name ?? o.id)}</a></td>
+                  <td>
+                    <a href={href(o)}>{String(o.name ?? o.id)}</a>
+                  </td>
                   <td class="muted">
                     <code>{o.id}</code>
                     {o.destinationType ? ` · ${o.destinationType}` : ""}
@@ -38,12 +43,16 @@ export function ListPage(
             </tbody>
           </table>
         )}
-        {page.readOnly ? null : kind.type === "destination"
+        {page.readOnly
+          ? null
+          : kind.type === "destination"
           ? (
             <form method="get" action={`${page.base}/destinations/new`} class="row">
               <label for="dest-type">Destination type</label>
               <select id="dest-type" name="destinationType" style="width:auto">
-                {DESTINATION_TYPES.map((d) => <option value={d.id}>{d.title}{d.deliverable ? "" : " (stored only)"}</option>)}
+                {DESTINATION_TYPES.map((d) => (
+                  <option value={d.id}>{d.title}{d.deliverable ? "" : " (stored only)"}</option>
+                ))}
               </select>
               <button type="submit">New destination</button>
             </form>
@@ -96,11 +105,17 @@ function RunPanel({ run }: { run: NonNullable<FormPageProps["run"]> }) {
                 </p>
               )
               : null}
-            <p>{r.dropped ? <strong id="run-dropped">Dropped: the function returned no event.</strong> : "Event after the function:"}</p>
+            <p>
+              {r.dropped
+                ? <strong id="run-dropped">Dropped: the function returned no event.</strong>
+                : "Event after the function:"}
+            </p>
             {r.dropped ? null : <pre id="run-output">{JSON.stringify(r.result, null, 2)}</pre>}
             {r.retry ? <p class="warn">Retry asked: {r.retry.message}</p> : null}
             <h3>Logs</h3>
-            {r.logs.length ? <pre id="run-logs">{r.logs.map((l) => JSON.stringify(l)).join("\n")}</pre> : <p class="muted">No logs.</p>}
+            {r.logs.length
+              ? <pre id="run-logs">{r.logs.map((l) => JSON.stringify(l)).join("\n")}</pre>
+              : <p class="muted">No logs.</p>}
             <h3>Store</h3>
             <pre id="run-store">{JSON.stringify(r.store, null, 2)}</pre>
           </div>
@@ -110,42 +125,73 @@ function RunPanel({ run }: { run: NonNullable<FormPageProps["run"]> }) {
   );
 }
 
+function hiddenInput([name, value]: [string, unknown]) {
+  return <input type="hidden" name={name} value={String(value)} />;
+}
+
 /** `/{ws}/{kind}/new` and `/{ws}/{kind}/{id}`: the generated form (or, for analysts, the values). */
 export function FormPage(p: FormPageProps) {
   const { page, kind, spec, object } = p;
-  const action = object ? `${page.base}/${kind.path}/${encodeURIComponent(object.id)}` : `${page.base}/${kind.path}`;
-  const title = object ? `${String(object.name ?? object.id)}` : `New ${kind.one}${spec.subtype ? ` (${spec.subtype})` : ""}`;
+  const action = object
+    ? `${page.base}/${kind.path}/${encodeURIComponent(object.id)}`
+    : `${page.base}/${kind.path}`;
+  const title = object
+    ? `${String(object.name ?? object.id)}`
+    : `New ${kind.one}${spec.subtype ? ` (${spec.subtype})` : ""}`;
   const isFunction = kind.type === "function";
   return (
     <ConsoleLayout page={page} title={title} section={kind.title}>
       <div class="card">
-        <p class="muted"><a href={`${page.base}/${kind.path}`}>{kind.title}</a></p>
+        <p class="muted">
+          <a href={`${page.base}/${kind.path}`}>{kind.title}</a>
+        </p>
         <h1>{title}</h1>
-        {object ? <p class="muted">id <code>{object.id}</code>{spec.subtype ? ` · ${spec.subtype}` : ""}</p> : null}
+        {object
+          ? (
+            <p class="muted">
+              id <code>{object.id}</code>
+              {spec.subtype ? ` · ${spec.subtype}` : ""}
+            </p>
+          )
+          : null}
         <Notice text={p.notice} />
         {p.error ? <p class="error" role="alert" id="form-error">{p.error}</p> : null}
-        {page.readOnly ? <SchemaValues fields={spec.fields} values={p.values} /> : (
-          <form method="post" action={action} id="object-form">
-            <input type="hidden" name="csrf" value={page.csrf} />
-            {Object.entries(spec.fixed).map(([k, v]) => <input type="hidden" name={k} value={String(v)} />)}
-            {object ? <input type="hidden" name="expectedUpdatedAt" value={String(object.updatedAt ?? "")} /> : null}
-            {object && isFunction ? <input type="hidden" name="functionId" value={object.id} /> : null}
-            <SchemaFields fields={spec.fields} values={p.values} issues={p.issues ?? []} choices={spec.choices} />
-            <button type="submit" id="save">{object ? "Save" : `Create ${kind.one}`}</button>
-            {isFunction
-              ? (
-                <div class="card" id="run">
-                  <h2>Run on a sample event</h2>
-                  <p class="muted">Runs the code above (saved or not) in the sandbox; saves nothing.</p>
-                  <RunPanel run={p.run ?? { event: SAMPLE_EVENT }} />
-                  <button type="submit" class="secondary" id="run-button" formaction={`${page.base}/functions/run`}>
-                    Run on a sample event
-                  </button>
-                </div>
-              )
-              : null}
-          </form>
-        )}
+        {page.readOnly
+          ? <SchemaValues fields={spec.fields} values={p.values} />
+          : (
+            <form method="post" action={action} id="object-form">
+              <input type="hidden" name="csrf" value={page.csrf} />
+              {Object.entries(spec.fixed).map(hiddenInput)}
+              {object
+                ? <input type="hidden" name="expectedUpdatedAt" value={String(object.updatedAt ?? "")} />
+                : null}
+              {object && isFunction ? <input type="hidden" name="functionId" value={object.id} /> : null}
+              <SchemaFields
+                fields={spec.fields}
+                values={p.values}
+                issues={p.issues ?? []}
+                choices={spec.choices}
+              />
+              <button type="submit" id="save">{object ? "Save" : `Create ${kind.one}`}</button>
+              {isFunction
+                ? (
+                  <div class="card" id="run">
+                    <h2>Run on a sample event</h2>
+                    <p class="muted">Runs the code above (saved or not) in the sandbox; saves nothing.</p>
+                    <RunPanel run={p.run ?? { event: SAMPLE_EVENT }} />
+                    <button
+                      type="submit"
+                      class="secondary"
+                      id="run-button"
+                      formaction={`${page.base}/functions/run`}
+                    >
+                      Run on a sample event
+                    </button>
+                  </div>
+                )
+                : null}
+            </form>
+          )}
       </div>
       {p.after}
       {object && !page.readOnly
@@ -180,13 +226,21 @@ export function ConfirmDeletePage(
       <div class="card">
         <h1>Delete {String(object.name ?? object.id)}?</h1>
         <p class="warn" role="alert">{message}</p>
-        <ul>{connections.map((c) => <li><code>{c}</code></li>)}</ul>
+        <ul>
+          {connections.map((c) => (
+            <li>
+              <code>{c}</code>
+            </li>
+          ))}
+        </ul>
         <form method="post" action={action}>
           <input type="hidden" name="csrf" value={page.csrf} />
           <input type="hidden" name="cascade" value="true" />
           <button type="submit" class="danger" id="delete-cascade">Delete it and these connections</button>
         </form>
-        <p><a href={`${page.base}/${kind.path}/${encodeURIComponent(object.id)}`}>Cancel</a></p>
+        <p>
+          <a href={`${page.base}/${kind.path}/${encodeURIComponent(object.id)}`}>Cancel</a>
+        </p>
       </div>
     </ConsoleLayout>
   );

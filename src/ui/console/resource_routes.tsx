@@ -15,7 +15,7 @@ import { putWriteKey, takeWriteKey } from "./flash.ts";
 import { allOf, formSpec, type Kind, KINDS } from "./resource_kinds.ts";
 import { ConfirmDeletePage, FormPage, type FormPageProps, ListPage } from "./resource_pages.tsx";
 import { readFields } from "./schema_form.tsx";
-import { type ConsolePage, consoleErrorPage, openConsole, openConsoleForm } from "./shell.tsx";
+import { consoleErrorPage, type ConsolePage, openConsole, openConsoleForm } from "./shell.tsx";
 import { StreamPanel } from "./stream_panel.tsx";
 
 const NOTICES: Record<string, string> = {
@@ -63,9 +63,15 @@ async function create(c: Context<AppEnv>, page: ConsolePage, kind: Kind, form: R
   const spec = await formSpec(page, kind, form);
   const { data, issues } = readFields(spec.fields, form);
   const values = withFixed(data, spec.fixed);
-  if (issues.length) return await showForm(c, { page, kind, values, issues, status: 400, error: "Check the fields below." });
+  if (issues.length) {
+    return await showForm(c, { page, kind, values, issues, status: 400, error: "Check the fields below." });
+  }
   try {
-    const out = await createResource(page.ctx, { workspaceId: page.workspace.id, type: kind.type, data: values });
+    const out = await createResource(page.ctx, {
+      workspaceId: page.workspace.id,
+      type: kind.type,
+      data: values,
+    });
     const id = String(out.id);
     if (typeof out.writeKey === "string") {
       await putWriteKey(c, c.get("deps"), page.session, { streamId: id, kind: "server", key: out.writeKey });
@@ -73,31 +79,72 @@ async function create(c: Context<AppEnv>, page: ConsolePage, kind: Kind, form: R
     return c.redirect(`${page.base}/${kind.path}/${encodeURIComponent(id)}?notice=created`, 303);
   } catch (e) {
     const err = exposed(e);
-    return await showForm(c, { page, kind, values, issues: err.issues, error: err.message, status: err.status });
+    return await showForm(c, {
+      page,
+      kind,
+      values,
+      issues: err.issues,
+      error: err.message,
+      status: err.status,
+    });
   }
 }
 
-async function update(c: Context<AppEnv>, page: ConsolePage, kind: Kind, id: string, form: Record<string, unknown>) {
+async function update(
+  c: Context<AppEnv>,
+  page: ConsolePage,
+  kind: Kind,
+  id: string,
+  form: Record<string, unknown>,
+) {
   const object = await getObject(page, kind, id);
   const spec = await formSpec(page, kind, { ...object, ...form });
   const { data, issues } = readFields(spec.fields, form, { update: true });
   const values = withFixed(data, spec.fixed);
   if (issues.length) {
-    return await showForm(c, { page, kind, object, values, issues, status: 400, error: "Check the fields below." });
+    return await showForm(c, {
+      page,
+      kind,
+      object,
+      values,
+      issues,
+      status: 400,
+      error: "Check the fields below.",
+    });
   }
   try {
     const expected = typeof form.expectedUpdatedAt === "string" && form.expectedUpdatedAt
       ? { expectedUpdatedAt: form.expectedUpdatedAt }
       : {};
-    await updateResource(page.ctx, { workspaceId: page.workspace.id, type: kind.type, id, data: values, ...expected });
+    await updateResource(page.ctx, {
+      workspaceId: page.workspace.id,
+      type: kind.type,
+      id,
+      data: values,
+      ...expected,
+    });
     return c.redirect(`${page.base}/${kind.path}/${encodeURIComponent(id)}?notice=saved`, 303);
   } catch (e) {
     const err = exposed(e);
-    return await showForm(c, { page, kind, object, values, issues: err.issues, error: err.message, status: err.status });
+    return await showForm(c, {
+      page,
+      kind,
+      object,
+      values,
+      issues: err.issues,
+      error: err.message,
+      status: err.status,
+    });
   }
 }
 
-async function remove(c: Context<AppEnv>, page: ConsolePage, kind: Kind, id: string, form: Record<string, unknown>) {
+async function remove(
+  c: Context<AppEnv>,
+  page: ConsolePage,
+  kind: Kind,
+  id: string,
+  form: Record<string, unknown>,
+) {
   const object = await getObject(page, kind, id);
   try {
     await deleteResource(page.ctx, {
@@ -112,7 +159,13 @@ async function remove(c: Context<AppEnv>, page: ConsolePage, kind: Kind, id: str
     if (err.status !== 409) throw err;
     const connections = (err.issues ?? []).filter((i) => i.path === "connections").map((i) => i.message);
     return c.html(
-      <ConfirmDeletePage page={page} kind={kind} object={object} message={err.message} connections={connections} />,
+      <ConfirmDeletePage
+        page={page}
+        kind={kind}
+        object={object}
+        message={err.message}
+        connections={connections}
+      />,
       409,
     );
   }
@@ -131,7 +184,11 @@ async function newKey(c: Context<AppEnv>, page: ConsolePage, id: string, form: R
     id,
     data: { [field]: [...existing, key] },
   });
-  await putWriteKey(c, c.get("deps"), page.session, { streamId: id, kind, key: `${key.id}:${key.plaintext}` });
+  await putWriteKey(c, c.get("deps"), page.session, {
+    streamId: id,
+    kind,
+    key: `${key.id}:${key.plaintext}`,
+  });
   return c.redirect(`${page.base}/streams/${encodeURIComponent(id)}?notice=key#keys`, 303);
 }
 
@@ -147,7 +204,14 @@ async function run(c: Context<AppEnv>, page: ConsolePage, form: Record<string, u
   try {
     parsed = JSON.parse(event);
   } catch {
-    return await showForm(c, { page, kind, object, values: data, run: { event, error: "event: must be valid JSON" }, status: 400 });
+    return await showForm(c, {
+      page,
+      kind,
+      object,
+      values: data,
+      run: { event, error: "event: must be valid JSON" },
+      status: 400,
+    });
   }
   try {
     const result = await runFunction(page.ctx, {
@@ -167,12 +231,14 @@ async function run(c: Context<AppEnv>, page: ConsolePage, form: Record<string, u
 /** Mounts the object pages on `app` under `/:ws/:kind`. */
 export function mountResourcePages(app: Hono<AppEnv>) {
   app.get("/:ws/:kind", async function listPage(c) {
-    const kind = kindOf(c);
-    if (!kind) return consoleErrorPage(c, 404, `No page "${c.req.param("kind")}" in the console`);
     const page = await openConsole(c, c.req.param("ws"));
     if (page instanceof Response) return page;
+    const kind = kindOf(c);
+    if (!kind) return consoleErrorPage(c, 404, `No page "${c.req.param("kind")}" in the console`);
     const objects = await allOf(page, kind.type);
-    return c.html(<ListPage page={page} kind={kind} objects={objects} notice={NOTICES[c.req.query("notice") ?? ""]} />);
+    return c.html(
+      <ListPage page={page} kind={kind} objects={objects} notice={NOTICES[c.req.query("notice") ?? ""]} />,
+    );
   });
   app.get("/:ws/:kind/new", async function newPage(c) {
     const kind = kindOf(c);
@@ -198,7 +264,13 @@ export function mountResourcePages(app: Hono<AppEnv>) {
     } catch (e) {
       return consoleErrorPage(c, 404, exposed(e).message);
     }
-    return await showForm(c, { page, kind, object, values: object, notice: NOTICES[c.req.query("notice") ?? ""] });
+    return await showForm(c, {
+      page,
+      kind,
+      object,
+      values: object,
+      notice: NOTICES[c.req.query("notice") ?? ""],
+    });
   });
   app.post("/:ws/functions/run", async function runPage(c) {
     const opened = await openConsoleForm(c, c.req.param("ws"));

@@ -9,14 +9,31 @@ import type { AppEnv } from "../../http/env.ts";
 import { consoleAssetsRouter } from "./assets.ts";
 import { auditPage } from "./audit_page.tsx";
 import { mountLiveEvents } from "./live_events.tsx";
-import { OverviewPage, overviewData } from "./overview.tsx";
+import { overviewData, OverviewPage } from "./overview.tsx";
 import { mountResourcePages } from "./resource_routes.tsx";
 import { consoleErrorPage, openConsole, workspaceKey } from "./shell.tsx";
 
 // First path segments that belong to Sluice itself, never to a workspace.
 const RESERVED = new Set([
-  "api", "mcp", "oauth", "login", "logout", "setup", "user", "console", ".well-known", "v1", "health",
-  "metrics", "p.js", "lib.js", "favicon.ico", "robots.txt", "authorize", "token", "register",
+  "api",
+  "mcp",
+  "oauth",
+  "login",
+  "logout",
+  "setup",
+  "user",
+  "console",
+  ".well-known",
+  "v1",
+  "health",
+  "metrics",
+  "p.js",
+  "lib.js",
+  "favicon.ico",
+  "robots.txt",
+  "authorize",
+  "token",
+  "register",
 ]);
 
 async function notReserved(c: Context<AppEnv>, next: Next) {

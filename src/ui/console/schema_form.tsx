@@ -52,8 +52,11 @@ export function isSecretPath(path: string, rules: { path: string }[]): boolean {
 /** The fields of an object schema, minus `skip` (top-level names), in the schema's order. */
 export function schemaFields(
   schema: Json,
-  { skip = [], prefix = "", secrets = [] }: { skip?: string[]; prefix?: string; secrets?: { path: string }[] } =
-    {},
+  { skip = [], prefix = "", secrets = [] }: {
+    skip?: string[];
+    prefix?: string;
+    secrets?: { path: string }[];
+  } = {},
 ): Field[] {
   const required = new Set<string>(schema.required ?? []);
   const out: Field[] = [];
@@ -76,7 +79,10 @@ export function schemaFields(
 }
 
 function valueAt(values: Json, name: string): unknown {
-  return name.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Json)[k] : undefined), values);
+  return name.split(".").reduce<unknown>(
+    (o, k) => (o && typeof o === "object" ? (o as Json)[k] : undefined),
+    values,
+  );
 }
 
 function asText(kind: Kind, v: unknown): string {
@@ -91,12 +97,19 @@ function fieldId(name: string) {
 }
 
 function Hint({ f }: { f: Field }) {
-  const parts = [f.schema.description, f.kind === "lines" ? "One per line." : null,
-    f.kind === "json" ? "JSON." : null, f.schema.default !== undefined && f.kind !== "bool"
-      ? `Default: ${typeof f.schema.default === "string" ? f.schema.default : JSON.stringify(f.schema.default)}.`
-      : null, f.secret ? "Secret: stored encrypted, shown masked; leave the mask to keep it." : null].filter(
-      Boolean,
-    );
+  const parts = [
+    f.schema.description,
+    f.kind === "lines" ? "One per line." : null,
+    f.kind === "json" ? "JSON." : null,
+    f.schema.default !== undefined && f.kind !== "bool"
+      ? `Default: ${
+        typeof f.schema.default === "string" ? f.schema.default : JSON.stringify(f.schema.default)
+      }.`
+      : null,
+    f.secret ? "Secret: stored encrypted, shown masked; leave the mask to keep it." : null,
+  ].filter(
+    Boolean,
+  );
   return parts.length ? <p class="hint" id={`${fieldId(f.name)}-hint`}>{parts.join(" ")}</p> : null;
 }
 
@@ -104,20 +117,31 @@ function Input({ f, value, choices }: { f: Field; value: unknown; choices: Choic
   const id = fieldId(f.name);
   const common = { id, name: f.name, "aria-describedby": `${id}-hint` };
   const text = asText(f.kind, value);
-  const options = choices[f.name] ?? (f.schema.enum as string[] | undefined)?.map((v) => ({ value: v, label: v }));
+  const options = choices[f.name] ??
+    (f.schema.enum as string[] | undefined)?.map((v) => ({ value: v, label: v }));
   if (options) {
     return (
       <select {...common} required={f.required}>
         {f.required ? null : <option value="">(default)</option>}
-        {options.map((o) => <option value={o.value} selected={o.value === text}>{o.label}</option>)}
+        {options.map((o) => (
+          <option value={o.value} selected={o.value === text}>
+            {o.label}
+          </option>
+        ))}
       </select>
     );
   }
   switch (f.kind) {
     case "number":
-      return <input {...common} inputmode="numeric" value={text} placeholder={asText("text", f.schema.default)} />;
+      return (
+        <input {...common} inputmode="numeric" value={text} placeholder={asText("text", f.schema.default)} />
+      );
     case "code":
-      return <textarea {...common} rows={18} data-code-editor aria-label={f.label} spellcheck={false}>{text}</textarea>;
+      return (
+        <textarea {...common} rows={18} data-code-editor aria-label={f.label} spellcheck={false}>
+          {text}
+        </textarea>
+      );
     case "textarea":
     case "lines":
     case "json":
@@ -137,12 +161,19 @@ function Input({ f, value, choices }: { f: Field; value: unknown; choices: Choic
 
 /** The inputs of `fields` with `values`, each labelled, with its issue (if any) beside it. */
 export function SchemaFields(
-  { fields, values, issues, choices = {} }: { fields: Field[]; values: Json; issues: FieldIssue[]; choices?: Choices },
+  { fields, values, issues, choices = {} }: {
+    fields: Field[];
+    values: Json;
+    issues: FieldIssue[];
+    choices?: Choices;
+  },
 ) {
   return (
     <>
       {fields.map((f) => {
-        const own = issues.filter((i) => i.path === f.name || i.path.startsWith(`${f.name}.`) && f.kind !== "group");
+        const own = issues.filter((i) =>
+          i.path === f.name || i.path.startsWith(`${f.name}.`) && f.kind !== "group"
+        );
         if (f.kind === "group") {
           return (
             <fieldset>
@@ -154,7 +185,11 @@ export function SchemaFields(
         }
         const value = valueAt(values, f.name);
         const error = own.length
-          ? <p class="field-error" id={`${fieldId(f.name)}-error`} role="alert">{own.map((i) => i.message).join("; ")}</p>
+          ? (
+            <p class="field-error" id={`${fieldId(f.name)}-error`} role="alert">
+              {own.map((i) => i.message).join("; ")}
+            </p>
+          )
           : null;
         if (f.kind === "bool") {
           const on = value === undefined ? f.schema.default === true : value === true || value === "true";
@@ -187,14 +222,22 @@ export function SchemaFields(
 export function SchemaValues({ fields, values }: { fields: Field[]; values: Json }) {
   return (
     <dl>
-      {fields.map((f) =>
-        f.kind === "group" ? <SchemaValues fields={f.children} values={values} /> : (
+      {fields.map(function fieldValue(f) {
+        if (f.kind === "group") return SchemaValues({ fields: f.children, values });
+        const text = asText(f.kind, valueAt(values, f.name));
+        return (
           <>
-            <dt><strong>{f.label}</strong></dt>
-            <dd>{f.kind === "code" || f.kind === "json" ? <pre>{asText(f.kind, valueAt(values, f.name))}</pre> : <code>{asText(f.kind, valueAt(values, f.name)) || "(not set)"}</code>}</dd>
+            <dt>
+              <strong>{f.label}</strong>
+            </dt>
+            <dd>
+              {f.kind === "code" || f.kind === "json"
+                ? <pre>{text}</pre>
+                : <code>{text || "(not set)"}</code>}
+            </dd>
           </>
-        )
-      )}
+        );
+      })}
     </dl>
   );
 }

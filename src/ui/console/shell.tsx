@@ -64,7 +64,10 @@ function loginRedirect(c: Context<AppEnv>) {
 export function consoleErrorPage(c: Context<AppEnv>, status: 400 | 403 | 404, message: string) {
   pageHeaders(c);
   return c.html(
-    <HtmlDocument title={status === 404 ? "Not found" : "Cannot do that"} head={<style dangerouslySetInnerHTML={{ __html: CONSOLE_CSS }} />}>
+    <HtmlDocument
+      title={status === 404 ? "Not found" : "Cannot do that"}
+      head={<style dangerouslySetInnerHTML={{ __html: CONSOLE_CSS }} />}
+    >
       <body>
         <header>
           <a href="/">Sluice</a>
@@ -135,10 +138,18 @@ export async function openConsoleForm(
   // A function's code may be 256 KiB, form-encoded up to three times that.
   const form = await readForm(c, { limit: 1024 * 1024 });
   if (!await checkCsrf(c.get("deps"), page.session, form.csrf)) {
-    return consoleErrorPage(c, 400, "The form expired (missing or wrong CSRF token). Reload the page and try again.");
+    return consoleErrorPage(
+      c,
+      400,
+      "The form expired (missing or wrong CSRF token). Reload the page and try again.",
+    );
   }
   if (page.readOnly) {
-    return consoleErrorPage(c, 403, `Cannot change workspace "${page.key}": your role (analyst) is read-only`);
+    return consoleErrorPage(
+      c,
+      403,
+      `Cannot change workspace "${page.key}": your role (analyst) is read-only`,
+    );
   }
   return { page, form };
 }
@@ -176,7 +187,10 @@ export function ConsoleLayout(
   { page, title, section, children }: { page: ConsolePage; title: string; section: string; children: Child },
 ) {
   return (
-    <HtmlDocument title={`${title} · ${page.workspace.name}`} head={<style dangerouslySetInnerHTML={{ __html: CONSOLE_CSS }} />}>
+    <HtmlDocument
+      title={`${title} · ${page.workspace.name}`}
+      head={<style dangerouslySetInnerHTML={{ __html: CONSOLE_CSS }} />}
+    >
       <body>
         <header>
           <a href={page.base}>Sluice</a>

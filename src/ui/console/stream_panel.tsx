@@ -22,13 +22,15 @@ export function streamSnippets(publicUrl: string, browserKey: string, serverKey:
     {
       id: "snippet-jitsu-js",
       title: "@jitsu/js from npm",
-      text: `import { jitsuAnalytics } from "@jitsu/js";\n\nconst analytics = jitsuAnalytics({ host: "${host}", ` +
+      text:
+        `import { jitsuAnalytics } from "@jitsu/js";\n\nconst analytics = jitsuAnalytics({ host: "${host}", ` +
         `writeKey: "${browserKey}" });\nanalytics.page();`,
     },
     {
       id: "snippet-segment",
       title: "Segment analytics.js (@segment/analytics-next)",
-      text: `import { AnalyticsBrowser } from "@segment/analytics-next";\n\nconst analytics = AnalyticsBrowser.load(` +
+      text:
+        `import { AnalyticsBrowser } from "@segment/analytics-next";\n\nconst analytics = AnalyticsBrowser.load(` +
         `{ writeKey: "${browserKey}", cdnURL: "${host}" });`,
     },
     {
@@ -43,6 +45,10 @@ export function streamSnippets(publicUrl: string, browserKey: string, serverKey:
         `  -H "X-Write-Key: ${serverKey}" \\\n  -d '{"type":"track","event":"Signed up","userId":"u1"}'`,
     },
   ];
+}
+
+function keyCode(k: Key) {
+  return <code>{k.id}</code>;
 }
 
 function keyText(keys: Key[], created: NewWriteKey | undefined, kind: "browser" | "server") {
@@ -82,12 +88,16 @@ export function StreamPanel(
           )
           : null}
         <p>
-          Browser keys: {browser.length ? browser.map((k) => <code>{k.id}</code>) : "none"}
-          <br />Server keys: {server.length ? server.map((k) => <code>{k.id}</code>) : "none"}
+          Browser keys: {browser.length ? browser.map(keyCode) : "none"}
+          <br />Server keys: {server.length ? server.map(keyCode) : "none"}
         </p>
         <p class="muted">Secrets are stored hashed: a key's secret is shown once, when it is made.</p>
         {page.readOnly ? null : (
-          <form method="post" action={`${page.base}/streams/${encodeURIComponent(String(stream.id))}/keys`} class="row">
+          <form
+            method="post"
+            action={`${page.base}/streams/${encodeURIComponent(String(stream.id))}/keys`}
+            class="row"
+          >
             <input type="hidden" name="csrf" value={page.csrf} />
             <label for="key-kind" class="check">Kind</label>
             <select id="key-kind" name="kind" style="width:auto">

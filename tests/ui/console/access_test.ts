@@ -4,8 +4,18 @@ import { testApp } from "../../_helpers/app.ts";
 import { sessionCookie } from "../../oauth/_helpers.ts";
 import { getPage, postActions, postForm, signedIn, submit } from "./_helpers.ts";
 
-async function restCreate(t: Awaited<ReturnType<typeof testApp>>, auth: string, ws: string, type: string, data: unknown) {
-  const res = await t.request(`/api/${ws}/config/${type}`, { method: "POST", headers: { authorization: auth }, json: data });
+async function restCreate(
+  t: Awaited<ReturnType<typeof testApp>>,
+  auth: string,
+  ws: string,
+  type: string,
+  data: unknown,
+) {
+  const res = await t.request(`/api/${ws}/config/${type}`, {
+    method: "POST",
+    headers: { authorization: auth },
+    json: data,
+  });
   assert.equal(res.status, 201, await res.clone().text());
   return (await res.json()).id as string;
 }
@@ -82,7 +92,12 @@ Deno.test("console access: a form without the session's CSRF token is refused an
   try {
     const s = await signedIn(t, { slug: "csrf" });
     for (const csrf of [undefined, "wrong", ""]) {
-      const res = await postForm(t, s.cookie, "/csrf/streams", csrf === undefined ? { name: "X" } : { csrf, name: "X" });
+      const res = await postForm(
+        t,
+        s.cookie,
+        "/csrf/streams",
+        csrf === undefined ? { name: "X" } : { csrf, name: "X" },
+      );
       assert.equal(res.status, 400);
       assert.match(await res.text(), /CSRF/);
     }
@@ -91,7 +106,9 @@ Deno.test("console access: a form without the session's CSRF token is refused an
     const otherCsrf = (await getPage(t, other.cookie, "/csrf-other")).csrf;
     const res = await postForm(t, s.cookie, "/csrf/streams", { csrf: otherCsrf, name: "X" });
     assert.equal(res.status, 400);
-    const rows = await t.deps.db.query("select 1 from config_objects where workspace_id = $1", [s.user.workspace.id]);
+    const rows = await t.deps.db.query("select 1 from config_objects where workspace_id = $1", [
+      s.user.workspace.id,
+    ]);
     assert.equal(rows.length, 0);
   } finally {
     await t.close();
@@ -103,12 +120,22 @@ Deno.test("console tenant isolation: another workspace's objects never show, by 
   try {
     const a = await signedIn(t, { slug: "tenant-a" });
     const b = await signedIn(t, { slug: "tenant-b" });
-    const aStream = await restCreate(t, a.user.auth, a.user.workspace.id, "stream", { name: "Alpha secret site" });
+    const aStream = await restCreate(t, a.user.auth, a.user.workspace.id, "stream", {
+      name: "Alpha secret site",
+    });
     const aFn = await restCreate(t, a.user.auth, a.user.workspace.id, "function", {
       name: "Alpha fn",
       code: "export default async function(e) { return e; }",
     });
-    for (const path of ["/tenant-b", "/tenant-b/streams", "/tenant-b/functions", "/tenant-b/live", "/tenant-b/audit"]) {
+    for (
+      const path of [
+        "/tenant-b",
+        "/tenant-b/streams",
+        "/tenant-b/functions",
+        "/tenant-b/live",
+        "/tenant-b/audit",
+      ]
+    ) {
       const p = await getPage(t, b.cookie, path);
       assert.equal(p.status, 200, path);
       assert.ok(!p.html.includes("Alpha") && !p.html.includes(aStream), path);
@@ -120,7 +147,11 @@ Deno.test("console tenant isolation: another workspace's objects never show, by 
     assert.equal(upd.status, 404);
     const del = await postForm(t, b.cookie, `/tenant-b/streams/${aStream}/delete`, { csrf });
     assert.equal(del.status, 404);
-    const run = await postForm(t, b.cookie, "/tenant-b/functions/run", { csrf, functionId: aFn, sampleEvent: "{}" });
+    const run = await postForm(t, b.cookie, "/tenant-b/functions/run", {
+      csrf,
+      functionId: aFn,
+      sampleEvent: "{}",
+    });
     assert.equal(run.status, 404);
     const stillA = await getPage(t, a.cookie, `/tenant-a/streams/${aStream}`);
     assert.match(stillA.html, /Alpha secret site/);

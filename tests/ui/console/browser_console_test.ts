@@ -17,13 +17,16 @@ async function noSidewaysScroll(page: Page, where: string) {
 }
 
 Deno.test({
-  name: "browser console: sign in, switch workspace, stream + snippet, destination, connection, Live Events, " +
+  name:
+    "browser console: sign in, switch workspace, stream + snippet, destination, connection, Live Events, " +
     "function run; desktop and phone without sideways scroll",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
     const live = await liveSluice();
-    const row = { id: live.user.id, email: live.user.email, is_admin: false } as Parameters<typeof cliPrincipal>[0];
+    const row = { id: live.user.id, email: live.user.email, is_admin: false } as Parameters<
+      typeof cliPrincipal
+    >[0];
     await createWorkspace(
       { ...live.t.deps, principal: cliPrincipal(row), requestId: "browser-console" },
       { name: "Acme shop", slug: "acme-shop" },
@@ -42,7 +45,8 @@ Deno.test({
         page.on("console", (m) => {
           if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
         });
-        const shot = (name: string) => page.screenshot({ path: `${IMAGES}console-${name}-${vp.name}.png`, fullPage: false });
+        const shot = (name: string) =>
+          page.screenshot({ path: `${IMAGES}console-${name}-${vp.name}.png`, fullPage: false });
 
         // Sign in; `/` opens the first workspace by name.
         await page.goto(`${live.url}/`);
@@ -73,7 +77,9 @@ Deno.test({
         await page.waitForURL(/notice=key/);
         const browserKey = (await page.textContent("#write-key-value"))!.trim();
         await page.click("button[data-copy='snippet-html']");
-        await page.waitForFunction('document.querySelector("button[data-copy=\'snippet-html\']").textContent !== "Copy"');
+        await page.waitForFunction(
+          'document.querySelector("button[data-copy=\'snippet-html\']").textContent !== "Copy"',
+        );
         const copied = await page.evaluate<string>("navigator.clipboard.readText()");
         assert.equal(copied, `<script async src="${live.url}/p.js" data-write-key="${browserKey}"></script>`);
         await noSidewaysScroll(page, "stream page");
@@ -133,6 +139,7 @@ Deno.test({
         assert.match(await page.textContent("#run-output") ?? "", /"tagged": 1/);
         assert.match(await page.textContent("#run-logs") ?? "", /hi/);
         await noSidewaysScroll(page, "function page");
+        await page.locator("#run-result").scrollIntoViewIfNeeded();
         await shot("function");
 
         await page.click("nav >> text=Overview");

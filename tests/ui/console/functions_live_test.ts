@@ -3,7 +3,10 @@ import { testApp } from "../../_helpers/app.ts";
 import { getPage, postForm, signedIn, submit } from "./_helpers.ts";
 
 function decode(html: string) {
-  return html.replaceAll("&quot;", '"').replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&#39;", "'")
+  return html.replaceAll("&quot;", '"').replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll(
+    "&#39;",
+    "'",
+  )
     .replaceAll("&amp;", "&");
 }
 
@@ -14,7 +17,8 @@ Deno.test("console functions: editor script is hashed and long-cached; run on a 
     const page = await getPage(t, s.cookie, "/fns/functions/new");
     assert.equal(page.status, 200);
     assert.match(page.html, /<textarea id="f-code" name="code"[^>]*data-code-editor/);
-    const src = /<script nonce="[^"]+" src="(\/console\/assets\/editor\.[0-9a-f]{16}\.js)"/.exec(page.html)![1];
+    const src =
+      /<script nonce="[^"]+" src="(\/console\/assets\/editor\.[0-9a-f]{16}\.js)"/.exec(page.html)![1];
     const asset = await t.request(src);
     assert.equal(asset.status, 200);
     assert.equal(asset.headers.get("cache-control"), "public, max-age=31536000, immutable");
@@ -63,7 +67,11 @@ Deno.test("console functions: editor script is hashed and long-cached; run on a 
     assert.match(await badEvent.text(), /event: must be valid JSON/);
 
     // Saving checks the syntax as REST does, with its message beside the code.
-    const bad = await postForm(t, s.cookie, "/fns/functions", { csrf: page.csrf, name: "Bad", code: "export default (" });
+    const bad = await postForm(t, s.cookie, "/fns/functions", {
+      csrf: page.csrf,
+      name: "Bad",
+      code: "export default (",
+    });
     assert.equal(bad.status, 400);
     assert.match(await bad.text(), /id="f-code-error" role="alert">/);
     const saved = await postForm(t, s.cookie, "/fns/functions", { csrf: page.csrf, name: "Tag", code });
@@ -77,11 +85,18 @@ Deno.test("console Live Events: an ingested event shows newest first, search and
   const t = await testApp();
   try {
     const s = await signedIn(t, { slug: "live" });
-    const created = await submit(t, s, { from: "/live/streams/new", action: "/live/streams", form: { name: "Site" } });
+    const created = await submit(t, s, {
+      from: "/live/streams/new",
+      action: "/live/streams",
+      form: { name: "Site" },
+    });
     const flash = created.headers.getSetCookie().find((c) => c.startsWith("sluice_console_key="))!;
     const streamPage = created.headers.get("location")!.split("?")[0];
     const streamId = streamPage.split("/").pop()!;
-    const html = decode(await (await t.request(streamPage, { headers: { cookie: `${s.cookie}; ${flash.split(";")[0]}` } })).text());
+    const html = decode(
+      await (await t.request(streamPage, { headers: { cookie: `${s.cookie}; ${flash.split(";")[0]}` } }))
+        .text(),
+    );
     const key = /<pre id="write-key-value">([^<]+)<\/pre>/.exec(html)![1];
     for (const event of ["First event", "Second event"]) {
       const res = await t.request("/api/s/s2s/track", {
@@ -93,7 +108,10 @@ Deno.test("console Live Events: an ingested event shows newest first, search and
     }
     const live = await getPage(t, s.cookie, `/live/live?source=${streamId}&type=incoming`);
     assert.equal(live.status, 200);
-    assert.match(live.html, /<script nonce="[^"]+">\(function\(\)\{var box=document.getElementById\("auto-refresh"\)/);
+    assert.match(
+      live.html,
+      /<script nonce="[^"]+">\(function\(\)\{var box=document.getElementById\("auto-refresh"\)/,
+    );
     const second = live.html.indexOf("Second event");
     const first = live.html.indexOf("First event");
     assert.ok(second > 0 && first > second, "newest first");

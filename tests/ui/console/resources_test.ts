@@ -3,7 +3,10 @@ import { testApp } from "../../_helpers/app.ts";
 import { getPage, postForm, signedIn, submit } from "./_helpers.ts";
 
 function decode(html: string) {
-  return html.replaceAll("&quot;", '"').replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&#39;", "'")
+  return html.replaceAll("&quot;", '"').replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll(
+    "&#39;",
+    "'",
+  )
     .replaceAll("&amp;", "&");
 }
 
@@ -29,7 +32,9 @@ Deno.test("console streams: create (POST-redirect-GET), write key once, snippets
     assert.match(key, /^[^:]+:.{16,}$/);
     assert.ok(html.includes(`X-Write-Key: ${key}`), "curl snippet carries the new server key");
     assert.ok(html.includes('<script async src="https://sluice.example.com/p.js" data-write-key="'));
-    assert.ok(html.includes("@jitsu/js") && html.includes("AnalyticsBrowser.load") && html.includes("new Analytics("));
+    assert.ok(
+      html.includes("@jitsu/js") && html.includes("AnalyticsBrowser.load") && html.includes("new Analytics("),
+    );
     // Shown once: the page cleared the cookie, a reload shows no secret.
     assert.ok(first.headers.getSetCookie().some((c) => /^sluice_console_key=;/.test(c)));
     const reload = await getPage(t, s.cookie, location);
@@ -61,7 +66,11 @@ Deno.test("console streams: a new browser key is shown once and fills the snippe
   const t = await testApp();
   try {
     const s = await signedIn(t, { slug: "keys" });
-    const created = await submit(t, s, { from: "/keys/streams/new", action: "/keys/streams", form: { name: "S" } });
+    const created = await submit(t, s, {
+      from: "/keys/streams/new",
+      action: "/keys/streams",
+      form: { name: "S" },
+    });
     const page = created.headers.get("location")!.split("?")[0];
     const res = await submit(t, s, { from: page, action: `${page}/keys`, form: { kind: "browser" } });
     assert.equal(res.status, 303);
@@ -123,7 +132,10 @@ Deno.test("console destinations: generated form, REST's errors beside the fields
     const page = ok.headers.get("location")!.split("?")[0];
     const edit = await getPage(t, s.cookie, page);
     assert.ok(!edit.html.includes("s3cret-pass"));
-    assert.match(edit.html, /name="password" aria-describedby="f-password-hint" type="password" value="__MASKED_BY_JITSU__"/);
+    assert.match(
+      edit.html,
+      /name="password" aria-describedby="f-password-hint" type="password" value="__MASKED_BY_JITSU__"/,
+    );
     // Saving with the mask keeps the stored secret; the name changes.
     const updatedAt = /name="expectedUpdatedAt" value="([^"]+)"/.exec(edit.html)![1];
     const save = await postForm(t, s.cookie, page, {
@@ -166,7 +178,11 @@ Deno.test("console connections and delete: in use asks and offers cascade, as th
   const t = await testApp();
   try {
     const s = await signedIn(t, { slug: "conn" });
-    const stream = await submit(t, s, { from: "/conn/streams/new", action: "/conn/streams", form: { name: "S" } });
+    const stream = await submit(t, s, {
+      from: "/conn/streams/new",
+      action: "/conn/streams",
+      form: { name: "S" },
+    });
     const streamId = stream.headers.get("location")!.split("/")[3].split("?")[0];
     const dest = await submit(t, s, {
       from: "/conn/destinations/new?destinationType=webhook",

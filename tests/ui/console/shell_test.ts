@@ -3,7 +3,16 @@ import { createWorkspace } from "../../../src/services/workspaces.ts";
 import { testApp } from "../../_helpers/app.ts";
 import { getPage, signedIn } from "./_helpers.ts";
 
-const NAV = ["Overview", "Streams", "Destinations", "Connections", "Functions", "Live Events", "Members", "Audit log"];
+const NAV = [
+  "Overview",
+  "Streams",
+  "Destinations",
+  "Connections",
+  "Functions",
+  "Live Events",
+  "Members",
+  "Audit log",
+];
 
 Deno.test("console /: signed out goes to sign in; signed in opens the last, else the first workspace by name", async () => {
   const t = await testApp();
