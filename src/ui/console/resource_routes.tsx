@@ -27,10 +27,6 @@ const NOTICES: Record<string, string> = {
 
 type Obj = Record<string, unknown> & { id: string };
 
-function kindOf(c: Context<AppEnv>): Kind | null {
-  return KINDS[c.req.param("kind") ?? ""] ?? null;
-}
-
 function exposed(e: unknown): AppError {
   if (e instanceof AppError && e.expose) return e;
   throw e;
@@ -228,39 +224,33 @@ async function run(c: Context<AppEnv>, page: ConsolePage, form: Record<string, u
   }
 }
 
-/** Mounts the object pages on `app` under `/:ws/:kind`. */
-export function mountResourcePages(app: Hono<AppEnv>) {
-  app.get("/:ws/:kind", async function listPage(c) {
-    const page = await openConsole(c, c.req.param("ws"));
+/** The pages of one kind, at literal paths, so other `/:ws/...` pages never collide with them. */
+function mountKind(app: Hono<AppEnv>, kind: Kind) {
+  const root = `/:ws/${kind.path}`;
+  app.get(root, async function listPage(c) {
+    const page = await openConsole(c, c.req.param("ws") ?? "");
     if (page instanceof Response) return page;
-    const kind = kindOf(c);
-    if (!kind) return consoleErrorPage(c, 404, `No page "${c.req.param("kind")}" in the console`);
     const objects = await allOf(page, kind.type);
     return c.html(
       <ListPage page={page} kind={kind} objects={objects} notice={NOTICES[c.req.query("notice") ?? ""]} />,
     );
   });
-  app.get("/:ws/:kind/new", async function newPage(c) {
-    const kind = kindOf(c);
-    if (!kind) return consoleErrorPage(c, 404, `No page "${c.req.param("kind")}" in the console`);
-    const page = await openConsole(c, c.req.param("ws"));
+  app.get(`${root}/new`, async function newPage(c) {
+    const page = await openConsole(c, c.req.param("ws") ?? "");
     if (page instanceof Response) return page;
     if (page.readOnly) return consoleErrorPage(c, 403, "Your role (analyst) is read-only");
-    const values = c.req.query();
     try {
-      return await showForm(c, { page, kind, values });
+      return await showForm(c, { page, kind, values: c.req.query() });
     } catch (e) {
       return consoleErrorPage(c, 404, exposed(e).message);
     }
   });
-  app.get("/:ws/:kind/:id", async function objectPage(c) {
-    const kind = kindOf(c);
-    if (!kind) return consoleErrorPage(c, 404, `No page "${c.req.param("kind")}" in the console`);
-    const page = await openConsole(c, c.req.param("ws"));
+  app.get(`${root}/:id`, async function objectPage(c) {
+    const page = await openConsole(c, c.req.param("ws") ?? "");
     if (page instanceof Response) return page;
     let object: Obj;
     try {
-      object = await getObject(page, kind, c.req.param("id"));
+      object = await getObject(page, kind, c.req.param("id") ?? "");
     } catch (e) {
       return consoleErrorPage(c, 404, exposed(e).message);
     }
@@ -272,32 +262,35 @@ export function mountResourcePages(app: Hono<AppEnv>) {
       notice: NOTICES[c.req.query("notice") ?? ""],
     });
   });
+  app.post(root, async function createAction(c) {
+    const opened = await openConsoleForm(c, c.req.param("ws") ?? "");
+    if (opened instanceof Response) return opened;
+    return await create(c, opened.page, kind, opened.form);
+  });
+  app.post(`${root}/:id`, async function updateAction(c) {
+    const opened = await openConsoleForm(c, c.req.param("ws") ?? "");
+    if (opened instanceof Response) return opened;
+    return await guard(c, () => update(c, opened.page, kind, c.req.param("id") ?? "", opened.form));
+  });
+  app.post(`${root}/:id/delete`, async function deleteAction(c) {
+    const opened = await openConsoleForm(c, c.req.param("ws") ?? "");
+    if (opened instanceof Response) return opened;
+    return await guard(c, () => remove(c, opened.page, kind, c.req.param("id") ?? "", opened.form));
+  });
+}
+
+/**
+ * Mounts the object pages on `app` under `/:ws/{streams,destinations,connections,functions}`; other
+ * `/:ws/...` pages (members, audit log) may be mounted before or after.
+ */
+export function mountResourcePages(app: Hono<AppEnv>) {
+  // Before `/:ws/functions/:id`, which would take "run" for an id.
   app.post("/:ws/functions/run", async function runPage(c) {
     const opened = await openConsoleForm(c, c.req.param("ws"));
     if (opened instanceof Response) return opened;
     return await run(c, opened.page, opened.form);
   });
-  app.post("/:ws/:kind", async function createAction(c) {
-    const kind = kindOf(c);
-    if (!kind) return consoleErrorPage(c, 404, `No page "${c.req.param("kind")}" in the console`);
-    const opened = await openConsoleForm(c, c.req.param("ws"));
-    if (opened instanceof Response) return opened;
-    return await create(c, opened.page, kind, opened.form);
-  });
-  app.post("/:ws/:kind/:id", async function updateAction(c) {
-    const kind = kindOf(c);
-    if (!kind) return consoleErrorPage(c, 404, `No page "${c.req.param("kind")}" in the console`);
-    const opened = await openConsoleForm(c, c.req.param("ws"));
-    if (opened instanceof Response) return opened;
-    return await guard(c, () => update(c, opened.page, kind, c.req.param("id"), opened.form));
-  });
-  app.post("/:ws/:kind/:id/delete", async function deleteAction(c) {
-    const kind = kindOf(c);
-    if (!kind) return consoleErrorPage(c, 404, `No page "${c.req.param("kind")}" in the console`);
-    const opened = await openConsoleForm(c, c.req.param("ws"));
-    if (opened instanceof Response) return opened;
-    return await guard(c, () => remove(c, opened.page, kind, c.req.param("id"), opened.form));
-  });
+  for (const kind of Object.values(KINDS)) mountKind(app, kind);
   app.post("/:ws/streams/:id/keys", async function keyAction(c) {
     const opened = await openConsoleForm(c, c.req.param("ws"));
     if (opened instanceof Response) return opened;

@@ -81,7 +81,7 @@ Deno.test("console shell: another user's workspace is a 404 page, unknown pages 
     }
     const missing = await getPage(t, a.cookie, "/alpha/no-such-page");
     assert.equal(missing.status, 404);
-    assert.match(missing.html, /No page/);
+    assert.match(missing.html, /The console has no page \/alpha\/no-such-page/);
     const api = await t.request("/api/no-such-thing", { headers: { cookie: a.cookie } });
     assert.equal(api.status, 404);
     assert.match(api.headers.get("content-type")!, /json/);
