@@ -24,11 +24,12 @@ interface Query {
   cursor: string;
 }
 
-// Reloads every 5 s while the box is ticked, the tab visible, no entry open and no filter being edited.
+// Reloads every 5 s while the box is ticked, the tab visible, no entry open and the keyboard focus on nothing
+// else (a reload would lose a filter being edited or a keyboard user's place).
 const REFRESH = `(function(){var box=document.getElementById("auto-refresh");if(!box)return;` +
   `box.checked=sessionStorage.getItem("sluice-live-auto")!=="off";box.addEventListener("change",function(){` +
   `sessionStorage.setItem("sluice-live-auto",box.checked?"on":"off")});setInterval(function(){` +
-  `var a=document.activeElement;var editing=a&&a!==box&&/INPUT|SELECT|TEXTAREA/.test(a.tagName);` +
+  `var a=document.activeElement;var editing=a&&a!==box&&a!==document.body;` +
   `if(box.checked&&document.visibilityState==="visible"&&!editing&&!document.querySelector("details[open]"))` +
   `location.reload()},5000)})();`;
 

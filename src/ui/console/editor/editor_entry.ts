@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The Functions page's code editor: CodeMirror 6 (MIT) over each `<textarea data-code-editor>`. The
  * textarea stays in the form (hidden) and gets the editor's text on every change, so the page works the
