@@ -11,34 +11,11 @@ import { auditPage } from "./audit_page.tsx";
 import { mountLiveEvents } from "./live_events.tsx";
 import { overviewData, OverviewPage } from "./overview.tsx";
 import { mountResourcePages } from "./resource_routes.tsx";
-import { consoleErrorPage, openConsole, workspaceKey } from "./shell.tsx";
-
-// First path segments that belong to Sluice itself, never to a workspace.
-const RESERVED = new Set([
-  "api",
-  "mcp",
-  "oauth",
-  "login",
-  "logout",
-  "setup",
-  "user",
-  "console",
-  ".well-known",
-  "v1",
-  "health",
-  "metrics",
-  "p.js",
-  "lib.js",
-  "favicon.ico",
-  "robots.txt",
-  "authorize",
-  "token",
-  "register",
-]);
+import { consoleErrorPage, openConsole, RESERVED_SEGMENTS, workspaceKey } from "./shell.tsx";
 
 async function notReserved(c: Context<AppEnv>, next: Next) {
   const first = c.req.path.split("/")[1] ?? "";
-  if (RESERVED.has(first) || first.startsWith(".")) return c.notFound();
+  if (RESERVED_SEGMENTS.has(first) || first.startsWith(".")) return c.notFound();
   await next();
 }
 

@@ -39,9 +39,35 @@ export interface ConsolePage {
   readOnly: boolean;
 }
 
-/** The URL segment of a workspace. */
+/** First path segments that belong to Sluice itself, never to a workspace. */
+export const RESERVED_SEGMENTS: ReadonlySet<string> = new Set([
+  "api",
+  "mcp",
+  "oauth",
+  "login",
+  "logout",
+  "setup",
+  "user",
+  "console",
+  ".well-known",
+  "v1",
+  "b",
+  "batch",
+  "healthz",
+  "version",
+  "metrics",
+  "p.js",
+  "lib.js",
+  "favicon.ico",
+  "robots.txt",
+  "authorize",
+  "token",
+  "register",
+]);
+
+/** The URL segment of a workspace: its slug, or its id when it has none (or one Sluice's own paths use). */
 export function workspaceKey(w: { slug: string | null; id: string }): string {
-  return w.slug ?? w.id;
+  return w.slug && !RESERVED_SEGMENTS.has(w.slug) ? w.slug : w.id;
 }
 
 const NAV: [string, string][] = [

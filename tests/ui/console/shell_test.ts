@@ -85,6 +85,11 @@ Deno.test("console shell: another user's workspace is a 404 page, unknown pages 
     const api = await t.request("/api/no-such-thing", { headers: { cookie: a.cookie } });
     assert.equal(api.status, 404);
     assert.match(api.headers.get("content-type")!, /json/);
+    // A slug that is one of Sluice's own paths: the console links the workspace by id instead.
+    const taken = await createWorkspace(a.user.ctx, { name: "Aaa metrics", slug: "metrics" });
+    const home = await t.request("/", { headers: { cookie: a.cookie } });
+    assert.equal(home.headers.get("location"), `/${taken.id}`);
+    assert.equal((await getPage(t, a.cookie, `/${taken.id}/streams`)).status, 200);
     const signedOut = await t.request("/alpha/streams");
     assert.equal(signedOut.status, 302);
     assert.equal(signedOut.headers.get("location"), "/login?next=%2Falpha%2Fstreams");
