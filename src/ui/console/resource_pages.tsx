@@ -129,6 +129,27 @@ function hiddenInput([name, value]: [string, unknown]) {
   return <input type="hidden" name={name} value={String(value)} />;
 }
 
+/**
+ * A new connection's first step (a GET form: it changes nothing): its stream and destination, so the next
+ * form is the one of that destination type, with its options and defaults.
+ */
+function ConnectionStart(
+  { page, spec, values, issues }: {
+    page: ConsolePage;
+    spec: FormSpec;
+    values: Record<string, unknown>;
+    issues: FieldIssue[];
+  },
+) {
+  const ends = spec.fields.filter((f) => f.key === "fromId" || f.key === "toId");
+  return (
+    <form method="get" action={`${page.base}/connections/new`} id="connection-start">
+      <SchemaFields fields={ends} values={values} issues={issues} choices={spec.choices} />
+      <button type="submit" id="continue">Continue</button>
+    </form>
+  );
+}
+
 /** `/{ws}/{kind}/new` and `/{ws}/{kind}/{id}`: the generated form (or, for analysts, the values). */
 export function FormPage(p: FormPageProps) {
   const { page, kind, spec, object } = p;
@@ -158,6 +179,8 @@ export function FormPage(p: FormPageProps) {
         {p.error ? <p class="error" role="alert" id="form-error">{p.error}</p> : null}
         {page.readOnly
           ? <SchemaValues fields={spec.fields} values={p.values} />
+          : kind.type === "connection" && !object && !spec.subtype
+          ? <ConnectionStart page={page} spec={spec} values={p.values} issues={p.issues ?? []} />
           : (
             <form method="post" action={action} id="object-form">
               <input type="hidden" name="csrf" value={page.csrf} />

@@ -104,6 +104,9 @@ Deno.test({
         await page.click("text=New connection");
         await page.selectOption("#f-fromId", streamId);
         await page.selectOption("#f-toId", destId);
+        await page.click("#continue");
+        assert.equal(await page.inputValue("#f-toId"), destId);
+        await page.selectOption("#f-data-mode", "stream");
         await page.click("#save");
         await page.waitForURL(/\/connections\/[^/]+\?notice=created/);
 

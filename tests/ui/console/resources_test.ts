@@ -191,7 +191,13 @@ Deno.test("console connections and delete: in use asks and offers cascade, as th
     });
     assert.equal(dest.status, 303, await dest.text());
     const destId = dest.headers.get("location")!.split("/")[3].split("?")[0];
-    const newConn = await getPage(t, s.cookie, `/conn/connections/new?toId=${destId}`);
+    // First the two ends (a GET form), then the form of that destination type, with its defaults.
+    const start = await getPage(t, s.cookie, "/conn/connections/new");
+    assert.match(start.html, /<form method="get" action="\/conn\/connections\/new" id="connection-start">/);
+    assert.doesNotMatch(start.html, /name="data\./);
+    const newConn = await getPage(t, s.cookie, `/conn/connections/new?fromId=${streamId}&toId=${destId}`);
+    assert.match(newConn.html, /New connection \(webhook\)/);
+    assert.match(newConn.html, /name="data.batchSize"[^>]*placeholder="100"/);
     assert.match(newConn.html, new RegExp(`<option value="${streamId}"`));
     const conn = await postForm(t, s.cookie, "/conn/connections", {
       csrf: newConn.csrf,
