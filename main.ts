@@ -5,9 +5,16 @@
  * see src/sandbox/runner_process.ts), so the compiled binary needs no second file for it.
  */
 import { runCli } from "./src/cli/run.ts";
+import { denoCron } from "./src/runtime/profile.ts";
+import { deployProfileSelected, registerTopLevelCron } from "./src/runtime/top_level_cron.ts";
 import { RUNNER_COMMAND, runSandboxRunner } from "./src/sandbox/runner_main.ts";
 
 if (import.meta.main) {
   if (Deno.args[0] === RUNNER_COMMAND) await runSandboxRunner(Deno.args.slice(1));
-  else Deno.exit(await runCli(Deno.args, Deno.env.toObject()));
+  else {
+    const env = Deno.env.toObject();
+    // Deno Deploy picks up only cron jobs registered here, at the top level, before the server starts.
+    const cron = deployProfileSelected(env) ? registerTopLevelCron(denoCron()) : null;
+    Deno.exit(await runCli(Deno.args, env, undefined, { cron }));
+  }
 }

@@ -19,6 +19,7 @@ import { parseWarehouseOptions } from "../src/destinations/warehouse/credentials
 import { mapEvent } from "../src/destinations/warehouse/layout.ts";
 import { Warehouse } from "../src/destinations/warehouse/warehouse.ts";
 import { clickhouseServer } from "../tests/_helpers/clickhouse.ts";
+import { cpuMs } from "./_warehouse_events.ts";
 
 type Events = (n: number, tag: string, table?: string) => Record<string, unknown>[];
 
@@ -50,6 +51,8 @@ export async function benchClickhouse(n: number, makeEvents: Events): Promise<vo
   try {
     let rawSec = Infinity;
     let batchSec = Infinity;
+    let rawCpu = Infinity;
+    let batchCpu = Infinity;
     for (let r = 0; r < 3; r++) {
       // Raw: the same rows the core would write, as JSON lines, built before the clock starts.
       const rawTable = `raw_events_${r}`;
@@ -63,6 +66,7 @@ export async function benchClickhouse(n: number, makeEvents: Events): Promise<vo
       ).join("\n");
       const settings = client.features.dateTime64 ? " SETTINGS date_time_input_format = 'best_effort'" : "";
       let started = performance.now();
+      let cpu = cpuMs();
       await client.http.query(
         `INSERT INTO ${client.table(rawTable)} (${
           columns.map(client.quote).join(", ")
@@ -70,16 +74,19 @@ export async function benchClickhouse(n: number, makeEvents: Events): Promise<vo
         { data: body },
       );
       rawSec = Math.min(rawSec, (performance.now() - started) / 1000);
+      rawCpu = Math.min(rawCpu, cpuMs() - cpu);
 
       const events = makeEvents(n, `batch${r}`, `batch_events_${r}`);
       const wh = new Warehouse(client, parseWarehouseOptions({ mode: "batch", batchSize }));
       await wh.write([{ ...events[0], messageId: "setup" }]);
       started = performance.now();
+      cpu = cpuMs();
       for (let i = 0; i < events.length; i += batchSize) {
         const out = await wh.write(events.slice(i, i + batchSize), "batch");
         if (!out.committed) throw new Error(out.error);
       }
       batchSec = Math.min(batchSec, (performance.now() - started) / 1000);
+      batchCpu = Math.min(batchCpu, cpuMs() - cpu);
     }
     const streamN = Math.min(n, 500);
     const wh = new Warehouse(client, parseWarehouseOptions({ mode: "stream" }));
@@ -95,6 +102,8 @@ export async function benchClickhouse(n: number, makeEvents: Events): Promise<vo
     line("clickhouse", "raw", n, rawSec, "");
     line("clickhouse", "batch", n, batchSec, pct(batchSec, n));
     line("clickhouse", "stream", streamN, streamSec, pct(streamSec, streamN));
+    const us = (ms: number) => ((ms * 1000) / n).toFixed(1);
+    console.log(`clickhouse client CPU µs/event: raw ${us(rawCpu)}, batch ${us(batchCpu)}`);
   } finally {
     await server.query(`DROP DATABASE IF EXISTS ${db}`);
   }

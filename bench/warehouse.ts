@@ -9,6 +9,7 @@
  */
 import { benchClickhouse, benchS3 } from "./_clickhouse_s3.ts";
 import { mapEvent } from "../src/destinations/warehouse/layout.ts";
+import { cpuMs, makeEvents } from "./_warehouse_events.ts";
 import {
   parseMysqlCredentials,
   parsePostgresCredentials,
@@ -18,38 +19,6 @@ import { openWarehouseClient } from "../src/destinations/warehouse/test_connecti
 import type { WarehouseClient } from "../src/destinations/warehouse/client.ts";
 import { Warehouse } from "../src/destinations/warehouse/warehouse.ts";
 import type { WarehouseKind } from "../src/destinations/warehouse/connect_errors.ts";
-
-function makeEvents(n: number, tag: string, table?: string): Record<string, unknown>[] {
-  return Array.from({ length: n }, (_, i) => ({
-    ...(table ? { $table: table } : {}),
-    type: "track",
-    event: "Order Completed",
-    messageId: `${tag}-${i}`,
-    userId: `user-${i % 1000}`,
-    anonymousId: `anon-${i % 5000}`,
-    timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i % 60)).toISOString(),
-    receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 1, i % 60)).toISOString(),
-    context: {
-      ip: "203.0.113.7",
-      userAgent:
-        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120 Safari/537.36",
-      locale: "en-US",
-      page: {
-        url: `https://shop.example.com/p/${i % 100}`,
-        title: "Product",
-        referrer: "https://google.com/",
-      },
-      library: { name: "@jitsu/js", version: "1.9.0" },
-      traits: { email: `u${i % 1000}@example.com` },
-    },
-    properties: {
-      total: (i % 500) + 0.5,
-      currency: "EUR",
-      items: [{ sku: `s${i % 50}`, qty: 1 }],
-      coupon: "NONE",
-    },
-  }));
-}
 
 async function target(kind: WarehouseKind): Promise<{ client: WarehouseClient; drop(): Promise<void> }> {
   const name = `sluice_wh_bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
@@ -110,6 +79,7 @@ async function raw(
   const cells = rows.map((r) => columns.map((c) => client.encode(r[c], cols!.get(c)!)));
   const mark = client.kind === "postgres" ? (i: number) => `$${i}` : () => "?";
   const started = performance.now();
+  const cpu = cpuMs();
   await client.transaction(async (tx) => {
     for (let i = 0; i < cells.length; i += 1000) {
       const chunk = cells.slice(i, i + 1000);
@@ -121,6 +91,7 @@ async function raw(
       );
     }
   });
+  lastCpu = cpuMs() - cpu;
   return (performance.now() - started) / 1000;
 }
 
@@ -132,11 +103,17 @@ async function batchMode(
   const wh = new Warehouse(client, parseWarehouseOptions({ mode: "batch", batchSize }));
   await wh.write([{ ...events[0], messageId: "setup" }]); // the table is created outside the timing, as for raw
   const started = performance.now();
+  const cpu = cpuMs();
   for (let i = 0; i < events.length; i += batchSize) {
     const out = await wh.write(events.slice(i, i + batchSize), "batch");
     if (!out.committed) throw new Error(out.error);
   }
+  lastCpu = cpuMs() - cpu;
   return (performance.now() - started) / 1000;
+}
+
+function perEvent(ms: number, n: number): string {
+  return ((ms * 1000) / n).toFixed(1);
 }
 
 async function streamMode(client: WarehouseClient, events: Record<string, unknown>[]): Promise<number> {
@@ -151,6 +128,8 @@ async function streamMode(client: WarehouseClient, events: Record<string, unknow
 }
 
 const ROUNDS = 3;
+/** This process's CPU time (ms) in the last raw() or batchMode() run. */
+let lastCpu = 0;
 
 /** Runs the benchmark and prints one line per warehouse and mode. */
 export async function run(args: string[] = []): Promise<void> {
@@ -168,13 +147,17 @@ export async function run(args: string[] = []): Promise<void> {
       // least disturbed by others (GOTCHAS: compare only ratios measured in the same run).
       let rawSec = Infinity;
       let batchSec = Infinity;
+      let rawCpu = Infinity;
+      let batchCpu = Infinity;
       for (let r = 0; r < ROUNDS; r++) {
         // Each round into fresh tables of the same shape, after a checkpoint (GOTCHAS), for both sides.
         if (kind === "postgres") await t.client.query("checkpoint").catch(() => {});
         rawSec = Math.min(rawSec, await raw(t.client, makeEvents(n, `raw${r}`), `raw_events_${r}`));
+        rawCpu = Math.min(rawCpu, lastCpu);
         if (kind === "postgres") await t.client.query("checkpoint").catch(() => {});
         const events = makeEvents(n, `batch${r}`, `batch_events_${r}`);
         batchSec = Math.min(batchSec, await batchMode(t.client, events, batchSize));
+        batchCpu = Math.min(batchCpu, lastCpu);
       }
       const streamSec = await streamMode(t.client, makeEvents(streamN, "stream"));
       const rawRate = n / rawSec;
@@ -189,6 +172,9 @@ export async function run(args: string[] = []): Promise<void> {
       line("raw", n, rawSec);
       line("batch", n, batchSec);
       line("stream", streamN, streamSec);
+      console.log(
+        `${kind.padEnd(10)} client CPU µs/event: raw ${perEvent(rawCpu, n)}, batch ${perEvent(batchCpu, n)}`,
+      );
     } finally {
       await t.drop();
     }

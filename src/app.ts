@@ -7,6 +7,10 @@ import { wellKnownRouter } from "./api/well_known.ts";
 import { mcpRouter } from "./mcp/http.ts";
 import { workspacesRouter } from "./api/workspaces.ts";
 import { auditRouter } from "./api/audit.ts";
+import { inviteRouter } from "./ui/invite.tsx";
+import { resetPasswordRouter } from "./ui/reset_password.tsx";
+import { membersRouter } from "./api/members.ts";
+import { eventStatRouter } from "./api/event_stat.ts";
 import { configRouter } from "./api/config.ts";
 import { destinationTestRouter } from "./api/test_connection.ts";
 import { schemaRouter } from "./api/schema.ts";
@@ -17,6 +21,7 @@ import { pixelRouter } from "./api/pixel.ts";
 import { browserScriptRouter } from "./api/browser_script.ts";
 import { deadLetterRouter } from "./api/dead_letter.ts";
 import { openApiRouter } from "./api/openapi.ts";
+import { syncsRouter } from "./api/syncs.ts";
 import type { Deps } from "./deps.ts";
 import { requireAuth } from "./http/auth.ts";
 import type { AppEnv } from "./http/env.ts";
@@ -51,6 +56,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", systemRouter());
   app.route("/", metricsRouter());
   app.route("/", setupRouter());
+  app.route("/", inviteRouter());
+  app.route("/", resetPasswordRouter());
   app.route("/", oauthRouter());
   app.route("/", loginRouter());
   app.get("/", consoleHome); // before the user page's own "/": a signed-in user lands in the console
@@ -63,12 +70,14 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.use("/api/workspace/*", requireAuth);
   app.route("/", userKeysRouter());
   app.route("/", workspacesRouter());
+  app.route("/", membersRouter());
   // /api/{ws}/config/* and /api/{ws}/audit-log add their guards in their own routers; schemas need none.
   app.route("/", schemaRouter());
   // Before configRouter, whose /config/:type/:id would answer POST .../destination/test with 405.
   app.route("/", destinationTestRouter());
   app.route("/", configRouter());
   app.route("/", auditRouter());
+  app.route("/", eventStatRouter());
 
   // MCP: /mcp authenticates each request itself (401 with RFC 9728 metadata), so it needs no guard here;
   // Live Events has its own guard.
@@ -83,6 +92,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", browserScriptRouter());
   app.route("/", functionRunRouter());
   app.route("/", deadLetterRouter());
+  app.route("/", syncsRouter());
   // The OpenAPI document is generated from the routes above (and its own), so it is mounted last.
   app.route("/", apiReferenceRouter());
   app.route("/", openApiRouter(app));

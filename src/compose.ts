@@ -2,6 +2,7 @@ import { ApiKeyCache } from "./auth/key_cache.ts";
 import { loadSecrets, type Secrets } from "./auth/secrets.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
+import { SyncRuns } from "./sync/sync_runs.ts";
 import type { Deps } from "./deps.ts";
 import { newIngestState } from "./ingest/writer.ts";
 import { newWriteKeyCache } from "./ingest/write_key_cache.ts";
@@ -62,6 +63,7 @@ export function buildDeps(
     ingest: newIngestState(db),
     sandbox: new Sandbox({ ...sandboxOptions(config, log), warehouses: warehouseQueries({ db, secrets }) }),
     metrics: new Metrics(),
+    syncRuns: new SyncRuns(),
   };
 }
 
@@ -72,6 +74,7 @@ export function buildDeps(
  */
 export async function closeDeps(deps: Deps, { keepDb = false }: { keepDb?: boolean } = {}): Promise<void> {
   try {
+    await deps.syncRuns?.stop();
     await deps.sandbox.close();
     await deps.ingest.writer.close();
     await deps.apiKeys.close();

@@ -5,6 +5,11 @@ import * as v from "valibot";
  * against this list by tests/config_test.ts, so the docs cannot drift from the code.
  */
 export const SETTINGS = {
+  RUNTIME: {
+    default: "",
+    doc:
+      "`machine` or `deploy` (Deno Deploy: PostgreSQL required, no files written, Functions in in-process Workers, background work also driven by `Deno.cron` and requests; docs/deploy.md). Empty: `deploy` when `DENO_DEPLOYMENT_ID` is set, else `machine`.",
+  },
   PORT: { default: "3000", doc: "TCP port to listen on." },
   HOST: {
     default: "127.0.0.1",
@@ -69,7 +74,8 @@ export const SETTINGS = {
   },
   FUNCTIONS_MEMORY_MB: {
     default: "128",
-    doc: "Heap limit of a workspace's Functions runner process, in MB; over it the runner is restarted.",
+    doc:
+      "Heap limit of a workspace's Functions runner process, in MB; over it the runner is restarted. On Deno Deploy (no runner process): how much the server's resident memory may grow while a workspace's Functions run (docs/deploy.md).",
   },
   FUNCTIONS_ALLOW_PRIVATE_NETWORK: {
     default: "false",
@@ -115,6 +121,16 @@ export const SETTINGS = {
     doc: "Live Events kept per source and type (errors are counted apart, so successes never evict them).",
   },
   EVENTS_LOG_MAX_AGE_DAYS: { default: "7", doc: "Live Events older than this many days are deleted." },
+  SYNC_CONNECTORS_DIR: {
+    default: "",
+    doc:
+      "Folder of local sync connectors: a service whose `package` names a file in it runs that file (docs/syncs.md); empty: Docker images only.",
+  },
+  SYNC_TIMEOUT_SECONDS: {
+    default: "21600",
+    doc:
+      "Wall-clock limit of one sync run in seconds (spec, check and discover: at most 120); then the connector is killed.",
+  },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -137,6 +153,10 @@ const url = (what: string) =>
   );
 
 const ConfigSchema = v.object({
+  RUNTIME: v.picklist(
+    ["", "machine", "deploy"] as const,
+    "must be machine or deploy (or empty: deploy when DENO_DEPLOYMENT_ID is set)",
+  ),
   PORT: v.pipe(
     v.string(),
     v.regex(/^\d{1,5}$/, "must be a port number"),
@@ -198,6 +218,8 @@ const ConfigSchema = v.object({
   PIPELINE_RETRY_BASE_MS: intSetting(1, 86_400_000),
   EVENTS_LOG_MAX_PER_SOURCE: intSetting(1, 100_000_000),
   EVENTS_LOG_MAX_AGE_DAYS: intSetting(1, 3650),
+  SYNC_CONNECTORS_DIR: v.string(),
+  SYNC_TIMEOUT_SECONDS: intSetting(1, 604_800),
 });
 
 function intSetting(min: number, max: number) {
@@ -224,6 +246,8 @@ function isBase64Of32Bytes(s: string): boolean {
 }
 
 export interface Config {
+  /** Where Sluice runs: `deploy` is Deno Deploy's profile (src/runtime/profile.ts). */
+  runtime: "machine" | "deploy";
   port: number;
   host: string;
   /** A connection without a whole request head after this many ms is closed. */
@@ -264,6 +288,9 @@ export interface Config {
   pipelineRetryBaseMs: number;
   eventsLogMaxPerSource: number;
   eventsLogMaxAgeDays: number;
+  /** Folder of local connectors (read only from the environment); empty: none. */
+  syncConnectorsDir: string;
+  syncTimeoutSeconds: number;
 }
 
 /** Thrown by {@linkcode loadConfig}: one line naming the variable and what is wrong. */
@@ -285,12 +312,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     );
   }
   const c = res.output;
+  const runtime = c.RUNTIME || (env.DENO_DEPLOYMENT_ID ? "deploy" : "machine");
+  if (runtime === "deploy" && c.DATABASE_URL === "") {
+    throw new ConfigError(
+      `Invalid setting DATABASE_URL="": Deno Deploy ${
+        c.RUNTIME ? "(RUNTIME=deploy)" : "(DENO_DEPLOYMENT_ID is set)"
+      } needs PostgreSQL: set DATABASE_URL=postgres://...; the embedded store writes files, which Deploy does not allow`,
+    );
+  }
   if ((c.SLUICE_ADMIN_EMAIL === "") !== (c.SLUICE_ADMIN_PASSWORD === "")) {
     throw new ConfigError("Invalid setting SLUICE_ADMIN_EMAIL/SLUICE_ADMIN_PASSWORD: set both or neither");
   }
   return {
+    runtime,
     port: c.PORT,
-    host: c.HOST,
+    // Deploy routes its traffic to whatever the isolate serves on; a loopback-only default could not be reached.
+    host: runtime === "deploy" && env.HOST === undefined ? "0.0.0.0" : c.HOST,
     httpHeaderTimeoutMs: c.HTTP_HEADER_TIMEOUT_MS,
     httpIdleTimeoutMs: c.HTTP_IDLE_TIMEOUT_MS,
     httpMaxConnections: c.HTTP_MAX_CONNECTIONS,
@@ -323,6 +360,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     pipelineRetryBaseMs: c.PIPELINE_RETRY_BASE_MS,
     eventsLogMaxPerSource: c.EVENTS_LOG_MAX_PER_SOURCE,
     eventsLogMaxAgeDays: c.EVENTS_LOG_MAX_AGE_DAYS,
+    syncConnectorsDir: c.SYNC_CONNECTORS_DIR,
+    syncTimeoutSeconds: c.SYNC_TIMEOUT_SECONDS,
   };
 }
 

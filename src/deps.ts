@@ -9,6 +9,7 @@ import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics/registry.ts";
 import type { Sandbox } from "./sandbox/sandbox.ts";
 import type { Db } from "./store/db.ts";
+import type { SyncRuns } from "./sync/sync_runs.ts";
 
 /**
  * What one app has once: built by buildDeps() in compose.ts (through openDeps() for a server, a CLI
@@ -31,6 +32,8 @@ export interface Deps {
   sandbox: Sandbox;
   /** Counters served by `GET /metrics` (see metrics/registry.ts). */
   metrics: Metrics;
+  /** Sync runs in flight, stopped by closeDeps(). */
+  syncRuns?: SyncRuns;
 }
 
 /** What a service call sees: the deps plus who is calling and the request's id for logs. */

@@ -5,6 +5,7 @@ import { connectionCap, descriptorLimit, openDescriptors } from "./http/fd_limit
 import { serveGuarded } from "./http/listener.ts";
 import { startBackground } from "./pipeline/background.ts";
 import { bootstrap } from "./services/bootstrap.ts";
+import type { CronScheduler } from "./runtime/profile.ts";
 
 export interface RunningServer {
   /** `http://host:port` it actually listens on (port 0 picks a free one). */
@@ -20,7 +21,12 @@ export interface RunningServer {
  */
 export async function startServer(
   deps: Deps,
-  { port, hostname }: { port: number; hostname: string },
+  { port, hostname, cron }: {
+    port: number;
+    hostname: string;
+    /** Deno Deploy's cron job as main.ts registered it (src/runtime/top_level_cron.ts). */
+    cron?: CronScheduler | null;
+  },
 ): Promise<RunningServer> {
   await bootstrap(deps);
   const app = createApp(deps);
@@ -33,7 +39,13 @@ export async function startServer(
       ulimit: limit,
     });
   }
-  const server = serveGuarded(app.fetch, {
+  // Background work that a request may start (bounded passes on Deno Deploy, src/pipeline/background.ts);
+  // set once the background has started, right after listening.
+  let onRequest = function beforeBackground() {};
+  const server = serveGuarded(function handle(req, info) {
+    onRequest();
+    return app.fetch(req, info);
+  }, {
     port,
     hostname,
     headerTimeoutMs: deps.config.httpHeaderTimeoutMs,
@@ -48,7 +60,8 @@ export async function startServer(
   const addr = server.addr;
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   let closing: Promise<void> | null = null;
-  const background = await startBackground(deps);
+  const background = await startBackground(deps, { cron });
+  onRequest = background.onRequest;
   deps.log.info("Sluice is listening", {
     url: `http://${host}:${addr.port}`,
     publicUrl: deps.config.publicUrl,

@@ -8,7 +8,8 @@ import { parseFlags, required } from "./args.ts";
 import type { StoreCommand } from "./commands.ts";
 import { UsageError } from "./io.ts";
 
-function operatorCtx(deps: Deps): Ctx {
+/** The operator: full access to the store the CLI opened, recorded as channel `cli`. */
+export function operatorCtx(deps: Deps): Ctx {
   return {
     ...deps,
     principal: {

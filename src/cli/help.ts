@@ -20,7 +20,9 @@ Commands:
   migrate                apply database migrations and exit
   setup-link             print a new link to create the first admin (the old one stops working)
   user create            create a user
+  user reset-password    print a one-time link to choose a new password
   workspace create       create a workspace and print its id
+  workspace add-member   add a user to a workspace (or print an invite link)
   apikey create          create a personal API key and print keyId:keySecret
   apikey list            list a user's API keys
   apikey revoke          revoke an API key

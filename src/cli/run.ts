@@ -19,7 +19,9 @@ import {
 } from "./commands.ts";
 import { groupMembers, HEALTHCHECK_USAGE, helpFor, SERVE_USAGE } from "./help.ts";
 import { type CliIo, processIo, UsageError } from "./io.ts";
+import type { CronScheduler } from "../runtime/profile.ts";
 import { deadLetterList, deadLetterReplay } from "./dead_letter.ts";
+import { userResetPassword, workspaceAddMember } from "./members.ts";
 
 /**
  * The HTTP app's module graph loads only to serve, so a CLI command does not wait for it. Not a literal
@@ -33,7 +35,9 @@ const COMMANDS: Record<string, StoreCommand | ConfigCommand> = {
   "migrate": migrateCommand,
   "setup-link": setupLink,
   "user create": userCreate,
+  "user reset-password": userResetPassword,
   "workspace create": workspaceCreate,
+  "workspace add-member": workspaceAddMember,
   "apikey create": apikeyCreate,
   "apikey list": apikeyList,
   "apikey revoke": apikeyRevoke,
@@ -54,6 +58,7 @@ export async function runCli(
   argv: string[],
   env: Record<string, string | undefined>,
   io: CliIo = processIo,
+  { cron = null }: { cron?: CronScheduler | null } = {},
 ): Promise<number> {
   const args = [...argv];
   if (args[0] === "--version" || args[0] === "-V") {
@@ -66,7 +71,7 @@ export async function runCli(
   if (args[0] === "healthcheck") return await healthcheck(args.slice(1), env, io);
   if (args.length === 0 || args[0].startsWith("-") || args[0] === "serve") {
     if (args[0] === "serve") args.shift();
-    return await runServe(args, env, io);
+    return await runServe(args, env, io, cron);
   }
   const name = args.length > 1 && COMMANDS[`${args[0]} ${args[1]}`] ? `${args[0]} ${args[1]}` : args[0];
   const command = COMMANDS[name];
@@ -135,7 +140,12 @@ function parseFlagsOnly(command: { usage: string }, rest: string[]) {
   }
 }
 
-async function runServe(args: string[], env: Record<string, string | undefined>, io: CliIo) {
+async function runServe(
+  args: string[],
+  env: Record<string, string | undefined>,
+  io: CliIo,
+  cron: CronScheduler | null,
+) {
   let config: Config;
   try {
     const f = parseFlags(args, {});
@@ -150,7 +160,7 @@ async function runServe(args: string[], env: Record<string, string | undefined>,
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
   try {
     const { serve } = await import(SERVE_MODULE) as typeof import("./serve.ts");
-    await serve(config, log);
+    await serve(config, log, { cron });
     return 0;
   } catch (e) {
     return fail(io, e, config.logFormat === "json" ? log : undefined);

@@ -4,6 +4,7 @@ import type { Logger } from "../log.ts";
 import type { Deps } from "../deps.ts";
 import type { RunningServer } from "../server.ts";
 import { UsageError } from "./io.ts";
+import type { CronScheduler } from "../runtime/profile.ts";
 
 /** SIGTERM ends the process within 10 s whatever happens (orchestrators kill after their own grace period). */
 const SHUTDOWN_DEADLINE_MS = 8_000;
@@ -28,8 +29,13 @@ const MCP_PRELOAD_DELAY_MS = 2_000;
  * a busy port costs one line and exit 2, not migrations, a setup link for a server that never starts
  * and a stack trace. Every line goes through `log`, so LOG_FORMAT=json output is JSON to the last line.
  */
-export async function serve(config: Config, log: Logger): Promise<void> {
-  assertPortFree(config);
+export async function serve(
+  config: Config,
+  log: Logger,
+  { cron = null }: { cron?: CronScheduler | null } = {},
+): Promise<void> {
+  // On Deno Deploy the platform owns the listening socket: there is no port of ours to probe.
+  if (config.runtime !== "deploy") assertPortFree(config);
   // Opening the store (on the embedded store, starting PGlite: most of a start), the migrations check and
   // the secrets begin before the HTTP app's modules load, so the two overlap: PGlite compiles its
   // WebAssembly on other threads and reads its files, PostgreSQL answers, while the modules load.
@@ -77,7 +83,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     const { startServer } = await loadOrClose(loading, opening);
     const deps = await opening;
     try {
-      running = await startServer(deps, { port: config.port, hostname: config.host });
+      running = await startServer(deps, { port: config.port, hostname: config.host, cron });
     } catch (e) {
       await closeDeps(deps);
       throw e;

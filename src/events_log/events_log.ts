@@ -7,6 +7,8 @@ import { ValidationError } from "../errors.ts";
 import type { Queryable } from "../store/db.ts";
 import { type EventLogRow, insertEventLogEntries, selectEventLogEntries } from "../store/events_log_repo.ts";
 import { incomingAsJitsu } from "../store/ingest_repo.ts";
+import { addConnectionStats, addStreamStats } from "../store/event_stat_repo.ts";
+import { statDeltas } from "./event_stat_counts.ts";
 
 /** The Live Events types, named as in Jitsu. */
 export const EVENT_LOG_TYPES = [
@@ -15,6 +17,7 @@ export const EVENT_LOG_TYPES = [
   "bulker_stream",
   "bulker_batch",
   "dead-letter",
+  "sync",
 ] as const;
 export type EventLogType = typeof EVENT_LOG_TYPES[number];
 
@@ -70,8 +73,8 @@ export const DEFAULT_EVENTS_LIMIT = 50;
 export const MAX_EVENTS_LIMIT = 1000;
 
 /**
- * Appends entries in as few statements as possible. Call it with the pipeline's transaction as `db`
- * to make the entries part of that step's commit.
+ * Appends entries in as few statements as possible, and counts them in the statistics rollup. Call it
+ * with the pipeline's transaction as `db` to make the entries and counts part of that step's commit.
  */
 export async function appendEvents(db: Queryable, entries: readonly EventLogEntry[]): Promise<void> {
   if (entries.length === 0) return;
@@ -87,6 +90,10 @@ export async function appendEvents(db: Queryable, entries: readonly EventLogEntr
       messageJson: JSON.stringify(e.message ?? null),
     })),
   );
+  // The statistics rollup (src/events_log/event_stat_counts.ts), in the same transaction.
+  const stats = statDeltas(entries, now);
+  await addConnectionStats(db, stats.connections);
+  await addStreamStats(db, stats.streams);
 }
 
 /** Reads entries newest first, with the cursor of the next (older) page or null at the end. */

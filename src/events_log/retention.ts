@@ -5,6 +5,7 @@ import {
   deleteEventLogOverflow,
   tryRetentionLock,
 } from "../store/events_log_repo.ts";
+import { deleteOldEventStats } from "../store/event_stat_repo.ts";
 
 export const DEFAULT_MAX_PER_ACTOR_TYPE = 10_000;
 export const DEFAULT_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
@@ -37,8 +38,31 @@ export async function applyRetention(
   });
 }
 
+/** Statistics keep their minute rows this long (their hour rows are written alongside). */
+export const STAT_MINUTES_MS = 7 * 24 * 3600 * 1000;
+/** Statistics older than this are deleted. */
+export const STAT_KEEP_MS = 90 * 24 * 3600 * 1000;
+
 /**
- * Runs {@linkcode applyRetention} every `everyMs` until the returned function is called. For main.ts /
+ * Trims the statistics rollup: minute rows older than 7 days go (their hours stay), every row older than
+ * 90 days goes. Same lock as {@linkcode applyRetention}.
+ */
+export async function applyStatRetention(
+  db: Db,
+  { now }: { now: Date },
+): Promise<{ minutes: number; hours: number; skipped: boolean }> {
+  return await db.transaction(async function trimStats(tx) {
+    if (!(await tryRetentionLock(tx, RETENTION_LOCK_KEY))) return { minutes: 0, hours: 0, skipped: true };
+    const r = await deleteOldEventStats(tx, {
+      minutesBefore: new Date(now.getTime() - STAT_MINUTES_MS),
+      before: new Date(now.getTime() - STAT_KEEP_MS),
+    });
+    return { ...r, skipped: false };
+  });
+}
+
+/**
+ * Runs {@linkcode applyRetention} and {@linkcode applyStatRetention} every `everyMs` until the returned function is called. For main.ts /
  * the server to start; failures are logged and retried at the next tick.
  */
 export function startRetention(
@@ -52,6 +76,8 @@ export function startRetention(
     try {
       const r = await applyRetention(deps.db, { ...options, now: deps.clock.now() });
       if (r.expired + r.overflow > 0) deps.log.info("events log trimmed", r);
+      const st = await applyStatRetention(deps.db, { now: deps.clock.now() });
+      if (st.minutes + st.hours > 0) deps.log.info("event statistics trimmed", st);
     } catch (e) {
       deps.log.error("events log retention failed", { error: e });
     } finally {

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { Name, ObjectId, strict } from "./base.ts";
 import { DESTINATION_TYPES } from "./destinations/catalog.ts";
 import { describeDestination, type DestinationType } from "./destinations/types.ts";
+import { syncOptions } from "./sync_options.ts";
 
 function connectionEntries(options: v.ObjectEntries) {
   return {
@@ -34,6 +35,8 @@ for (const d of DESTINATION_TYPES) {
   }
 }
 
+for (const [k, s] of Object.entries(syncOptions)) allOptions[k] ??= s;
+
 /** A connection to any destination; `data` is checked again against the destination's own options. */
 export const ConnectionInput = v.pipe(
   strict(connectionEntries(allOptions)),
@@ -50,3 +53,12 @@ export function connectionSchemaFor(d: DestinationType) {
     v.description(`A connection to a ${d.title} destination. ${describeDestination(d)}`),
   );
 }
+
+/** A sync connection (service -> warehouse destination): streams, schedule, timezone, table prefix. */
+export const SyncConnectionInput = v.pipe(
+  strict(connectionEntries(syncOptions)),
+  v.description(
+    "A sync: runs the service's source connector (Airbyte protocol) and writes each stream to a table " +
+      'of the destination (postgres or mysql). type must be "sync".',
+  ),
+);

@@ -1,5 +1,5 @@
 import type * as v from "valibot";
-import { ConnectionInput, connectionSchemaFor } from "./connection.ts";
+import { ConnectionInput, connectionSchemaFor, SyncConnectionInput } from "./connection.ts";
 import { DestinationInput, destinationSchema } from "./destination.ts";
 import { DESTINATION_TYPE_IDS, destinationType } from "./destinations/catalog.ts";
 import { FunctionInput } from "./function.ts";
@@ -44,8 +44,9 @@ export const RESOURCES: Record<ResourceType, ResourceDef> = {
   destination: {
     type: "destination",
     title: "Destination",
-    subtypes: DESTINATION_TYPE_IDS,
+    subtypes: [...DESTINATION_TYPE_IDS, "sync"],
     schemaFor: (s) => {
+      if (s === "sync") return SyncConnectionInput;
       const d = destinationType(s);
       return d && destinationSchema(d);
     },
@@ -79,8 +80,9 @@ export const RESOURCES: Record<ResourceType, ResourceDef> = {
   connection: {
     type: "connection",
     title: "Connection",
-    subtypes: DESTINATION_TYPE_IDS,
+    subtypes: [...DESTINATION_TYPE_IDS, "sync"],
     schemaFor: (s) => {
+      if (s === "sync") return SyncConnectionInput;
       const d = destinationType(s);
       return d && connectionSchemaFor(d);
     },

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { baseEntries, strict, text, textWithDefault } from "./base.ts";
 
-/** A source connector's configuration (Airbyte protocol, as in Jitsu). Syncs do not run yet. */
+/** A source connector's configuration (Airbyte protocol, as in Jitsu); sync connections run it (docs/syncs.md). */
 export const ServiceInput = v.pipe(
   strict({
     ...baseEntries,
@@ -9,7 +9,18 @@ export const ServiceInput = v.pipe(
       v.pipe(v.literal("airbyte", 'must be "airbyte"'), v.description("Connector protocol.")),
       "airbyte",
     ),
-    package: text('Connector image, e.g. "airbyte/source-github".', { max: 500 }),
+    package: v.pipe(
+      text(
+        'Connector: a file name in SYNC_CONNECTORS_DIR, or a Docker image such as "airbyte/source-github".',
+        {
+          max: 500,
+        },
+      ),
+      v.regex(
+        /^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9@._:+/-]*$/,
+        'must be a connector file name or a Docker image (letters, digits, "._-:@+/", no "..")',
+      ),
+    ),
     version: textWithDefault("Connector version.", "latest"),
     credentials: v.optional(
       v.pipe(
@@ -19,5 +30,8 @@ export const ServiceInput = v.pipe(
       {},
     ),
   }),
-  v.description("A source connector's configuration. Stored, validated and listed; syncs do not run yet."),
+  v.description(
+    "A source connector's configuration (Airbyte protocol). package: a file in SYNC_CONNECTORS_DIR or a Docker image; " +
+      "a connection of type sync runs it into a warehouse.",
+  ),
 );

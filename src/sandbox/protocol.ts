@@ -102,7 +102,11 @@ export type RunnerMessage =
   /** The runner lacks the code of `hash` (it restarted): the host resends the batch with code. */
   | { t: "need-code"; id: number; hash: string }
   /** A `ctx` call of event `i` of batch `id`. */
-  | { t: "bridge"; id: number; i: number; bid: number; op: BridgeOp; args: unknown[] };
+  | { t: "bridge"; id: number; i: number; bid: number; op: BridgeOp; args: unknown[] }
+  /** A call of batch `id` never yielded: the runner terminated its worker (it spun a core until then). */
+  | { t: "stuck"; id: number }
+  /** A call of batch `id` has not yielded for a while: it is spinning a core (it may still finish). */
+  | { t: "hot"; id: number };
 
 /** Calls user code makes through `ctx` that the host performs. */
 export type BridgeOp =

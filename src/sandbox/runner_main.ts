@@ -13,7 +13,8 @@
  * sees no event finish within the limit times the chain's length (plus a grace), asks the worker for a
  * sign of life, and without one terminates it (the only way to stop such a loop). The call that started
  * last (the worker writes each start to memory it shares with the runner) gets the TimeoutError; the other unfinished events (of every batch in that worker) run again in a
- * fresh worker, at most twice.
+ * fresh worker; an event interrupted twice (the first unfinished one of its batch: a batch runs its
+ * events in order) fails.
  *
  * Frames: JSON lines on stdin from the host; JSON lines on stdout prefixed with a token only the host
  * and this process know, so anything user code prints cannot pass for a reply.
@@ -40,6 +41,14 @@ const SWEEP_MS = 25;
 const FLUSH_MS = 10;
 /** Times an event may be interrupted by others' overruns before it fails. */
 const MAX_ATTEMPTS = 2;
+/**
+ * A busy worker is pinged this often; one that leaves a ping unanswered while the same call runs for
+ * HOT_MS runs code that never yields (it spins a core): the host is told at once, without waiting for
+ * the call's time limit. (A batch of many quick events may not answer for a while either, but its
+ * current call changes.)
+ */
+const HOT_PING_MS = 200;
+const HOT_MS = 1000;
 
 interface Batch {
   id: number;
@@ -62,11 +71,25 @@ interface Batch {
   pinging: boolean;
 }
 
-/** Runs the runner loop until stdin closes. `args[0]` is the frame token. */
-export async function runSandboxRunner(args: string[]): Promise<void> {
+/**
+ * Where a runner reads the host's frames and writes its own. A runner process uses its stdin, stdout and
+ * `Deno.exit`; the in-process backend (in_process_runner.ts, Deno Deploy) hands in streams of its own.
+ */
+export interface RunnerIo {
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<Uint8Array>;
+  exit(code: number): void;
+}
+
+function processIo(): RunnerIo {
+  return { readable: Deno.stdin.readable, writable: Deno.stdout.writable, exit: (code) => Deno.exit(code) };
+}
+
+/** Runs the runner loop until its input closes. `args[0]` is the frame token. */
+export async function runSandboxRunner(args: string[], io: RunnerIo = processIo()): Promise<void> {
   const token = args[0] ?? "";
   const enc = new TextEncoder();
-  const out = Deno.stdout.writable.getWriter();
+  const out = io.writable.getWriter();
   const codes = new Map<string, string>();
   const batches = new Map<number, Batch>();
   // Bridge ids towards the host are the runner's own, so a late reply for a terminated worker cannot
@@ -81,7 +104,7 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
   let flushTimer: ReturnType<typeof setTimeout> | null = null;
 
   function writeLine(text: string) {
-    out.write(enc.encode(token + text + "\n")).catch(() => Deno.exit(0));
+    out.write(enc.encode(token + text + "\n")).catch(() => io.exit(0));
   }
 
   function send(msg: RunnerMessage) {
@@ -142,8 +165,41 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
 
   let sweeper: ReturnType<typeof setInterval> | null = null;
 
+  let pingSeq = 0;
+  const pongs = new Map<number, () => void>();
+  // The liveness ping out to the current worker, if any.
+  let hot: { gen: number; at: number; told: boolean; batch: number; item: number } | null = null;
+  let lastHotPing = 0;
+
+  function checkHot(now: number) {
+    if (!worker || !workerReady || batches.size === 0) return;
+    const batch = Atomics.load(started, 0);
+    const item = Atomics.load(started, 1);
+    if (hot?.gen === gen) {
+      if (hot.batch !== batch || hot.item !== item) {
+        // Another call started since: the worker is making progress, only not through its event loop.
+        Object.assign(hot, { at: now, batch, item });
+      } else if (!hot.told && now - hot.at > HOT_MS) {
+        hot.told = true;
+        if (batches.has(batch)) send({ t: "hot", id: batch });
+      }
+      return;
+    }
+    if (now - lastHotPing < HOT_PING_MS) return;
+    const n = ++pingSeq;
+    const mine = { gen, at: now, told: false, batch, item };
+    hot = mine;
+    lastHotPing = now;
+    pongs.set(n, () => {
+      pongs.delete(n);
+      if (hot === mine) hot = null;
+    });
+    worker.postMessage({ t: "ping", n } satisfies WorkerRequest);
+  }
+
   function sweep() {
     const now = Date.now();
+    checkHot(now);
     for (const b of batches.values()) {
       if (b.since === null || b.pinging || b.gen !== gen) continue;
       if (now - b.since > b.timeoutMs * Math.max(1, b.functions.length) + STUCK_GRACE_MS) onSilent(b);
@@ -155,8 +211,6 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
   }
 
   const PING_GRACE_MS = 100;
-  let pingSeq = 0;
-  const pongs = new Map<number, () => void>();
 
   // No event of `b` finished in time. A responsive worker enforces the limit itself (the call is only
   // waiting), so only a worker that does not answer a ping is stuck.
@@ -181,10 +235,14 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
   function replaceWorker(stuck: boolean) {
     worker?.terminate();
     worker = null;
+    // Pings out to the old worker are never answered.
+    pongs.clear();
+    hot = null;
     const old = [...batches.values()].filter((b) => b.gen === gen);
     const culprit = stuck ? batches.get(Atomics.load(started, 0)) : undefined;
     const i = Atomics.load(started, 1);
     if (culprit && culprit.gen === gen && culprit.left.has(i)) {
+      send({ t: "stuck", id: culprit.id });
       const fn = culprit.functions.length === 1
         ? culprit.functions[0].id
         : culprit.functions.map((f) => f.id).join(", ");
@@ -200,11 +258,10 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
     }
     for (const b of old) {
       b.pinging = false;
-      for (const [i, it] of b.left) {
-        if (++it.attempts > MAX_ATTEMPTS) {
-          finish(b, i, interruptedOutcome(b.functions[0]?.id ?? ""));
-        }
-      }
+      // A batch runs its events one after another: only its first unfinished event can have been
+      // interrupted (the ones after it never started and keep their attempts).
+      const [i, it] = b.left.entries().next().value ?? [-1, null];
+      if (it && ++it.attempts > MAX_ATTEMPTS) finish(b, i, interruptedOutcome(b.functions[0]?.id ?? ""));
       if (b.left.size > 0) dispatch(b);
     }
   }
@@ -271,28 +328,38 @@ export async function runSandboxRunner(args: string[]): Promise<void> {
   }
 
   send({ t: "ready" });
-  const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
+  const lines = io.readable.pipeThrough(new TextDecoderStream());
   let buf = "";
   // A `run` line is followed by its items line.
   let run: HostMessage | null = null;
-  for await (const chunk of lines) {
-    buf += chunk;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (run) {
-        onHost(run, line);
-        run = null;
-      } else if (line) {
-        const msg = JSON.parse(line) as HostMessage;
-        if (msg.t === "run") run = msg;
-        else onHost(msg, "");
+  try {
+    for await (const chunk of lines) {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (run) {
+          onHost(run, line);
+          run = null;
+        } else if (line) {
+          const msg = JSON.parse(line) as HostMessage;
+          if (msg.t === "run") run = msg;
+          else onHost(msg, "");
+        }
       }
     }
+  } finally {
+    // A process exits below anyway; a runner inside the server must leave no worker or timer behind.
+    batches.clear();
+    if (sweeper !== null) clearInterval(sweeper);
+    if (flushTimer !== null) clearTimeout(flushTimer);
+    // (Assigned in callbacks only: without the cast TypeScript takes it for always null here.)
+    (worker as Worker | null)?.terminate();
+    worker = null;
   }
-  // The host closed our stdin (it stopped or let us go idle): exit now, whatever user code scheduled.
-  Deno.exit(0);
+  // The host closed our input (it stopped or let us go idle): exit now, whatever user code scheduled.
+  io.exit(0);
 }
 
 function interruptedOutcome(functionId: string): ChainOutcome {

@@ -17,6 +17,7 @@ import type {
   RunnerMessage,
 } from "./protocol.ts";
 import { RUNNER_COMMAND } from "./runner_main.ts";
+import { type RunnerChild, startInProcessRunner } from "./in_process_runner.ts";
 
 /** What the server does for an event's `ctx.fetch` / `ctx.store` / `ctx.getWarehouse` calls. */
 export type BridgeHandler = (
@@ -31,6 +32,19 @@ export interface RunnerOptions {
   rssLimitMb: number;
   log: Logger;
   label: string;
+  /** Start at the lowest CPU priority (the workspace is penalised, see fairness.ts). */
+  niced?: boolean;
+  /**
+   * A call never yielded: it spun a core for a while (`hot`), or until its time limit and the runner
+   * stopped it (`stuck`).
+   */
+  onStuck?: (how: "hot" | "stuck") => void;
+  /**
+   * Run the runner loop inside this process (in_process_runner.ts) instead of a child: for runtimes that
+   * grant no subprocess (Deno Deploy). The heap limit does not apply there; `memoryMb` is then how much
+   * this process's resident memory may grow over what it was when the runner started.
+   */
+  inProcess?: boolean;
 }
 
 /** One chain on a batch of events; each event has its own bridge (its workspace store, ...). */
@@ -53,6 +67,8 @@ interface InFlight {
 
 const WATCHDOG_MS = 50;
 const PAGE_SIZE = 4096;
+/** Nice value of a penalised runner: it gets a core only when nothing at normal priority wants it. */
+export const PENALTY_NICE = 19;
 
 function spawnCommand(token: string, memoryMb: number): Deno.CommandOptions & { cmd: string } {
   const exec = Deno.execPath();
@@ -81,7 +97,9 @@ function spawnCommand(token: string, memoryMb: number): Deno.CommandOptions & { 
 /** A started runner process. */
 export class RunnerProcess {
   readonly #opts: RunnerOptions;
-  readonly #child: Deno.ChildProcess;
+  readonly #child: RunnerChild;
+  /** In-process runner: this process's resident memory when the runner last had no call in flight. */
+  #rssBase = 0;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #token = crypto.randomUUID().replaceAll("-", "");
   readonly #inflight = new Map<number, InFlight>();
@@ -92,19 +110,39 @@ export class RunnerProcess {
   #stderrTail = "";
   #exited = false;
   #ready = false;
+  #niced = false;
   lastUsed = Date.now();
   readonly exited: Promise<void>;
 
   constructor(opts: RunnerOptions) {
     this.#opts = opts;
-    const { cmd, ...spawn } = spawnCommand(this.#token, opts.memoryMb);
-    this.#child = new Deno.Command(cmd, {
-      ...spawn,
-      clearEnv: true, // user code must never see the server's environment, even by escaping the worker
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    if (opts.inProcess) {
+      this.#rssBase = residentMemory() ?? 0;
+      this.#child = startInProcessRunner(this.#token);
+    } else {
+      const { cmd, ...spawn } = spawnCommand(this.#token, opts.memoryMb);
+      const options: Deno.CommandOptions = {
+        ...spawn,
+        clearEnv: true, // user code must never see the server's environment, even by escaping the worker
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      };
+      let child: Deno.ChildProcess | null = null;
+      if (opts.niced) {
+        // Through nice(1): every thread the runner starts inherits the priority, none runs a moment without it.
+        try {
+          child = new Deno.Command("nice", {
+            ...options,
+            args: ["-n", String(PENALTY_NICE), cmd, ...(spawn.args as string[])],
+          }).spawn();
+          this.#niced = true;
+        } catch {
+          // no nice(1) here: the penalty is only the cap on batches in flight
+        }
+      }
+      this.#child = child ?? new Deno.Command(cmd, options).spawn();
+    }
     this.#writer = this.#child.stdin.getWriter();
     this.#watchdog = setInterval(() => this.#watch(), WATCHDOG_MS);
     this.#readStdout();
@@ -130,6 +168,35 @@ export class RunnerProcess {
   /** OS process id (benchmarks read its CPU time). */
   get pid(): number {
     return this.#child.pid;
+  }
+
+  /** The process runs at the penalty's priority (see fairness.ts). */
+  get niced(): boolean {
+    return this.#niced;
+  }
+
+  /**
+   * Moves every thread of the process to the penalty's nice value (Linux sets priority per thread;
+   * threads started later inherit it). Raising a nice value back needs privileges, so a runner stays
+   * niced until it is replaced. False where renice(1) or /proc is missing.
+   */
+  async lowerPriority(): Promise<boolean> {
+    if (this.#exited) return false;
+    try {
+      const tids: string[] = [];
+      for await (const e of Deno.readDir(`/proc/${this.#child.pid}/task`)) tids.push(e.name);
+      const r = await new Deno.Command("renice", {
+        args: ["-n", String(PENALTY_NICE), "-p", ...tids],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      // A thread that ended between the listing and renice makes it exit 1: check the main thread itself.
+      if (r.success || (await niceOf(this.#child.pid)) >= PENALTY_NICE) this.#niced = true;
+      return this.#niced;
+    } catch {
+      return false;
+    }
   }
 
   /** The process ended before it said it was ready: nothing user code did can have caused that. */
@@ -246,6 +313,8 @@ export class RunnerProcess {
         this.#inflight.delete(msg.id);
         f.resolve(f.outcomes as ChainOutcome[]);
       }
+    } else if (msg.t === "stuck" || msg.t === "hot") {
+      this.#opts.onStuck?.(msg.t);
     } else if (msg.t === "need-code") {
       this.#sendRun(msg.id, f, true);
     } else if (msg.t === "bridge") {
@@ -264,6 +333,7 @@ export class RunnerProcess {
     for (const f of this.#inflight.values()) {
       if (now > f.deadline) return this.#kill("a call did not finish in time and the runner did not stop it");
     }
+    if (this.#opts.inProcess) return this.#watchInProcess();
     try {
       const statm = await Deno.readTextFile(`/proc/${this.#child.pid}/statm`);
       const rss = Number(statm.split(" ")[1]) * PAGE_SIZE;
@@ -274,6 +344,26 @@ export class RunnerProcess {
       }
     } catch {
       // not Linux, or the process just ended: the V8 heap limit still applies
+    }
+  }
+
+  // The whole process's resident memory (Workers' heaps and ArrayBuffers included) cannot be split by
+  // Worker: growth past the ceiling while this runner's calls are in flight stops its Worker, and the
+  // baseline moves whenever it has none (so other workspaces' Workers starting earlier are not counted).
+  // Allocation faster than a 50 ms look can still exhaust the heap and end the process.
+  #watchInProcess() {
+    const rss = residentMemory();
+    if (rss === null) return;
+    if (this.#inflight.size === 0) {
+      this.#rssBase = rss;
+      return;
+    }
+    const grown = rss - this.#rssBase;
+    const limit = this.#opts.memoryMb;
+    if (grown > limit * 1024 * 1024) {
+      this.#kill(
+        `memory: the server's resident size grew ${Math.round(grown / 1048576)} MB, over ${limit} MB`,
+      );
     }
   }
 
@@ -308,7 +398,16 @@ export class RunnerProcess {
   }
 }
 
-function crashOutcome(req: BatchRequest, message: string): ChainOutcome {
+function residentMemory(): number | null {
+  try {
+    return Deno.memoryUsage().rss;
+  } catch {
+    return null;
+  }
+}
+
+/** The outcome of an event the sandbox could not run (its runner stopped, the sandbox closed). */
+export function crashOutcome(req: BatchRequest, message: string): ChainOutcome {
   const functionId = req.functions[0]?.id ?? "";
   return {
     events: [],
@@ -318,4 +417,11 @@ function crashOutcome(req: BatchRequest, message: string): ChainOutcome {
     retry: { message, drop: true },
     execLog: [],
   };
+}
+
+/** Nice value of a thread (or of a process's main thread), from /proc. */
+export async function niceOf(tid: number | string, pid: number | string = tid): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/task/${tid}/stat`);
+  // Fields after the command name (which may hold spaces) start at field 3; nice is field 19.
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
 }

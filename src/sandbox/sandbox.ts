@@ -3,15 +3,19 @@
  * one event. Each workspace gets its own runner process (so one workspace's function cannot see another
  * workspace's data, globals or module cache, and a crash takes down only that workspace's calls); the
  * processes are started on demand, closed when idle, and capped in number (least recently used first).
+ * A workspace whose calls spin until their time limit is penalised (fairness.ts).
  */
 import { sha256Hex } from "../auth/crypto.ts";
+import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { GeoLookup, parseUserAgent } from "./event_context.ts";
+import { type BatchEvent, CpuFairness, PENALTY_MS } from "./fairness.ts";
 import { type FunctionStore, parseTtl } from "./function_store.ts";
 import { type FetchRequest, guardedFetch } from "./guarded_fetch.ts";
 import type { BridgeOp, ChainOutcome, EventContextData } from "./protocol.ts";
-import { type BridgeHandler, RunnerProcess } from "./runner_process.ts";
+import { type BridgeHandler, crashOutcome, RunnerProcess } from "./runner_process.ts";
+import { type FunctionsBackend, functionsBackend, NO_WORKERS_MESSAGE } from "../runtime/profile.ts";
 
 export interface SandboxOptions {
   /** Wall-clock limit of one function call, ms. */
@@ -33,6 +37,16 @@ export interface SandboxOptions {
   geoipDatabases?: string[];
   /** What `ctx.getWarehouse(id).query()` runs on (warehouse_queries.ts); absent: refused. */
   warehouses?: WarehouseQueries;
+  /** A workspace stays penalised this long after its last stuck call, ms (fairness.ts). */
+  penaltyMs?: number;
+  /** Batches of all penalised workspaces in flight at once (default: half the cores, at least 1). */
+  penaltySlots?: number;
+  /** Clock of the penalties. */
+  clock?: Clock;
+  /** Test seam: told of every batch start and end. */
+  onBatch?: (e: BatchEvent) => void;
+  /** Where functions run (src/runtime/profile.ts); default `process`. */
+  backend?: FunctionsBackend;
 }
 
 /** Runs a function's SQL on a warehouse destination of its workspace (see warehouse_queries.ts). */
@@ -58,6 +72,8 @@ export interface ChainRun {
   timeoutMs?: number;
 }
 
+type OptionalKeys = "resolve" | "warehouses" | "penaltyMs" | "penaltySlots" | "clock" | "onBatch";
+
 type HashedFunction = { id: string; code: string; hash: string };
 
 /** At most this many events in one message to a runner. */
@@ -66,11 +82,13 @@ const MAX_BATCH = 500;
 /** Runs user functions in per-workspace runner processes. */
 export class Sandbox {
   readonly options:
-    & Required<Omit<SandboxOptions, "resolve" | "warehouses">>
-    & Pick<SandboxOptions, "resolve" | "warehouses">;
+    & Required<Omit<SandboxOptions, OptionalKeys>>
+    & Pick<SandboxOptions, OptionalKeys>;
+  readonly #fairness: CpuFairness;
   #geo: Promise<GeoLookup | null> | null = null;
   readonly #runners = new Map<string, RunnerProcess>();
   readonly #hashes = new Map<string, string>();
+  readonly #renicing = new Set<RunnerProcess>();
   // Started with the first runner: a sandbox that never runs a function (a CLI command, most test apps)
   // holds no timer.
   #sweeper: ReturnType<typeof setInterval> | null = null;
@@ -81,10 +99,22 @@ export class Sandbox {
       rssLimitMb: options.memoryMb * 2 + 192,
       fetchTimeoutMs: 5000,
       maxProcesses: 16,
+      backend: "process",
       idleMs: 60_000,
       geoipDatabases: [],
       ...options,
     };
+    this.#fairness = new CpuFairness({
+      penaltyMs: options.penaltyMs,
+      slots: options.penaltySlots,
+      clock: options.clock,
+      onBatch: options.onBatch,
+    });
+  }
+
+  /** Whether `workspaceId` is penalised for calls that spun until their limit (fairness.ts). */
+  penalised(workspaceId: string): boolean {
+    return this.#fairness.penalised(workspaceId);
   }
 
   /** Runs `run.functions` in order on `run.event`. Never throws for anything user code does. */
@@ -101,6 +131,7 @@ export class Sandbox {
    */
   async runChains(runs: ChainRun[], concurrency = 16): Promise<ChainOutcome[]> {
     if (this.#closed) throw new Error("Cannot run functions: the sandbox is closed");
+    if (this.options.backend === "none") return runs.map(unavailableOutcome);
     const out: ChainOutcome[] = new Array(runs.length);
     const groups = new Map<string, { runs: ChainRun[]; at: number[]; functions: HashedFunction[] }>();
     for (let i = 0; i < runs.length; i++) {
@@ -123,17 +154,22 @@ export class Sandbox {
       g.at.push(i);
     }
     const batches: { runs: ChainRun[]; at: number[]; functions: HashedFunction[] }[] = [];
+    const penalised: typeof batches = [];
     const lanes = Math.max(1, concurrency);
     for (const g of groups.values()) {
-      const size = Math.min(MAX_BATCH, Math.max(1, Math.ceil(g.runs.length / lanes)));
+      // A penalised workspace runs one batch at a time: splitting would gain it nothing. Its batches go
+      // last, so lanes waiting for its turn never hold back other workspaces' batches of this call.
+      const slow = this.#fairness.penalised(g.runs[0].workspaceId);
+      const size = slow ? MAX_BATCH : Math.min(MAX_BATCH, Math.max(1, Math.ceil(g.runs.length / lanes)));
       for (let k = 0; k < g.runs.length; k += size) {
-        batches.push({
+        (slow ? penalised : batches).push({
           runs: g.runs.slice(k, k + size),
           at: g.at.slice(k, k + size),
           functions: g.functions,
         });
       }
     }
+    batches.push(...penalised);
     const geo = await this.#geoLookup();
     let next = 0;
     const lane = async () => {
@@ -145,10 +181,21 @@ export class Sandbox {
           items: b.runs.map((r) => ({ event: r.event, ctx: this.#ctxOf(r, geo), bridge: this.#bridge(r) })),
           timeoutMs: first.timeoutMs ?? this.options.timeoutMs,
         };
-        const runner = this.#runnerFor(first.workspaceId);
-        let outcomes = await runner.runBatch(req);
-        // A runner that never started (a transient spawn failure) ran nothing: try once more on a new one.
-        if (runner.failedToStart) outcomes = await this.#runnerFor(first.workspaceId).runBatch(req);
+        const end = await this.#fairness.admit(first.workspaceId);
+        let outcomes: ChainOutcome[];
+        try {
+          if (this.#closed) {
+            // Closed while this batch waited for its turn: start no runner again.
+            outcomes = req.items.map(() => crashOutcome(req, "the sandbox closed before the call ran"));
+          } else {
+            const runner = this.#runnerFor(first.workspaceId);
+            outcomes = await runner.runBatch(req);
+            // A runner that never started (a transient spawn failure) ran nothing: try once more on a new one.
+            if (runner.failedToStart) outcomes = await this.#runnerFor(first.workspaceId).runBatch(req);
+          }
+        } finally {
+          end();
+        }
         for (let k = 0; k < outcomes.length; k++) out[b.at[k]] = outcomes[k];
       }
     };
@@ -187,8 +234,13 @@ export class Sandbox {
 
   #runnerFor(workspaceId: string): RunnerProcess {
     const existing = this.#runners.get(workspaceId);
-    if (existing?.alive) return existing;
-    if (existing) this.#runners.delete(workspaceId);
+    const penalised = this.#fairness.penalised(workspaceId);
+    // A niced runner whose penalty is over is replaced once idle (its priority cannot be raised back).
+    if (existing?.alive && !(existing.niced && !penalised && existing.busy === 0)) return existing;
+    if (existing) {
+      this.#runners.delete(workspaceId);
+      if (existing.alive) existing.close();
+    }
     if (this.#runners.size >= this.options.maxProcesses) {
       const idle = [...this.#runners.entries()].filter(([, r]) => r.busy === 0)
         .sort((a, b) => a[1].lastUsed - b[1].lastUsed)[0];
@@ -204,9 +256,33 @@ export class Sandbox {
       rssLimitMb: this.options.rssLimitMb,
       log: this.options.log,
       label: workspaceId,
+      niced: penalised,
+      onStuck: (how) => this.#onStuck(workspaceId, runner, how),
+      inProcess: this.options.backend === "worker",
     });
     this.#runners.set(workspaceId, runner);
     return runner;
+  }
+
+  #onStuck(workspaceId: string, runner: RunnerProcess, how: "hot" | "stuck") {
+    const was = this.#fairness.penalised(workspaceId);
+    this.#fairness.stuck(workspaceId);
+    if (!was) {
+      this.options.log.warn("function calls never yielded: workspace penalised", {
+        workspace: workspaceId,
+        cause: how === "hot" ? "a call spun a core for a second" : "a call spun until its time limit",
+        penaltyMs: this.options.penaltyMs ?? PENALTY_MS,
+      });
+    }
+    if (!runner.niced && runner.alive && !this.#renicing.has(runner)) {
+      this.#renicing.add(runner);
+      runner.lowerPriority().then((ok) => {
+        this.#renicing.delete(runner);
+        if (!ok) {
+          this.options.log.warn("cannot lower the priority of a function runner", { workspace: workspaceId });
+        }
+      });
+    }
   }
 
   #sweep() {
@@ -303,6 +379,26 @@ export function sandboxOptions(config: Config, log: Logger): SandboxOptions {
     memoryMb: config.functionsMemoryMb,
     allowPrivateNetwork: config.functionsAllowPrivateNetwork,
     geoipDatabases: config.geoipDatabases,
+    backend: functionsBackend(config),
     log,
+  };
+}
+
+/**
+ * Without a place to run functions, an event of a chain fails loudly (error entry, retries, dead letter)
+ * rather than passing through untransformed; connections with functions are refused before that
+ * (src/services/resources.ts).
+ */
+function unavailableOutcome(run: ChainRun): ChainOutcome {
+  if (run.functions.length === 0) return { events: [run.event], dropped: false, logs: [], execLog: [] };
+  const functionId = run.functions[0].id;
+  const message = NO_WORKERS_MESSAGE;
+  return {
+    events: [],
+    dropped: true,
+    logs: [{ level: "error", type: "log", functionId, message, timestamp: new Date().toISOString() }],
+    error: { functionId, name: "SandboxError", message },
+    retry: { message, drop: true },
+    execLog: [],
   };
 }

@@ -104,7 +104,7 @@ async function mintSetupToken(tx: Queryable, deps: Deps) {
 /** Creates an admin user and their first workspace in one transaction. */
 async function createFirstAdmin(
   deps: Deps,
-  input: { email: string; password: string; workspaceName: string },
+  input: { email: string; password: string; workspaceName: string; workspaceSlug?: string | null },
 ) {
   return await deps.db.transaction(async function firstAdmin(tx) {
     // Two instances starting at once on one PostgreSQL: the lock makes the second see the first's admin.
@@ -113,16 +113,25 @@ async function createFirstAdmin(
     const user = await createUser(tx, { email: input.email, password: input.password, isAdmin: true });
     const workspace = await createWorkspace(
       { ...deps, db: inTransaction(deps.db, tx), principal: cliPrincipal(user), requestId: "setup" },
-      { name: input.workspaceName },
+      { name: input.workspaceName, slug: input.workspaceSlug || null },
     );
     return { user, workspace };
   });
 }
 
-/** Spends a live setup token: creates the first admin and workspace; then every setup token is spent. */
+/**
+ * Spends a live setup token: creates the first admin and workspace (with its slug, when given); then every
+ * setup token is spent.
+ */
 export async function completeSetup(
   deps: Deps,
-  input: { token: string; email: string; password: string; workspaceName: string },
+  input: {
+    token: string;
+    email: string;
+    password: string;
+    workspaceName: string;
+    workspaceSlug?: string | null;
+  },
 ) {
   const hash = await sha256Hex(input.token);
   return await deps.db.transaction(async function setup(tx) {
@@ -142,6 +151,7 @@ export async function completeSetup(
       email: input.email,
       password: input.password,
       workspaceName: input.workspaceName || "My workspace",
+      workspaceSlug: input.workspaceSlug,
     });
     await tx.query("update setup_tokens set used_at = now() where used_at is null");
     return result;

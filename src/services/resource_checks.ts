@@ -1,10 +1,12 @@
 import * as v from "valibot";
 import type { FieldIssue } from "../errors.ts";
 import { ConflictError, ValidationError } from "../errors.ts";
-import { connectionSchemaFor } from "../resources/connection.ts";
+import { connectionSchemaFor, SyncConnectionInput } from "../resources/connection.ts";
+import { syncDataIssues } from "../resources/sync_options.ts";
 import { destinationType } from "../resources/destinations/catalog.ts";
 import { checkFunctionSyntax } from "../resources/function_syntax.ts";
 import { ResourceInputSchemas, type ResourceType } from "../resources/registry.ts";
+import { type FunctionsBackend, NO_WORKERS_MESSAGE } from "../runtime/profile.ts";
 import type { Queryable } from "../store/db.ts";
 import { findConfigObjects, findPushConnection, streamsWithDomains } from "../store/resources_repo.ts";
 import { describeIssues, parseInput } from "../validation.ts";
@@ -121,11 +123,23 @@ export async function checkConnection(
       });
     }
   });
+  if (kind === "sync" && to?.type === "destination" && !["postgres", "mysql"].includes(String(to.subtype))) {
+    issues.push({
+      path: "toId",
+      message: `a sync writes to a postgres or mysql destination, not ${to.subtype}`,
+    });
+  }
   if (issues.length) fail(action, issues);
   const d = destinationType(String(to!.subtype));
-  const checked = d
+  const checked = kind === "sync"
+    ? parseInput(SyncConnectionInput, { ...content, data }, action) as Record<string, unknown>
+    : d
     ? parseInput(connectionSchemaFor(d), { ...content, data }, action) as Record<string, unknown>
     : { ...content, data };
+  if (kind === "sync") {
+    const bad = syncDataIssues((checked.data ?? {}) as Record<string, unknown>);
+    if (bad.length) fail(action, bad);
+  }
   if (kind === "push") {
     const dup = await findPushConnection(tx, workspaceId, fromId, toId, selfId);
     if (dup) {
@@ -160,4 +174,18 @@ export async function checkStreamDomains(
       : []
   );
   throw new ConflictError(`${action}: ${describeIssues(issues)}`, { issues });
+}
+
+/**
+ * Refuses a connection with functions where the runtime has nowhere to run them (Deno Deploy without
+ * Workers, src/runtime/profile.ts): saved, it would only fail every event.
+ */
+export function checkFunctionsCanRun(
+  backend: FunctionsBackend,
+  content: Record<string, unknown>,
+  action: string,
+): void {
+  const chain = ((content.data ?? {}) as Record<string, unknown>).functions;
+  if (backend !== "none" || !Array.isArray(chain) || chain.length === 0) return;
+  fail(action, [{ path: "data.functions", message: NO_WORKERS_MESSAGE }]);
 }

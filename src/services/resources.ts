@@ -29,6 +29,7 @@ import {
 } from "./resource_inputs.ts";
 import {
   checkConnection,
+  checkFunctionsCanRun,
   checkStreamDomains,
   validateContent,
   withoutServerFields,
@@ -138,6 +139,7 @@ export async function createResource(ctx: Ctx, input: unknown) {
         });
       }
       delete content.id;
+      if (type === "connection") checkFunctionsCanRun(ctx.sandbox.options.backend, content, action);
       if (type === "connection") content = await checkConnection(tx, ws.id, content, null, action);
       if (type === "stream") await checkStreamDomains(tx, content, null, action);
       delete content.id;
@@ -249,6 +251,7 @@ export async function updateResource(ctx: Ctx, input: unknown) {
       const moved = retargetedSecretIssues(restored.kept, merged, stored);
       if (moved.length) throw new ValidationError(`${action}: ${describeIssues(moved)}`, moved);
       let content = validateContent(type, merged, action);
+      if (type === "connection") checkFunctionsCanRun(ctx.sandbox.options.backend, content, action);
       if (type === "connection") content = await checkConnection(tx, ws.id, content, row.id, action);
       if (type === "stream") {
         await checkStreamDomains(tx, content, { workspaceId: ws.id, id: row.id }, action);

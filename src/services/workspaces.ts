@@ -13,6 +13,7 @@ import {
   type WorkspaceRow,
 } from "../store/workspaces_repo.ts";
 import { LimitSchema, parseInput } from "../validation.ts";
+import { recordAudit } from "./audit_record.ts";
 
 export const SlugSchema = v.pipe(
   v.string("must be a string"),
@@ -143,6 +144,17 @@ export async function updateWorkspace(ctx: Ctx, idOrSlug: string, input: unknown
       issues: [{ path: "slug", message: "is taken" }],
     });
   }
-  const updated = await updateWorkspaceRow(ctx.db, w.id, patch);
-  return publicWorkspace({ ...updated, role: w.role });
+  return await ctx.db.transaction(async function update(tx) {
+    const updated = await updateWorkspaceRow(tx, w.id, patch);
+    const after = publicWorkspace({ ...updated, role: w.role });
+    await recordAudit(ctx, tx, {
+      workspaceId: w.id,
+      action: "update",
+      objectType: "workspace",
+      objectId: w.id,
+      before: { name: w.name, slug: w.slug },
+      after: { name: after.name, slug: after.slug },
+    });
+    return after;
+  });
 }

@@ -5,6 +5,7 @@
  * entry when it claims the row ({@linkcode queuePayloadFromIncoming}).
  */
 import type { Queryable } from "./db.ts";
+import { INGEST_STAT_CTE } from "./event_stat_repo.ts";
 
 /** One accepted or refused event: its `incoming` Live Events entry, and whether it is queued. */
 export interface IngestedInsert {
@@ -75,11 +76,12 @@ export async function insertIngested(db: Queryable, items: readonly IngestedInse
  * group's order, so a queue row knows its entry's id and a batch's entries keep their order in Live Events
  * (RETURNING could only hand back ids of rows it inserted, so refused and accepted events would need two
  * inserts, and the second would number its rows after the first's). `materialized` draws each id once.
- * The sequence is the identity of events_log.id (migration 3).
+ * The sequence is the identity of events_log.id (migration 3). The statistics rollup counts the group in
+ * the same statement (src/store/event_stat_repo.ts).
  */
 const INSERT_FROM_D = `, logged as (
        insert into events_log (id, workspace_id, actor_id, type, level, timestamp, message) overriding system value
-       select id, w, s, 'incoming', l, t, m from d)
+       select id, w, s, 'incoming', l, t, m from d)${INGEST_STAT_CTE}
      insert into event_queue (workspace_id, stream_id, log_id, available_at)
      select w, s, id, t from d where q`;
 

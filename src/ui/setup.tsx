@@ -5,7 +5,15 @@ import { completeSetup } from "../services/bootstrap.ts";
 import { Layout, pageHeaders } from "./layout.tsx";
 import { readForm } from "../http/body.ts";
 
-function SetupPage({ token, error, email }: { token: string; error?: string; email?: string }) {
+function SetupPage(
+  { token, error, email, workspace, slug }: {
+    token: string;
+    error?: string;
+    email?: string;
+    workspace?: string;
+    slug?: string;
+  },
+) {
   return (
     <Layout title="Set up">
       <div class="card">
@@ -28,7 +36,16 @@ function SetupPage({ token, error, email }: { token: string; error?: string; ema
             autocomplete="new-password"
           />
           <label for="workspace">First workspace</label>
-          <input id="workspace" name="workspace" type="text" value="My workspace" />
+          <input id="workspace" name="workspace" type="text" value={workspace ?? "My workspace"} />
+          <label for="slug">Its slug in URLs (3-64 lowercase letters, digits or '-')</label>
+          <input
+            id="slug"
+            name="slug"
+            type="text"
+            required
+            pattern="[a-z0-9][a-z0-9\-]{1,62}[a-z0-9]"
+            value={slug ?? "my-workspace"}
+          />
           <button type="submit">Create admin</button>
         </form>
       </div>
@@ -59,11 +76,18 @@ export function setupRouter() {
         email: field("email"),
         password: field("password"),
         workspaceName: field("workspace"),
+        workspaceSlug: field("slug"),
       });
     } catch (e) {
       if (!(e instanceof AppError) || !e.expose) throw e;
       return c.html(
-        <SetupPage token={field("token")} email={field("email")} error={e.message} />,
+        <SetupPage
+          token={field("token")}
+          email={field("email")}
+          workspace={field("workspace")}
+          slug={field("slug")}
+          error={e.message}
+        />,
         e.status as 400,
       );
     }

@@ -5,6 +5,7 @@ import { AppError } from "../errors.ts";
 import type { AppEnv } from "../http/env.ts";
 import { listConnections, revokeConnection } from "../oauth/connections.ts";
 import { createApiKey, listApiKeys, revokeApiKey, updateApiKey } from "../services/api_keys.ts";
+import { changePassword } from "../services/passwords.ts";
 import { Layout, pageHeaders } from "./layout.tsx";
 import { putNewKey, takeNewKey } from "./new_key_flash.ts";
 import { readForm } from "../http/body.ts";
@@ -16,6 +17,7 @@ const NOTICES: Record<string, string> = {
   "key-renamed": "The key was renamed.",
   "key-revoked": "The key was revoked. Requests with it now get 401.",
   "app-revoked": "The app was disconnected. Its next request gets 401.",
+  "password-changed": "Your password was changed. Your other sessions were signed out.",
 };
 
 const EXPIRY_DAYS: Record<string, number | null> = { never: null, "30": 30, "90": 90, "365": 365 };
@@ -130,6 +132,35 @@ function ConnectionsCard({ connections, csrf }: Pick<PageProps, "connections" | 
   );
 }
 
+function PasswordCard({ csrf }: Pick<PageProps, "csrf">) {
+  return (
+    <div class="card" id="password">
+      <h2>Password</h2>
+      <form method="post" action="/user/password">
+        <input type="hidden" name="csrf" value={csrf} />
+        <label for="current-password">Current password</label>
+        <input
+          id="current-password"
+          name="currentPassword"
+          type="password"
+          required
+          autocomplete="current-password"
+        />
+        <label for="new-password">New password (at least 8 characters)</label>
+        <input
+          id="new-password"
+          name="newPassword"
+          type="password"
+          required
+          minlength={8}
+          autocomplete="new-password"
+        />
+        <button type="submit" id="change-password">Change password</button>
+      </form>
+    </div>
+  );
+}
+
 function UserPage(p: PageProps) {
   return (
     <Layout title="Your account" user={p.email} csrf={p.csrf}>
@@ -141,6 +172,7 @@ function UserPage(p: PageProps) {
       </div>
       <KeysCard keys={p.keys} csrf={p.csrf} created={p.created} nonce={p.nonce} />
       <ConnectionsCard connections={p.connections} csrf={p.csrf} />
+      <PasswordCard csrf={p.csrf} />
     </Layout>
   );
 }
@@ -192,7 +224,7 @@ function formAction(action: Action) {
 
 const str = (x: unknown) => (typeof x === "string" ? x : "");
 
-/** `/user`: the signed-in user's API keys and connected apps. */
+/** `/user`: the signed-in user's API keys, connected apps and password. */
 export function userPageRouter() {
   const app = new Hono<AppEnv>();
   // The header's "Sluice" link: people land on their own page (or sign in first).
@@ -239,6 +271,19 @@ export function userPageRouter() {
     formAction(async function revokeApp(c, s, form) {
       await revokeConnection(sessionCtx(c.get("deps"), s, c.get("requestId")), str(form.id));
       return c.redirect("/user?notice=app-revoked", 303);
+    }),
+  );
+  app.post(
+    "/user/password",
+    formAction(async function changeOwnPassword(c, s, form) {
+      const ctx = sessionCtx(c.get("deps"), s, c.get("requestId"));
+      await changePassword(ctx, {
+        currentPassword: str(form.currentPassword),
+        newPassword: str(form.newPassword),
+      }, {
+        keepSessionId: s.id,
+      });
+      return c.redirect("/user?notice=password-changed", 303);
     }),
   );
   return app;

@@ -40,13 +40,14 @@ export interface ServerProcess {
 
 /**
  * Starts `main.ts serve` on a free port and waits for its "listening" line. `fileLimit` runs it under
- * `ulimit -n` (soft and hard: Deno raises a soft limit to the hard one when it starts).
+ * `ulimit -n` (soft and hard: Deno raises a soft limit to the hard one when it starts); `permissions`
+ * replaces `--allow-all` (e.g. what Deno Deploy grants, tests/deploy/).
  */
 export async function startSluice(
   env: Record<string, string>,
-  { fileLimit }: { fileLimit?: number } = {},
+  { fileLimit, permissions = ["--allow-all"] }: { fileLimit?: number; permissions?: string[] } = {},
 ): Promise<ServerProcess> {
-  const args = ["run", "--allow-all", "--quiet", MAIN];
+  const args = ["run", ...permissions, "--quiet", MAIN];
   const child = new Deno.Command(fileLimit === undefined ? Deno.execPath() : "bash", {
     args: fileLimit === undefined
       ? args

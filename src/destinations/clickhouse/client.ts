@@ -78,6 +78,28 @@ function wholeSeconds(value: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
 }
 
+/**
+ * Rows `from` to `to` as JSONEachRow lines, written straight from the cells: the keys are quoted once
+ * per call, and a NULL cell is left out (NULL, or the key type's default). Same text as
+ * `JSON.stringify` of one object per row, without building those objects.
+ */
+export function jsonEachRow(columns: string[], rows: Cell[][], from = 0, to = rows.length): string {
+  const first = columns.map((c) => "{" + JSON.stringify(c) + ":");
+  const later = columns.map((c) => "," + JSON.stringify(c) + ":");
+  let body = "";
+  for (let r = from; r < to; r++) {
+    const row = rows[r];
+    let line = "";
+    for (let c = 0; c < row.length; c++) {
+      const x = row[c];
+      if (x === null) continue;
+      line += (line === "" ? first[c] : later[c]) + JSON.stringify(x);
+    }
+    body += (r === from ? "" : "\n") + (line === "" ? "{}" : line + "}");
+  }
+  return body;
+}
+
 /** Builds the CREATE TABLE statement (exported for the cluster DDL test, which needs no cluster). */
 export function createTableSql(
   opts: { database: string; cluster: string; features: ServerFeatures },
@@ -191,17 +213,8 @@ export async function clickhouseClient(
     async insert(_tx: SqlRunner, name, columns, rows) {
       const cols = columns.map(quoteClickhouse).join(", ");
       for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-        // One object per row through JSON.stringify: measured about twice as fast as joining cells.
-        const lines: string[] = [];
-        for (const row of rows.slice(i, i + ROWS_PER_INSERT)) {
-          const o: Record<string, Cell> = {};
-          for (let c = 0; c < row.length; c++) {
-            if (row[c] !== null) o[columns[c]] = row[c]; // omitted: NULL (or the key type's default)
-          }
-          lines.push(JSON.stringify(o));
-        }
         await http.query(`INSERT INTO ${table(name)} (${cols}) ${insertSettings}FORMAT JSONEachRow`, {
-          data: lines.join("\n"),
+          data: jsonEachRow(columns, rows, i, Math.min(rows.length, i + ROWS_PER_INSERT)),
         });
       }
     },

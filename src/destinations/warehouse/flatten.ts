@@ -55,14 +55,16 @@ function snakeDeep(x: unknown): unknown {
     return out ?? x;
   }
   if (typeof x !== "object" || x === null) return x;
+  const o = x as Record<string, unknown>;
+  // First see whether anything changes (usually not: `[{sku, qty}]`), and copy only then.
   let changed = false;
-  const entries = Object.entries(x).map(([k, y]) => {
-    const k2 = toSnakeCase(k);
-    const y2 = snakeDeep(y);
-    if (k2 !== k || y2 !== y) changed = true;
-    return [k2, y2];
-  });
-  return changed ? Object.fromEntries(entries) : x;
+  for (const k in o) {
+    if (Object.hasOwn(o, k) && (toSnakeCase(k) !== k || snakeDeep(o[k]) !== o[k])) {
+      changed = true;
+      break;
+    }
+  }
+  return changed ? Object.fromEntries(Object.entries(o).map(([k, y]) => [toSnakeCase(k), snakeDeep(y)])) : x;
 }
 
 /**

@@ -87,6 +87,7 @@ export class Warehouse {
     const seconds = (clock.now().getTime() - started) / 1000;
     const batches: BulkerBatchEntry[] = [];
     for (const p of prepared.length ? prepared : this.#unprepared(groups)) {
+      const status = committed ? "SUCCESS" as const : "FAILED" as const;
       const message = error && `Cannot write ${p.items.length} rows to table ${p.table}: ${error}`;
       batches.push({
         representation: p.representation,
@@ -101,12 +102,12 @@ export class Warehouse {
       });
       p.items.forEach((item, i) => {
         const o = outcomes[item.event];
-        const entry = withOriginal({
-          status: committed ? "SUCCESS" : "FAILED",
-          ...(message ? { error: message } : {}),
-          representation: p.representation,
-          mappedData: p.written[i],
-        }, events[item.event]);
+        const entry = withOriginal(
+          message
+            ? { status, error: message, representation: p.representation, mappedData: p.written[i] }
+            : { status, representation: p.representation, mappedData: p.written[i] },
+          events[item.event],
+        );
         o.entries.push(entry);
         if (!committed) {
           o.ok = false;
@@ -153,10 +154,12 @@ export class Warehouse {
     const out: Prepared[] = [];
     for (const [table, items] of groups) {
       const needed = new Map<string, ColumnType>();
-      for (const { row } of items) {
+      for (let i = 0; i < items.length; i++) {
+        const row = items[i].row;
         for (const k in row) {
-          const t = inferType(row[k]);
           const prev = needed.get(k);
+          if (prev === "text") continue; // widens no further, whatever the value
+          const t = inferType(row[k]);
           if (prev !== t) needed.set(k, prev ? widen(prev, t) : t);
         }
       }
@@ -179,17 +182,17 @@ export class Warehouse {
       const t = cols.get(k);
       return t !== undefined && fits(t, inferType(x));
     };
-    const written: FlatRow[] = items.map(({ row }) => {
+    let moved = false;
+    const written: FlatRow[] = unsure.size === 0 ? items.map((item) => item.row) : items.map(({ row }) => {
       let allFit = true;
-      if (unsure.size) {
-        for (const k in row) {
-          if (!fitsColumn(k, row[k])) {
-            allFit = false;
-            break;
-          }
+      for (const k in row) {
+        if (!fitsColumn(k, row[k])) {
+          allFit = false;
+          break;
         }
       }
       if (allFit) return row; // the common case: no copy
+      moved = true;
       const kept: FlatRow = {};
       const unmapped: Record<string, unknown> = {};
       for (const k in row) {
@@ -200,39 +203,50 @@ export class Warehouse {
       return kept;
     });
     // Resends inside one batch: the last one wins (an upsert cannot touch a row twice per statement).
-    let rows = written.map((row, i) => ({ row, item: items[i] }));
+    let rows: FlatRow[] = written;
+    let dropped = false;
     if (this.options.deduplicate) {
-      const last = new Map<string, number>();
       const pk = this.#pk;
-      const keyOf = pk.length === 1
-        ? (row: FlatRow) => String(row[pk[0]])
-        : (row: FlatRow) => JSON.stringify(pk.map((k) => row[k]));
-      rows.forEach(({ row }, i) => last.set(keyOf(row), i));
-      if (last.size < rows.length) {
-        const keep = new Set(last.values());
-        rows = rows.filter((_, i) => keep.has(i));
+      const keys: string[] = new Array(written.length);
+      const last = new Map<string, number>();
+      for (let i = 0; i < written.length; i++) {
+        const row = written[i];
+        const k = pk.length === 1 ? String(row[pk[0]]) : JSON.stringify(pk.map((c) => row[c]));
+        keys[i] = k;
+        last.set(k, i);
       }
       // Key order: two transactions upserting overlapping keys (a redelivery racing the original)
       // then lock rows in the same order and wait for each other instead of deadlocking.
-      const keyed = rows.map((r) => ({ r, k: keyOf(r.row) }));
-      keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-      rows = keyed.map((x) => x.r);
+      const order = [...last.values()];
+      dropped = order.length < written.length;
+      order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+      rows = order.map((i) => written[i]);
     }
-    const columns = [...new Set(rows.flatMap(({ row }) => Object.keys(row)))];
+    // Every column the batch asked for appears in some row, unless rows were dropped or values moved.
+    const columns = dropped || moved
+      ? [...new Set(rows.flatMap((row) => Object.keys(row)))]
+      : [...needed.keys()];
+    const ncol = columns.length;
     const types = columns.map((c) => cols.get(c)!);
+    const client = this.client;
     let bytes = 0;
-    const cells = rows.map(({ row }) =>
-      columns.map((c, i) => {
+    const cells: Cell[][] = new Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r];
+      const line: Cell[] = new Array(ncol);
+      for (let i = 0; i < ncol; i++) {
+        const c = columns[i];
         const x = row[c];
-        if (x === undefined) return null;
+        let cell: Cell;
+        if (x === undefined) cell = null;
         // _unmapped_data holds one object; arrays are how a FlatRow carries JSON.
-        const cell = c === UNMAPPED_COLUMN
-          ? JSON.stringify((x as unknown[])[0])
-          : this.client.encode(x, types[i]);
+        else if (c === UNMAPPED_COLUMN) cell = JSON.stringify((x as unknown[])[0]);
+        else cell = client.encode(x, types[i]);
         bytes += typeof cell === "string" ? cell.length : 8;
-        return cell;
-      })
-    );
+        line[i] = cell;
+      }
+      cells[r] = line;
+    }
     const schema: Record<string, string> = {};
     for (const [name, t] of cols) {
       schema[name] = t === "foreign" ? "foreign" : this.client.sqlType(t, this.#pk.includes(name));
