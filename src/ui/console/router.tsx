@@ -8,6 +8,7 @@ import { type Context, Hono, type Next } from "hono";
 import type { AppEnv } from "../../http/env.ts";
 import { consoleAssetsRouter } from "./assets.ts";
 import { auditPage } from "./audit_page.tsx";
+import { membersPage } from "./members_page.tsx";
 import { mountLiveEvents } from "./live_events.tsx";
 import { overviewData, OverviewPage } from "./overview.tsx";
 import { mountResourcePages } from "./resource_routes.tsx";
@@ -36,6 +37,7 @@ export function consoleRouter() {
     return c.html(<OverviewPage page={page} data={await overviewData(page)} />);
   });
   app.get("/:ws/audit", auditPage);
+  app.get("/:ws/members", membersPage);
   mountLiveEvents(app);
   mountResourcePages(app);
   // Pages the console does not have (yet): a clear 404 inside Sluice's look, for signed-in users too.

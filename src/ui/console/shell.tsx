@@ -63,6 +63,8 @@ export const RESERVED_SEGMENTS: ReadonlySet<string> = new Set([
   "authorize",
   "token",
   "register",
+  "invite",
+  "reset-password",
 ]);
 
 /** The URL segment of a workspace: its slug, or its id when it has none (or one Sluice's own paths use). */

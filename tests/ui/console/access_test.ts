@@ -52,6 +52,7 @@ Deno.test("console access: an analyst sees read-only pages (no forms) and every 
         "/read-only/functions",
         "/read-only/live?type=dead-letter",
         "/read-only/audit",
+        "/read-only/members",
       ]
     ) {
       const p = await getPage(t, cookie, path);
