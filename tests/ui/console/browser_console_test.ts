@@ -2,9 +2,12 @@ import assert from "node:assert/strict";
 import type { Page } from "../../_helpers/test_tools.ts";
 import { createWorkspace } from "../../../src/services/workspaces.ts";
 import { cliPrincipal } from "../../../src/auth/principal.ts";
-import { launchChromium, liveSluice } from "../_browser.ts";
+import { ARTIFACTS, launchChromium, liveSluice } from "../_browser.ts";
 
-const IMAGES = new URL("../../../docs/images/", import.meta.url).pathname;
+// Screenshots go to the test artifacts; `UPDATE_SCREENSHOTS=1` writes the README tour's copies in docs/images/.
+const IMAGES = Deno.env.get("UPDATE_SCREENSHOTS") === "1"
+  ? new URL("../../../docs/images/", import.meta.url).pathname
+  : ARTIFACTS;
 
 const VIEWPORTS = [
   { name: "desktop", viewport: { width: 1280, height: 900 }, isMobile: false },
