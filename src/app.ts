@@ -33,6 +33,8 @@ import { oauthRouter } from "./oauth/router.ts";
 import { loginRouter } from "./ui/login.tsx";
 import { userPageRouter } from "./ui/user_page.tsx";
 import { apiReferenceRouter } from "./ui/api_reference.tsx";
+import { consoleRouter } from "./ui/console/router.tsx";
+import { consoleHome } from "./ui/console/shell.tsx";
 
 /**
  * Builds the whole HTTP app from its dependencies. Does no I/O itself.
@@ -58,6 +60,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", resetPasswordRouter());
   app.route("/", oauthRouter());
   app.route("/", loginRouter());
+  app.get("/", consoleHome); // before the user page's own "/": a signed-in user lands in the console
   app.route("/", userPageRouter());
 
   // Management API: the bearer guard before the routes it protects. Bodies are limited where they are
@@ -93,5 +96,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   // The OpenAPI document is generated from the routes above (and its own), so it is mounted last.
   app.route("/", apiReferenceRouter());
   app.route("/", openApiRouter(app));
+  // The web console's `/{workspace}/...` pages: last, so every route above keeps its path.
+  app.route("/", consoleRouter());
   return app;
 }

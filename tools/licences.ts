@@ -55,8 +55,9 @@ async function runtimePackages(): Promise<Set<string>> {
 
 /** The licence npm's registry records for one version; "unknown" when it records none. */
 /**
- * npm package ids built into /p.js (tools/build_p_js.ts bundles `@jitsu/js`): the package and what it
- * depends on, as deno.lock records them.
+ * npm package ids built into /p.js (tools/build_p_js.ts bundles `@jitsu/js`) and into the console's code
+ * editor (tools/build_editor_js.ts bundles CodeMirror): the packages and what they depend on, as deno.lock
+ * records them.
  */
 async function bundledPackages(): Promise<Set<string>> {
   const lock = JSON.parse(await Deno.readTextFile(new URL("deno.lock", root)));
@@ -64,7 +65,8 @@ async function bundledPackages(): Promise<Set<string>> {
   const keys = Object.keys(npm);
   const byName = (dep: string) =>
     keys.find((k) => k === dep) ?? keys.find((k) => parseLockKey(k).name === dep);
-  const todo = keys.filter((k) => parseLockKey(k).name === "@jitsu/js");
+  const roots = ["@jitsu/js", "codemirror", "@codemirror/lang-javascript"];
+  const todo = keys.filter((k) => roots.includes(parseLockKey(k).name));
   const seen = new Set<string>();
   while (todo.length > 0) {
     const id = todo.pop()!;

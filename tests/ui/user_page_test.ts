@@ -25,7 +25,7 @@ Deno.test("/user: signed-out visitors go to /login", async () => {
     assert.equal(res.status, 302);
     assert.equal(res.headers.get("location"), "/login?next=%2Fuser");
     const home = await t.request("/");
-    assert.equal(home.headers.get("location"), "/user");
+    assert.equal(home.headers.get("location"), "/login?next=%2F");
   } finally {
     await t.close();
   }
