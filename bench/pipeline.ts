@@ -12,6 +12,7 @@
  * events/s, each of two connections >= 60% of its single rate, RSS < 300 MB, A's p99 within 2x of
  * alone. Figures only, no assertions (STYLE.md); the load generator shares the 2 cores.
  */
+import { cpuUsage } from "node:process";
 import { openDeps } from "../src/compose.ts";
 import { loadConfig } from "../src/config.ts";
 import type { Deps } from "../src/deps.ts";
@@ -53,8 +54,12 @@ async function sendAll(baseUrl: string, key: string, n: number) {
   });
 }
 
+/** CPU time of this process (all threads: server, pipeline, receiver, load generator) per event, µs. */
+const cpuNotes: string[] = [];
+
 /** Sends `n` events and times, per target, until all of them landed; events/s per target. */
 async function endToEnd(baseUrl: string, key: string, n: number, targets: Target[]): Promise<number[]> {
+  const c0 = cpuUsage();
   const t0 = performance.now();
   const sending = sendAll(baseUrl, key, n);
   const done: number[] = targets.map(() => NaN);
@@ -65,6 +70,8 @@ async function endToEnd(baseUrl: string, key: string, n: number, targets: Target
     await new Promise((r) => setTimeout(r, 25));
   }
   await sending;
+  const c = cpuUsage(c0);
+  cpuNotes.push(`${((c.user + c.system) / n).toFixed(0)} µs CPU/event`);
   return done.map((s) => n / s);
 }
 
@@ -119,7 +126,10 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
   ]);
   console.log(`\n== delivery throughput, ${N} events end to end (PostgreSQL store) ==`);
   console.log(`${"raw multi-row INSERT (1000 a statement, 4 connections)".padEnd(56)}${fmt(rawRate)} rows/s`);
-  for (const [label, r, note] of rows) console.log(`${label.padEnd(56)}${fmt(r)} events/s  ${note}`);
+  const cpu = [cpuNotes[0], cpuNotes[1], cpuNotes[2], cpuNotes[3], cpuNotes[3]];
+  for (const [i, [label, r, note]] of rows.entries()) {
+    console.log(`${label.padEnd(56)}${fmt(r)} events/s  ${note.padEnd(26)} ${cpu[i] ?? ""}`);
+  }
 }
 
 async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: number) {

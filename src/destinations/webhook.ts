@@ -14,12 +14,12 @@
 import { checkedFetch, type CheckedFetchOptions } from "../net/checked_fetch.ts";
 import { readBodyUpTo } from "../net/read_body.ts";
 import type { Resolver } from "../net/resolve.ts";
-import { FetchBlockedError, UnresolvedHostError } from "../net/url_guard.ts";
+import { checkUrl, FetchBlockedError, UnresolvedHostError } from "../net/url_guard.ts";
 import { MASKED } from "../resources/base.ts";
 import type { DestinationDriver, TestResult, WriteBatch, WriteResult } from "./driver.ts";
 
 /** Requests in flight per batch: keeps order roughly and a slow endpoint from opening hundreds of sockets. */
-const CONCURRENCY = 8;
+const CONCURRENCY = 32;
 const MAX_ERROR_BODY = 300;
 /** Bytes of an answer read at most: enough for an error message, never an endless body. */
 const MAX_READ_BYTES = 4096;
@@ -153,20 +153,38 @@ function guard(opts: WebhookOptions): CheckedFetchOptions {
   };
 }
 
+/** What one write() prepares once for all of its requests. */
+interface Prepared {
+  creds: WebhookCredentials;
+  target: string;
+  custom: boolean;
+  /** The configured headers when none is a template: one Headers object serves every request. */
+  fixedHeaders: [string, string][] | null;
+  env: Record<string, unknown>;
+}
+
+function prepare(creds: WebhookCredentials, env: Record<string, unknown>): Prepared {
+  const templated = creds.headers.some(([, v]) => v.includes("{{"));
+  return {
+    creds,
+    target: publicTarget(creds.url),
+    custom: Boolean(creds.customPayload && creds.payload),
+    fixedHeaders: templated ? null : creds.headers,
+    env,
+  };
+}
+
 async function sendOne(
-  creds: WebhookCredentials,
+  p: Prepared,
   event: Record<string, unknown>,
-  env: Record<string, unknown>,
   signal: AbortSignal,
-  opts: WebhookOptions,
 ): Promise<WriteResult> {
-  const target = publicTarget(creds.url);
-  const custom = Boolean(creds.customPayload && creds.payload);
+  const { creds, target, custom, env } = p;
   const body = custom ? renderPayload(creds.payload!, event, env) : JSON.stringify(event);
   const timeout = AbortSignal.timeout(creds.timeoutMs);
   try {
     const headers = buildHeaders(
-      creds.headers.map(([name, value]) => [name, renderHeaderValue(value, event, env)]),
+      p.fixedHeaders ?? creds.headers.map(([name, value]) => [name, renderHeaderValue(value, event, env)]),
     );
     if (creds.signingSecret) {
       try {
@@ -177,12 +195,14 @@ async function sendOne(
         );
       }
     }
-    const res = await checkedFetch(creds.url, {
+    // The URL was checked once for the whole write() (see webhookDriver); redirects are not followed.
+    const res = await fetch(creds.url, {
       method: creds.method,
       headers,
       body: creds.method === "GET" ? undefined : body,
+      redirect: "manual",
       signal: AbortSignal.any([signal, timeout]),
-    }, guard(opts));
+    });
     if (res.status >= 300 && res.status < 400) {
       await res.body?.cancel();
       return {
@@ -192,13 +212,15 @@ async function sendOne(
         error: redirectRefused(res.status),
       };
     }
-    const { text } = await readBodyUpTo(res, MAX_READ_BYTES).catch(() => ({ text: "" }));
     if (res.ok) {
+      await drain(res);
       // Live Events are readable by analysts and read-only grants: show env values masked, never filled in.
       const shown = custom ? renderPayload(creds.payload!, event, maskedEnv(env)) : undefined;
       return { status: "SUCCESS", target, mappedData: shown };
     }
+    const { text } = await readBodyUpTo(res, MAX_READ_BYTES).catch(() => ({ text: "" }));
     const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
+    const retryAfterMs = retryable ? retryAfterOf(res.headers.get("retry-after"), Date.now()) : undefined;
     return {
       status: "FAILED",
       target,
@@ -206,11 +228,10 @@ async function sendOne(
       error: `Webhook answered ${res.status} ${res.statusText}${
         text ? `: ${text.slice(0, MAX_ERROR_BODY)}` : ""
       }`,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     };
   } catch (e) {
-    // A refused address stays refused; a name that does not resolve (DNS outage) may resolve later.
-    const refused = e instanceof FetchBlockedError && !(e instanceof UnresolvedHostError);
-    if (refused || e instanceof InvalidHeaderError) {
+    if (e instanceof InvalidHeaderError) {
       return { status: "FAILED", target, retryable: false, error: e.message };
     }
     const why = timeout.aborted
@@ -220,6 +241,37 @@ async function sendOne(
       : (e as Error).message;
     return { status: "FAILED", target, retryable: true, error: `Cannot reach webhook ${target}: ${why}` };
   }
+}
+
+/**
+ * Reads a successful answer's body so its connection goes back to the keep-alive pool: whole when it
+ * says it is small (the usual `ok`), else at most MAX_READ_BYTES, the rest cancelled.
+ */
+async function drain(res: Response): Promise<void> {
+  const length = Number(res.headers.get("content-length") ?? NaN);
+  try {
+    if (length <= MAX_READ_BYTES) await res.arrayBuffer();
+    else await readBodyUpTo(res, MAX_READ_BYTES);
+  } catch {
+    // The answer was a success; a body cut short changes nothing.
+  }
+}
+
+/** Longest Retry-After honoured (a day, as the pipeline's longest backoff). */
+const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
+
+/** A Retry-After header (seconds, or an HTTP date) as milliseconds from `now`, or undefined. */
+export function retryAfterOf(header: string | null, now: number): number | undefined {
+  if (!header) return undefined;
+  const v = header.trim();
+  let ms: number;
+  if (/^\d+$/.test(v)) ms = Number(v) * 1000;
+  else {
+    const at = Date.parse(v);
+    if (Number.isNaN(at)) return undefined;
+    ms = at - now;
+  }
+  return ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
 }
 
 function redirectRefused(status: number): string {
@@ -243,12 +295,24 @@ export function webhookDriver(opts: WebhookOptions = {}): DestinationDriver {
         return batch.events.map(() => ({ status: "FAILED", retryable: false, error: (e as Error).message }));
       }
       const env = (batch.connection.options.functionsEnv ?? {}) as Record<string, unknown>;
+      const p = prepare(creds, env);
+      try {
+        // Once per call, not per request: every request of the call goes to this URL.
+        await checkUrl(new URL(creds.url), guard(opts));
+      } catch (e) {
+        // A refused address stays refused; a name that does not resolve (DNS outage) may resolve later.
+        const retryable = !(e instanceof FetchBlockedError) || e instanceof UnresolvedHostError;
+        const error = retryable
+          ? `Cannot reach webhook ${p.target}: ${(e as Error).message}`
+          : (e as Error).message;
+        return batch.events.map(() => ({ status: "FAILED", target: p.target, retryable, error }));
+      }
       const results: WriteResult[] = new Array(batch.events.length);
       let next = 0;
       async function lane() {
         while (next < batch.events.length) {
           const i = next++;
-          results[i] = await sendOne(creds, batch.events[i], env, batch.signal, opts);
+          results[i] = await sendOne(p, batch.events[i], batch.signal);
         }
       }
       await Promise.all(Array.from({ length: Math.min(CONCURRENCY, batch.events.length) }, lane));

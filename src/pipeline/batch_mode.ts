@@ -7,7 +7,7 @@
  * processBatch() and deletes them only when that committed. A crash at any point leaves them queued.
  */
 import type { Deps } from "../deps.ts";
-import { type LiveConnection, liveConnectionsOf } from "../services/pipeline_config.ts";
+import { cachedLiveConnections, type LiveConnection } from "../services/pipeline_config.ts";
 import {
   type BatchGroup,
   claimBatchRows,
@@ -97,7 +97,7 @@ export async function flushDueBatches(deps: Deps, opts: FlushOptions): Promise<n
     while (next < groups.length && !opts.signal.aborted) {
       const g = groups[next++];
       const key = `${g.workspaceId}/${g.streamId}`;
-      if (!streams.has(key)) streams.set(key, liveConnectionsOf(deps, g.workspaceId, g.streamId));
+      if (!streams.has(key)) streams.set(key, cachedLiveConnections(deps, g.workspaceId, g.streamId));
       const conn = (await streams.get(key)!).find((c) => c.id === g.connectionId);
       // Gone, disabled or switched to stream mode: its waiting rows go now (processBatch drops the
       // rows of a connection that is gone or disabled, as it does for retries).

@@ -135,5 +135,8 @@ function record(
     if (!j.failure || (retryable && !j.failure.retryable)) {
       j.failure = { message: r.error ?? "failed", retryable };
     }
+    if (retryable && r.retryAfterMs !== undefined && r.retryAfterMs > (j.failure.retryAfterMs ?? 0)) {
+      j.failure.retryAfterMs = r.retryAfterMs;
+    }
   } else stats.delivered++;
 }

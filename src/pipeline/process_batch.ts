@@ -14,7 +14,7 @@
  */
 import type { Deps } from "../deps.ts";
 import { appendEvents, type EventLogEntry } from "../events_log/events_log.ts";
-import { type LiveConnection, liveConnectionsOf } from "../services/pipeline_config.ts";
+import { cachedLiveConnections, type LiveConnection } from "../services/pipeline_config.ts";
 import {
   type DeadLetterInsert,
   deleteQueueRows,
@@ -62,7 +62,12 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
     const attempt = j.row.attempts + 1;
     const payloadJson = j.payloadJson;
     if (j.failure.retryable && attempt <= deps.config.pipelineRetries) {
-      const at = new Date(now.getTime() + retryDelayMs(attempt, deps.config.pipelineRetryBaseMs));
+      // No earlier than the destination asked (Retry-After), even when the backoff is shorter.
+      const delay = Math.max(
+        retryDelayMs(attempt, deps.config.pipelineRetryBaseMs),
+        Math.min(j.failure.retryAfterMs ?? 0, MAX_DELAY_MS),
+      );
+      const at = new Date(now.getTime() + delay);
       retries.push({
         workspaceId: j.row.workspaceId,
         streamId: j.row.streamId,
@@ -149,7 +154,7 @@ async function planJobs(
   const jobs: Job[] = [];
   for (const row of rows) {
     const key = `${row.workspaceId}/${row.streamId}`;
-    if (!conns.has(key)) conns.set(key, liveConnectionsOf(deps, row.workspaceId, row.streamId));
+    if (!conns.has(key)) conns.set(key, cachedLiveConnections(deps, row.workspaceId, row.streamId));
     const live = await conns.get(key)!;
     // A row for one connection (a retry or a replay) whose connection is gone or disabled is dropped.
     const targets = row.connectionId ? live.filter((c) => c.id === row.connectionId) : live;

@@ -49,7 +49,7 @@ Deno.test("Lanes: while a lane is held, full() names it and other lanes' chunks 
   );
   assert.equal(done.filter((s) => s === "s2").length, 2, "a connection's own rows have their own lane");
   assert.equal(done.filter((s) => s === "slow").length, 0);
-  assert.deepEqual(l.full(), { streams: ["slow"], connections: [] });
+  assert.deepEqual(l.full(), { streams: ["ws/slow"], connections: [] });
   assert.equal(l.held, 7);
   release();
   await l.idle();
