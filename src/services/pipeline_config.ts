@@ -159,20 +159,20 @@ function liveCacheOf(db: object): TtlCache<Promise<LiveConnection[]>> {
  * every caller: read them, never change them.
  */
 export function cachedLiveConnections(
-  deps: Pick<Deps, "db" | "secrets">,
+  deps: Pick<Deps, "db" | "secrets" | "clock">,
   workspaceId: string,
   streamId: string,
 ): Promise<LiveConnection[]> {
   const cache = liveCacheOf(deps.db);
   const key = `${workspaceId}/${streamId}`;
-  const now = Date.now();
+  const now = deps.clock.now().getTime();
   const hit = cache.get(key, now);
   if (hit) return hit.value;
   const read = liveConnectionsOf(deps, workspaceId, streamId);
   cache.set(key, read, now + LIVE_CONNECTIONS_CACHE_MS);
   // A failed read is not remembered (the database may be back for the next chunk).
   read.catch(() => {
-    if (cache.get(key, Date.now())?.value === read) cache.delete(key);
+    if (cache.get(key, deps.clock.now().getTime())?.value === read) cache.delete(key);
   });
   return read;
 }
