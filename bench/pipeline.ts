@@ -77,10 +77,13 @@ async function endToEnd(baseUrl: string, key: string, n: number, targets: Target
 
 async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
   const rawRate = await rawMultiRow(N);
-  const rows: [string, number, string][] = [];
+  const rows: [string, number, string, string?][] = [];
   const share = (r: number) => `${Math.round((r / rawRate) * 100)}% of raw`;
   const whOpts = { mode: "batch", batchSize: 1000, frequency: 1 };
-  for (const fn of [undefined, TAG_FN]) {
+  // BENCH_ONLY=webhook: the webhook and two-connection runs only (the warehouse figures then read 0).
+  const warehouseRuns = Deno.env.get("BENCH_ONLY") === "webhook" ? [] : [undefined, TAG_FN];
+  if (warehouseRuns.length === 0) rows.push(["warehouse batch (1000), not run", 0, ""]);
+  for (const fn of warehouseRuns) {
     const ws = await workspace(deps, "warehouse");
     const wh = await warehouseSchema();
     const stream = await ws.add("stream", { name: "s" });
@@ -88,7 +91,12 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
     await ws.connect(stream.id, dest.id, whOpts, fn);
     await deps.db.query("checkpoint");
     const [r] = await endToEnd(baseUrl, stream.writeKey!, N, [{ label: "wh", landed: () => wh.rows() }]);
-    rows.push([`warehouse batch (1000)${fn ? ", one function" : ", no function"}`, r, share(r)]);
+    rows.push([
+      `warehouse batch (1000)${fn ? ", one function" : ", no function"}`,
+      r,
+      share(r),
+      cpuNotes.at(-1),
+    ]);
     await wh.drop();
   }
   const ws = await workspace(deps, "webhook");
@@ -100,7 +108,7 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
     label: "hook",
     landed: () => rx.count("/one"),
   }]);
-  rows.push(["webhook stream, no function", hookRate, share(hookRate)]);
+  rows.push(["webhook stream, no function", hookRate, share(hookRate), cpuNotes.at(-1)]);
 
   const both = await ws.add("stream", { name: "both" });
   const hook2 = await ws.add("destination", {
@@ -118,17 +126,22 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
     { label: "wh", landed: () => wh.rows() },
   ]);
   await wh.drop();
-  rows.push(["two connections: the webhook", h2, `${Math.round((h2 / hookRate) * 100)}% of its single rate`]);
+  rows.push([
+    "two connections: the webhook",
+    h2,
+    `${Math.round((h2 / hookRate) * 100)}% of its single rate`,
+    cpuNotes.at(-1),
+  ]);
   rows.push([
     "two connections: the warehouse",
     w2,
     `${Math.round((w2 / rows[0][1]) * 100)}% of its single rate`,
+    cpuNotes.at(-1),
   ]);
   console.log(`\n== delivery throughput, ${N} events end to end (PostgreSQL store) ==`);
   console.log(`${"raw multi-row INSERT (1000 a statement, 4 connections)".padEnd(56)}${fmt(rawRate)} rows/s`);
-  const cpu = [cpuNotes[0], cpuNotes[1], cpuNotes[2], cpuNotes[3], cpuNotes[3]];
-  for (const [i, [label, r, note]] of rows.entries()) {
-    console.log(`${label.padEnd(56)}${fmt(r)} events/s  ${note.padEnd(26)} ${cpu[i] ?? ""}`);
+  for (const [label, r, note, cpu] of rows) {
+    console.log(`${label.padEnd(56)}${fmt(r)} events/s  ${note.padEnd(26)} ${cpu ?? ""}`);
   }
 }
 
@@ -193,6 +206,7 @@ async function fairness(deps: Deps, baseUrl: string, rx: Receiver) {
   const bSlow = await add("B slow webhook", "/b-slow");
   const bLoop = await add("B looping function", "/b-loop", LOOP_FN);
   rx.slow.set("/b-slow", 10_000);
+  rx.sync();
   const steady = (key: string, ms: number) =>
     load({
       url: `${baseUrl}/api/s/s2s/track`,
@@ -220,6 +234,7 @@ async function fairness(deps: Deps, baseUrl: string, rx: Receiver) {
   const alone = await phase("A alone", null);
   const slow = await phase("B's webhook answers after 10 s (200/s)", bSlow);
   rx.slow.delete("/b-slow");
+  rx.sync();
   const loop = await phase("B's function loops to its limit (200/s)", bLoop);
   console.log(
     `A's p99 vs alone: ${(slow / alone).toFixed(1)}x with B's slow webhook, ${
@@ -243,7 +258,7 @@ if (import.meta.main) {
   });
   const deps = await openDeps(config, { db: store.db, log: createLogger({ level: "error" }) });
   const server = await startServer(deps, { port: 0, hostname: "127.0.0.1" });
-  const rx = new Receiver();
+  const rx = await Receiver.start();
   const workers = Number(Deno.env.get("PIPELINE_WORKERS_BENCH") ?? 2);
   console.log(
     `pipeline bench: batch size ${config.pipelineBatchSize}, concurrency ${config.pipelineConcurrency}, ` +
@@ -253,7 +268,7 @@ if (import.meta.main) {
   await pipeline.start();
   try {
     const only = Deno.env.get("BENCH_ONLY");
-    if (!only || only === "throughput") await throughput(deps, server.url, rx);
+    if (!only || only === "throughput" || only === "webhook") await throughput(deps, server.url, rx);
     await pipeline.stop();
     if (!only || only === "backlog") pipeline = await backlog(deps, server.url, rx, workers);
     else {

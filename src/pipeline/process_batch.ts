@@ -24,6 +24,7 @@ import {
   type QueueInsert,
   type QueueRow,
 } from "../store/queue_repo.ts";
+import { deleteQueueRowsWithEntries } from "../store/queue_commit_repo.ts";
 import { batchSettingsOf } from "./batch_mode.ts";
 import { deliver } from "./deliver.ts";
 import type { DriverTable } from "./drivers.ts";
@@ -121,6 +122,25 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
         },
       });
     }
+  }
+  if (
+    waiting.converts.length === 0 && waiting.inserts.length === 0 && retries.length === 0 && dead.length === 0
+  ) {
+    // Everything delivered or dropped (the usual chunk): one statement instead of a transaction.
+    const at = new Date();
+    const done = await deleteQueueRowsWithEntries(
+      deps.db,
+      rows.map((r) => r.id),
+      entries.map((e) => ({
+        workspaceId: e.workspaceId,
+        actorId: e.actorId,
+        type: e.type,
+        level: e.level,
+        timestamp: e.timestamp ?? at,
+        messageJson: JSON.stringify(e.message ?? null),
+      })),
+    );
+    if (done) return stats;
   }
   await deps.db.transaction(async function commitBatch(tx) {
     const parked = new Set(waiting.converts.map((c) => c.id));
