@@ -80,8 +80,10 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
   const rows: [string, number, string, string?][] = [];
   const share = (r: number) => `${Math.round((r / rawRate) * 100)}% of raw`;
   const whOpts = { mode: "batch", batchSize: 1000, frequency: 1 };
-  // BENCH_ONLY=webhook: the webhook and two-connection runs only (the warehouse figures then read 0).
-  const warehouseRuns = Deno.env.get("BENCH_ONLY") === "webhook" ? [] : [undefined, TAG_FN];
+  // BENCH_ONLY=webhook: the webhook and two-connection runs only (the warehouse figures then read 0);
+  // BENCH_ONLY=warehouse: the warehouse run without a function only.
+  const only = Deno.env.get("BENCH_ONLY");
+  const warehouseRuns = only === "webhook" ? [] : only === "warehouse" ? [undefined] : [undefined, TAG_FN];
   if (warehouseRuns.length === 0) rows.push(["warehouse batch (1000), not run", 0, ""]);
   for (const fn of warehouseRuns) {
     const ws = await workspace(deps, "warehouse");
@@ -98,6 +100,10 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
       cpuNotes.at(-1),
     ]);
     await wh.drop();
+  }
+  if (only === "warehouse") {
+    console.log(`raw ${fmt(rawRate)} rows/s; warehouse ${fmt(rows[0][1])} events/s, ${rows[0][2]}, ${rows[0][3]}`);
+    return;
   }
   const ws = await workspace(deps, "webhook");
   const stream = await ws.add("stream", { name: "s" });
@@ -268,7 +274,7 @@ if (import.meta.main) {
   await pipeline.start();
   try {
     const only = Deno.env.get("BENCH_ONLY");
-    if (!only || only === "throughput" || only === "webhook") await throughput(deps, server.url, rx);
+    if (!only || only === "throughput" || only === "webhook" || only === "warehouse") await throughput(deps, server.url, rx);
     await pipeline.stop();
     if (!only || only === "backlog") pipeline = await backlog(deps, server.url, rx, workers);
     else {

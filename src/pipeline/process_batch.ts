@@ -2,8 +2,10 @@
  * Processes one claimed batch of queue rows: for every row and every live connection of its stream
  * (or the one connection of a retry/replay row), the connection's functions in order, then its
  * destination driver. Outcomes are committed in one transaction: claimed rows deleted, retries
- * re-queued with backoff, exhausted or hopeless work moved to the dead letter, and every Live Events
- * entry (`function`, `bulker_stream`, `dead-letter`) appended.
+ * re-queued with backoff (no earlier than a destination's Retry-After), exhausted or hopeless work moved to
+ * the dead letter, and every Live Events entry (`function`, `bulker_stream`, `dead-letter`) appended. The
+ * usual chunks need no transaction: all delivered or dropped is one statement (queue_commit_repo.ts), all
+ * waiting for a batch one UPDATE.
  *
  * Delivery is at least once: if this instance dies after a driver wrote but before the commit, the
  * lease ends and the row is processed again.
@@ -122,6 +124,14 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
         },
       });
     }
+  }
+  if (
+    waiting.converts.length === rows.length && entries.length === 0 && waiting.inserts.length === 0 &&
+    retries.length === 0 && dead.length === 0
+  ) {
+    // Every row waits for its batch-mode connection's batch: one statement, atomic by itself.
+    await parkForBatch(deps.db, waiting.converts);
+    return stats;
   }
   if (
     waiting.converts.length === 0 && waiting.inserts.length === 0 && retries.length === 0 && dead.length === 0
