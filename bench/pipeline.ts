@@ -10,7 +10,11 @@
  *   after 10 s, then while B's function loops until its time limit.
  * Targets (docs/performance.md): warehouse batch >= 50% of raw, with a function >= 35%, webhook >= 10,000
  * events/s, each of two connections >= 60% of its single rate, RSS < 300 MB, A's p99 within 2x of
- * alone. Figures only, no assertions (STYLE.md); the load generator shares the 2 cores.
+ * alone. Figures only, no assertions (STYLE.md); the load generator shares the 2 cores. Next to each rate,
+ * the CPU time of the whole process per event (steadier than rates on a shared machine). The webhook receiver
+ * runs in a Worker (bench/_receiver_worker.ts). BENCH_ONLY=throughput|webhook|warehouse|backlog|fairness runs
+ * one part; PIPELINE_BATCH_SIZE, PIPELINE_CONCURRENCY, PIPELINE_WORKERS_BENCH and PER_LANE_BENCH change the
+ * pipeline's sizes.
  */
 import { cpuUsage } from "node:process";
 import { openDeps } from "../src/compose.ts";
@@ -40,6 +44,10 @@ interface Target {
   label: string;
   landed(): number | Promise<number>;
 }
+
+/** PER_LANE_BENCH: chunks of one lane at once (the Pipeline option `perLane`; default 2). */
+const perLane = () =>
+  Deno.env.get("PER_LANE_BENCH") ? { perLane: Number(Deno.env.get("PER_LANE_BENCH")) } : {};
 
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US").padStart(8);
 
@@ -102,7 +110,9 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
     await wh.drop();
   }
   if (only === "warehouse") {
-    console.log(`raw ${fmt(rawRate)} rows/s; warehouse ${fmt(rows[0][1])} events/s, ${rows[0][2]}, ${rows[0][3]}`);
+    console.log(
+      `raw ${fmt(rawRate)} rows/s; warehouse ${fmt(rows[0][1])} events/s, ${rows[0][2]}, ${rows[0][3]}`,
+    );
     return;
   }
   const ws = await workspace(deps, "webhook");
@@ -163,7 +173,7 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
   const f0 = performance.now();
   await sendAll(baseUrl, stream.writeKey!, BACKLOG);
   const fillSec = (performance.now() - f0) / 1000;
-  const pipeline = new Pipeline(deps, { pollMs: 20, workers });
+  const pipeline = new Pipeline(deps, { pollMs: 20, workers, ...perLane() });
   const gc = (globalThis as { gc?: () => void }).gc; // deno run --v8-flags=--expose-gc
   gc?.();
   let peak = Deno.memoryUsage().rss;
@@ -270,15 +280,17 @@ if (import.meta.main) {
     `pipeline bench: batch size ${config.pipelineBatchSize}, concurrency ${config.pipelineConcurrency}, ` +
       `${workers} claim loops`,
   );
-  let pipeline = new Pipeline(deps, { pollMs: 20, workers });
+  let pipeline = new Pipeline(deps, { pollMs: 20, workers, ...perLane() });
   await pipeline.start();
   try {
     const only = Deno.env.get("BENCH_ONLY");
-    if (!only || only === "throughput" || only === "webhook" || only === "warehouse") await throughput(deps, server.url, rx);
+    if (!only || only === "throughput" || only === "webhook" || only === "warehouse") {
+      await throughput(deps, server.url, rx);
+    }
     await pipeline.stop();
     if (!only || only === "backlog") pipeline = await backlog(deps, server.url, rx, workers);
     else {
-      pipeline = new Pipeline(deps, { pollMs: 20, workers });
+      pipeline = new Pipeline(deps, { pollMs: 20, workers, ...perLane() });
       await pipeline.start();
     }
     if (!only || only === "fairness") await fairness(deps, server.url, rx);
