@@ -190,6 +190,8 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
   const sec = (performance.now() - t0) / 1000;
   gc?.();
   const after = Deno.memoryUsage().heapUsed;
+  const snap = Deno.env.get("HEAP_SNAPSHOT");
+  if (snap) (await import("node:v8")).default.writeHeapSnapshot(snap);
   console.log(
     `\n== backlog of ${BACKLOG} events (filled in ${fillSec.toFixed(0)} s with the pipeline off) ==`,
   );
