@@ -63,7 +63,9 @@ export function openConn(
    * backlog drained: every claimed row still in memory).
    */
   const guarded = new Set<(e: Error) => void>();
+  let lostError: Error | null = null;
   lostSignal.catch(function rejectGuarded(e: Error) {
+    lostError = e;
     for (const reject of guarded) reject(e);
     guarded.clear();
   });
@@ -103,6 +105,8 @@ export function openConn(
       return lost;
     },
     guard<T>(p: Promise<T>): Promise<T> {
+      // Already lost: the race settles at once, and leaves nothing behind on a settled promise.
+      if (lostError) return Promise.race([p, lostSignal]);
       return new Promise<T>((resolve, reject) => {
         guarded.add(reject);
         p.then(resolve, reject).finally(() => guarded.delete(reject));
