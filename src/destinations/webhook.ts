@@ -164,7 +164,7 @@ interface Prepared {
   creds: WebhookCredentials;
   target: string;
   custom: boolean;
-  /** The configured headers when none is a template: one Headers object serves every request. */
+  /** The configured headers when none is a template (nothing to render per request), else null. */
   fixedHeaders: [string, string][] | null;
   env: Record<string, unknown>;
 }
