@@ -83,32 +83,49 @@ export async function freshPostgres(): Promise<{ db: Db; drop: () => Promise<voi
   };
 }
 
-/** Webhook receiver: counts bodies per path and remembers each event's ingest-to-delivery latency. */
+/**
+ * Webhook receiver: counts bodies per path and remembers each event's ingest-to-delivery latency. It runs
+ * in a Worker (bench/_receiver_worker.ts), so its work does not share the server's event loop.
+ */
 export class Receiver {
   readonly counts = new Map<string, number>();
   readonly latencies = new Map<string, number[]>();
-  /** Paths whose requests are answered only after this many ms. */
+  /** Paths whose requests are answered only after this many ms (call `sync()` after a change). */
   readonly slow = new Map<string, number>();
-  readonly #server: Deno.HttpServer<Deno.NetAddr>;
+  readonly #worker: Worker;
+  #port = 0;
 
-  constructor() {
-    this.#server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
-      const path = new URL(req.url).pathname;
-      const body = await req.json().catch(() => ({}));
-      const delay = this.slow.get(path);
-      if (delay) await new Promise((r) => setTimeout(r, delay));
-      this.counts.set(path, (this.counts.get(path) ?? 0) + 1);
-      if (typeof body.receivedAt === "string") {
-        const l = this.latencies.get(path) ?? [];
-        l.push(Date.now() - Date.parse(body.receivedAt));
-        this.latencies.set(path, l);
-      }
-      return new Response("ok");
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+  }
+
+  static start(): Promise<Receiver> {
+    const w = new Worker(new URL("./_receiver_worker.ts", import.meta.url), { type: "module" });
+    const rx = new Receiver(w);
+    return new Promise((resolve, reject) => {
+      w.onerror = (e) => reject(e);
+      w.onmessage = (e) => {
+        if (e.data.port) {
+          rx.#port = e.data.port;
+          resolve(rx);
+          return;
+        }
+        for (const [p, n] of e.data.counts as [string, number][]) rx.counts.set(p, n);
+        for (const [p, l] of e.data.latencies as [string, number[]][]) {
+          const all = rx.latencies.get(p);
+          if (all) all.push(...l);
+        }
+      };
     });
   }
 
+  /** Sends the `slow` settings to the worker. */
+  sync(): void {
+    this.#worker.postMessage({ slow: [...this.slow] });
+  }
+
   url(path: string): string {
-    return `http://127.0.0.1:${this.#server.addr.port}${path}`;
+    return `http://127.0.0.1:${this.#port}${path}`;
   }
 
   count(path: string): number {
@@ -116,7 +133,8 @@ export class Receiver {
   }
 
   close(): Promise<void> {
-    return this.#server.shutdown();
+    this.#worker.terminate();
+    return Promise.resolve();
   }
 }
 

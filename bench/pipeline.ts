@@ -10,8 +10,13 @@
  *   after 10 s, then while B's function loops until its time limit.
  * Targets (docs/performance.md): warehouse batch >= 50% of raw, with a function >= 35%, webhook >= 10,000
  * events/s, each of two connections >= 60% of its single rate, RSS < 300 MB, A's p99 within 2x of
- * alone. Figures only, no assertions (STYLE.md); the load generator shares the 2 cores.
+ * alone. Figures only, no assertions (STYLE.md); the load generator shares the 2 cores. Next to each rate,
+ * the CPU time of the whole process per event (steadier than rates on a shared machine). The webhook receiver
+ * runs in a Worker (bench/_receiver_worker.ts). BENCH_ONLY=throughput|webhook|warehouse|backlog|fairness runs
+ * one part; PIPELINE_BATCH_SIZE, PIPELINE_CONCURRENCY, PIPELINE_WORKERS_BENCH and PER_LANE_BENCH change the
+ * pipeline's sizes.
  */
+import { cpuUsage } from "node:process";
 import { openDeps } from "../src/compose.ts";
 import { loadConfig } from "../src/config.ts";
 import type { Deps } from "../src/deps.ts";
@@ -40,6 +45,10 @@ interface Target {
   landed(): number | Promise<number>;
 }
 
+/** PER_LANE_BENCH: chunks of one lane at once (the Pipeline option `perLane`; default 2). */
+const perLane = () =>
+  Deno.env.get("PER_LANE_BENCH") ? { perLane: Number(Deno.env.get("PER_LANE_BENCH")) } : {};
+
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US").padStart(8);
 
 async function sendAll(baseUrl: string, key: string, n: number) {
@@ -53,8 +62,12 @@ async function sendAll(baseUrl: string, key: string, n: number) {
   });
 }
 
+/** CPU time of this process (all threads: server, pipeline, receiver, load generator) per event, µs. */
+const cpuNotes: string[] = [];
+
 /** Sends `n` events and times, per target, until all of them landed; events/s per target. */
 async function endToEnd(baseUrl: string, key: string, n: number, targets: Target[]): Promise<number[]> {
+  const c0 = cpuUsage();
   const t0 = performance.now();
   const sending = sendAll(baseUrl, key, n);
   const done: number[] = targets.map(() => NaN);
@@ -65,15 +78,22 @@ async function endToEnd(baseUrl: string, key: string, n: number, targets: Target
     await new Promise((r) => setTimeout(r, 25));
   }
   await sending;
+  const c = cpuUsage(c0);
+  cpuNotes.push(`${((c.user + c.system) / n).toFixed(0)} µs CPU/event`);
   return done.map((s) => n / s);
 }
 
 async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
   const rawRate = await rawMultiRow(N);
-  const rows: [string, number, string][] = [];
+  const rows: [string, number, string, string?][] = [];
   const share = (r: number) => `${Math.round((r / rawRate) * 100)}% of raw`;
   const whOpts = { mode: "batch", batchSize: 1000, frequency: 1 };
-  for (const fn of [undefined, TAG_FN]) {
+  // BENCH_ONLY=webhook: the webhook and two-connection runs only (the warehouse figures then read 0);
+  // BENCH_ONLY=warehouse: the warehouse run without a function only.
+  const only = Deno.env.get("BENCH_ONLY");
+  const warehouseRuns = only === "webhook" ? [] : only === "warehouse" ? [undefined] : [undefined, TAG_FN];
+  if (warehouseRuns.length === 0) rows.push(["warehouse batch (1000), not run", 0, ""]);
+  for (const fn of warehouseRuns) {
     const ws = await workspace(deps, "warehouse");
     const wh = await warehouseSchema();
     const stream = await ws.add("stream", { name: "s" });
@@ -81,8 +101,19 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
     await ws.connect(stream.id, dest.id, whOpts, fn);
     await deps.db.query("checkpoint");
     const [r] = await endToEnd(baseUrl, stream.writeKey!, N, [{ label: "wh", landed: () => wh.rows() }]);
-    rows.push([`warehouse batch (1000)${fn ? ", one function" : ", no function"}`, r, share(r)]);
+    rows.push([
+      `warehouse batch (1000)${fn ? ", one function" : ", no function"}`,
+      r,
+      share(r),
+      cpuNotes.at(-1),
+    ]);
     await wh.drop();
+  }
+  if (only === "warehouse") {
+    console.log(
+      `raw ${fmt(rawRate)} rows/s; warehouse ${fmt(rows[0][1])} events/s, ${rows[0][2]}, ${rows[0][3]}`,
+    );
+    return;
   }
   const ws = await workspace(deps, "webhook");
   const stream = await ws.add("stream", { name: "s" });
@@ -93,7 +124,7 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
     label: "hook",
     landed: () => rx.count("/one"),
   }]);
-  rows.push(["webhook stream, no function", hookRate, share(hookRate)]);
+  rows.push(["webhook stream, no function", hookRate, share(hookRate), cpuNotes.at(-1)]);
 
   const both = await ws.add("stream", { name: "both" });
   const hook2 = await ws.add("destination", {
@@ -111,15 +142,23 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
     { label: "wh", landed: () => wh.rows() },
   ]);
   await wh.drop();
-  rows.push(["two connections: the webhook", h2, `${Math.round((h2 / hookRate) * 100)}% of its single rate`]);
+  rows.push([
+    "two connections: the webhook",
+    h2,
+    `${Math.round((h2 / hookRate) * 100)}% of its single rate`,
+    cpuNotes.at(-1),
+  ]);
   rows.push([
     "two connections: the warehouse",
     w2,
     `${Math.round((w2 / rows[0][1]) * 100)}% of its single rate`,
+    cpuNotes.at(-1),
   ]);
   console.log(`\n== delivery throughput, ${N} events end to end (PostgreSQL store) ==`);
   console.log(`${"raw multi-row INSERT (1000 a statement, 4 connections)".padEnd(56)}${fmt(rawRate)} rows/s`);
-  for (const [label, r, note] of rows) console.log(`${label.padEnd(56)}${fmt(r)} events/s  ${note}`);
+  for (const [label, r, note, cpu] of rows) {
+    console.log(`${label.padEnd(56)}${fmt(r)} events/s  ${note.padEnd(26)} ${cpu ?? ""}`);
+  }
 }
 
 async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: number) {
@@ -134,7 +173,7 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
   const f0 = performance.now();
   await sendAll(baseUrl, stream.writeKey!, BACKLOG);
   const fillSec = (performance.now() - f0) / 1000;
-  const pipeline = new Pipeline(deps, { pollMs: 20, workers });
+  const pipeline = new Pipeline(deps, { pollMs: 20, workers, ...perLane() });
   const gc = (globalThis as { gc?: () => void }).gc; // deno run --v8-flags=--expose-gc
   gc?.();
   let peak = Deno.memoryUsage().rss;
@@ -151,6 +190,8 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
   const sec = (performance.now() - t0) / 1000;
   gc?.();
   const after = Deno.memoryUsage().heapUsed;
+  const snap = Deno.env.get("HEAP_SNAPSHOT");
+  if (snap) (await import("node:v8")).default.writeHeapSnapshot(snap);
   console.log(
     `\n== backlog of ${BACKLOG} events (filled in ${fillSec.toFixed(0)} s with the pipeline off) ==`,
   );
@@ -183,6 +224,7 @@ async function fairness(deps: Deps, baseUrl: string, rx: Receiver) {
   const bSlow = await add("B slow webhook", "/b-slow");
   const bLoop = await add("B looping function", "/b-loop", LOOP_FN);
   rx.slow.set("/b-slow", 10_000);
+  rx.sync();
   const steady = (key: string, ms: number) =>
     load({
       url: `${baseUrl}/api/s/s2s/track`,
@@ -210,6 +252,7 @@ async function fairness(deps: Deps, baseUrl: string, rx: Receiver) {
   const alone = await phase("A alone", null);
   const slow = await phase("B's webhook answers after 10 s (200/s)", bSlow);
   rx.slow.delete("/b-slow");
+  rx.sync();
   const loop = await phase("B's function loops to its limit (200/s)", bLoop);
   console.log(
     `A's p99 vs alone: ${(slow / alone).toFixed(1)}x with B's slow webhook, ${
@@ -233,21 +276,23 @@ if (import.meta.main) {
   });
   const deps = await openDeps(config, { db: store.db, log: createLogger({ level: "error" }) });
   const server = await startServer(deps, { port: 0, hostname: "127.0.0.1" });
-  const rx = new Receiver();
+  const rx = await Receiver.start();
   const workers = Number(Deno.env.get("PIPELINE_WORKERS_BENCH") ?? 2);
   console.log(
     `pipeline bench: batch size ${config.pipelineBatchSize}, concurrency ${config.pipelineConcurrency}, ` +
       `${workers} claim loops`,
   );
-  let pipeline = new Pipeline(deps, { pollMs: 20, workers });
+  let pipeline = new Pipeline(deps, { pollMs: 20, workers, ...perLane() });
   await pipeline.start();
   try {
     const only = Deno.env.get("BENCH_ONLY");
-    if (!only || only === "throughput") await throughput(deps, server.url, rx);
+    if (!only || only === "throughput" || only === "webhook" || only === "warehouse") {
+      await throughput(deps, server.url, rx);
+    }
     await pipeline.stop();
     if (!only || only === "backlog") pipeline = await backlog(deps, server.url, rx, workers);
     else {
-      pipeline = new Pipeline(deps, { pollMs: 20, workers });
+      pipeline = new Pipeline(deps, { pollMs: 20, workers, ...perLane() });
       await pipeline.start();
     }
     if (!only || only === "fairness") await fairness(deps, server.url, rx);

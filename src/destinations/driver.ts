@@ -38,6 +38,11 @@ export interface WriteResult {
   error?: string;
   /** Whether trying again later may succeed (5xx, timeout, connection refused); false for 4xx, bad data. */
   retryable?: boolean;
+  /**
+   * A failed, retryable event: how long the destination asked to be left alone (an HTTP `Retry-After`).
+   * The pipeline retries no earlier than that, even when its own backoff would be shorter.
+   */
+  retryAfterMs?: number;
   /** Where the event went: a table name (`events`) or a URL without credentials. */
   target?: string;
   /** The row actually written (warehouses) or the body sent (webhook), for Live Events. */

@@ -35,6 +35,8 @@ export function emptyStats(rows: number): BatchStats {
 export interface JobFailure {
   message: string;
   retryable: boolean;
+  /** The destination asked not to be tried again for this long (WriteResult.retryAfterMs). */
+  retryAfterMs?: number;
 }
 
 /** A unit of work: one queue row on one connection. */

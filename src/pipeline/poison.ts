@@ -10,7 +10,7 @@
  */
 import type { Deps } from "../deps.ts";
 import { appendEvents, type EventLogEntry } from "../events_log/events_log.ts";
-import { liveConnectionsOf } from "../services/pipeline_config.ts";
+import { cachedLiveConnections } from "../services/pipeline_config.ts";
 import { isConnectionError } from "../store/db_errors.ts";
 import { deleteQueueRows, failQueueRow, insertDeadLetters, type QueueRow } from "../store/queue_repo.ts";
 import { type BatchStats, emptyStats, type ProcessOptions, thrownFailure } from "./job.ts";
@@ -61,7 +61,7 @@ async function failRow(deps: Deps, row: QueueRow, e: unknown): Promise<BatchStat
   }
   const targets = row.connectionId
     ? [row.connectionId]
-    : (await liveConnectionsOf(deps, row.workspaceId, row.streamId)).map((c) => c.id);
+    : (await cachedLiveConnections(deps, row.workspaceId, row.streamId)).map((c) => c.id);
   const payloadJson = row.payloadJson ?? "null";
   const entries: EventLogEntry[] = targets.map((connectionId) => ({
     workspaceId: row.workspaceId,

@@ -2,8 +2,10 @@
  * Processes one claimed batch of queue rows: for every row and every live connection of its stream
  * (or the one connection of a retry/replay row), the connection's functions in order, then its
  * destination driver. Outcomes are committed in one transaction: claimed rows deleted, retries
- * re-queued with backoff, exhausted or hopeless work moved to the dead letter, and every Live Events
- * entry (`function`, `bulker_stream`, `dead-letter`) appended.
+ * re-queued with backoff (no earlier than a destination's Retry-After), exhausted or hopeless work moved to
+ * the dead letter, and every Live Events entry (`function`, `bulker_stream`, `dead-letter`) appended. The
+ * usual chunks need no transaction: all delivered or dropped is one statement (queue_commit_repo.ts), all
+ * waiting for a batch one UPDATE.
  *
  * Delivery is at least once: if this instance dies after a driver wrote but before the commit, the
  * lease ends and the row is processed again.
@@ -14,7 +16,7 @@
  */
 import type { Deps } from "../deps.ts";
 import { appendEvents, type EventLogEntry } from "../events_log/events_log.ts";
-import { type LiveConnection, liveConnectionsOf } from "../services/pipeline_config.ts";
+import { cachedLiveConnections, type LiveConnection } from "../services/pipeline_config.ts";
 import {
   type DeadLetterInsert,
   deleteQueueRows,
@@ -24,6 +26,7 @@ import {
   type QueueInsert,
   type QueueRow,
 } from "../store/queue_repo.ts";
+import { deleteQueueRowsWithEntries } from "../store/queue_commit_repo.ts";
 import { batchSettingsOf } from "./batch_mode.ts";
 import { deliver } from "./deliver.ts";
 import type { DriverTable } from "./drivers.ts";
@@ -62,7 +65,12 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
     const attempt = j.row.attempts + 1;
     const payloadJson = j.payloadJson;
     if (j.failure.retryable && attempt <= deps.config.pipelineRetries) {
-      const at = new Date(now.getTime() + retryDelayMs(attempt, deps.config.pipelineRetryBaseMs));
+      // No earlier than the destination asked (Retry-After), even when the backoff is shorter.
+      const delay = Math.max(
+        retryDelayMs(attempt, deps.config.pipelineRetryBaseMs),
+        Math.min(j.failure.retryAfterMs ?? 0, MAX_DELAY_MS),
+      );
+      const at = new Date(now.getTime() + delay);
       retries.push({
         workspaceId: j.row.workspaceId,
         streamId: j.row.streamId,
@@ -117,6 +125,33 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
       });
     }
   }
+  if (
+    waiting.converts.length === rows.length && entries.length === 0 && waiting.inserts.length === 0 &&
+    retries.length === 0 && dead.length === 0
+  ) {
+    // Every row waits for its batch-mode connection's batch: one statement, atomic by itself.
+    await parkForBatch(deps.db, waiting.converts);
+    return stats;
+  }
+  if (
+    waiting.converts.length === 0 && waiting.inserts.length === 0 && retries.length === 0 && dead.length === 0
+  ) {
+    // Everything delivered or dropped (the usual chunk): one statement instead of a transaction.
+    const at = new Date();
+    const done = await deleteQueueRowsWithEntries(
+      deps.db,
+      rows.map((r) => r.id),
+      entries.map((e) => ({
+        workspaceId: e.workspaceId,
+        actorId: e.actorId,
+        type: e.type,
+        level: e.level,
+        timestamp: e.timestamp ?? at,
+        messageJson: JSON.stringify(e.message ?? null),
+      })),
+    );
+    if (done) return stats;
+  }
   await deps.db.transaction(async function commitBatch(tx) {
     const parked = new Set(waiting.converts.map((c) => c.id));
     await deleteQueueRows(tx, rows.filter((r) => !parked.has(r.id)).map((r) => r.id));
@@ -149,7 +184,7 @@ async function planJobs(
   const jobs: Job[] = [];
   for (const row of rows) {
     const key = `${row.workspaceId}/${row.streamId}`;
-    if (!conns.has(key)) conns.set(key, liveConnectionsOf(deps, row.workspaceId, row.streamId));
+    if (!conns.has(key)) conns.set(key, cachedLiveConnections(deps, row.workspaceId, row.streamId));
     const live = await conns.get(key)!;
     // A row for one connection (a retry or a replay) whose connection is gone or disabled is dropped.
     const targets = row.connectionId ? live.filter((c) => c.id === row.connectionId) : live;

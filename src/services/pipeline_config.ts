@@ -2,6 +2,7 @@
  * What the ingest and the pipeline read of the configuration: internal, never exposed over REST or
  * MCP, because it returns decrypted credentials and stored key hashes.
  */
+import { TtlCache } from "../cache.ts";
 import type { Deps } from "../deps.ts";
 import { destinationType } from "../resources/destinations/catalog.ts";
 import type { Queryable } from "../store/db.ts";
@@ -128,6 +129,60 @@ export async function liveConnectionsOf(
     });
   }
   return out;
+}
+
+/**
+ * How long the pipeline reuses a stream's live connections (decrypted) before reading them again. A
+ * change made through the services (src/services/resources.ts) applies at once in the instance that
+ * made it ({@linkcode forgetLiveConnections}); in other instances, and after a change made around the
+ * services, within this delay.
+ */
+export const LIVE_CONNECTIONS_CACHE_MS = 2000;
+const MAX_CACHED_STREAMS = 10_000;
+
+/** One cache per store (an app's Db; two apps on one database each have their own). */
+const liveCaches = new WeakMap<object, TtlCache<Promise<LiveConnection[]>>>();
+
+function liveCacheOf(db: object): TtlCache<Promise<LiveConnection[]>> {
+  let c = liveCaches.get(db);
+  if (!c) {
+    c = new TtlCache(MAX_CACHED_STREAMS);
+    liveCaches.set(db, c);
+  }
+  return c;
+}
+
+/**
+ * {@linkcode liveConnectionsOf}, reused for {@linkcode LIVE_CONNECTIONS_CACHE_MS}: the pipeline plans
+ * every chunk with it, so a busy stream costs two queries and the decryption of its secrets once per
+ * period, not once per chunk. Concurrent misses share one read. The objects returned are shared by
+ * every caller: read them, never change them.
+ */
+export function cachedLiveConnections(
+  deps: Pick<Deps, "db" | "secrets" | "clock">,
+  workspaceId: string,
+  streamId: string,
+): Promise<LiveConnection[]> {
+  const cache = liveCacheOf(deps.db);
+  const key = `${workspaceId}/${streamId}`;
+  const now = deps.clock.now().getTime();
+  const hit = cache.get(key, now);
+  if (hit) return hit.value;
+  const read = liveConnectionsOf(deps, workspaceId, streamId);
+  cache.set(key, read, now + LIVE_CONNECTIONS_CACHE_MS);
+  // A failed read is not remembered (the database may be back for the next chunk).
+  read.catch(() => {
+    if (cache.get(key, deps.clock.now().getTime())?.value === read) cache.delete(key);
+  });
+  return read;
+}
+
+/**
+ * Forgets every cached live connection of this store: called after a configuration write commits, so
+ * the next chunk planned in this instance sees it.
+ */
+export function forgetLiveConnections(deps: Pick<Deps, "db">): void {
+  liveCaches.get(deps.db)?.clear();
 }
 
 function chainOf(config: Record<string, unknown>): { functionId: string }[] {

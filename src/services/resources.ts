@@ -35,6 +35,7 @@ import {
   withoutServerFields,
 } from "./resource_checks.ts";
 import { deleteWithDependents } from "./resource_delete.ts";
+import { forgetLiveConnections } from "./pipeline_config.ts";
 import { pickFields, plainConfig, publicObject, sealConfig } from "./resource_objects.ts";
 import { generateServerKey, type KeyInput, syncStreamKeys } from "./resource_stream_keys.ts";
 import { checkWorkspaceAccess, resolveWorkspace } from "./workspaces.ts";
@@ -181,7 +182,7 @@ export async function createResource(ctx: Ctx, input: unknown) {
       });
       return writeKey ? { ...out, writeKey } : out;
     }),
-  );
+  ).finally(() => forgetLiveConnections(ctx));
 }
 
 /**
@@ -292,7 +293,7 @@ export async function updateResource(ctx: Ctx, input: unknown) {
       });
       return after;
     }),
-  );
+  ).finally(() => forgetLiveConnections(ctx));
 }
 
 /**
@@ -309,5 +310,5 @@ export async function deleteResource(ctx: Ctx, input: unknown) {
     if (!row) throw notFound(type, q.id, q.workspaceId);
     const keys = type === "stream" ? await listStreamKeys(tx, ws.id, [row.id]) : [];
     return await deleteWithDependents(ctx, tx, publicObject(row, keys), row, { cascade: q.cascade ?? false });
-  });
+  }).finally(() => forgetLiveConnections(ctx));
 }

@@ -56,6 +56,19 @@ export function openConn(
   let markLost!: (e: Error) => void;
   const lostSignal = new Promise<never>((_, reject) => markLost = reject);
   lostSignal.catch(function handled() {});
+  /**
+   * The statements being guarded: each is rejected if the connection is lost first. Not
+   * `Promise.race([p, lostSignal])`: each race left a reaction on the long-pending `lostSignal` that kept
+   * its statement's result reachable for the client's whole life (a heap snapshot after a 40,000-event
+   * backlog drained: every claimed row still in memory).
+   */
+  const guarded = new Set<(e: Error) => void>();
+  let lostError: Error | null = null;
+  lostSignal.catch(function rejectGuarded(e: Error) {
+    lostError = e;
+    for (const reject of guarded) reject(e);
+    guarded.clear();
+  });
   const sql = postgres(url, {
     max: 1,
     connect_timeout: CONNECT_TIMEOUT_SECONDS,
@@ -92,7 +105,12 @@ export function openConn(
       return lost;
     },
     guard<T>(p: Promise<T>): Promise<T> {
-      return Promise.race([p, lostSignal]);
+      // Already lost: the race settles at once, and leaves nothing behind on a settled promise.
+      if (lostError) return Promise.race([p, lostSignal]);
+      return new Promise<T>((resolve, reject) => {
+        guarded.add(reject);
+        p.then(resolve, reject).finally(() => guarded.delete(reject));
+      });
     },
     async end(timeoutSeconds: number) {
       await sql.end({ timeout: timeoutSeconds });
