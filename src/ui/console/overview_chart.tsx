@@ -165,6 +165,14 @@ function ChartSvg({ data }: { data: ChartData }) {
   );
 }
 
+function seriesHeader(s: typeof SERIES[number]) {
+  return <th scope="col">{s.label}</th>;
+}
+
+function seriesCell(s: typeof SERIES[number], n: number) {
+  return <td data-series={s.key}>{n}</td>;
+}
+
 /** The chart card's content: range and source form, the SVG, its legend and the hidden table. */
 export function OverviewChart({ page, data }: { page: ConsolePage; data: ChartData }) {
   const option = (s: Source) => <option value={s.value} selected={s.value === data.source}>{s.label}</option>;
@@ -208,14 +216,14 @@ export function OverviewChart({ page, data }: { page: ConsolePage; data: ChartDa
         <thead>
           <tr>
             <th scope="col">Period</th>
-            {SERIES.map((s) => <th scope="col">{s.label}</th>)}
+            {SERIES.map(seriesHeader)}
           </tr>
         </thead>
         <tbody>
           {data.points.map((p) => (
             <tr data-period={p.period}>
               <th scope="row">{periodLabel(p.period, data.range)}</th>
-              {SERIES.map((s) => <td data-series={s.key}>{p.counts[s.key]}</td>)}
+              {SERIES.map((s) => seriesCell(s, p.counts[s.key]))}
             </tr>
           ))}
         </tbody>
