@@ -8,7 +8,7 @@ import { type Context, Hono, type Next } from "hono";
 import type { AppEnv } from "../../http/env.ts";
 import { consoleAssetsRouter } from "./assets.ts";
 import { auditPage } from "./audit_page.tsx";
-import { membersPage } from "./members_page.tsx";
+import { mountMembers } from "./members_page.tsx";
 import { mountLiveEvents } from "./live_events.tsx";
 import { overviewData, OverviewPage } from "./overview.tsx";
 import { OverviewChart, overviewChartData } from "./overview_chart.tsx";
@@ -41,7 +41,7 @@ export function consoleRouter() {
     );
   });
   app.get("/:ws/audit", auditPage);
-  app.get("/:ws/members", membersPage);
+  mountMembers(app);
   mountLiveEvents(app);
   mountResourcePages(app);
   // Pages the console does not have (yet): a clear 404 inside Sluice's look, for signed-in users too.
