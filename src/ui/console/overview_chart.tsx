@@ -17,9 +17,9 @@ const RANGES = {
 type RangeKey = keyof typeof RANGES;
 
 const SERIES = [
-  { key: "incoming", label: "Incoming", color: "#2454d6", statuses: ["incoming"] },
-  { key: "delivered", label: "Delivered", color: "#1f8a3b", statuses: ["delivered"] },
-  { key: "errors", label: "Errors", color: "#c62f2f", statuses: ["error", "dead_letter"] },
+  { key: "incoming", label: "Incoming", color: "#2454d6", dash: undefined, statuses: ["incoming"] },
+  { key: "delivered", label: "Delivered", color: "#1f8a3b", dash: "6 3", statuses: ["delivered"] },
+  { key: "errors", label: "Errors", color: "#c62f2f", dash: "2 3", statuses: ["error", "dead_letter"] },
 ] as const;
 type SeriesKey = typeof SERIES[number]["key"];
 
@@ -101,9 +101,10 @@ function periodLabel(iso: string, range: RangeKey) {
   return range === "24h" ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(0, 10);
 }
 
-const W = 600;
-const H = 220;
-const PAD = { left: 44, right: 10, top: 12, bottom: 28 };
+// A small viewBox, so its 11-unit labels stay readable when scaled down to a 390 px phone.
+const W = 360;
+const H = 170;
+const PAD = { left: 34, right: 8, top: 10, bottom: 22 };
 
 function niceMax(n: number) {
   if (n <= 4) return 4;
@@ -138,7 +139,7 @@ function ChartSvg({ data }: { data: ChartData }) {
       {[0, 0.5, 1].map((f) => (
         <g>
           <line x1={PAD.left} x2={W - PAD.right} y1={y(max * f)} y2={y(max * f)} stroke="#dde1e6" />
-          <text x={PAD.left - 6} y={y(max * f) + 4} text-anchor="end" font-size="12" fill="#5c6773">
+          <text x={PAD.left - 6} y={y(max * f) + 4} text-anchor="end" font-size="11" fill="#5c6773">
             {max * f}
           </text>
         </g>
@@ -146,16 +147,17 @@ function ChartSvg({ data }: { data: ChartData }) {
       {pts.map((p, i) =>
         i % labelEvery === 0
           ? (
-            <text x={x(i)} y={H - 8} text-anchor="middle" font-size="12" fill="#5c6773">
+            <text x={x(i)} y={H - 6} text-anchor="middle" font-size="11" fill="#5c6773">
               {data.range === "24h" ? p.period.slice(11, 16) : p.period.slice(5, 10)}
             </text>
           )
           : null
       )}
-      {SERIES.map((s) => (
+      {[...SERIES].reverse().map((s) => (
         <polyline
           fill="none"
           stroke={s.color}
+          stroke-dasharray={s.dash}
           stroke-width="2.5"
           vector-effect="non-scaling-stroke"
           points={pts.map((p, i) => `${x(i).toFixed(1)},${y(p.counts[s.key]).toFixed(1)}`).join(" ")}
@@ -202,8 +204,16 @@ export function OverviewChart({ page, data }: { page: ConsolePage; data: ChartDa
       <ul class="legend">
         {SERIES.map((s) => (
           <li>
-            <svg width="14" height="14" aria-hidden="true">
-              <rect width="14" height="14" rx="3" fill={s.color} />
+            <svg width="24" height="10" aria-hidden="true">
+              <line
+                x1="0"
+                x2="24"
+                y1="5"
+                y2="5"
+                stroke={s.color}
+                stroke-width="3"
+                stroke-dasharray={s.dash}
+              />
             </svg>{" "}
             {s.label}
           </li>

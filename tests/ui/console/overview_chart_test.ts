@@ -29,7 +29,7 @@ Deno.test("console overview chart: events through the pipeline show in its table
     assert.equal(day.status, 200);
     assert.match(
       day.html,
-      /<svg class="chart" viewBox="0 0 600 220" role="img" aria-labelledby="chart-title chart-desc"/,
+      /<svg class="chart" viewBox="0 0 360 170" role="img" aria-labelledby="chart-title chart-desc"/,
     );
     assert.match(
       day.html,
