@@ -163,6 +163,21 @@ function ChartSvg({ data }: { data: ChartData }) {
           points={pts.map((p, i) => `${x(i).toFixed(1)},${y(p.counts[s.key]).toFixed(1)}`).join(" ")}
         />
       ))}
+      {/* Concentric dots (largest first) mark every non-zero count, so equal counts stay visible. */}
+      {SERIES.map((s, k) =>
+        pts.map((p, i) =>
+          p.counts[s.key] > 0
+            ? (
+              <circle
+                cx={x(i)}
+                cy={y(p.counts[s.key])}
+                r={2 + (SERIES.length - 1 - k) * 1.5}
+                fill={s.color}
+              />
+            )
+            : null
+        )
+      )}
     </svg>
   );
 }
