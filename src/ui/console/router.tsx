@@ -8,9 +8,10 @@ import { type Context, Hono, type Next } from "hono";
 import type { AppEnv } from "../../http/env.ts";
 import { consoleAssetsRouter } from "./assets.ts";
 import { auditPage } from "./audit_page.tsx";
-import { membersPage } from "./members_page.tsx";
+import { mountMembers } from "./members_page.tsx";
 import { mountLiveEvents } from "./live_events.tsx";
 import { overviewData, OverviewPage } from "./overview.tsx";
+import { OverviewChart, overviewChartData } from "./overview_chart.tsx";
 import { mountResourcePages } from "./resource_routes.tsx";
 import { consoleErrorPage, openConsole, RESERVED_SEGMENTS, workspaceKey } from "./shell.tsx";
 
@@ -34,10 +35,13 @@ export function consoleRouter() {
   app.get("/:ws", async function overview(c) {
     const page = await openConsole(c, c.req.param("ws"));
     if (page instanceof Response) return page;
-    return c.html(<OverviewPage page={page} data={await overviewData(page)} />);
+    const [data, chart] = await Promise.all([overviewData(page), overviewChartData(page)]);
+    return c.html(
+      <OverviewPage page={page} data={data} chart={<OverviewChart page={page} data={chart} />} />,
+    );
   });
   app.get("/:ws/audit", auditPage);
-  app.get("/:ws/members", membersPage);
+  mountMembers(app);
   mountLiveEvents(app);
   mountResourcePages(app);
   // Pages the console does not have (yet): a clear 404 inside Sluice's look, for signed-in users too.

@@ -35,4 +35,9 @@ fieldset{border:1px solid #dde1e6;border-radius:8px;margin:.75rem 0;padding:.25r
 details{border-bottom:1px solid #eef0f3;padding:.3rem 0}summary{cursor:pointer}
 .level-error{color:#8a1c1c;font-weight:700}.code-editor{border:1px solid #bfc6ce;border-radius:6px;max-height:32rem;
 overflow:auto;font-size:.9rem}.cm-editor{max-width:100%}
+.sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);
+white-space:nowrap;border:0}svg.chart{display:block;width:100%;height:auto;max-height:16rem;margin:.5rem 0}
+.legend{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}
+.chart-ranges a[aria-current]{font-weight:700;color:#1d232b}form.row label{margin:0}form.row select{width:auto;
+max-width:100%;flex:1 1 10rem}
 `;

@@ -22,7 +22,7 @@ async function noSidewaysScroll(page: Page, where: string) {
 Deno.test({
   name:
     "browser console: sign in, switch workspace, stream + snippet, destination, connection, Live Events, " +
-    "function run; desktop and phone without sideways scroll",
+    "function run, chart, member invite; desktop and phone without sideways scroll",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -152,6 +152,25 @@ Deno.test({
         assert.equal(await page.textContent("#count-connections strong"), vp.name === "desktop" ? "1" : "2");
         await noSidewaysScroll(page, "overview");
         await shot("overview");
+        // The chart for this stream alone counts the event sent above.
+        await page.selectOption("#chart-source", `stream:${streamId}`);
+        await page.click("#overview-chart button[type=submit]");
+        await page.waitForURL(/source=stream/);
+        const incoming = await page.evaluate<number>(
+          `[...document.querySelectorAll('#chart-table td[data-series="incoming"]')]` +
+            `.reduce((a, td) => a + Number(td.textContent), 0)`,
+        );
+        assert.equal(incoming, 1);
+        await noSidewaysScroll(page, "overview chart of one stream");
+
+        // Invite a teammate: the link is shown once, on the page after the form.
+        await page.click("nav >> text=Members");
+        await page.fill("#member-email", `teammate-${vp.name}@example.com`);
+        await page.selectOption("#member-role", "analyst");
+        await page.click("#add-member button[type=submit]");
+        await page.waitForURL(/\/members\?notice=invited/);
+        assert.match(await page.textContent("#invite-link pre") ?? "", /\/invite\?token=/);
+        await noSidewaysScroll(page, "members");
         await context.close();
       }
       assert.deepEqual(foreign, [], "nothing is loaded from outside Sluice");

@@ -98,7 +98,7 @@ Deno.test("console shell: another user's workspace is a 404 page, unknown pages 
   }
 });
 
-Deno.test("console overview: counts and the first stream's snippet; no chart without one", async () => {
+Deno.test("console overview: counts, the first stream's snippet and the events chart", async () => {
   const t = await testApp({ env: { PUBLIC_URL: "https://sluice.example.com" } });
   try {
     const s = await signedIn(t, { slug: "counts" });
@@ -117,7 +117,7 @@ Deno.test("console overview: counts and the first stream's snippet; no chart wit
       p.html,
       /&lt;script async src=&quot;https:\/\/sluice.example.com\/p.js&quot; data-write-key=&quot;site-browser:YOUR_SECRET&quot;/,
     );
-    assert.doesNotMatch(p.html, /id="overview-chart"/);
+    assert.match(p.html, /<div class="card" id="overview-chart"><h2>Events over time<\/h2>/);
   } finally {
     await t.close();
   }
