@@ -104,6 +104,7 @@ function TaskRow({ page, sync, task }: { page: ConsolePage; sync: SyncView; task
 
 function SyncCard({ page, sync }: { page: ConsolePage; sync: SyncView }) {
   const action = `${page.base}/syncs/${encodeURIComponent(sync.id)}/run`;
+  const taskRow = (task: Task) => <TaskRow page={page} sync={sync} task={task} />;
   return (
     <div class="card" data-sync={sync.id}>
       <h2>{sync.name}</h2>
@@ -140,7 +141,7 @@ function SyncCard({ page, sync }: { page: ConsolePage; sync: SyncView }) {
               </tr>
             </thead>
             <tbody>
-              {sync.tasks.map((task) => <TaskRow page={page} sync={sync} task={task} />)}
+              {sync.tasks.map(taskRow)}
             </tbody>
           </table>
         )
@@ -155,6 +156,7 @@ async function showSyncs(
   opts: { status?: 200 | 400 | 403 | 404 | 409; error?: string } = {},
 ) {
   const syncs = await syncViews(page);
+  const syncCard = (sync: SyncView) => <SyncCard page={page} sync={sync} />;
   return c.html(
     <ConsoleLayout page={page} title="Syncs" section="Syncs">
       <div class="card">
@@ -168,7 +170,7 @@ async function showSyncs(
           </p>
         )}
       </div>
-      {syncs.map((sync) => <SyncCard page={page} sync={sync} />)}
+      {syncs.map(syncCard)}
     </ConsoleLayout>,
     opts.status ?? 200,
   );
