@@ -13,6 +13,7 @@ import { mountLiveEvents } from "./live_events.tsx";
 import { overviewData, OverviewPage } from "./overview.tsx";
 import { OverviewChart, overviewChartData } from "./overview_chart.tsx";
 import { mountResourcePages } from "./resource_routes.tsx";
+import { mountSyncs } from "./syncs_page.tsx";
 import { consoleErrorPage, openConsole, RESERVED_SEGMENTS, workspaceKey } from "./shell.tsx";
 
 async function notReserved(c: Context<AppEnv>, next: Next) {
@@ -43,6 +44,7 @@ export function consoleRouter() {
   app.get("/:ws/audit", auditPage);
   mountMembers(app);
   mountLiveEvents(app);
+  mountSyncs(app);
   mountResourcePages(app);
   // Pages the console does not have (yet): a clear 404 inside Sluice's look, for signed-in users too.
   app.all("/:ws/*", async function noSuchPage(c) {

@@ -77,6 +77,7 @@ const NAV: [string, string][] = [
   ["Streams", "/streams"],
   ["Destinations", "/destinations"],
   ["Connections", "/connections"],
+  ["Syncs", "/syncs"],
   ["Functions", "/functions"],
   ["Live Events", "/live"],
   ["Members", "/members"],

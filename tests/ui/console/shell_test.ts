@@ -8,6 +8,7 @@ const NAV = [
   "Streams",
   "Destinations",
   "Connections",
+  "Syncs",
   "Functions",
   "Live Events",
   "Members",
