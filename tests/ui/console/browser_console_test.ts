@@ -151,6 +151,11 @@ Deno.test({
         await page.click("nav >> text=Overview");
         assert.equal(await page.textContent("#count-connections strong"), vp.name === "desktop" ? "1" : "2");
         await noSidewaysScroll(page, "overview");
+        // The chart in view (on a phone it starts below the counts).
+        await page.evaluate(
+          `(() => { const l = document.querySelector("#overview-chart ul.legend");
+            if (l.getBoundingClientRect().bottom > innerHeight) l.scrollIntoView({ block: "end" }); })()`,
+        );
         await shot("overview");
         // The chart for this stream alone counts the event sent above.
         await page.selectOption("#chart-source", `stream:${streamId}`);
