@@ -16,7 +16,7 @@ import type {
   HostMessage,
   RunnerMessage,
 } from "./protocol.ts";
-import { RUNNER_COMMAND } from "./runner_main.ts";
+import { residentMemory, spawnCommand } from "./runner_spawn.ts";
 import { type RunnerChild, startInProcessRunner } from "./in_process_runner.ts";
 
 /** What the server does for an event's `ctx.fetch` / `ctx.store` / `ctx.getWarehouse` calls. */
@@ -65,35 +65,11 @@ interface InFlight {
   deadline: number;
 }
 
+export { niceOf, PENALTY_NICE } from "./runner_spawn.ts";
+import { niceOf, PENALTY_NICE } from "./runner_spawn.ts";
+
 const WATCHDOG_MS = 50;
 const PAGE_SIZE = 4096;
-/** Nice value of a penalised runner: it gets a core only when nothing at normal priority wants it. */
-export const PENALTY_NICE = 19;
-
-function spawnCommand(token: string, memoryMb: number): Deno.CommandOptions & { cmd: string } {
-  const exec = Deno.execPath();
-  const v8 = `--max-old-space-size=${memoryMb}`;
-  if (/^deno(\.exe)?$/.test(exec.split(/[\\/]/).pop() ?? "")) {
-    const dir = new URL(".", import.meta.url);
-    return {
-      cmd: exec,
-      args: [
-        "run",
-        "--no-prompt",
-        "--no-config",
-        "--no-lock",
-        `--allow-read=${decodeURIComponent(dir.pathname)}`,
-        "--unstable-worker-options",
-        `--v8-flags=${v8}`,
-        new URL("./runner_main.ts", import.meta.url).href,
-        token,
-      ],
-    };
-  }
-  // The single executable (deno compile): main.ts hands RUNNER_COMMAND to runSandboxRunner().
-  return { cmd: exec, args: [RUNNER_COMMAND, token], env: { DENO_V8_FLAGS: v8 } };
-}
-
 /** A started runner process. */
 export class RunnerProcess {
   readonly #opts: RunnerOptions;
@@ -398,14 +374,6 @@ export class RunnerProcess {
   }
 }
 
-function residentMemory(): number | null {
-  try {
-    return Deno.memoryUsage().rss;
-  } catch {
-    return null;
-  }
-}
-
 /** The outcome of an event the sandbox could not run (its runner stopped, the sandbox closed). */
 export function crashOutcome(req: BatchRequest, message: string): ChainOutcome {
   const functionId = req.functions[0]?.id ?? "";
@@ -417,11 +385,4 @@ export function crashOutcome(req: BatchRequest, message: string): ChainOutcome {
     retry: { message, drop: true },
     execLog: [],
   };
-}
-
-/** Nice value of a thread (or of a process's main thread), from /proc. */
-export async function niceOf(tid: number | string, pid: number | string = tid): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/task/${tid}/stat`);
-  // Fields after the command name (which may hold spaces) start at field 3; nice is field 19.
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
 }

@@ -6,71 +6,17 @@
  * A workspace whose calls spin until their time limit is penalised (fairness.ts).
  */
 import { sha256Hex } from "../auth/crypto.ts";
-import type { Clock } from "../clock.ts";
-import type { Config } from "../config.ts";
-import type { Logger } from "../log.ts";
 import { GeoLookup, parseUserAgent } from "./event_context.ts";
-import { type BatchEvent, CpuFairness, PENALTY_MS } from "./fairness.ts";
-import { type FunctionStore, parseTtl } from "./function_store.ts";
+import { CpuFairness, PENALTY_MS } from "./fairness.ts";
+import { parseTtl } from "./function_store.ts";
 import { type FetchRequest, guardedFetch } from "./guarded_fetch.ts";
 import type { BridgeOp, ChainOutcome, EventContextData } from "./protocol.ts";
 import { type BridgeHandler, crashOutcome, RunnerProcess } from "./runner_process.ts";
-import { type FunctionsBackend, functionsBackend, NO_WORKERS_MESSAGE } from "../runtime/profile.ts";
+import { NO_WORKERS_MESSAGE } from "../runtime/profile.ts";
+import type { ChainRun, SandboxOptions } from "./sandbox_options.ts";
 
-export interface SandboxOptions {
-  /** Wall-clock limit of one function call, ms. */
-  timeoutMs: number;
-  /** V8 heap limit of a runner process, MB. */
-  memoryMb: number;
-  /** Resident-memory ceiling of a runner process, MB (ArrayBuffers are outside the V8 heap). */
-  rssLimitMb?: number;
-  allowPrivateNetwork: boolean;
-  fetchTimeoutMs?: number;
-  /** At most this many runner processes (one per active workspace). */
-  maxProcesses?: number;
-  /** A runner with nothing to do for this long is stopped. */
-  idleMs?: number;
-  log: Logger;
-  /** Test seam for the SSRF guard's DNS lookups. */
-  resolve?: (host: string) => Promise<string[]>;
-  /** `.mmdb` files behind `ctx.geo` (GEOIP_DATABASE); none: `ctx.geo` is undefined. */
-  geoipDatabases?: string[];
-  /** What `ctx.getWarehouse(id).query()` runs on (warehouse_queries.ts); absent: refused. */
-  warehouses?: WarehouseQueries;
-  /** A workspace stays penalised this long after its last stuck call, ms (fairness.ts). */
-  penaltyMs?: number;
-  /** Batches of all penalised workspaces in flight at once (default: half the cores, at least 1). */
-  penaltySlots?: number;
-  /** Clock of the penalties. */
-  clock?: Clock;
-  /** Test seam: told of every batch start and end. */
-  onBatch?: (e: BatchEvent) => void;
-  /** Where functions run (src/runtime/profile.ts); default `process`. */
-  backend?: FunctionsBackend;
-}
-
-/** Runs a function's SQL on a warehouse destination of its workspace (see warehouse_queries.ts). */
-export interface WarehouseQueries {
-  query(
-    workspaceId: string,
-    destinationId: string,
-    sql: string,
-    params: unknown,
-    timeoutMs: number,
-  ): Promise<Record<string, unknown>[]>;
-  close(): Promise<void>;
-}
-
-/** One run of a chain on one event. */
-export interface ChainRun {
-  workspaceId: string;
-  functions: { id: string; code: string }[];
-  event: Record<string, unknown>;
-  ctx: EventContextData;
-  store: FunctionStore;
-  /** Overrides the sandbox's per-call limit (function/run tests). */
-  timeoutMs?: number;
-}
+export type { ChainRun, SandboxOptions, WarehouseQueries } from "./sandbox_options.ts";
+export { sandboxOptions } from "./sandbox_options.ts";
 
 type OptionalKeys = "resolve" | "warehouses" | "penaltyMs" | "penaltySlots" | "clock" | "onBatch";
 
@@ -370,18 +316,6 @@ export class Sandbox {
       }
     };
   }
-}
-
-/** Sandbox options from the server settings. */
-export function sandboxOptions(config: Config, log: Logger): SandboxOptions {
-  return {
-    timeoutMs: config.functionsTimeoutMs,
-    memoryMb: config.functionsMemoryMb,
-    allowPrivateNetwork: config.functionsAllowPrivateNetwork,
-    geoipDatabases: config.geoipDatabases,
-    backend: functionsBackend(config),
-    log,
-  };
 }
 
 /**
