@@ -5,7 +5,7 @@
  *    upserts appendEvents runs), in groups of 1,000 as the pipeline commits them: events counted per second.
  * 2. Reading: getEventStat() as the overview calls it: the last 24 hours by hour, the last 7 days by hour
  *    and by day, one stream's last 24 hours: median and p95 milliseconds of 30 calls each.
- * On a throwaway PostgreSQL database (BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres)
+ * On a throwaway PostgreSQL database (BENCH_PG_URL or PGTEST_URL, default postgres://postgres@127.0.0.1:5432/postgres)
  * and on PGlite. Figures only, never asserted.
  */
 import postgres from "postgres";
@@ -23,12 +23,13 @@ import { addConnectionStats, addStreamStats } from "../src/store/event_stat_repo
 import { openPglite } from "../src/store/pglite.ts";
 import { openPostgres } from "../src/store/postgres.ts";
 
-const PG_ADMIN = Deno.env.get("BENCH_PG_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const N = Number(Deno.args[0] ?? 1_000_000);
+const PG_ADMIN = Deno.env.get("BENCH_PG_URL") ?? Deno.env.get("PGTEST_URL") ??
+  "postgres://postgres@127.0.0.1:5432/postgres";
+const N = Number((import.meta.main ? Deno.args[0] : undefined) ?? 1_000_000);
 const GROUP = 1000;
 const DAY = 86_400_000;
 
-async function freshPostgres(): Promise<{ db: Db; drop: () => Promise<void> }> {
+export async function freshPostgres(): Promise<{ db: Db; drop: () => Promise<void> }> {
   const name = `sluice_bench_stat_${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;
   const admin = postgres(PG_ADMIN, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
@@ -45,11 +46,22 @@ async function freshPostgres(): Promise<{ db: Db; drop: () => Promise<void> }> {
   };
 }
 
-/** The i-th event's entries: its incoming entry, then (most of the time) one pipeline outcome. */
-function entriesOf(ws: string, i: number, now: number): StatEntry[] {
-  const at = new Date(now - Math.floor((i / N) * 7 * DAY));
-  const stream = `stream-${i % 3}`;
-  const conn = `conn-${i % 5}`;
+/** The streams and connections the counted events flow through. */
+export interface StatActors {
+  streams: readonly string[];
+  connections: readonly string[];
+}
+
+const DEFAULT_ACTORS: StatActors = {
+  streams: ["stream-0", "stream-1", "stream-2"],
+  connections: ["conn-0", "conn-1", "conn-2", "conn-3", "conn-4"],
+};
+
+/** The i-th of n events' entries: its incoming entry, then (most of the time) one pipeline outcome. */
+function entriesOf(ws: string, i: number, n: number, now: number, actors: StatActors): StatEntry[] {
+  const at = new Date(now - Math.floor((i / n) * 7 * DAY));
+  const stream = actors.streams[i % actors.streams.length];
+  const conn = actors.connections[i % actors.connections.length];
   const r = i % 100;
   const incoming: StatEntry = {
     workspaceId: ws,
@@ -89,7 +101,27 @@ function entriesOf(ws: string, i: number, now: number): StatEntry[] {
   return [incoming, outcome];
 }
 
-function quantiles(xs: number[]) {
+/**
+ * Counts `n` events spread over the 7 days before `now` into the rollup of workspace `ws`, through its own
+ * counting path (statDeltas, then the upserts appendEvents runs), in groups of 1,000.
+ */
+export async function fillEventStat(
+  db: Db,
+  ws: string,
+  n: number,
+  now: number,
+  actors: StatActors = DEFAULT_ACTORS,
+): Promise<void> {
+  for (let from = 0; from < n; from += GROUP) {
+    const entries: StatEntry[] = [];
+    for (let i = from; i < Math.min(n, from + GROUP); i++) entries.push(...entriesOf(ws, i, n, now, actors));
+    const d = statDeltas(entries, new Date(now));
+    await addConnectionStats(db, d.connections);
+    await addStreamStats(db, d.streams);
+  }
+}
+
+export function quantiles(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
   return { median: s[Math.floor(s.length / 2)], p95: s[Math.floor(s.length * 0.95)] };
 }
@@ -109,16 +141,9 @@ async function run(store: string, db: Db) {
     const ctx: Ctx = { ...deps, principal: cliPrincipal(user), requestId: "bench", channel: "cli" };
     const ws = await createWorkspace(ctx, { name: "Bench stat", slug: null });
     const now = Date.now();
-    let counted = 0;
+    const counted = N;
     const t0 = performance.now();
-    for (let from = 0; from < N; from += GROUP) {
-      const entries: StatEntry[] = [];
-      for (let i = from; i < Math.min(N, from + GROUP); i++) entries.push(...entriesOf(ws.id, i, now));
-      const d = statDeltas(entries, new Date(now));
-      await addConnectionStats(deps.db, d.connections);
-      await addStreamStats(deps.db, d.streams);
-      counted += Math.min(GROUP, N - from);
-    }
+    await fillEventStat(deps.db, ws.id, N, now);
     const countSec = (performance.now() - t0) / 1000;
     const rows = await deps.db.query<{ n: number; events: string }>(
       "select count(*)::int as n, sum(events)::text as events from event_stat where workspace_id = $1 and granularity = 'minute'",
