@@ -179,7 +179,9 @@ export async function run(args: string[] = []): Promise<void> {
         });
         await r!.done;
         syncSec = Math.min(syncSec, (performance.now() - started) / 1000);
-        const [task] = await listSyncTasks(deps.db, conn.id, { limit: 1 });
+        const [task] = await listSyncTasks(deps.db, { workspaceId: ws.id, connectionId: conn.id }, {
+          limit: 1,
+        });
         if (task.status !== "SUCCESS") throw new Error(`sync failed: ${task.error}`);
         rawSec = Math.min(rawSec, await rawInsert(schema, n, `raw_${round}`));
       }
