@@ -27,6 +27,7 @@ import {
   type QueueRow,
 } from "../store/queue_repo.ts";
 import { deleteQueueRowsWithEntries } from "../store/queue_commit_repo.ts";
+import { statDeltas } from "../events_log/event_stat_counts.ts";
 import { batchSettingsOf } from "./batch_mode.ts";
 import { deliver } from "./deliver.ts";
 import type { DriverTable } from "./drivers.ts";
@@ -134,9 +135,12 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
     return stats;
   }
   if (
-    waiting.converts.length === 0 && waiting.inserts.length === 0 && retries.length === 0 && dead.length === 0
+    waiting.converts.length === 0 && waiting.inserts.length === 0 && retries.length === 0 &&
+    dead.length === 0 &&
+    !countsInStats(entries)
   ) {
-    // Everything delivered or dropped (the usual chunk): one statement instead of a transaction.
+    // Everything delivered or dropped, and nothing for the statistics rollup (which appendEvents writes in
+    // the same transaction, so that counts never drift from what was committed): one statement.
     const at = new Date();
     const done = await deleteQueueRowsWithEntries(
       deps.db,
@@ -257,4 +261,10 @@ async function planJobs(
     }
   }
   return jobs;
+}
+
+/** Whether these entries add to the statistics rollup (delivered, error, dropped, ... counts). */
+function countsInStats(entries: readonly EventLogEntry[]): boolean {
+  const d = statDeltas(entries, new Date());
+  return d.connections.length > 0 || d.streams.length > 0;
 }
