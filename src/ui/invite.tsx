@@ -3,7 +3,7 @@ import { AppError } from "../errors.ts";
 import { readForm } from "../http/body.ts";
 import type { AppEnv } from "../http/env.ts";
 import { acceptInvite, inviteDetails } from "../services/invites.ts";
-import { Layout, pageHeaders } from "./layout.tsx";
+import { Layout, NewPasswordField, pageHeaders } from "./layout.tsx";
 
 interface Props {
   token: string;
@@ -37,15 +37,7 @@ function InvitePage({ token, invite, error, name }: Props) {
                   value={name ?? ""}
                   autocomplete="name"
                 />
-                <label for="password">Password (at least 8 characters)</label>
-                <input
-                  id="password"
-                  name="password"
-                  type="password"
-                  required
-                  minlength={8}
-                  autocomplete="new-password"
-                />
+                <NewPasswordField />
                 <button type="submit">Create account</button>
               </form>
             </>

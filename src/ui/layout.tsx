@@ -86,3 +86,25 @@ export function Layout(
     </HtmlDocument>
   );
 }
+
+/** Shortest password the pages ask for; the services enforce it (PasswordSchema in src/services/users.ts). */
+const MIN_PASSWORD_LENGTH = 8;
+
+/** The label and input of a password being chosen (setup, invite, reset, change): one wording everywhere. */
+export function NewPasswordField(
+  { id = "password", name = "password", label = "Password" }: { id?: string; name?: string; label?: string },
+) {
+  return (
+    <>
+      <label for={id}>{label} (at least {MIN_PASSWORD_LENGTH} characters)</label>
+      <input
+        id={id}
+        name={name}
+        type="password"
+        required
+        minlength={MIN_PASSWORD_LENGTH}
+        autocomplete="new-password"
+      />
+    </>
+  );
+}

@@ -3,7 +3,7 @@ import { AppError } from "../errors.ts";
 import { readForm } from "../http/body.ts";
 import type { AppEnv } from "../http/env.ts";
 import { completePasswordReset, passwordResetEmail } from "../services/passwords.ts";
-import { Layout, pageHeaders } from "./layout.tsx";
+import { Layout, NewPasswordField, pageHeaders } from "./layout.tsx";
 
 function ResetPage({ token, email, error }: { token: string; email: string | null; error?: string }) {
   return (
@@ -17,15 +17,7 @@ function ResetPage({ token, email, error }: { token: string; email: string | nul
               <input type="hidden" name="token" value={token} />
               <label for="email">Email</label>
               <input id="email" type="email" value={email} readonly autocomplete="username" />
-              <label for="password">New password (at least 8 characters)</label>
-              <input
-                id="password"
-                name="password"
-                type="password"
-                required
-                minlength={8}
-                autocomplete="new-password"
-              />
+              <NewPasswordField label="New password" />
               <button type="submit">Set password</button>
             </form>
           )

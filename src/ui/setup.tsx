@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "../http/env.ts";
 import { completeSetup } from "../services/bootstrap.ts";
-import { Layout, pageHeaders } from "./layout.tsx";
+import { Layout, NewPasswordField, pageHeaders } from "./layout.tsx";
 import { readForm } from "../http/body.ts";
 
 function SetupPage(
@@ -26,15 +26,7 @@ function SetupPage(
           <input type="hidden" name="token" value={token} />
           <label for="email">Email</label>
           <input id="email" name="email" type="email" required autocomplete="username" value={email ?? ""} />
-          <label for="password">Password (at least 8 characters)</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            required
-            minlength={8}
-            autocomplete="new-password"
-          />
+          <NewPasswordField />
           <label for="workspace">First workspace</label>
           <input id="workspace" name="workspace" type="text" value={workspace ?? "My workspace"} />
           <label for="slug">Its slug in URLs (3-64 lowercase letters, digits or '-')</label>

@@ -6,7 +6,7 @@ import type { AppEnv } from "../http/env.ts";
 import { listConnections, revokeConnection } from "../oauth/connections.ts";
 import { createApiKey, listApiKeys, revokeApiKey, updateApiKey } from "../services/api_keys.ts";
 import { changePassword } from "../services/passwords.ts";
-import { Layout, pageHeaders } from "./layout.tsx";
+import { Layout, NewPasswordField, pageHeaders } from "./layout.tsx";
 import { putNewKey, takeNewKey } from "./new_key_flash.ts";
 import { readForm } from "../http/body.ts";
 
@@ -146,15 +146,7 @@ function PasswordCard({ csrf }: Pick<PageProps, "csrf">) {
           required
           autocomplete="current-password"
         />
-        <label for="new-password">New password (at least 8 characters)</label>
-        <input
-          id="new-password"
-          name="newPassword"
-          type="password"
-          required
-          minlength={8}
-          autocomplete="new-password"
-        />
+        <NewPasswordField id="new-password" name="newPassword" label="New password" />
         <button type="submit" id="change-password">Change password</button>
       </form>
     </div>
