@@ -14,7 +14,7 @@ import type { BulkerBatchEntry } from "../warehouse/types.ts";
 import type { BatchStatusSink } from "../warehouse/warehouse_driver.ts";
 import { S3Client } from "./client.ts";
 import { parseS3Credentials, type S3Credentials } from "./credentials.ts";
-import { encodeFile, fileBytes, fileRows, objectKey, tableOf } from "./files.ts";
+import { encodeFile, fileBytes, fileRows, objectKey, rowTexts, tableOf } from "./files.ts";
 import { testS3Connection } from "./test_connection.ts";
 
 export interface S3DriverOptions {
@@ -26,16 +26,21 @@ export interface S3DriverOptions {
 
 const CONTENT_TYPE = { ndjson: "application/x-ndjson", ndjson_flat: "application/x-ndjson", csv: "text/csv" };
 
-/** Writes one file of `events` and says where it went. */
+/**
+ * Writes one file of `events` and says where it went. `eventText(i)` is event i's JSON text when the
+ * pipeline has it (WriteBatch.eventText): ndjson lines are then taken from it as they are.
+ */
 export async function writeFile(
   client: S3Client,
   creds: S3Credentials,
   table: string,
   events: Record<string, unknown>[],
   now: Date,
+  eventText?: (i: number) => string | undefined,
 ): Promise<{ key: string; rows: Record<string, unknown>[]; bytes: number }> {
   const rows = fileRows(events, creds.format);
-  const body = await fileBytes(encodeFile(rows, creds.format), creds.compression);
+  const texts = creds.format === "ndjson" ? rowTexts(events, rows, eventText) : undefined;
+  const body = await fileBytes(encodeFile(rows, creds.format, texts), creds.compression);
   const key = objectKey({
     folder: creds.folder,
     table,
@@ -104,7 +109,8 @@ export function s3Driver(options: S3DriverOptions = {}): DestinationDriver {
         let error: string | undefined;
         let file: { key: string; rows: Record<string, unknown>[]; bytes: number } | undefined;
         try {
-          file = await writeFile(client, creds, table, events, started);
+          const text = batch.eventText;
+          file = await writeFile(client, creds, table, events, started, text && ((n) => text(indexes[n])));
         } catch (e) {
           error = `Cannot write ${events.length} events to s3://${creds.bucket}: ${errorMessage(e)}`;
         }
