@@ -9,7 +9,7 @@ import type { WriteBatch } from "../../src/destinations/driver.ts";
 import { parseS3Credentials } from "../../src/destinations/s3/credentials.ts";
 import { s3Driver } from "../../src/destinations/s3/driver.ts";
 import { S3Client } from "../../src/destinations/s3/client.ts";
-import { encodeFile, objectKey } from "../../src/destinations/s3/files.ts";
+import { encodeFile, fileBytes, filePieces, objectKey } from "../../src/destinations/s3/files.ts";
 import { sha256Hex, signRequest } from "../../src/destinations/s3/sigv4.ts";
 import type { BulkerBatchEntry } from "../../src/destinations/warehouse/types.ts";
 import { memoryLogger } from "../../src/log.ts";
@@ -193,6 +193,26 @@ Deno.test("csv cells: numbers and booleans as they are, null empty, objects as J
     text,
     'a,b,c,d,e,f,g\r\n1.5,true,,"{""x"":[1,""y""]}",plain,"a,b",\r\n,,,,,,"say ""hi""\n"\r\n',
   );
+});
+
+Deno.test("file bytes: many pieces and non-ASCII text come out as the file's UTF-8, compressed or not", async () => {
+  const rows = Array.from(
+    { length: 3000 },
+    (_, i) => ({ i, name: i % 7 ? "plain" : "é€ 😀 ß", pad: "x".repeat(40) }),
+  );
+  for (const format of ["ndjson", "csv"] as const) {
+    const parts = filePieces(rows, format);
+    assert.ok(parts.length > 1, "a file of this size is several pieces");
+    const text = parts.join("");
+    assert.equal(text, encodeFile(rows, format));
+    assert.equal(new TextDecoder().decode(await fileBytes(parts, "none")), text);
+    assert.equal(await gunzip(await fileBytes(parts, "gzip")), text);
+    assert.equal(
+      await gunzip(await fileBytes(filePieces(rows.slice(0, 2), format), "gzip")),
+      encodeFile(rows.slice(0, 2), format),
+      "a reused buffer holds only this file",
+    );
+  }
 });
 
 Deno.test("s3 driver shows the service's error text, refuses iam and private endpoints when not allowed", async () => {
