@@ -139,9 +139,9 @@ function encodePieces(parts: readonly string[], buf: Uint8Array): { buf: Uint8Ar
 }
 
 // Buffers that hold a file's text while it is compressed, kept for the next file: filling a fresh one
-// cost more than encoding into it (see filePieces). At most two, of up to 32 MiB each.
+// cost more than encoding into it (see filePieces). At most two, of up to 16 MiB each.
 const scratch: Uint8Array[] = [];
-const SCRATCH_MAX = 32 << 20;
+const SCRATCH_MAX = 16 << 20;
 
 /**
  * The file's bytes, gzip-compressed when asked, with zlib level 1: on a 10,000-event ndjson file (6.3 MB)
