@@ -24,6 +24,9 @@ export interface S3DriverOptions {
   resolve?: Resolver;
 }
 
+/** Files of one batch (one per table) written at once. */
+const FILES_AT_ONCE = 2;
+
 const CONTENT_TYPE = { ndjson: "application/x-ndjson", ndjson_flat: "application/x-ndjson", csv: "text/csv" };
 
 /**
@@ -102,8 +105,9 @@ export function s3Driver(options: S3DriverOptions = {}): DestinationDriver {
         else groups.set(t, [i]);
       });
       const results: WriteResult[] = new Array(batch.events.length);
-      const entries: BulkerBatchEntry[] = [];
-      for (const [table, indexes] of groups) {
+      const tables = [...groups];
+      const entries: BulkerBatchEntry[] = new Array(tables.length);
+      async function writeTable(table: string, indexes: number[]): Promise<BulkerBatchEntry> {
         const started = clock.now();
         const events = indexes.map((i) => batch.events[i]);
         let error: string | undefined;
@@ -121,7 +125,7 @@ export function s3Driver(options: S3DriverOptions = {}): DestinationDriver {
             ? { status: "FAILED", error, retryable: true, target: name }
             : { status: "SUCCESS", target: name, mappedData: file!.rows[n], representation };
         });
-        entries.push({
+        return {
           representation,
           status: error ? "FAILED" : "COMPLETED",
           mode: "batch",
@@ -130,8 +134,17 @@ export function s3Driver(options: S3DriverOptions = {}): DestinationDriver {
           processedBytes: file?.bytes ?? 0,
           successfulRows: error ? 0 : events.length,
           processingTimeSec: (clock.now().getTime() - started.getTime()) / 1000,
-        });
+        };
       }
+      // Files of several tables go FILES_AT_ONCE at a time: one is encoded while another is sent.
+      let next = 0;
+      async function lane() {
+        while (next < tables.length) {
+          const t = next++;
+          entries[t] = await writeTable(...tables[t]);
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(FILES_AT_ONCE, tables.length) }, lane));
       if (options.onBatch && entries.length) {
         try {
           await options.onBatch(entries, batch);
