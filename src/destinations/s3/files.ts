@@ -99,9 +99,8 @@ function* csvLines(rows: Record<string, unknown>[]) {
  * Encodes rows as a file's text, in pieces of about 64k characters (their concatenation is the file).
  * One text of 6 MB is a fresh allocation outside V8's ordinary heap pages, and fresh memory is dear
  * (allocating and filling 6.3 MB took 18-24 ms of CPU on our machine, encoding into memory already
- * touched 0.3-3.8 ms); pieces reuse the heap's pages. `texts[i]`,
- * when given, is row i's JSON text already (the queue's text of an unchanged event): an ndjson line
- * then costs no serialisation.
+ * touched 0.3-3.8 ms); pieces reuse the heap's pages. `texts[i]`, when given, is row i's JSON text
+ * already (the queue's text of an unchanged event): an ndjson line then costs no serialisation.
  */
 export function filePieces(
   rows: Record<string, unknown>[],
