@@ -4,17 +4,11 @@
  *   same rows (flattened and encoded before the clock starts), same server, same run; best of 3.
  *   The server is a throwaway clickhouse-server (tests/_helpers/clickhouse.ts) unless
  *   BENCH_CLICKHOUSE_HOST (`host:port`, user default, no password, plain http) names one.
- * - S3: one 10,000-event batch file through the driver (encode, gzip, SHA-256, SigV4, PUT) vs a raw
- *   PUT of the same bytes, both to an in-process HTTP endpoint that reads the body and answers 200 at
- *   once, so the figure is Sluice's own cost per file.
+ * - S3: one 10,000-event batch file through the driver vs a raw PUT of the same bytes, with each step
+ *   of the driver's work printed (bench/_s3.ts).
  */
 import { clickhouseClient } from "../src/destinations/clickhouse/client.ts";
 import { parseClickhouseCredentials } from "../src/destinations/clickhouse/credentials.ts";
-import { S3Client } from "../src/destinations/s3/client.ts";
-import { parseS3Credentials } from "../src/destinations/s3/credentials.ts";
-import { encodeFile, fileBytes, fileRows } from "../src/destinations/s3/files.ts";
-import { writeFile } from "../src/destinations/s3/driver.ts";
-import { sha256Hex, signRequest } from "../src/destinations/s3/sigv4.ts";
 import { parseWarehouseOptions } from "../src/destinations/warehouse/credentials.ts";
 import { mapEvent } from "../src/destinations/warehouse/layout.ts";
 import { Warehouse } from "../src/destinations/warehouse/warehouse.ts";
@@ -109,62 +103,4 @@ export async function benchClickhouse(n: number, makeEvents: Events): Promise<vo
   }
 }
 
-/** S3: a 10,000-event batch file through the driver vs a raw PUT of the same bytes. */
-export async function benchS3(makeEvents: Events): Promise<void> {
-  const n = 10_000;
-  const received: number[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    received.push((await req.arrayBuffer()).byteLength);
-    return new Response(null, { status: 200 });
-  });
-  const endpoint = `http://127.0.0.1:${server.addr.port}`;
-  try {
-    for (const format of ["ndjson", "csv"] as const) {
-      const creds = parseS3Credentials({
-        bucket: "bench",
-        endpoint,
-        accessKeyId: "AKIDEXAMPLE",
-        secretAccessKey: "secret",
-        format,
-        compression: "gzip",
-      });
-      const client = new S3Client(creds, { allowPrivateNetwork: true });
-      let driverSec = Infinity;
-      let rawSec = Infinity;
-      let bytes = 0;
-      for (let r = 0; r < 3; r++) {
-        const events = makeEvents(n, `s3${r}`);
-        let started = performance.now();
-        const file = await writeFile(client, creds, "events", events, new Date());
-        driverSec = Math.min(driverSec, (performance.now() - started) / 1000);
-        bytes = file.bytes;
-        const same = await fileBytes(encodeFile(fileRows(events, format), format), "gzip");
-        started = performance.now();
-        const res = await fetch(`${endpoint}/bench/raw-${r}`, { method: "PUT", body: same });
-        await res.body?.cancel();
-        rawSec = Math.min(rawSec, (performance.now() - started) / 1000);
-      }
-      line(
-        `s3 ${format}`,
-        "file",
-        n,
-        driverSec,
-        `${(driverSec / rawSec).toFixed(1)}x raw PUT (${bytes} bytes gzip)`,
-      );
-    }
-    // What signing costs per request (one per file).
-    const body = new Uint8Array(1024);
-    const started = performance.now();
-    for (let i = 0; i < 200; i++) {
-      await signRequest({ accessKeyId: "a", secretAccessKey: "b", region: "us-east-1" }, {
-        method: "PUT",
-        url: new URL(`${endpoint}/bench/k${i}`),
-        payloadHash: await sha256Hex(body),
-        now: new Date(),
-      });
-    }
-    console.log(`s3 SigV4 (Web Crypto): ${((performance.now() - started) / 200).toFixed(3)} ms per request`);
-  } finally {
-    await server.shutdown();
-  }
-}
+export { benchS3 } from "./_s3.ts";

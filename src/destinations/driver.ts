@@ -29,6 +29,12 @@ export interface WriteBatch {
   log: Logger;
   /** Aborted when the server shuts down or the batch's deadline passes: stop and report what was done. */
   signal: AbortSignal;
+  /**
+   * The JSON text of `events[i]` as the queue holds it (equal to `JSON.stringify(events[i])`), when no
+   * function ran on it; undefined otherwise. A driver that writes events as JSON may use it instead of
+   * serialising them again. Computed when asked.
+   */
+  eventText?: (i: number) => string | undefined;
 }
 
 /** Outcome of one event. `FAILED` with `retryable` goes back to the queue with backoff; else dead letter. */

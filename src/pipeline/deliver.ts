@@ -13,6 +13,7 @@ import type { DestinationDriver, PipelineEvent, WriteResult } from "../destinati
 import type { EventLogEntry } from "../events_log/events_log.ts";
 import type { LiveConnection } from "../services/pipeline_config.ts";
 import { type BatchStats, type Job, type ProcessOptions, thrownFailure } from "./job.ts";
+import { eventTextOf } from "./queue_payload.ts";
 
 type Outcome = WriteResult | { thrown: unknown };
 
@@ -41,7 +42,15 @@ export async function deliver(
       const error =
         `Destination type "${conn.destination.destinationType}" has no driver in this version of Sluice`;
       results = events.map(() => ({ status: "FAILED", error, retryable: false }));
-    } else results = await write(deps, driver, conn, events, opts);
+    } else {
+      // Which job each event came from: a job without functions delivers its queued event unchanged.
+      const owners = list.flatMap((j) => j.events.map(() => j));
+      const text = (i: number) => {
+        const j = owners[i];
+        return j && j.conn.functions.length === 0 ? eventTextOf(j.payloadJson, j.payload) : undefined;
+      };
+      results = await write(deps, driver, conn, events, opts, text);
+    }
     let i = 0;
     for (const j of list) {
       for (const event of j.events) {
@@ -60,8 +69,9 @@ async function write(
   conn: LiveConnection,
   events: PipelineEvent[],
   opts: ProcessOptions,
+  text: (i: number) => string | undefined,
 ): Promise<Outcome[]> {
-  const call = (evs: PipelineEvent[]) =>
+  const call = (evs: PipelineEvent[], at = 0) =>
     driver.write({
       events: evs,
       destination: {
@@ -78,6 +88,7 @@ async function write(
       },
       log: deps.log,
       signal: opts.signal,
+      eventText: (i) => text(at + i),
     });
   try {
     return await call(events);
@@ -86,9 +97,9 @@ async function write(
     if (events.length === 1) return [{ thrown: e }];
   }
   const out: Outcome[] = [];
-  for (const ev of events) {
+  for (const [i, ev] of events.entries()) {
     try {
-      out.push((await call([ev]))[0] ?? { status: "FAILED", error: "the driver returned no result" });
+      out.push((await call([ev], i))[0] ?? { status: "FAILED", error: "the driver returned no result" });
     } catch (e) {
       out.push({ thrown: e });
     }

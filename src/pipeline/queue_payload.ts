@@ -13,5 +13,23 @@ export interface QueuePayload {
   receivedAt: string;
 }
 
+const EVENT_START = '{"event":';
+
+/**
+ * The event's own JSON text inside a payload's text, without parsing or serialising it again: the slice
+ * between `{"event":` and the other four fields, when the payload was written as JSON.stringify writes
+ * {@linkcode QueuePayload} (event first, then ingestType, messageId, headers, receivedAt, nothing else;
+ * what queuePayloadFromIncoming and every writer of `payload` produce). The slice then equals
+ * `JSON.stringify(payload.event)`. Undefined for any other shape.
+ */
+export function eventTextOf(payloadJson: string, payload: QueuePayload): string | undefined {
+  if (!payloadJson.startsWith(EVENT_START) || Object.keys(payload).length !== 5) return undefined;
+  const tail = `,"ingestType":${JSON.stringify(payload.ingestType)},"messageId":${
+    JSON.stringify(payload.messageId)
+  },"headers":${JSON.stringify(payload.headers)},"receivedAt":${JSON.stringify(payload.receivedAt)}}`;
+  if (!payloadJson.endsWith(tail) || payloadJson.length <= EVENT_START.length + tail.length) return undefined;
+  return payloadJson.slice(EVENT_START.length, payloadJson.length - tail.length);
+}
+
 /** The NOTIFY channel on which ingest (and a replay) tells idle consumer loops that rows are ready. */
 export const QUEUE_CHANNEL = "sluice_queue";

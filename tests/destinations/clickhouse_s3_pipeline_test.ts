@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { fakeClock } from "../../src/clock.ts";
+import type { DestinationDriver } from "../../src/destinations/driver.ts";
+import { s3Driver } from "../../src/destinations/s3/driver.ts";
 import { queryEvents } from "../../src/events_log/events_log.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { updateResource } from "../../src/services/resources.ts";
@@ -170,6 +172,56 @@ Deno.test("[s3] ingested events become one batch file; a missing bucket is a FAI
     const errors = await logOf(t, u.workspace.id, "bulker_stream", s.connectionId, ["error"]);
     assert.equal(errors.length, 1);
     assert.match(errors[0].message.error, /NoSuchBucket: The specified bucket does not exist \(HTTP 404\)/);
+  } finally {
+    await pipeline.stop();
+    await s3.close();
+    await t.close();
+  }
+});
+
+Deno.test("[s3] the pipeline hands the driver the queued text of events no function ran on", async () => {
+  const clock = fakeClock(new Date("2026-05-06T07:08:09.010Z"));
+  const t = await testApp({ env: ENV, clock });
+  const s3 = await startS3();
+  const inner = s3Driver();
+  const given: { connectionId: string; texts: (string | undefined)[]; events: string[] }[] = [];
+  const recording: DestinationDriver = {
+    ...inner,
+    write(batch) {
+      given.push({
+        connectionId: batch.connection.id,
+        texts: batch.events.map((_, i) => batch.eventText?.(i)),
+        events: batch.events.map((e) => JSON.stringify(e)),
+      });
+      return inner.write(batch);
+    },
+  };
+  const pipeline = new Pipeline(t.deps, { workers: 0, drivers: new Map([["s3", recording]]) });
+  try {
+    const u = await t.user();
+    const destination = { destinationType: "s3", ...s3.credentials, compression: "none" };
+    const plain = await setupPipeline(u, { destination: { ...destination, folder: "plain" } });
+    const fn = await setupPipeline(u, {
+      destination: { ...destination, folder: "fn" },
+      functionCode: "export default (e) => ({ ...e, added: 1 })",
+    });
+    for (const key of [plain.serverKey, fn.serverKey]) {
+      await send(t, key, {
+        event: "Clicked",
+        messageId: `m-${key.slice(0, 8)}`,
+        properties: { n: [1, "2"] },
+      });
+    }
+    await pipeline.drain();
+    clock.advance(FREQUENCY_MS);
+    await pipeline.drain();
+    const byConn = new Map(given.map((g) => [g.connectionId, g]));
+    const p = byConn.get(plain.connectionId)!;
+    assert.equal(p.texts.length, 1);
+    assert.equal(p.texts[0], p.events[0], "the queued text is the event's JSON");
+    assert.deepEqual(byConn.get(fn.connectionId)!.texts, [undefined], "a function ran: no text");
+    const plainKey = (await s3.keys()).find((k) => k.startsWith("plain/"))!;
+    assert.equal(new TextDecoder().decode(await s3.object(plainKey)), `${p.texts[0]}\n`);
   } finally {
     await pipeline.stop();
     await s3.close();

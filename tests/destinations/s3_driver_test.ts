@@ -8,8 +8,9 @@ import { fakeClock } from "../../src/clock.ts";
 import type { WriteBatch } from "../../src/destinations/driver.ts";
 import { parseS3Credentials } from "../../src/destinations/s3/credentials.ts";
 import { s3Driver } from "../../src/destinations/s3/driver.ts";
-import { objectKey } from "../../src/destinations/s3/files.ts";
-import { signRequest } from "../../src/destinations/s3/sigv4.ts";
+import { S3Client } from "../../src/destinations/s3/client.ts";
+import { encodeFile, fileBytes, filePieces, objectKey } from "../../src/destinations/s3/files.ts";
+import { sha256Hex, signRequest } from "../../src/destinations/s3/sigv4.ts";
 import type { BulkerBatchEntry } from "../../src/destinations/warehouse/types.ts";
 import { memoryLogger } from "../../src/log.ts";
 import { startS3 } from "../_helpers/s3.ts";
@@ -110,6 +111,107 @@ Deno.test("s3 driver writes flat ndjson and csv, uncompressed", async () => {
   } finally {
     await driver.close?.();
     await s3.close();
+  }
+});
+
+Deno.test("s3 driver writes the pipeline's event texts as ndjson lines as they are, else serialises", async () => {
+  const s3 = await startS3();
+  const driver = s3Driver();
+  try {
+    const events = [
+      trackEvent({ messageId: "a" }),
+      trackEvent({ messageId: "b", $table: "events" }),
+      trackEvent({ messageId: "c" }),
+    ];
+    // Texts the queue would hold; "a"'s is spaced so that its use shows in the file.
+    const texts = ['{"messageId": "a"}', JSON.stringify(events[1]), undefined];
+    const batch = {
+      ...batchFor({ ...s3.credentials, compression: "none" }, events),
+      eventText: (i: number) => texts[i],
+    };
+    const r = await driver.write(batch);
+    assert.deepEqual(r.map((x) => x.status), ["SUCCESS", "SUCCESS", "SUCCESS"]);
+    const [key] = await s3.keys();
+    const lines = new TextDecoder().decode(await s3.object(key)).split("\n");
+    assert.equal(lines[0], '{"messageId": "a"}', "the given text, unchanged");
+    assert.equal(
+      JSON.parse(lines[1]).$table,
+      undefined,
+      "an event with a table key is serialised without it",
+    );
+    assert.deepEqual(JSON.parse(lines[2]), events[2], "no text: serialised");
+    assert.equal(lines[3], "", "one line per event, then a final line break");
+
+    await driver.write({
+      ...batchFor({ ...s3.credentials, format: "csv", compression: "none", folder: "c" }, [events[0]]),
+      eventText: () => "{}",
+    });
+    const csvKey = (await s3.keys()).find((k) => k.startsWith("c/"))!;
+    assert.match(
+      new TextDecoder().decode(await s3.object(csvKey)),
+      /^[a-z_,]+\r\n.*,a,/s,
+      "csv ignores the texts",
+    );
+  } finally {
+    await driver.close?.();
+    await s3.close();
+  }
+});
+
+Deno.test("s3 client signs the payload over http and sends UNSIGNED-PAYLOAD over https", async () => {
+  const s3 = await startS3();
+  const seen: string[] = [];
+  const record = (input: URL | RequestInfo, init?: RequestInit) => {
+    seen.push(new Headers(init?.headers).get("x-amz-content-sha256") ?? "");
+    return String(input).startsWith("https:") ? Promise.resolve(new Response(null)) : fetch(input, init);
+  };
+  try {
+    const body = new TextEncoder().encode("hello\n");
+    const http = new S3Client(parseS3Credentials(s3.credentials), {
+      allowPrivateNetwork: true,
+      fetch: record,
+    });
+    await http.put("x.txt", body, {});
+    assert.equal(seen[0], await sha256Hex(body));
+    assert.deepEqual(await s3.keys(), ["x.txt"]);
+    const https = new S3Client(
+      parseS3Credentials({ ...s3.credentials, endpoint: "https://s3.example.com" }),
+      { allowPrivateNetwork: false, resolve: () => Promise.resolve(["93.184.215.14"]), fetch: record },
+    );
+    await https.put("x.txt", body, {});
+    assert.equal(seen[1], "UNSIGNED-PAYLOAD");
+  } finally {
+    await s3.close();
+  }
+});
+
+Deno.test("csv cells: numbers and booleans as they are, null empty, objects as JSON, quoting only when needed", () => {
+  const text = encodeFile([{ a: 1.5, b: true, c: null, d: { x: [1, "y"] }, e: "plain", f: "a,b" }, {
+    g: 'say "hi"\n',
+  }], "csv");
+  assert.equal(
+    text,
+    'a,b,c,d,e,f,g\r\n1.5,true,,"{""x"":[1,""y""]}",plain,"a,b",\r\n,,,,,,"say ""hi""\n"\r\n',
+  );
+});
+
+Deno.test("file bytes: many pieces and non-ASCII text come out as the file's UTF-8, compressed or not", async () => {
+  const rows = Array.from(
+    { length: 3000 },
+    (_, i) => ({ i, name: i % 7 ? "plain" : "é€ 😀 ß", pad: "x".repeat(40) }),
+  );
+  for (const format of ["ndjson", "csv"] as const) {
+    const parts = filePieces(rows, format);
+    assert.ok(parts.length > 1, "a file of this size is several pieces");
+    const text = parts.join("");
+    assert.equal(text, encodeFile(rows, format));
+    assert.equal(new TextDecoder().decode(await fileBytes(parts, "none")), text);
+    assert.equal(await gunzip(await fileBytes(parts, "gzip")), text);
+    assert.equal(
+      await gunzip(await fileBytes(filePieces(rows.slice(0, 2), format), "gzip")),
+      encodeFile(rows.slice(0, 2), format),
+      "a reused buffer holds only this file",
+    );
   }
 });
 

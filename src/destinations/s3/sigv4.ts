@@ -1,8 +1,8 @@
 /**
  * AWS Signature Version 4 for S3 requests, over Web Crypto (AWS General Reference, "Create a signed
- * AWS API request"). One signature per file costs well under a millisecond (bench/warehouse.ts
- * prints it), so no SDK or signing package is needed. The payload is signed (x-amz-content-sha256 is
- * its SHA-256), which every S3-compatible service accepts.
+ * AWS API request"). One signature per file costs well under a millisecond (bench/_s3.ts prints it),
+ * so no SDK or signing package is needed. `payloadHash` is the body's SHA-256, or `UNSIGNED-PAYLOAD`
+ * (client.ts decides which).
  */
 
 const enc = new TextEncoder();

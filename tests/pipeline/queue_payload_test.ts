@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { eventTextOf, type QueuePayload } from "../../src/pipeline/queue_payload.ts";
+import { queuePayloadFromIncoming } from "../../src/store/ingest_repo.ts";
+
+const payload: QueuePayload = {
+  event: { type: "track", "1": "integer-like key", properties: { note: 'a "quoted", text\n', n: -0.5 } },
+  ingestType: "s2s",
+  messageId: "m-1",
+  headers: { "user-agent": 'x,"ingestType":"s2s"', event: "not the event" },
+  receivedAt: "2026-01-01T00:00:00.000Z",
+};
+
+Deno.test("eventTextOf() returns the event's own text, equal to JSON.stringify of the event", () => {
+  const json = JSON.stringify(payload);
+  assert.equal(eventTextOf(json, JSON.parse(json)), JSON.stringify(payload.event));
+  const fromIncoming = queuePayloadFromIncoming(
+    JSON.stringify({
+      status: "success",
+      body: { httpPayload: payload.event, ingestType: "browser", messageId: "m", messageCreated: "t" },
+    }),
+  )!;
+  assert.equal(eventTextOf(fromIncoming, JSON.parse(fromIncoming)), JSON.stringify(payload.event));
+});
+
+Deno.test("eventTextOf() gives nothing for a payload of another shape", () => {
+  const other = (p: unknown, text = JSON.stringify(p)) => eventTextOf(text, JSON.parse(text));
+  const { event, ...rest } = payload;
+  assert.equal(other({ ...rest, event }), undefined, "event not first");
+  assert.equal(other({ ...payload, extra: 1 }), undefined, "an extra field");
+  assert.equal(
+    other({ event, ingestType: "s2s", messageId: "m-1", headers: {} }),
+    undefined,
+    "a field missing",
+  );
+  assert.equal(other(payload, JSON.stringify(payload, null, 1)), undefined, "indented");
+});
