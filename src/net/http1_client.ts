@@ -109,7 +109,6 @@ export class Http1Client {
   readonly #maxIdle: number;
   readonly #idleMs: number;
   readonly #caCerts: string[] | undefined;
-  #closed = false;
   #sweep: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: Http1ClientOptions = {}) {
@@ -120,7 +119,6 @@ export class Http1Client {
 
   /** Sends `req` and reads its answer (at most `maxBodyBytes` of body). */
   async request(req: Http1Request): Promise<Http1Response> {
-    if (this.#closed) throw new Error("the HTTP client is closed");
     const bytes = encodeRequest(req);
     const origin = `${req.url.protocol}//${req.url.host}`;
     let current: Http1Connection | null = null;
@@ -186,9 +184,11 @@ export class Http1Client {
     }
   }
 
-  /** Closes every connection, idle or in use. */
+  /**
+   * Closes every connection, idle or in use (their requests fail). The client stays usable: a later
+   * request opens a new connection.
+   */
   close(): void {
-    this.#closed = true;
     if (this.#sweep !== null) clearTimeout(this.#sweep);
     this.#sweep = null;
     for (const c of this.#all) c.close();
@@ -210,7 +210,8 @@ export class Http1Client {
   }
 
   #release(c: Http1Connection): void {
-    if (this.#closed) return this.#forget(c);
+    // A connection from before close() is not kept.
+    if (!this.#all.has(c)) return c.close();
     const list = this.#idle.get(c.origin) ?? [];
     if (list.length >= this.#maxIdle) return this.#forget(c);
     c.idleSince = performance.now();
@@ -266,10 +267,6 @@ export class Http1Client {
           })
           : tcp;
         const c = new Http1Connection(conn, origin, address);
-        if (this.#closed) {
-          c.close();
-          throw new Error("the HTTP client is closed");
-        }
         this.#all.add(c);
         return c;
       } catch (e) {
