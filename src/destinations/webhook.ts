@@ -77,9 +77,15 @@ function parseCredentials(c: Record<string, unknown>): WebhookCredentials {
     const i = String(h).indexOf(":");
     if (i > 0) headers.push([String(h).slice(0, i).trim(), String(h).slice(i + 1).trim()]);
   }
+  const method = typeof c.method === "string" ? c.method.toUpperCase() : "POST";
+  if (!/^[A-Z]+$/.test(method)) {
+    throw new Error(
+      `Cannot send to webhook: method ${JSON.stringify(method.slice(0, 20))} is not an HTTP method`,
+    );
+  }
   return {
     url,
-    method: typeof c.method === "string" ? c.method.toUpperCase() : "POST",
+    method,
     headers,
     customPayload: c.customPayload === true,
     payload: typeof c.payload === "string" ? c.payload : null,

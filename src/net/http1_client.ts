@@ -75,6 +75,7 @@ export function headerLine(name: string, value: string): [string, string] | null
 /** The bytes of a request: head and body in one buffer, written at once. */
 function encodeRequest(req: Http1Request): Uint8Array {
   const u = req.url;
+  if (!TOKEN.test(req.method)) throw new TypeError(`"${req.method.slice(0, 20)}" is not an HTTP method`);
   let head = `${req.method} ${u.pathname || "/"}${u.search} HTTP/1.1\r\n`;
   let host = true;
   let agent = false;

@@ -188,6 +188,15 @@ Deno.test("Http1Client tries the next address when one refuses, and fails a refu
   }
 });
 
+Deno.test("Http1Client refuses a method that is not a token before connecting", async () => {
+  const client = new Http1Client();
+  await assert.rejects(
+    () => client.request(req(new URL("http://127.0.0.1:1/"), { method: "POST / HTTP/1.1\r\nX: 1" })),
+    /is not an HTTP method/,
+  );
+  client.close();
+});
+
 Deno.test("headerLine() refuses CR, LF and bad names, and leaves framing headers to the client", () => {
   assert.deepEqual(headerLine("X-Id", "  abc "), ["X-Id", "abc"]);
   assert.equal(headerLine("Content-Length", "5"), null);
