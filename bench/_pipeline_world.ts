@@ -92,6 +92,8 @@ export class Receiver {
   readonly latencies = new Map<string, number[]>();
   /** Paths whose requests are answered only after this many ms (call `sync()` after a change). */
   readonly slow = new Map<string, number>();
+  /** The receiver thread's CPU time, µs, as it last reported it (at most 100 ms old). */
+  cpuUs = 0;
   readonly #worker: Worker;
   #port = 0;
 
@@ -110,6 +112,7 @@ export class Receiver {
           resolve(rx);
           return;
         }
+        rx.cpuUs = e.data.cpuUs ?? rx.cpuUs;
         for (const [p, n] of e.data.counts as [string, number][]) rx.counts.set(p, n);
         for (const [p, l] of e.data.latencies as [string, number[]][]) {
           const all = rx.latencies.get(p);

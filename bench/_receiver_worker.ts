@@ -1,7 +1,8 @@
 /**
  * The webhook receiver of bench/pipeline.ts, in a Worker of its own (its own thread and event loop, as a
  * receiver in another process would be): answers `ok` at once, or after the delay set for a path, and
- * reports counts and ingest-to-delivery latencies per path to the bench every 10 ms.
+ * reports counts and ingest-to-delivery latencies per path to the bench every 10 ms, and its thread's CPU
+ * time.
  */
 /// <reference lib="deno.worker" />
 const counts = new Map<string, number>();
@@ -29,10 +30,22 @@ const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, asy
   return new Response("ok");
 });
 
+/** This thread's CPU time in µs (the bench splits a run's CPU by thread: bench/_cpu_split.ts). */
+function cpuUs(): number {
+  try {
+    const f = Deno.readTextFileSync("/proc/thread-self/stat").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10_000;
+  } catch {
+    return 0;
+  }
+}
+
+let ticks = 0;
 setInterval(() => {
-  if (!dirty) return;
+  // The thread's CPU every 100 ms, counts whenever they changed.
+  if (!dirty && ++ticks % 10 !== 0) return;
   dirty = false;
-  self.postMessage({ counts: [...counts], latencies: [...latencies] });
+  self.postMessage({ counts: [...counts], latencies: [...latencies], cpuUs: cpuUs() });
   latencies.clear();
 }, 10);
 

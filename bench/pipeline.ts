@@ -20,6 +20,8 @@ import { cpuUsage } from "node:process";
 import { openDeps } from "../src/compose.ts";
 import { loadConfig } from "../src/config.ts";
 import type { Deps } from "../src/deps.ts";
+import type { Db } from "../src/store/db.ts";
+import { startCpuSplit } from "./_cpu_split.ts";
 import { createLogger } from "../src/log.ts";
 import { Pipeline } from "../src/pipeline/pipeline.ts";
 import { startServer } from "../src/server.ts";
@@ -65,8 +67,14 @@ async function sendAll(baseUrl: string, key: string, n: number) {
 /** CPU time of this process (all threads: server, pipeline, receiver, load generator) per event, µs. */
 const cpuNotes: string[] = [];
 
+/** Set by the main block: what the CPU split of each run reads (bench/_cpu_split.ts). */
+let splitOf: { db: Db; rx: Receiver } | null = null;
+/** The CPU split of each run, printed after the rates. */
+const splitNotes: string[] = [];
+
 /** Sends `n` events and times, per target, until all of them landed; events/s per target. */
 async function endToEnd(baseUrl: string, key: string, n: number, targets: Target[]): Promise<number[]> {
+  const split = splitOf ? await startCpuSplit(splitOf.db, () => splitOf!.rx.cpuUs) : null;
   const c0 = cpuUsage();
   const t0 = performance.now();
   const sending = sendAll(baseUrl, key, n);
@@ -80,6 +88,9 @@ async function endToEnd(baseUrl: string, key: string, n: number, targets: Target
   await sending;
   const c = cpuUsage(c0);
   cpuNotes.push(`${((c.user + c.system) / n).toFixed(0)} µs CPU/event`);
+  // The receiver reports its CPU every 100 ms.
+  await new Promise((r) => setTimeout(r, 120));
+  if (split) splitNotes.push(`${targets.map((t) => t.label).join(" + ")}: ${await split.end(n)}`);
   return done.map((s) => n / s);
 }
 
@@ -159,6 +170,12 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
   for (const [label, r, note, cpu] of rows) {
     console.log(`${label.padEnd(56)}${fmt(r)} events/s  ${note.padEnd(26)} ${cpu ?? ""}`);
   }
+  console.log(
+    `CPU per event by thread and process (load average ${
+      Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ")
+    }):`,
+  );
+  for (const note of splitNotes) console.log(`  ${note}`);
 }
 
 async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: number) {
@@ -170,15 +187,18 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
     url: rx.url("/backlog"),
   });
   await ws.connect(stream.id, hook.id);
+  const fillSplit = splitOf ? await startCpuSplit(splitOf.db, () => splitOf!.rx.cpuUs) : null;
   const f0 = performance.now();
   await sendAll(baseUrl, stream.writeKey!, BACKLOG);
   const fillSec = (performance.now() - f0) / 1000;
+  const fillCpu = await fillSplit?.end(BACKLOG);
   const pipeline = new Pipeline(deps, { pollMs: 20, workers, ...perLane() });
   const gc = (globalThis as { gc?: () => void }).gc; // deno run --v8-flags=--expose-gc
   gc?.();
   let peak = Deno.memoryUsage().rss;
   let heap = Deno.memoryUsage().heapUsed;
   const before = peak;
+  const drainSplit = splitOf ? await startCpuSplit(splitOf.db, () => splitOf!.rx.cpuUs) : null;
   const t0 = performance.now();
   await pipeline.start();
   while (rx.count("/backlog") < BACKLOG && performance.now() - t0 < 1_200_000) {
@@ -188,6 +208,8 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
     await new Promise((r) => setTimeout(r, 100));
   }
   const sec = (performance.now() - t0) / 1000;
+  await new Promise((r) => setTimeout(r, 120));
+  const drainCpu = await drainSplit?.end(BACKLOG);
   gc?.();
   const after = Deno.memoryUsage().heapUsed;
   const snap = Deno.env.get("HEAP_SNAPSHOT");
@@ -204,6 +226,9 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
         gc ? `, ${(after / 2 ** 20).toFixed(0)} MB after a full GC once drained` : ""
       })`,
   );
+  // Ingest alone, then delivery alone: what each costs the server and PostgreSQL.
+  if (fillCpu) console.log(`CPU while filling (ingest only): ${fillCpu}`);
+  if (drainCpu) console.log(`CPU while draining (delivery only): ${drainCpu}`);
   return pipeline;
 }
 
@@ -277,6 +302,7 @@ if (import.meta.main) {
   const deps = await openDeps(config, { db: store.db, log: createLogger({ level: "error" }) });
   const server = await startServer(deps, { port: 0, hostname: "127.0.0.1" });
   const rx = await Receiver.start();
+  splitOf = { db: store.db, rx };
   const workers = Number(Deno.env.get("PIPELINE_WORKERS_BENCH") ?? 2);
   console.log(
     `pipeline bench: batch size ${config.pipelineBatchSize}, concurrency ${config.pipelineConcurrency}, ` +

@@ -69,6 +69,11 @@ Deno.test("webhook driver: timeouts and refused connections are retryable; a bad
   assert.match(refused.error!, /^Cannot reach webhook/);
   const [bad] = await webhookDriver().write(batch({ url: "ftp://x" }, [{}]));
   assert.equal(bad.retryable, false);
+  const [badMethod] = await webhookDriver().write(
+    batch({ url: `http://127.0.0.1:${slow.addr.port}/`, method: "POST /x HTTP/1.1\r\nX-Injected: 1" }, [{}]),
+  );
+  assert.equal(badMethod.retryable, false);
+  assert.match(badMethod.error!, /is not an HTTP method/);
 });
 
 Deno.test("webhook driver fills a custom payload template with the event and functionsEnv", async () => {

@@ -13,6 +13,7 @@ import {
   sendApiRequest,
   shownUrl,
 } from "./api_http.ts";
+import { Http1Client } from "../../net/http1_client.ts";
 import { apiErrorText } from "./error_text.ts";
 
 /** A request and the events (indexes into the batch) it carries. */
@@ -164,7 +165,10 @@ async function execute<C>(
 }
 
 /** A DestinationDriver for `spec`. */
-export function apiDriver<C>(spec: ApiSpec<C>, opts: ApiDriverOptions = {}): DestinationDriver {
+export function apiDriver<C>(spec: ApiSpec<C>, options: ApiDriverOptions = {}): DestinationDriver {
+  // Its own keep-alive connections, closed with the driver (unless a test passed a client).
+  const own = options.client ? null : new Http1Client();
+  const opts: ApiDriverOptions = own ? { ...options, client: own } : options;
   return {
     type: spec.type,
     modes: ["stream", "batch"],
@@ -197,6 +201,10 @@ export function apiDriver<C>(spec: ApiSpec<C>, opts: ApiDriverOptions = {}): Des
       } catch (e) {
         return { ok: false, step: "connect", error: `${spec.title}: ${(e as Error).message}` };
       }
+    },
+    close(): Promise<void> {
+      own?.close();
+      return Promise.resolve();
     },
   };
 }

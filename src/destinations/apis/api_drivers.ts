@@ -54,7 +54,11 @@ export async function testApiConnection(
   opts: ApiDriverOptions & { signal?: AbortSignal },
 ): Promise<ApiTestAnswer> {
   const driver = apiDriverOf(type, opts);
-  return await driver.test!(credentials, {
-    signal: opts.signal ?? AbortSignal.timeout(20_000),
-  }) as ApiTestAnswer;
+  try {
+    return await driver.test!(credentials, {
+      signal: opts.signal ?? AbortSignal.timeout(20_000),
+    }) as ApiTestAnswer;
+  } finally {
+    await driver.close?.();
+  }
 }

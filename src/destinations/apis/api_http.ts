@@ -1,14 +1,15 @@
 /**
- * Requests to product and marketing APIs: every URL checked by src/net/ (checked_fetch, url_guard),
- * `http://` only for a loopback or private host and only when DESTINATIONS_ALLOW_PRIVATE_NETWORK is
- * true, no redirects followed, 429 and 5xx retried after the API's `Retry-After` (bounded, so a batch
- * never outlives its lease), and the API's own error text kept for Live Events.
+ * Requests to product and marketing APIs: every URL checked by src/net/url_guard.ts, `http://` only for a
+ * loopback or private host and only when DESTINATIONS_ALLOW_PRIVATE_NETWORK is true, no redirects followed,
+ * 429 and 5xx retried after the API's `Retry-After` (bounded, so a batch never outlives its lease), and the
+ * API's own error text kept for Live Events. Requests go through src/net/http1_client.ts (keep-alive
+ * HTTP/1.1, connecting to the addresses checked): fetch() cost several times its CPU a request, which the
+ * APIs that take one request an event (GA4, June, Intercom, HubSpot) pay per event.
  */
-import { classifyAddress } from "../../net/address.ts";
-import { checkedFetch } from "../../net/checked_fetch.ts";
-import { readBodyUpTo } from "../../net/read_body.ts";
+import { classifyAddress, parseIp } from "../../net/address.ts";
+import { headerLine, Http1Client, Http1TimeoutError, InvalidHeaderError } from "../../net/http1_client.ts";
 import { resolveHost, type Resolver } from "../../net/resolve.ts";
-import { FetchBlockedError, UnresolvedHostError } from "../../net/url_guard.ts";
+import { checkUrl, FetchBlockedError, UnresolvedHostError } from "../../net/url_guard.ts";
 
 /** How an API driver reaches its API; everything but `allowPrivateNetwork` is a test or bench seam. */
 export interface ApiDriverOptions {
@@ -26,6 +27,8 @@ export interface ApiDriverOptions {
   /** Requests of one delivery in flight at once. */
   concurrency?: number;
   timeoutMs?: number;
+  /** The connections' pool; the driver passes its own (closed with it). */
+  client?: Http1Client;
 }
 
 /** One HTTP request to an API. */
@@ -94,15 +97,21 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | n
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
+/** The addresses of `url`'s host: an IP literal itself, else what the resolver answers. */
+function addressesOf(url: URL, opts: ApiDriverOptions): Promise<string[]> {
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  return parseIp(host) ? Promise.resolve([host]) : (opts.resolve ?? resolveHost)(host);
+}
+
 /**
  * Refuses `http://` to a public host: an API key must not cross the internet in clear text. Loopback and
  * private hosts (a self-hosted PostHog next to Sluice) may use http when private networks are allowed.
+ * `addresses`: the host's, when already resolved.
  */
-export async function checkApiScheme(url: URL, opts: ApiDriverOptions): Promise<void> {
+export async function checkApiScheme(url: URL, opts: ApiDriverOptions, addresses?: string[]): Promise<void> {
   if (url.protocol !== "http:") return;
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  const addresses = await (opts.resolve ?? resolveHost)(host);
-  const isPrivate = addresses.length > 0 && addresses.every((a) => !classifyAddress(a).public);
+  const found = addresses ?? await addressesOf(url, opts);
+  const isPrivate = found.length > 0 && found.every((a) => !classifyAddress(a).public);
   if (!isPrivate || opts.allowPrivateNetwork !== true) {
     throw new FetchBlockedError(
       url.origin,
@@ -158,34 +167,59 @@ export async function sendApiRequest(
   }
 }
 
+let shared: Http1Client | null = null;
+
+/** The pool of requests made without a driver's own (its connections close when idle). */
+function sharedClient(): Http1Client {
+  shared ??= new Http1Client();
+  return shared;
+}
+
+const encoder = new TextEncoder();
+
 async function fetchOnce(
   url: string,
   req: ApiRequest,
   opts: ApiDriverOptions,
   signal: AbortSignal,
 ): Promise<ApiResponse> {
-  const timeout = AbortSignal.timeout(opts.timeoutMs ?? 15_000);
   const target = shownUrl(url);
+  const u = new URL(url);
+  const timeoutMs = opts.timeoutMs ?? 15_000;
   try {
-    await checkApiScheme(new URL(url), opts);
-    const res = await checkedFetch(url, {
-      method: req.method ?? "POST",
-      headers: req.headers,
-      body: req.body,
-      signal: AbortSignal.any([signal, timeout]),
-    }, {
+    // The name is resolved once: the scheme check, the address check and the connection use the same answer.
+    const addresses = await addressesOf(u, opts);
+    await checkApiScheme(u, opts, addresses);
+    await checkUrl(u, {
       allowPrivateNetwork: opts.allowPrivateNetwork === true,
-      resolve: opts.resolve,
+      resolve: () => Promise.resolve(addresses),
       privateNetworkSetting: "DESTINATIONS_ALLOW_PRIVATE_NETWORK",
-      maxRedirects: 0,
     });
-    const { text } = await readBodyUpTo(res, MAX_READ_BYTES).catch(() => ({ text: "" }));
-    return { status: res.status, text, headers: res.headers };
+    const headers: [string, string][] = [];
+    for (const [name, value] of Object.entries(req.headers ?? {})) {
+      const line = headerLine(name, value);
+      if (line) headers.push(line);
+    }
+    const method = req.method ?? "POST";
+    const res = await (opts.client ?? sharedClient()).request({
+      method,
+      url: u,
+      addresses,
+      headers,
+      body: req.body === undefined ? undefined : encoder.encode(req.body),
+      timeoutMs,
+      signal,
+      maxBodyBytes: MAX_READ_BYTES,
+    });
+    return { status: res.status, text: res.text(), headers: res.headers() };
   } catch (e) {
     if (e instanceof FetchBlockedError) {
       throw new ApiTransportError(e.message, e instanceof UnresolvedHostError);
     }
-    const why = timeout.aborted
+    if (e instanceof InvalidHeaderError) {
+      throw new ApiTransportError(`Cannot send to ${target}: ${e.message}`, false);
+    }
+    const why = e instanceof Http1TimeoutError
       ? "no answer in time"
       : signal.aborted
       ? "the server is shutting down"

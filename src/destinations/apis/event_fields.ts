@@ -1,4 +1,5 @@
 /** Reading Jitsu's AnalyticsServerEvent fields the API mappings share. */
+import { createHash } from "node:crypto";
 import type { PipelineEvent } from "../driver.ts";
 
 export type Obj = Record<string, unknown>;
@@ -59,10 +60,12 @@ export function compact<T extends Obj>(o: T): T {
   return o;
 }
 
-/** Hex SHA-256 of `text`. */
-export async function sha256Hex(text: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
+/**
+ * Hex SHA-256 of `text`, computed synchronously: `crypto.subtle.digest` cost ~25 µs a call here against
+ * ~1.5 µs, and the mappings hash per event (Facebook's email and phone, Mixpanel's ids).
+ */
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 /** Host of a URL string, or undefined. */
