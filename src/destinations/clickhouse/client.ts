@@ -15,6 +15,7 @@ import type { Cell, SqlRunner, WarehouseClient } from "../warehouse/client.ts";
 import type { ColumnType, ExistingType, FlatValue } from "../warehouse/types.ts";
 import type { ClickhouseCredentials } from "./credentials.ts";
 import { ClickhouseError, ClickhouseHttp, type ClickhouseHttpOptions } from "./http.ts";
+import { type JsonRows, JsonRowsWriter } from "./json_rows.ts";
 
 /** Error codes after which the cached table shape cannot be trusted (ClickHouse ErrorCodes.cpp). */
 const STALE = new Set([6, 8, 16, 26, 27, 38, 41, 47, 53, 60, 70, 72, 117]);
@@ -155,6 +156,24 @@ export async function clickhouseClient(
     return [];
   }
 
+  function encode(value: FlatValue, type: ExistingType): Cell {
+    if (type === "text" || type === "json" || type === "foreign") {
+      return typeof value === "object" ? JSON.stringify(value) : String(value);
+    }
+    if (type === "timestamp") return features.dateTime64 ? String(value) : wholeSeconds(String(value));
+    if (type === "boolean") return value ? 1 : 0;
+    return value as Cell;
+  }
+  const jsonRows = new JsonRowsWriter(encode, {
+    isoTimestamps: features.dateTime64,
+    wholeSeconds,
+    rowsPerInsert: ROWS_PER_INSERT,
+  });
+  const insertSql = (name: string, columns: string[]) =>
+    `INSERT INTO ${table(name)} (${
+      columns.map(quoteClickhouse).join(", ")
+    }) ${insertSettings}FORMAT JSONEachRow`;
+
   async function ddl(sql: string): Promise<void> {
     try {
       await http.query(sql);
@@ -202,20 +221,18 @@ export async function clickhouseClient(
           `Nullable(${baseType(type, features)})`,
       );
     },
-    encode(value: FlatValue, type: ExistingType): Cell {
-      if (type === "text" || type === "json" || type === "foreign") {
-        return typeof value === "object" ? JSON.stringify(value) : String(value);
-      }
-      if (type === "timestamp") return features.dateTime64 ? String(value) : wholeSeconds(String(value));
-      if (type === "boolean") return value ? 1 : 0;
-      return value as Cell;
-    },
+    encode,
     async insert(_tx: SqlRunner, name, columns, rows) {
-      const cols = columns.map(quoteClickhouse).join(", ");
       for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-        await http.query(`INSERT INTO ${table(name)} (${cols}) ${insertSettings}FORMAT JSONEachRow`, {
+        await http.query(insertSql(name, columns), {
           data: jsonEachRow(columns, rows, i, Math.min(rows.length, i + ROWS_PER_INSERT)),
         });
+      }
+    },
+    encodeRows: (columns, types, rows, shapes) => jsonRows.write(columns, types, rows, shapes),
+    async insertEncoded(_tx: SqlRunner, name, columns, rows) {
+      for (const body of (rows as JsonRows).bodies) {
+        await http.query(insertSql(name, columns), { data: body });
       }
     },
     // ClickHouse has no transactions: each INSERT (one per table and batch) is atomic on its own, and

@@ -104,7 +104,11 @@ export class ClickhouseHttp {
   /** Runs a statement; `data` is sent as the body with the statement in the URL (INSERT ... FORMAT). */
   async query(
     sql: string,
-    { data, signal, database = true }: { data?: string; signal?: AbortSignal; database?: boolean } = {},
+    { data, signal, database = true }: {
+      data?: string | Uint8Array<ArrayBuffer>;
+      signal?: AbortSignal;
+      database?: boolean;
+    } = {},
   ): Promise<string> {
     await this.check();
     const fetchFn = this.options.fetch ?? fetch;

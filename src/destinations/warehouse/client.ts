@@ -1,4 +1,4 @@
-import type { ColumnType, ExistingType, FlatValue } from "./types.ts";
+import type { ColumnType, ExistingType, FlatRow, FlatValue, RowShape } from "./types.ts";
 
 /** Something SQL runs on: the pool, or one transaction. */
 export interface SqlRunner {
@@ -7,6 +7,13 @@ export interface SqlRunner {
 
 /** A cell of an insert: the value encoded for its column type, or null. */
 export type Cell = string | number | boolean | null;
+
+/** Rows a client encoded into its own insert payload (WarehouseClient.encodeRows). */
+export interface EncodedRows {
+  readonly count: number;
+  /** Size of the payload (what `bulker_batch.processedBytes` reports). */
+  readonly bytes: number;
+}
 
 /**
  * What the warehouse core needs from one SQL warehouse: its dialect (quoting, types, DDL, upsert)
@@ -43,6 +50,20 @@ export interface WarehouseClient extends SqlRunner {
     rows: Cell[][],
     upsertKey: string[] | null,
   ): Promise<void>;
+  /**
+   * Optional, for clients whose insert payload is text built from whole rows (ClickHouse's JSONEachRow):
+   * encodes `rows` for `columns` (of our `types`, aligned) straight into that payload, without cells.
+   * `shapes[i]` is the compiled shape of `rows[i]` when it has one (its keys and value kinds are fixed).
+   * A value of `_unmapped_data` is an array holding one object, stored as that object's JSON.
+   */
+  encodeRows?(
+    columns: string[],
+    types: ExistingType[],
+    rows: FlatRow[],
+    shapes: (RowShape | undefined)[],
+  ): EncodedRows;
+  /** Inserts what encodeRows() made (a client with encodeRows has it). */
+  insertEncoded?(tx: SqlRunner, table: string, columns: string[], rows: EncodedRows): Promise<void>;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /** Whether an error means our cached idea of the table is out of date (dropped table, altered column). */

@@ -45,7 +45,7 @@ function child(parent: NameNode, key: string, max: number, snake: boolean): Name
 }
 
 /** snake_cases keys inside an array's objects; returns the same value when nothing changes (the usual case). */
-function snakeDeep(x: unknown): unknown {
+export function snakeDeep(x: unknown): unknown {
   if (Array.isArray(x)) {
     let out: unknown[] | null = null;
     for (let i = 0; i < x.length; i++) {

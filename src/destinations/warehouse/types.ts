@@ -24,6 +24,24 @@ export interface MappedRow {
   row: FlatRow;
 }
 
+/** What a column of a shaped row holds: a string, a finite number, a boolean, or an array (JSON). */
+export type ValueKind = "s" | "n" | "b" | "a";
+
+/**
+ * The columns (in the row's key order) and value kinds shared by every row one compiled mapper writes
+ * (src/destinations/warehouse/shapes.ts).
+ */
+export interface RowShape {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly kinds: readonly ValueKind[];
+}
+
+/** A mapped row; `shape` is set when a compiled mapper wrote it (its keys and kinds are exactly those). */
+export interface ShapedRow extends MappedRow {
+  shape?: RowShape;
+}
+
 /** Jitsu's data layouts (console destinations.tsx BaseBulkerConnectionOptions). */
 export type DataLayout = "segment-single-table" | "segment" | "passthrough";
 

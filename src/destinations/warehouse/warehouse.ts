@@ -1,12 +1,11 @@
 import { type Clock, systemClock } from "../../clock.ts";
-import { type Cell, errorMessage, type WarehouseClient } from "./client.ts";
-import { fits, inferType, widen } from "./column_types.ts";
-import { mapEvent } from "./layout.ts";
-import { type Columns, SchemaCache, UNMAPPED_COLUMN } from "./schema.ts";
+import { errorMessage, type SqlRunner, type WarehouseClient } from "./client.ts";
+import { encodeTable, type Group, neededTypes, type Prepared } from "./prepare.ts";
+import { SchemaCache } from "./schema.ts";
+import { type EventMapper, eventMapper } from "./shapes.ts";
 import type {
   BulkerBatchEntry,
   BulkerStreamEntry,
-  ColumnType,
   EventOutcome,
   FlatRow,
   TableRepresentation,
@@ -21,23 +20,6 @@ export interface WriteFaults {
   afterInsert?(table: string): void | Promise<void>;
 }
 
-interface Item {
-  event: number;
-  row: FlatRow;
-}
-
-interface Prepared {
-  table: string;
-  columns: string[];
-  cells: Cell[][];
-  /** Size of the encoded values (what `bulker_batch.processedBytes` reports). */
-  bytes: number;
-  /** The row each input item ended up as (after values moved to `_unmapped_data`). */
-  written: FlatRow[];
-  items: Item[];
-  representation: TableRepresentation;
-}
-
 /**
  * Writes events into one SQL warehouse: maps them per data layout, evolves the tables, and inserts
  * every row of the call in ONE transaction. Stream mode calls it with one event; batch mode with a
@@ -48,6 +30,8 @@ interface Prepared {
 export class Warehouse {
   readonly schema: SchemaCache;
   readonly #pk: string[];
+  readonly #mapper: EventMapper;
+  readonly #encoding: { deduplicate: boolean; primaryKey: string[] };
 
   constructor(
     readonly client: WarehouseClient,
@@ -61,13 +45,16 @@ export class Warehouse {
   ) {
     this.schema = new SchemaCache(client);
     this.#pk = options.primaryKey.split(",").map((s) => s.trim()).filter(Boolean);
+    this.#mapper = eventMapper(options.dataLayout, client.maxNameLength);
+    this.#encoding = { deduplicate: options.deduplicate, primaryKey: this.#pk };
   }
 
   /** Writes `events` in one transaction and says what became of each. Never throws for a write failure. */
   async write(events: WarehouseEvent[], mode: "stream" | "batch" = this.options.mode): Promise<WriteOutcome> {
     const clock = this.deps.clock ?? systemClock;
     const started = clock.now().getTime();
-    const outcomes: EventOutcome[] = events.map(() => ({ ok: true, entries: [] }));
+    // Filled in below; an event that could not be mapped has its failure already.
+    const outcomes: (EventOutcome | undefined)[] = new Array(events.length);
     const groups = this.#map(events, outcomes);
     let error: string | undefined;
     let prepared: Prepared[] = [];
@@ -87,55 +74,62 @@ export class Warehouse {
     const seconds = (clock.now().getTime() - started) / 1000;
     const batches: BulkerBatchEntry[] = [];
     for (const p of prepared.length ? prepared : this.#unprepared(groups)) {
-      const status = committed ? "SUCCESS" as const : "FAILED" as const;
-      const message = error && `Cannot write ${p.items.length} rows to table ${p.table}: ${error}`;
+      const rows = p.group.rows.length;
+      const message = error && `Cannot write ${rows} rows to table ${p.table}: ${error}`;
       batches.push({
         representation: p.representation,
         status: committed ? "COMPLETED" : "FAILED",
         mode,
         ...(message ? { error: message } : {}),
-        processedRows: p.items.length,
+        processedRows: rows,
         processedBytes: p.bytes,
-        successfulRows: committed ? p.items.length : 0,
+        successfulRows: committed ? rows : 0,
         processingTimeSec: seconds,
         lastMappedRow: p.written[p.written.length - 1],
       });
-      p.items.forEach((item, i) => {
-        const o = outcomes[item.event];
-        const entry = withOriginal(
-          message
-            ? { status, error: message, representation: p.representation, mappedData: p.written[i] }
-            : { status, representation: p.representation, mappedData: p.written[i] },
-          events[item.event],
-        );
-        o.entries.push(entry);
-        if (!committed) {
-          o.ok = false;
-          o.error = message;
+      const eventOf = p.group.events;
+      for (let i = 0; i < rows; i++) {
+        const e = eventOf[i];
+        const entry = streamEntry(committed, p.representation, p.written[i], message, events[e]);
+        const o = outcomes[e];
+        if (o === undefined) {
+          outcomes[e] = committed
+            ? { ok: true, entries: [entry] }
+            : { ok: false, entries: [entry], error: message };
+        } else {
+          o.entries.push(entry);
+          if (!committed) {
+            o.ok = false;
+            o.error = message;
+          }
         }
-      });
+      }
     }
-    return { committed, ...(error ? { error } : {}), events: outcomes, batches };
+    for (let i = 0; i < outcomes.length; i++) outcomes[i] ??= { ok: true, entries: [] };
+    return { committed, ...(error ? { error } : {}), events: outcomes as EventOutcome[], batches };
   }
 
   /** Maps events to rows grouped by table; events that cannot be written get their failure here. */
-  #map(events: WarehouseEvent[], outcomes: EventOutcome[]): Map<string, Item[]> {
-    const groups = new Map<string, Item[]>();
-    events.forEach((event, i) => {
+  #map(events: WarehouseEvent[], outcomes: (EventOutcome | undefined)[]): Map<string, Group> {
+    const groups = new Map<string, Group>();
+    const pk = this.options.deduplicate ? this.#pk : [];
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
       try {
-        const rows = mapEvent(event, this.options.dataLayout, this.client.maxNameLength);
-        if (this.options.deduplicate) {
-          for (const { row } of rows) {
-            const missing = this.#pk.find((k) => row[k] === undefined);
-            if (missing) {
-              throw new Error(`primary key column "${missing}" has no value (event has no ${missing})`);
+        const rows = this.#mapper.map(event);
+        for (const { row } of rows) {
+          for (const k of pk) {
+            if (row[k] === undefined) {
+              throw new Error(`primary key column "${k}" has no value (event has no ${k})`);
             }
           }
         }
-        for (const { table, row } of rows) {
-          const list = groups.get(table) ?? [];
-          list.push({ event: i, row });
-          groups.set(table, list);
+        for (const { table, row, shape } of rows) {
+          let group = groups.get(table);
+          if (group === undefined) groups.set(table, group = { events: [], rows: [], shapes: [] });
+          group.events.push(i);
+          group.rows.push(row);
+          group.shapes.push(shape);
         }
       } catch (e) {
         const error = `Cannot map event: ${errorMessage(e)}`;
@@ -145,180 +139,87 @@ export class Warehouse {
           entries: [{ original: JSON.stringify(event), status: "FAILED", error }],
         };
       }
-    });
+    }
     return groups;
   }
 
   /** Evolves each table for its rows and encodes the rows against the resulting columns. */
-  async #prepare(groups: Map<string, Item[]>): Promise<Prepared[]> {
+  async #prepare(groups: Map<string, Group>): Promise<Prepared[]> {
     const out: Prepared[] = [];
-    for (const [table, items] of groups) {
-      const needed = new Map<string, ColumnType>();
-      for (let i = 0; i < items.length; i++) {
-        const row = items[i].row;
-        for (const k in row) {
-          const prev = needed.get(k);
-          if (prev === "text") continue; // widens no further, whatever the value
-          const t = inferType(row[k]);
-          if (prev !== t) needed.set(k, prev ? widen(prev, t) : t);
-        }
-      }
-      const cols = await this.schema.ensure(table, needed, this.options.deduplicate ? this.#pk : []);
-      out.push(this.#encode(table, items, cols, needed));
+    const pk = this.options.deduplicate ? this.#pk : [];
+    for (const [table, group] of groups) {
+      const needed = neededTypes(group);
+      const cols = await this.schema.ensure(table, needed, pk);
+      out.push(encodeTable(this.client, this.#encoding, table, group, cols, needed));
     }
     return out;
   }
 
-  #encode(table: string, items: Item[], cols: Columns, needed: Map<string, ColumnType>): Prepared {
-    // A column that holds the widest type the batch asked for holds every value of it (widen() only
-    // goes up the order fits() follows), so only the other columns need a per-value check.
-    const unsure = new Set<string>();
-    for (const [k, t] of needed) {
-      const c = cols.get(k);
-      if (c === undefined || !fits(c, t)) unsure.add(k);
-    }
-    const fitsColumn = (k: string, x: FlatRow[string]) => {
-      if (!unsure.has(k)) return true;
-      const t = cols.get(k);
-      return t !== undefined && fits(t, inferType(x));
-    };
-    let moved = false;
-    const written: FlatRow[] = unsure.size === 0 ? items.map((item) => item.row) : items.map(({ row }) => {
-      let allFit = true;
-      for (const k in row) {
-        if (!fitsColumn(k, row[k])) {
-          allFit = false;
-          break;
-        }
-      }
-      if (allFit) return row; // the common case: no copy
-      moved = true;
-      const kept: FlatRow = {};
-      const unmapped: Record<string, unknown> = {};
-      for (const k in row) {
-        if (fitsColumn(k, row[k])) kept[k] = row[k];
-        else unmapped[k] = row[k];
-      }
-      kept[UNMAPPED_COLUMN] = [unmapped];
-      return kept;
-    });
-    // Resends inside one batch: the last one wins (an upsert cannot touch a row twice per statement).
-    let rows: FlatRow[] = written;
-    let dropped = false;
-    if (this.options.deduplicate) {
-      const pk = this.#pk;
-      const keys: string[] = new Array(written.length);
-      const last = new Map<string, number>();
-      for (let i = 0; i < written.length; i++) {
-        const row = written[i];
-        const k = pk.length === 1 ? String(row[pk[0]]) : JSON.stringify(pk.map((c) => row[c]));
-        keys[i] = k;
-        last.set(k, i);
-      }
-      // Key order: two transactions upserting overlapping keys (a redelivery racing the original)
-      // then lock rows in the same order and wait for each other instead of deadlocking.
-      const order = [...last.values()];
-      dropped = order.length < written.length;
-      order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
-      rows = order.map((i) => written[i]);
-    }
-    // Every column the batch asked for appears in some row, unless rows were dropped or values moved.
-    const columns = dropped || moved
-      ? [...new Set(rows.flatMap((row) => Object.keys(row)))]
-      : [...needed.keys()];
-    const ncol = columns.length;
-    const types = columns.map((c) => cols.get(c)!);
-    const client = this.client;
-    let bytes = 0;
-    const cells: Cell[][] = new Array(rows.length);
-    for (let r = 0; r < rows.length; r++) {
-      const row = rows[r];
-      const line: Cell[] = new Array(ncol);
-      for (let i = 0; i < ncol; i++) {
-        const c = columns[i];
-        const x = row[c];
-        let cell: Cell;
-        if (x === undefined) cell = null;
-        // _unmapped_data holds one object; arrays are how a FlatRow carries JSON.
-        else if (c === UNMAPPED_COLUMN) cell = JSON.stringify((x as unknown[])[0]);
-        else cell = client.encode(x, types[i]);
-        bytes += typeof cell === "string" ? cell.length : 8;
-        line[i] = cell;
-      }
-      cells[r] = line;
-    }
-    const schema: Record<string, string> = {};
-    for (const [name, t] of cols) {
-      schema[name] = t === "foreign" ? "foreign" : this.client.sqlType(t, this.#pk.includes(name));
-    }
-    return {
-      table,
-      columns,
-      cells,
-      bytes,
-      written: written.map(unwrapUnmapped),
-      items,
-      representation: {
-        name: table,
-        schema,
-        ...(this.options.deduplicate ? { primaryKeyFields: this.#pk } : {}),
-      },
-    };
-  }
-
   async #commit(prepared: Prepared[]): Promise<void> {
-    const nonEmpty = prepared.filter((p) => p.cells.length);
+    const nonEmpty = prepared.filter((p) => p.count);
     if (nonEmpty.length === 0) return;
-    if (nonEmpty.length === 1 && nonEmpty[0].cells.length === 1 && !this.deps.faults) {
+    if (nonEmpty.length === 1 && nonEmpty[0].count === 1 && !this.deps.faults) {
       // One row (stream mode): a single autocommitted statement is as atomic as a transaction and
       // saves the BEGIN and COMMIT round trips.
-      const [p] = nonEmpty;
-      await this.client.insert(
-        this.client,
-        p.table,
-        p.columns,
-        p.cells,
-        this.options.deduplicate ? this.#pk : null,
-      );
+      await this.#insert(this.client, nonEmpty[0]);
       return;
     }
     await this.client.transaction(async (tx) => {
-      for (const p of prepared) {
-        if (p.cells.length === 0) continue;
-        await this.client.insert(tx, p.table, p.columns, p.cells, this.options.deduplicate ? this.#pk : null);
+      for (const p of nonEmpty) {
+        await this.#insert(tx, p);
         await this.deps.faults?.afterInsert?.(p.table);
       }
     });
   }
 
+  #insert(tx: SqlRunner, p: Prepared): Promise<void> {
+    if (p.payload) return this.client.insertEncoded!(tx, p.table, p.columns, p.payload);
+    return this.client.insert(tx, p.table, p.columns, p.cells, this.options.deduplicate ? this.#pk : null);
+  }
+
   /** When preparing failed (e.g. no connection), statuses still name the tables and rows. */
-  #unprepared(groups: Map<string, Item[]>): Prepared[] {
-    return [...groups].map(([table, items]) => ({
+  #unprepared(groups: Map<string, Group>): Prepared[] {
+    return [...groups].map(([table, group]) => ({
       table,
       columns: [],
+      count: 0,
       cells: [],
       bytes: 0,
-      written: items.map((i) => i.row),
-      items,
+      written: group.rows,
+      group,
       representation: { name: table, schema: {} },
     }));
   }
 }
 
 /**
- * Adds `original` (the raw event JSON) as a lazy property: serialising every event of a large batch
- * only pays off when the entry is actually logged, and JSON.stringify reads getters.
+ * A `bulker_stream` entry whose `original` (the raw event JSON) is a getter: serialising every event of
+ * a large batch only pays off when the entry is actually logged, and JSON.stringify reads getters.
  */
-function withOriginal(entry: Omit<BulkerStreamEntry, "original">, event: WarehouseEvent): BulkerStreamEntry {
-  let text: string | undefined;
-  return Object.defineProperty(entry, "original", {
-    enumerable: true,
-    get: () => (text ??= JSON.stringify(event)),
-  }) as BulkerStreamEntry;
-}
-
-function unwrapUnmapped(row: FlatRow): FlatRow {
-  const x = row[UNMAPPED_COLUMN];
-  if (!Array.isArray(x)) return row;
-  return { ...row, [UNMAPPED_COLUMN]: JSON.stringify(x[0]) };
+function streamEntry(
+  committed: boolean,
+  representation: TableRepresentation,
+  mappedData: FlatRow,
+  error: string | undefined,
+  event: WarehouseEvent,
+): BulkerStreamEntry {
+  if (error) {
+    return {
+      status: committed ? "SUCCESS" : "FAILED",
+      error,
+      representation,
+      mappedData,
+      get original() {
+        return JSON.stringify(event);
+      },
+    };
+  }
+  return {
+    status: committed ? "SUCCESS" : "FAILED",
+    representation,
+    mappedData,
+    get original() {
+      return JSON.stringify(event);
+    },
+  };
 }

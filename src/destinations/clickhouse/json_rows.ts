@@ -1,0 +1,199 @@
+/**
+ * Rows as `INSERT ... FORMAT JSONEachRow` text, one JSON object a line, written straight from the
+ * flattened rows. A row of a compiled shape (src/destinations/warehouse/shapes.ts) goes through a
+ * function generated once per shape and set of column types, which builds the object of its encoded
+ * values in one literal (often the row itself: a string into a String column, a number into a number
+ * column), and one native JSON.stringify writes the line. Other rows are written value by value.
+ * Either way a line holds what `encode()` gives for each value, and leaves out NULLs.
+ */
+import type { Cell, EncodedRows } from "../warehouse/client.ts";
+import { UNMAPPED_COLUMN } from "../warehouse/schema.ts";
+import type { ExistingType, FlatRow, FlatValue, RowShape } from "../warehouse/types.ts";
+
+/** JSONEachRow bodies, one per INSERT statement. */
+export interface JsonRows extends EncodedRows {
+  readonly bodies: Uint8Array<ArrayBuffer>[];
+}
+
+const utf8 = new TextEncoder();
+/** Text is gathered up to this many UTF-16 units before it is encoded (fewer, larger encodes). */
+const PENDING_CHARS = 65536;
+
+/**
+ * UTF-8 bytes grown as text is appended. The lines of a batch are encoded as they come instead of
+ * being held as strings until the body is complete (and then encoded once more by fetch).
+ */
+class Utf8Buffer {
+  #buf = new Uint8Array(1 << 16);
+  #used = 0;
+  #pending = "";
+
+  get length(): number {
+    this.#flush();
+    return this.#used;
+  }
+
+  append(text: string): void {
+    this.#pending += text;
+    if (this.#pending.length >= PENDING_CHARS) this.#flush();
+  }
+
+  /** The bytes so far; the buffer starts again empty. */
+  take(): Uint8Array<ArrayBuffer> {
+    this.#flush();
+    const out = this.#buf.subarray(0, this.#used);
+    this.#buf = new Uint8Array(1 << 16);
+    this.#used = 0;
+    return out;
+  }
+
+  #flush(): void {
+    const text = this.#pending;
+    if (text === "") return;
+    this.#pending = "";
+    const need = this.#used + text.length * 3; // at most 3 bytes per UTF-16 unit
+    if (need > this.#buf.length) {
+      const grown = new Uint8Array(Math.max(need, this.#buf.length * 2));
+      grown.set(this.#buf.subarray(0, this.#used));
+      this.#buf = grown;
+    }
+    this.#used += utf8.encodeInto(text, this.#buf.subarray(this.#used)).written;
+  }
+}
+
+type Encoder = (row: FlatRow) => Record<string, unknown>;
+
+/** Per client: encoders by shape and column types; `null` when the row is its own encoding. */
+export class JsonRowsWriter {
+  #encoders = new WeakMap<RowShape, Map<string, Encoder | null>>();
+  #codegen = true;
+
+  constructor(
+    readonly encode: (value: FlatValue, type: ExistingType) => Cell,
+    readonly options: {
+      /** DateTime64 columns take the ISO text as it is; DateTime ones need whole seconds. */
+      isoTimestamps: boolean;
+      /** `2026-01-01 00:00:00` for a DateTime column. */
+      wholeSeconds: (value: string) => string;
+      rowsPerInsert: number;
+    },
+  ) {}
+
+  /** Encodes `rows` for `columns` (of `types`, aligned); `shapes[i]` is the shape of `rows[i]`, if any. */
+  write(
+    columns: string[],
+    types: ExistingType[],
+    rows: FlatRow[],
+    shapes: (RowShape | undefined)[],
+  ): JsonRows {
+    const typeOf = new Map<string, ExistingType>();
+    columns.forEach((c, i) => typeOf.set(c, types[i]));
+    const quoted = columns.map((c) => JSON.stringify(c) + ":");
+    const bodies: Uint8Array<ArrayBuffer>[] = [];
+    let bytes = 0;
+    const body = new Utf8Buffer();
+    let lastShape: RowShape | undefined;
+    let encoder: Encoder | null | undefined;
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r];
+      const shape = shapes[r];
+      let line: string;
+      if (shape !== undefined) {
+        if (shape !== lastShape) {
+          lastShape = shape;
+          encoder = this.#encoder(shape, typeOf);
+        }
+        line = encoder === null
+          ? JSON.stringify(row)
+          : encoder === undefined
+          ? this.#line(row, columns, types, quoted)
+          : JSON.stringify(encoder(row));
+      } else {
+        line = this.#line(row, columns, types, quoted);
+      }
+      if (r % this.options.rowsPerInsert === 0 && r > 0) {
+        bytes += body.length;
+        bodies.push(body.take());
+      }
+      body.append(r % this.options.rowsPerInsert === 0 ? line : "\n" + line);
+    }
+    if (rows.length) {
+      bytes += body.length;
+      bodies.push(body.take());
+    }
+    return { count: rows.length, bytes, bodies };
+  }
+
+  /** A row value by value, in column order: what encode() gives for each, NULLs left out. */
+  #line(row: FlatRow, columns: string[], types: ExistingType[], quoted: string[]): string {
+    let line = "";
+    for (let c = 0; c < columns.length; c++) {
+      const x = row[columns[c]];
+      if (x === undefined) continue;
+      const cell = columns[c] === UNMAPPED_COLUMN
+        ? JSON.stringify((x as unknown[])[0])
+        : this.encode(x, types[c]);
+      if (cell === null) continue;
+      line += (line === "" ? "{" : ",") + quoted[c] + JSON.stringify(cell);
+    }
+    return line === "" ? "{}" : line + "}";
+  }
+
+  /** The encoder of a shape for the current column types (undefined: write it value by value). */
+  #encoder(shape: RowShape, typeOf: Map<string, ExistingType>): Encoder | null | undefined {
+    if (!this.#codegen) return undefined;
+    const types = shape.columns.map((c) => typeOf.get(c));
+    if (types.some((t) => t === undefined)) return undefined;
+    const key = types.join();
+    let byTypes = this.#encoders.get(shape);
+    if (byTypes === undefined) this.#encoders.set(shape, byTypes = new Map());
+    if (byTypes.has(key)) return byTypes.get(key)!;
+    let encoder: Encoder | null | undefined;
+    try {
+      encoder = this.#compile(shape, types as ExistingType[]);
+    } catch (e) {
+      if (!(e instanceof EvalError)) throw e;
+      this.#codegen = false; // code generation refused by the runtime
+      return undefined;
+    }
+    if (encoder !== undefined) byTypes.set(key, encoder);
+    return encoder;
+  }
+
+  #compile(shape: RowShape, types: ExistingType[]): Encoder | null | undefined {
+    let identity = true;
+    const fields: string[] = [];
+    for (let j = 0; j < shape.columns.length; j++) {
+      const col = JSON.stringify(shape.columns[j]);
+      const v = `r[${col}]`;
+      const kind = shape.kinds[j];
+      const type = types[j];
+      let value: string;
+      if (type === "bigint" || type === "double") {
+        if (kind !== "n") return undefined;
+        value = v;
+      } else if (type === "boolean") {
+        if (kind !== "b") return undefined;
+        value = `(${v}?1:0)`;
+      } else if (type === "timestamp") {
+        if (kind !== "s") return undefined;
+        value = this.options.isoTimestamps ? v : `W(${v})`;
+      } else if (kind === "s") {
+        value = v; // text, JSON and foreign columns take a string as it is
+      } else if (kind === "a") {
+        value = `J(${v})`;
+      } else {
+        value = `String(${v})`;
+      }
+      if (value !== v) identity = false;
+      fields.push(`${col}:${value}`);
+    }
+    if (identity) return null;
+    const make = new Function(
+      "W",
+      "J",
+      `"use strict";return function encodeShape(r){return {${fields.join(",")}};};`,
+    );
+    return make(this.options.wholeSeconds, JSON.stringify) as Encoder;
+  }
+}
