@@ -1,11 +1,12 @@
 /**
  * `deno task bench mapping [events]`: the warehouse core's per-event CPU cost with the database taken
- * out. Each client (PostgreSQL, MySQL, ClickHouse) is the real one, with its schema calls answered from
- * memory and its statements swallowed, so what is measured is mapping (layout + flatten), type
- * inference, schema checks, encoding and building the insert payload (statement text and parameters,
- * or the JSONEachRow body), plus the statuses of `Warehouse.write()`. Figures: events/s and µs an event
- * of process CPU time (steadier than wall time on a shared machine), best of 5 batches of 10,000.
- * Figures only; no timed assertions (STYLE.md).
+ * out: mapping alone (the generic layout + flattening, then the mappers compiled per event shape), then
+ * `Warehouse.write()`. Each client (PostgreSQL, MySQL, ClickHouse) is the real one, with its schema
+ * calls answered from memory and its statements swallowed (ClickHouse's body read to the end), so what
+ * is measured is mapping, type inference, schema checks, encoding and building the insert payload
+ * (statement text and parameters, or the JSONEachRow body), plus the statuses of `Warehouse.write()`.
+ * Figures: events/s and µs an event of process CPU time (steadier than wall time on a shared machine),
+ * best of 5 batches of 10,000. Figures only; no timed assertions (STYLE.md).
  */
 import { clickhouseClient } from "../src/destinations/clickhouse/client.ts";
 import { parseClickhouseCredentials } from "../src/destinations/clickhouse/credentials.ts";
@@ -16,6 +17,7 @@ import {
   parseWarehouseOptions,
 } from "../src/destinations/warehouse/credentials.ts";
 import { mapEvent } from "../src/destinations/warehouse/layout.ts";
+import { EventMapper } from "../src/destinations/warehouse/shapes.ts";
 import { mysqlClient } from "../src/destinations/warehouse/mysql_client.ts";
 import { pgClient } from "../src/destinations/warehouse/pg_client.ts";
 import type { ExistingType } from "../src/destinations/warehouse/types.ts";
@@ -45,14 +47,16 @@ function inMemory(client: WarehouseClient): WarehouseClient {
   });
 }
 
-/** A ClickHouse HTTP stand-in for the client: version, database list, and inserts read and dropped. */
-const fakeClickhouse: typeof fetch = (_input, init) => {
+/**
+ * A ClickHouse HTTP stand-in for the client: version, database list, and inserts read to the end
+ * (a streamed body is encoded as it is read) and dropped.
+ */
+const fakeClickhouse: typeof fetch = async (_input, init) => {
   const body = typeof init?.body === "string" && init.body.length < 200 ? init.body : "";
-  if (body.startsWith("SELECT version()")) return Promise.resolve(new Response("18.16.1\n"));
-  if (body.startsWith("SELECT name FROM system.databases")) {
-    return Promise.resolve(new Response('{"name":"bench"}\n'));
-  }
-  return Promise.resolve(new Response(""));
+  if (body.startsWith("SELECT version()")) return new Response("18.16.1\n");
+  if (body.startsWith("SELECT name FROM system.databases")) return new Response('{"name":"bench"}\n');
+  if (init?.body instanceof ReadableStream) await new Response(init.body).arrayBuffer();
+  return new Response("");
 };
 
 async function measure(
@@ -82,6 +86,10 @@ export async function run(args: string[] = []): Promise<void> {
   console.log(`mapping bench: ${n} events a batch, segment-single-table, dedup on, CPU time, best of 5`);
   await measure("mapEvent (layout + flatten)", n, (events) => {
     for (const e of events) mapEvent(e, "segment-single-table", 63);
+  });
+  const mapper = new EventMapper("segment-single-table", 63);
+  await measure("EventMapper.map (compiled per shape)", n, (events) => {
+    for (const e of events) mapper.map(e);
   });
   const pg = pgClient(parsePostgresCredentials({ host: "127.0.0.1", database: "bench", sslMode: "disable" }));
   const my = await mysqlClient(

@@ -230,9 +230,10 @@ export async function clickhouseClient(
       }
     },
     encodeRows: (columns, types, rows, shapes) => jsonRows.write(columns, types, rows, shapes),
-    async insertEncoded(_tx: SqlRunner, name, columns, rows) {
-      for (const body of (rows as JsonRows).bodies) {
-        await http.query(insertSql(name, columns), { data: body });
+    async insertEncoded(_tx: SqlRunner, name, columns, encoded) {
+      const rows = encoded as JsonRows;
+      for (let part = 0; part < rows.parts; part++) {
+        await http.query(insertSql(name, columns), { data: () => rows.data(part) });
       }
     },
     // ClickHouse has no transactions: each INSERT (one per table and batch) is atomic on its own, and

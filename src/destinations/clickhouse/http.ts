@@ -101,11 +101,14 @@ export class ClickhouseHttp {
     }
   }
 
-  /** Runs a statement; `data` is sent as the body with the statement in the URL (INSERT ... FORMAT). */
+  /**
+   * Runs a statement; `data` is sent as the body with the statement in the URL (INSERT ... FORMAT).
+   * A function gives a fresh body for each host tried (a stream can be sent once).
+   */
   async query(
     sql: string,
     { data, signal, database = true }: {
-      data?: string | Uint8Array<ArrayBuffer>;
+      data?: string | Uint8Array<ArrayBuffer> | (() => BodyInit);
       signal?: AbortSignal;
       database?: boolean;
     } = {},
@@ -124,7 +127,7 @@ export class ClickhouseHttp {
         res = await fetchFn(url, {
           method: "POST",
           headers: { authorization: this.#auth, "content-type": "text/plain; charset=utf-8" },
-          body: data ?? sql,
+          body: data === undefined ? sql : typeof data === "function" ? data() : data,
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         });
       } catch (e) {

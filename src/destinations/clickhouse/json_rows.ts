@@ -5,15 +5,18 @@
  * values in one literal (often the row itself: a string into a String column, a number into a number
  * column), and one native JSON.stringify writes the line. Other rows are written value by value.
  * Either way a line holds what `encode()` gives for each value, and leaves out NULLs.
+ *
+ * A large part is encoded while it is sent: the request body is a stream whose chunks are written
+ * as the connection takes them, so ClickHouse parses the first rows while the next are encoded.
  */
 import type { Cell, EncodedRows } from "../warehouse/client.ts";
 import { UNMAPPED_COLUMN } from "../warehouse/schema.ts";
 import type { ExistingType, FlatRow, FlatValue, RowShape } from "../warehouse/types.ts";
 
-/** JSONEachRow bodies, one per INSERT statement. */
-export interface JsonRows extends EncodedRows {
-  readonly bodies: Uint8Array<ArrayBuffer>[];
-}
+/** Bytes a streamed body hands over at a time. */
+const CHUNK_BYTES = 256 * 1024;
+/** Parts of at most this many rows are encoded whole before they are sent (stream mode, small batches). */
+const STREAM_FROM_ROWS = 2000;
 
 const utf8 = new TextEncoder();
 /** Text is gathered up to this many UTF-16 units before it is encoded (fewer, larger encodes). */
@@ -23,7 +26,7 @@ const PENDING_CHARS = 65536;
  * UTF-8 bytes grown as text is appended. The lines of a batch are encoded as they come instead of
  * being held as strings until the body is complete (and then encoded once more by fetch).
  */
-class Utf8Buffer {
+export class Utf8Buffer {
   #buf = new Uint8Array(1 << 16);
   #used = 0;
   #pending = "";
@@ -31,6 +34,11 @@ class Utf8Buffer {
   get length(): number {
     this.#flush();
     return this.#used;
+  }
+
+  /** At least the bytes so far (text not yet encoded counts one byte a unit). */
+  get size(): number {
+    return this.#used + this.#pending.length;
   }
 
   append(text: string): void {
@@ -79,49 +87,44 @@ export class JsonRowsWriter {
     },
   ) {}
 
-  /** Encodes `rows` for `columns` (of `types`, aligned); `shapes[i]` is the shape of `rows[i]`, if any. */
+  /** `rows` for `columns` (of `types`, aligned); `shapes[i]` is the shape of `rows[i]`, if any. */
   write(
     columns: string[],
     types: ExistingType[],
     rows: FlatRow[],
     shapes: (RowShape | undefined)[],
   ): JsonRows {
-    const typeOf = new Map<string, ExistingType>();
-    columns.forEach((c, i) => typeOf.set(c, types[i]));
-    const quoted = columns.map((c) => JSON.stringify(c) + ":");
-    const bodies: Uint8Array<ArrayBuffer>[] = [];
-    let bytes = 0;
-    const body = new Utf8Buffer();
-    let lastShape: RowShape | undefined;
-    let encoder: Encoder | null | undefined;
-    for (let r = 0; r < rows.length; r++) {
-      const row = rows[r];
+    return new JsonRows(this, columns, types, rows, shapes, this.options.rowsPerInsert);
+  }
+
+  /** Appends rows from `cursor.next` until `until` bytes are buffered or the part ends at `end`. */
+  fill(rows: JsonRows, cursor: Cursor, end: number, out: Utf8Buffer, until: number): void {
+    const { rows: flat, shapes, columns, types } = rows;
+    for (let r = cursor.next; r < end; r++) {
+      const row = flat[r];
       const shape = shapes[r];
       let line: string;
       if (shape !== undefined) {
-        if (shape !== lastShape) {
-          lastShape = shape;
-          encoder = this.#encoder(shape, typeOf);
+        if (shape !== cursor.shape) {
+          cursor.shape = shape;
+          cursor.encoder = this.#encoder(shape, rows.typeOf);
         }
+        const encoder = cursor.encoder;
         line = encoder === null
           ? JSON.stringify(row)
           : encoder === undefined
-          ? this.#line(row, columns, types, quoted)
+          ? this.#line(row, columns, types, rows.quoted)
           : JSON.stringify(encoder(row));
       } else {
-        line = this.#line(row, columns, types, quoted);
+        line = this.#line(row, columns, types, rows.quoted);
       }
-      if (r % this.options.rowsPerInsert === 0 && r > 0) {
-        bytes += body.length;
-        bodies.push(body.take());
+      out.append(r === cursor.start ? line : "\n" + line);
+      if (out.size >= until) {
+        cursor.next = r + 1;
+        return;
       }
-      body.append(r % this.options.rowsPerInsert === 0 ? line : "\n" + line);
     }
-    if (rows.length) {
-      bytes += body.length;
-      bodies.push(body.take());
-    }
-    return { count: rows.length, bytes, bodies };
+    cursor.next = end;
   }
 
   /** A row value by value, in column order: what encode() gives for each, NULLs left out. */
@@ -195,5 +198,80 @@ export class JsonRowsWriter {
       `"use strict";return function encodeShape(r){return {${fields.join(",")}};};`,
     );
     return make(this.options.wholeSeconds, JSON.stringify) as Encoder;
+  }
+}
+
+/** Where the encoding of one part stands. */
+interface Cursor {
+  start: number;
+  next: number;
+  shape: RowShape | undefined;
+  encoder: Encoder | null | undefined;
+}
+
+/**
+ * A batch's rows as JSONEachRow text, in parts of at most `rowsPerInsert` rows (one INSERT each),
+ * encoded when a part is sent. `bytes` counts the parts encoded so far.
+ */
+export class JsonRows implements EncodedRows {
+  readonly count: number;
+  readonly parts: number;
+  readonly typeOf = new Map<string, ExistingType>();
+  readonly quoted: string[];
+  #bytes: number[];
+
+  constructor(
+    readonly writer: JsonRowsWriter,
+    readonly columns: string[],
+    readonly types: ExistingType[],
+    readonly rows: FlatRow[],
+    readonly shapes: (RowShape | undefined)[],
+    readonly rowsPerInsert: number,
+  ) {
+    this.count = rows.length;
+    this.parts = Math.ceil(rows.length / rowsPerInsert);
+    columns.forEach((c, i) => this.typeOf.set(c, types[i]));
+    this.quoted = columns.map((c) => JSON.stringify(c) + ":");
+    this.#bytes = new Array(this.parts).fill(0);
+  }
+
+  get bytes(): number {
+    return this.#bytes.reduce((a, b) => a + b, 0);
+  }
+
+  #range(part: number): [number, number] {
+    const start = part * this.rowsPerInsert;
+    return [start, Math.min(this.count, start + this.rowsPerInsert)];
+  }
+
+  /** Part `part` encoded whole. */
+  body(part: number): Uint8Array<ArrayBuffer> {
+    const [start, end] = this.#range(part);
+    const out = new Utf8Buffer();
+    this.writer.fill(this, { start, next: start, shape: undefined, encoder: undefined }, end, out, Infinity);
+    const bytes = out.take();
+    this.#bytes[part] = bytes.length;
+    return bytes;
+  }
+
+  /** Part `part` as a request body: whole when small, else a stream encoded as it is read. */
+  data(part: number): Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array<ArrayBuffer>> {
+    const [start, end] = this.#range(part);
+    if (end - start <= STREAM_FROM_ROWS) return this.body(part);
+    const cursor: Cursor = { start, next: start, shape: undefined, encoder: undefined };
+    const out = new Utf8Buffer();
+    let sent = 0;
+    return new ReadableStream<Uint8Array<ArrayBuffer>>({
+      pull: (controller) => {
+        this.writer.fill(this, cursor, end, out, CHUNK_BYTES);
+        const chunk = out.take();
+        sent += chunk.length;
+        if (chunk.length) controller.enqueue(chunk);
+        if (cursor.next >= end) {
+          this.#bytes[part] = sent;
+          controller.close();
+        }
+      },
+    });
   }
 }

@@ -11,7 +11,7 @@ export type Cell = string | number | boolean | null;
 /** Rows a client encoded into its own insert payload (WarehouseClient.encodeRows). */
 export interface EncodedRows {
   readonly count: number;
-  /** Size of the payload (what `bulker_batch.processedBytes` reports). */
+  /** Size of the payload sent so far (what `bulker_batch.processedBytes` reports after the insert). */
   readonly bytes: number;
 }
 

@@ -25,7 +25,7 @@ export interface Prepared {
   cells: Cell[][];
   /** The rows as the client's own payload, for clients with encodeRows(). */
   payload?: EncodedRows;
-  /** Size of the encoded values (what `bulker_batch.processedBytes` reports). */
+  /** Size of the encoded cells (what `bulker_batch.processedBytes` reports; else `payload.bytes`). */
   bytes: number;
   /** The row each of the group's rows ended up as (after values moved to `_unmapped_data`). */
   written: FlatRow[];
@@ -177,7 +177,6 @@ export function encodeTable(
   let payload: EncodedRows | undefined;
   if (client.encodeRows) {
     payload = client.encodeRows(columns, types, rows, rowShapes);
-    bytes = payload.bytes;
   } else {
     const ncol = columns.length;
     cells = new Array(rows.length);

@@ -82,7 +82,7 @@ export class Warehouse {
         mode,
         ...(message ? { error: message } : {}),
         processedRows: rows,
-        processedBytes: p.bytes,
+        processedBytes: p.payload ? p.payload.bytes : p.bytes,
         successfulRows: committed ? rows : 0,
         processingTimeSec: seconds,
         lastMappedRow: p.written[p.written.length - 1],
