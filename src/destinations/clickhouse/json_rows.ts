@@ -261,13 +261,29 @@ export class JsonRows implements EncodedRows {
     const cursor: Cursor = { start, next: start, shape: undefined, encoder: undefined };
     const out = new Utf8Buffer();
     let sent = 0;
+    // Each chunk but the last holds back its final byte (the `}` of its last row) for the next one:
+    // a body cut short (an abort, a lost connection) then ends inside a row, which ClickHouse refuses
+    // whole, instead of at a row boundary, which it would take as the end of a shorter insert.
+    let held: Uint8Array<ArrayBuffer> | null = null;
     return new ReadableStream<Uint8Array<ArrayBuffer>>({
       pull: (controller) => {
         this.writer.fill(this, cursor, end, out, CHUNK_BYTES);
-        const chunk = out.take();
+        let chunk = out.take();
         sent += chunk.length;
+        if (held) {
+          const joined = new Uint8Array(held.length + chunk.length);
+          joined.set(held);
+          joined.set(chunk, held.length);
+          chunk = joined;
+          held = null;
+        }
+        const last = cursor.next >= end;
+        if (!last && chunk.length > 1) {
+          held = chunk.slice(chunk.length - 1);
+          chunk = chunk.subarray(0, chunk.length - 1);
+        }
         if (chunk.length) controller.enqueue(chunk);
-        if (cursor.next >= end) {
+        if (last) {
           this.#bytes[part] = sent;
           controller.close();
         }
