@@ -4,6 +4,9 @@ import type { DestinationDriver, WriteBatch } from "../../src/destinations/drive
 import { mysqlDriver } from "../../src/destinations/mysql.ts";
 import { postgresDriver } from "../../src/destinations/postgres.ts";
 import type { BulkerBatchEntry } from "../../src/destinations/warehouse/types.ts";
+import type { WarehouseClient } from "../../src/destinations/warehouse/client.ts";
+import { warehouseBackedDriver } from "../../src/destinations/warehouse/warehouse_driver.ts";
+import { AppError } from "../../src/errors.ts";
 import { batchLogEntries } from "../../src/destinations/warehouse/batch_log_entries.ts";
 import { appendEvents, queryEvents } from "../../src/events_log/events_log.ts";
 import { testPglite } from "../_helpers/db.ts";
@@ -185,4 +188,64 @@ Deno.test("[mysql] a wrong password reaches Live Events as a bulker_batch error,
     await driver.close?.();
     await db.close();
   }
+});
+
+Deno.test("warehouseBackedDriver keeps one pool per workspace and destination, and closes a replaced one", async () => {
+  const opened: string[] = [];
+  const closed: string[] = [];
+  const driver = warehouseBackedDriver({
+    type: "fake",
+    connect(credentials) {
+      const key = String(credentials.database);
+      return {
+        key,
+        open() {
+          opened.push(key);
+          return Promise.resolve({ close: () => void closed.push(key) } as unknown as WarehouseClient);
+        },
+      };
+    },
+    test: () => Promise.resolve({ ok: true }),
+  });
+  // Destination ids are unique per workspace only: "dst1" of ws1 and of ws2 are two destinations.
+  const write = (workspaceId: string, database: string) =>
+    driver.write({
+      ...batchFor({ database }, []),
+      destination: { id: "dst1", type: "fake", workspaceId, credentials: { database } },
+    });
+  for (let round = 0; round < 3; round++) {
+    await write("ws1", "a");
+    await write("ws2", "b");
+  }
+  assert.deepEqual(opened, ["a", "b"], "interleaved writes of two workspaces reuse their own pools");
+  assert.deepEqual(closed, []);
+  await write("ws1", "a2");
+  assert.deepEqual(opened, ["a", "b", "a2"]);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.deepEqual(closed, ["a"], "changed credentials close the old pool");
+  await driver.close?.();
+  assert.deepEqual(closed.sort(), ["a", "a2", "b"]);
+});
+
+Deno.test("warehouseBackedDriver: bad settings fail for good, an unreachable server for now, in the backend's words", async () => {
+  const driver = warehouseBackedDriver({
+    type: "fake",
+    connect(credentials) {
+      if (!credentials.database) throw new AppError("bad_request", 'field "database" is required');
+      return {
+        key: "k",
+        open: () => Promise.reject(new Error("ECONNREFUSED")),
+        describeError: (e) => Promise.resolve(`Cannot reach the server: ${(e as Error).message}`),
+      };
+    },
+    test: () => Promise.resolve({ ok: true }),
+  });
+  const events = [{ type: "track" }, { type: "track" }];
+  const bad = await driver.write({ ...batchFor({}, events) });
+  assert.deepEqual(bad.map((r) => [r.status, r.retryable]), [["FAILED", false], ["FAILED", false]]);
+  assert.match(bad[0].error!, /field "database" is required/);
+  const down = await driver.write({ ...batchFor({ database: "x" }, events) });
+  assert.deepEqual(down.map((r) => [r.status, r.retryable]), [["FAILED", true], ["FAILED", true]]);
+  assert.equal(down[0].error, "Cannot reach the server: ECONNREFUSED");
+  await driver.close?.();
 });

@@ -1,6 +1,6 @@
 import type { Clock } from "../../clock.ts";
 import { AppError } from "../../errors.ts";
-import type { DestinationDriver, WriteBatch, WriteResult } from "../driver.ts";
+import type { DestinationDriver, TestResult, WriteBatch, WriteResult } from "../driver.ts";
 import { destinationKey, sameResultForAll } from "../driver.ts";
 import type { WarehouseClient } from "./client.ts";
 import { errorMessage } from "./client.ts";
@@ -36,6 +36,23 @@ interface Pool {
   warehouses: Map<string, Warehouse>;
 }
 
+/** How a destination's parsed credentials connect: what {@linkcode warehouseBackedDriver} asks a backend. */
+export interface WarehouseConnection {
+  /** Fingerprint of the parsed credentials: a change opens a fresh pool and closes the old one. */
+  key: string;
+  open(): Promise<WarehouseClient>;
+  /** Why a write failed for a reason other than its data (default: the error's own message). */
+  describeError?: (e: unknown) => Promise<string>;
+}
+
+/** What differs between warehouses: parsing credentials, opening a client, the connection test. */
+export interface WarehouseBackend {
+  type: string;
+  /** Parses a destination's credentials; bad settings throw an AppError naming the field. */
+  connect(credentials: Record<string, unknown>): WarehouseConnection;
+  test(credentials: Record<string, unknown>): Promise<TestResult>;
+}
+
 function toResult(o: EventOutcome, committed: boolean): WriteResult {
   const last = o.entries[o.entries.length - 1];
   const tables = [...new Set(o.entries.map((e) => e.representation?.name).filter(Boolean))];
@@ -51,34 +68,29 @@ function toResult(o: EventOutcome, committed: boolean): WriteResult {
 }
 
 /**
- * A DestinationDriver over the warehouse core: one pool per destination, every write() one
- * transaction, so the pipeline acknowledging after write() resolves never acknowledges an event that
- * is not committed. The pipeline owns batching: batchSize/frequency decide how many events it hands
- * over (src/pipeline/batch_mode.ts).
+ * A DestinationDriver over the warehouse core and one backend (PostgreSQL, MySQL, ClickHouse): one pool
+ * per destination, keyed by {@linkcode destinationKey}, every write() one transaction where the warehouse
+ * has them, so the pipeline acknowledging after write() resolves never acknowledges an event that is not
+ * committed. The pipeline owns batching: batchSize/frequency decide how many events it hands over
+ * (src/pipeline/batch_mode.ts).
  */
-export function warehouseDriver(
-  kind: WarehouseKind,
+export function warehouseBackedDriver(
+  backend: WarehouseBackend,
   options: WarehouseDriverOptions = {},
 ): DestinationDriver {
   const pools = new Map<string, Pool>();
 
-  function parse(credentials: Record<string, unknown>): PostgresCredentials | MysqlCredentials {
-    return kind === "postgres" ? parsePostgresCredentials(credentials) : parseMysqlCredentials(credentials);
-  }
-
-  async function warehouseFor(batch: WriteBatch): Promise<Warehouse> {
-    const creds = parse(batch.destination.credentials);
-    const key = JSON.stringify(creds);
+  async function warehouseFor(batch: WriteBatch, conn: WarehouseConnection): Promise<Warehouse> {
     const dest = destinationKey(batch.destination);
     let pool = pools.get(dest);
-    if (pool && pool.key !== key) {
+    if (pool && pool.key !== conn.key) {
       void pool.client.then((c) => c.close()).catch(() => {});
       pool = undefined;
     }
     if (!pool) {
-      const client = openWarehouseClient(kind, creds);
+      const client = conn.open();
       client.catch(() => pools.delete(dest)); // reconnect on the next write
-      pool = { key, client, warehouses: new Map() };
+      pool = { key: conn.key, client, warehouses: new Map() };
       pools.set(dest, pool);
     }
     const opts = parseWarehouseOptions(batch.connection.options);
@@ -86,18 +98,14 @@ export function warehouseDriver(
     const client = await pool.client;
     let wh = pool.warehouses.get(optsKey);
     if (!wh) {
-      wh = new Warehouse(client, opts, {
-        clock: options.clock,
-        describeError: async (e) =>
-          isConnectError(e) ? await describeConnectError(kind, creds, e) : errorMessage(e),
-      });
+      wh = new Warehouse(client, opts, { clock: options.clock, describeError: conn.describeError });
       pool.warehouses.set(optsKey, wh);
     }
     return wh;
   }
 
   return {
-    type: kind,
+    type: backend.type,
     modes: ["stream", "batch"],
     async write(batch) {
       if (batch.signal.aborted) {
@@ -108,15 +116,16 @@ export function warehouseDriver(
         });
       }
       let wh: Warehouse;
+      let conn: WarehouseConnection | undefined;
       try {
-        wh = await warehouseFor(batch);
+        conn = backend.connect(batch.destination.credentials);
+        wh = await warehouseFor(batch, conn);
       } catch (e) {
+        // Bad settings fail the same way next time; an unreachable or refusing server may recover.
         if (e instanceof AppError) {
           return sameResultForAll(batch, { status: "FAILED", error: e.message, retryable: false });
         }
-        // The pool could not open (MySQL connects eagerly): say why, and let the queue retry later.
-        const creds = parse(batch.destination.credentials);
-        const error = isConnectError(e) ? await describeConnectError(kind, creds, e) : errorMessage(e);
+        const error = conn?.describeError ? await conn.describeError(e) : errorMessage(e);
         return sameResultForAll(batch, { status: "FAILED", error, retryable: true });
       }
       const outcome = await wh.write(batch.events, batch.connection.mode);
@@ -131,7 +140,7 @@ export function warehouseDriver(
       return outcome.events.map((o) => toResult(o, outcome.committed));
     },
     async test(credentials) {
-      const r = await testConnection(kind, credentials);
+      const r = await backend.test(credentials);
       return r.ok ? { ok: true } : { ok: false, error: r.error };
     },
     async close() {
@@ -140,4 +149,27 @@ export function warehouseDriver(
       await Promise.all(all.map((p) => p.client.then((c) => c.close()).catch(() => {})));
     },
   };
+}
+
+/** The `postgres` and `mysql` destinations. */
+export function warehouseDriver(
+  kind: WarehouseKind,
+  options: WarehouseDriverOptions = {},
+): DestinationDriver {
+  return warehouseBackedDriver({
+    type: kind,
+    connect(credentials) {
+      const creds: PostgresCredentials | MysqlCredentials = kind === "postgres"
+        ? parsePostgresCredentials(credentials)
+        : parseMysqlCredentials(credentials);
+      return {
+        key: JSON.stringify(creds),
+        open: () => openWarehouseClient(kind, creds),
+        // The pool could not open (MySQL connects eagerly), or lost its server: say why.
+        describeError: async (e) =>
+          isConnectError(e) ? await describeConnectError(kind, creds, e) : errorMessage(e),
+      };
+    },
+    test: (credentials) => testConnection(kind, credentials),
+  }, options);
 }
