@@ -6,7 +6,8 @@
 import type { Cell, EncodedRows, WarehouseClient } from "./client.ts";
 import { fits, inferType, widen } from "./column_types.ts";
 import { type Columns, UNMAPPED_COLUMN } from "./schema.ts";
-import type { ColumnType, FlatRow, RowShape, TableRepresentation } from "./types.ts";
+import type { ColumnType, FlatRow, FlatValue, RowShape, TableRepresentation, WrittenRow } from "./types.ts";
+import { UnmappedValues } from "./unmapped_values.ts";
 
 /** A table's rows of one write: each row, the input event it came from, and its compiled shape. */
 export interface Group {
@@ -114,7 +115,7 @@ export function encodeTable(
     return t !== undefined && fits(t, inferType(x));
   };
   let moved = false;
-  let written = group.rows;
+  let written: WrittenRow[] = group.rows;
   let shapes = group.shapes;
   for (let i = 0; unsure.size && i < group.rows.length; i++) {
     const row = group.rows[i];
@@ -131,18 +132,20 @@ export function encodeTable(
       written = written.slice();
       shapes = shapes.slice();
     }
-    const kept: FlatRow = {};
-    const unmapped: Record<string, unknown> = {};
+    const kept: WrittenRow = {};
+    const unmapped: Record<string, FlatValue> = {};
     for (const k in row) {
-      if (fitsColumn(k, row[k])) kept[k] = row[k];
+      // The event's own value of that name (a property `_unmapped_data`) moves in with the others
+      // rather than being overwritten by them (Jitsu's bulker overwrites it).
+      if (k !== UNMAPPED_COLUMN && fitsColumn(k, row[k])) kept[k] = row[k];
       else unmapped[k] = row[k];
     }
-    kept[UNMAPPED_COLUMN] = [unmapped];
+    kept[UNMAPPED_COLUMN] = new UnmappedValues(unmapped);
     written[i] = kept;
     shapes[i] = undefined;
   }
   // Resends inside one batch: the last one wins (an upsert cannot touch a row twice per statement).
-  let rows: FlatRow[] = written;
+  let rows: WrittenRow[] = written;
   let rowShapes = shapes;
   let dropped = false;
   if (options.deduplicate) {
@@ -188,9 +191,9 @@ export function encodeTable(
         const x = row[c];
         let cell: Cell;
         if (x === undefined) cell = null;
-        // _unmapped_data holds one object; arrays are how a FlatRow carries JSON.
-        else if (c === UNMAPPED_COLUMN) cell = JSON.stringify((x as unknown[])[0]);
-        else cell = client.encode(x, types[i]);
+        // The core's own object; any other value of `_unmapped_data` is an event's and encoded as such.
+        else if (c === UNMAPPED_COLUMN && x instanceof UnmappedValues) cell = x.json();
+        else cell = client.encode(x as FlatValue, types[i]);
         bytes += typeof cell === "string" ? cell.length : 8;
         line[i] = cell;
       }
@@ -219,7 +222,7 @@ export function encodeTable(
 }
 
 /** The columns of `rows` in order of first appearance (a shape's columns are its rows' keys). */
-function columnsOf(rows: FlatRow[], shapes: (RowShape | undefined)[]): string[] {
+function columnsOf(rows: WrittenRow[], shapes: (RowShape | undefined)[]): string[] {
   const out = new Set<string>();
   const seen = new Set<RowShape>();
   for (let i = 0; i < rows.length; i++) {
@@ -234,8 +237,9 @@ function columnsOf(rows: FlatRow[], shapes: (RowShape | undefined)[]): string[] 
   return [...out];
 }
 
-function unwrapUnmapped(row: FlatRow): FlatRow {
+/** The row as Live Events show it: the core's own `_unmapped_data` as its JSON text. */
+function unwrapUnmapped(row: WrittenRow): FlatRow {
   const x = row[UNMAPPED_COLUMN];
-  if (!Array.isArray(x)) return row;
-  return { ...row, [UNMAPPED_COLUMN]: JSON.stringify(x[0]) };
+  if (!(x instanceof UnmappedValues)) return row as FlatRow;
+  return { ...row, [UNMAPPED_COLUMN]: x.json() } as FlatRow;
 }

@@ -63,23 +63,38 @@ export class SchemaCache {
     }
     let changed = false;
     let needUnmapped = false;
+    // What `_unmapped_data` is after the loop: an event property of that name may have made it, of
+    // any type, before any value needed it for JSON.
+    let unmappedType = cols.get(UNMAPPED_COLUMN);
     for (const [name, type] of needed) {
       const existing = cols.get(name);
       if (existing === undefined) {
         await this.#ddl(() => this.client.addColumn(table, name, type));
         changed = true;
+        if (name === UNMAPPED_COLUMN) unmappedType = type;
       } else if (!fits(existing, type)) {
         if (existing === "foreign" || primaryKey.includes(name)) {
           needUnmapped = true;
         } else {
-          await this.#ddl(() => this.client.widenColumn(table, name, widen(existing, type)));
+          const wider = widen(existing, type);
+          await this.#ddl(() => this.client.widenColumn(table, name, wider));
           changed = true;
+          if (name === UNMAPPED_COLUMN) unmappedType = wider;
         }
       }
     }
-    if (needUnmapped && !cols.has(UNMAPPED_COLUMN)) {
-      await this.#ddl(() => this.client.addColumn(table, UNMAPPED_COLUMN, "json"));
-      changed = true;
+    if (needUnmapped) {
+      if (unmappedType === undefined) {
+        await this.#ddl(() => this.client.addColumn(table, UNMAPPED_COLUMN, "json"));
+        changed = true;
+      } else if (
+        unmappedType !== "foreign" && !primaryKey.includes(UNMAPPED_COLUMN) && !fits(unmappedType, "json")
+      ) {
+        // Made by event values (a number, say): widened like any column so it holds the JSON too.
+        const wider = widen(unmappedType, "json");
+        await this.#ddl(() => this.client.widenColumn(table, UNMAPPED_COLUMN, wider));
+        changed = true;
+      }
     }
     return changed ? (await this.#load(table))! : cols;
   }
