@@ -173,4 +173,25 @@ for (const { name, type, open } of STORES) {
       await s.close();
     }
   });
+
+  Deno.test(`[${name}] an event whose key fits no key column fails alone, never stored under another key`, async () => {
+    const s = await open();
+    try {
+      // The first event makes message_id a number column (the key).
+      assertSuccess(await s.driver.write(batchFor(type, s.credentials, [trackEvent({ messageId: 1 })])));
+      assert.match(await s.columnType("message_id"), /bigint|Int64/);
+      const events = ["abc", "def", 2].map((messageId) => trackEvent({ messageId }));
+      const results = await s.driver.write(batchFor(type, s.credentials, events));
+      assert.deepEqual(results.map((r) => [r.status, r.retryable]), [
+        ["FAILED", false],
+        ["FAILED", false],
+        ["SUCCESS", undefined],
+      ]);
+      assert.match(results[0].error!, /key column "message_id" .* cannot hold "abc"/);
+      assert.match(results[1].error!, /cannot hold "def"/);
+      assert.deepEqual((await s.rows()).map((r) => String(r.message_id)), ["1", "2"]);
+    } finally {
+      await s.close();
+    }
+  });
 }

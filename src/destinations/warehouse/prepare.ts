@@ -30,6 +30,8 @@ export interface Prepared {
   bytes: number;
   /** The row each of the group's rows ended up as (after values moved to `_unmapped_data`). */
   written: FlatRow[];
+  /** Rows of the group left out, by index, and why (a key value that fits no key column). */
+  rejected?: Map<number, string>;
   group: Group;
   representation: TableRepresentation;
 }
@@ -117,6 +119,8 @@ export function encodeTable(
   let moved = false;
   let written: WrittenRow[] = group.rows;
   let shapes = group.shapes;
+  const keyColumns = options.deduplicate ? options.primaryKey : [];
+  let rejected: Map<number, string> | undefined;
   for (let i = 0; unsure.size && i < group.rows.length; i++) {
     const row = group.rows[i];
     let allFit = true;
@@ -127,6 +131,16 @@ export function encodeTable(
       }
     }
     if (allFit) continue; // the common case: no copy
+    // A key value that fits no key column cannot move aside: the row would be stored without its key
+    // (refused as NULL, or under ClickHouse's default key, where every such row replaces the last).
+    const badKey = keyColumns.find((k) => !fitsColumn(k, row[k]));
+    if (badKey !== undefined) {
+      (rejected ??= new Map()).set(
+        i,
+        `key column "${badKey}" (${cols.get(badKey)}) cannot hold ${JSON.stringify(row[badKey])}`,
+      );
+      continue;
+    }
     if (!moved) {
       moved = true;
       written = written.slice();
@@ -152,7 +166,7 @@ export function encodeTable(
     const pk = options.primaryKey;
     const n = written.length;
     const keys: string[] = new Array(n);
-    const order: number[] = new Array(n);
+    let order: number[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const row = written[i];
       keys[i] = pk.length === 1 ? String(row[pk[0]]) : JSON.stringify(pk.map((c) => row[c]));
@@ -161,14 +175,16 @@ export function encodeTable(
     // Key order: two transactions upserting overlapping keys (a redelivery racing the original)
     // then lock rows in the same order and wait for each other instead of deadlocking. The sort is
     // stable, so of equal keys the last one sent ends its run and is the one kept.
+    if (rejected) order = order.filter((i) => !rejected.has(i));
     order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+    const m = order.length;
     let kept = 0;
-    for (let j = 0; j < n; j++) {
-      if (j + 1 < n && keys[order[j + 1]] === keys[order[j]]) continue;
+    for (let j = 0; j < m; j++) {
+      if (j + 1 < m && keys[order[j + 1]] === keys[order[j]]) continue;
       order[kept++] = order[j];
     }
     order.length = kept;
-    dropped = kept < n;
+    dropped = kept < n; // rejected rows included
     rows = order.map((i) => written[i]);
     rowShapes = order.map((i) => shapes[i]);
   }
@@ -212,6 +228,7 @@ export function encodeTable(
     ...(payload ? { payload } : {}),
     bytes,
     written: written.map(unwrapUnmapped),
+    ...(rejected ? { rejected } : {}),
     group,
     representation: {
       name: table,
