@@ -97,6 +97,39 @@ for (const { name, open } of TARGETS) {
       await t.close();
     }
   });
+
+  Deno.test(`[${name}] an ingested property named _unmapped_data lands as sent, not as the core's own JSON`, async () => {
+    const clock = fakeClock();
+    const t = await testApp({ env: ENV, clock });
+    const wh = await open();
+    const pipeline = new Pipeline(t.deps, { workers: 0 });
+    try {
+      const u = await t.user();
+      const s = await setupPipeline(u, { destination: { destinationType: name, ...wh.credentials } });
+      await send(t, s.serverKey, { event: "A", messageId: "m-1", properties: { _unmapped_data: "x" } });
+      await send(t, s.serverKey, { event: "B", messageId: "m-2", properties: { _unmapped_data: ["y", 1] } });
+      await send(t, s.serverKey, { event: "C", messageId: "m-3", properties: { _unmapped: { data: 3 } } });
+      await pipeline.drain();
+      clock.advance(FREQUENCY_MS);
+      await pipeline.drain();
+      const rows = await wh.rows("events");
+      assert.deepEqual(rows.map((r) => [r.message_id, r._unmapped_data]), [
+        ["m-1", "x"],
+        ["m-2", '["y",1]'],
+        ["m-3", "3"],
+      ]);
+      const stream = await logOf(t, u.workspace.id, "bulker_stream", s.connectionId);
+      assert.deepEqual(stream.map((e) => [e.message.status, e.message.mappedData._unmapped_data]), [
+        ["SUCCESS", "x"],
+        ["SUCCESS", ["y", 1]],
+        ["SUCCESS", 3],
+      ]);
+    } finally {
+      await pipeline.stop();
+      await wh.drop();
+      await t.close();
+    }
+  });
 }
 
 Deno.test("[mysql] a wrong password shows in Live Events as FAILED at level error, and the event is retried", async () => {

@@ -233,7 +233,6 @@ function tableGroup(seed: number): Group {
     delete event.$table;
     delete event.JITSU_TABLE_NAME;
     for (const { row, shape } of mapper.map(event)) {
-      if (row._unmapped_data !== undefined) continue; // the core's own column, not a property
       group.events.push(i);
       group.rows.push(row);
       group.shapes.push(shape);

@@ -11,7 +11,8 @@
  */
 import type { Cell, EncodedRows } from "../warehouse/client.ts";
 import { UNMAPPED_COLUMN } from "../warehouse/schema.ts";
-import type { ExistingType, FlatRow, FlatValue, RowShape } from "../warehouse/types.ts";
+import type { ExistingType, FlatValue, RowShape, WrittenRow } from "../warehouse/types.ts";
+import { UnmappedValues } from "../warehouse/unmapped_values.ts";
 
 /** Bytes a streamed body hands over at a time. */
 const CHUNK_BYTES = 256 * 1024;
@@ -69,7 +70,7 @@ export class Utf8Buffer {
   }
 }
 
-type Encoder = (row: FlatRow) => Record<string, unknown>;
+type Encoder = (row: WrittenRow) => Record<string, unknown>;
 
 /** Per client: encoders by shape and column types; `null` when the row is its own encoding. */
 export class JsonRowsWriter {
@@ -91,7 +92,7 @@ export class JsonRowsWriter {
   write(
     columns: string[],
     types: ExistingType[],
-    rows: FlatRow[],
+    rows: WrittenRow[],
     shapes: (RowShape | undefined)[],
   ): JsonRows {
     return new JsonRows(this, columns, types, rows, shapes, this.options.rowsPerInsert);
@@ -128,14 +129,15 @@ export class JsonRowsWriter {
   }
 
   /** A row value by value, in column order: what encode() gives for each, NULLs left out. */
-  #line(row: FlatRow, columns: string[], types: ExistingType[], quoted: string[]): string {
+  #line(row: WrittenRow, columns: string[], types: ExistingType[], quoted: string[]): string {
     let line = "";
     for (let c = 0; c < columns.length; c++) {
       const x = row[columns[c]];
       if (x === undefined) continue;
-      const cell = columns[c] === UNMAPPED_COLUMN
-        ? JSON.stringify((x as unknown[])[0])
-        : this.encode(x, types[c]);
+      // The core's own object; any other value of `_unmapped_data` is an event's and encoded as such.
+      const cell = columns[c] === UNMAPPED_COLUMN && x instanceof UnmappedValues
+        ? x.json()
+        : this.encode(x as FlatValue, types[c]);
       if (cell === null) continue;
       line += (line === "" ? "{" : ",") + quoted[c] + JSON.stringify(cell);
     }
@@ -224,7 +226,7 @@ export class JsonRows implements EncodedRows {
     readonly writer: JsonRowsWriter,
     readonly columns: string[],
     readonly types: ExistingType[],
-    readonly rows: FlatRow[],
+    readonly rows: WrittenRow[],
     readonly shapes: (RowShape | undefined)[],
     readonly rowsPerInsert: number,
   ) {

@@ -1,4 +1,4 @@
-import type { ColumnType, ExistingType, FlatRow, FlatValue, RowShape } from "./types.ts";
+import type { ColumnType, ExistingType, FlatValue, RowShape, WrittenRow } from "./types.ts";
 
 /** Something SQL runs on: the pool, or one transaction. */
 export interface SqlRunner {
@@ -54,12 +54,13 @@ export interface WarehouseClient extends SqlRunner {
    * Optional, for clients whose insert payload is text built from whole rows (ClickHouse's JSONEachRow):
    * encodes `rows` for `columns` (of our `types`, aligned) straight into that payload, without cells.
    * `shapes[i]` is the compiled shape of `rows[i]` when it has one (its keys and value kinds are fixed).
-   * A value of `_unmapped_data` is an array holding one object, stored as that object's JSON.
+   * A value that is an UnmappedValues (only ever in `_unmapped_data`) is stored as its json(); any
+   * other value of that column is an event's own and is encoded like any value.
    */
   encodeRows?(
     columns: string[],
     types: ExistingType[],
-    rows: FlatRow[],
+    rows: WrittenRow[],
     shapes: (RowShape | undefined)[],
   ): EncodedRows;
   /** Inserts what encodeRows() made (a client with encodeRows has it). */

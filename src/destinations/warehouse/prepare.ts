@@ -6,7 +6,8 @@
 import type { Cell, EncodedRows, WarehouseClient } from "./client.ts";
 import { fits, inferType, widen } from "./column_types.ts";
 import { type Columns, UNMAPPED_COLUMN } from "./schema.ts";
-import type { ColumnType, FlatRow, RowShape, TableRepresentation } from "./types.ts";
+import type { ColumnType, FlatRow, FlatValue, RowShape, TableRepresentation, WrittenRow } from "./types.ts";
+import { UnmappedValues } from "./unmapped_values.ts";
 
 /** A table's rows of one write: each row, the input event it came from, and its compiled shape. */
 export interface Group {
@@ -29,6 +30,8 @@ export interface Prepared {
   bytes: number;
   /** The row each of the group's rows ended up as (after values moved to `_unmapped_data`). */
   written: FlatRow[];
+  /** Rows of the group left out, by index, and why (a key value that fits no key column). */
+  rejected?: Map<number, string>;
   group: Group;
   representation: TableRepresentation;
 }
@@ -114,8 +117,10 @@ export function encodeTable(
     return t !== undefined && fits(t, inferType(x));
   };
   let moved = false;
-  let written = group.rows;
+  let written: WrittenRow[] = group.rows;
   let shapes = group.shapes;
+  const keyColumns = options.deduplicate ? options.primaryKey : [];
+  let rejected: Map<number, string> | undefined;
   for (let i = 0; unsure.size && i < group.rows.length; i++) {
     const row = group.rows[i];
     let allFit = true;
@@ -126,30 +131,42 @@ export function encodeTable(
       }
     }
     if (allFit) continue; // the common case: no copy
+    // A key value that fits no key column cannot move aside: the row would be stored without its key
+    // (refused as NULL, or under ClickHouse's default key, where every such row replaces the last).
+    const badKey = keyColumns.find((k) => !fitsColumn(k, row[k]));
+    if (badKey !== undefined) {
+      (rejected ??= new Map()).set(
+        i,
+        `key column "${badKey}" (${cols.get(badKey)}) cannot hold ${JSON.stringify(row[badKey])}`,
+      );
+      continue;
+    }
     if (!moved) {
       moved = true;
       written = written.slice();
       shapes = shapes.slice();
     }
-    const kept: FlatRow = {};
-    const unmapped: Record<string, unknown> = {};
+    const kept: WrittenRow = {};
+    const unmapped: Record<string, FlatValue> = {};
     for (const k in row) {
-      if (fitsColumn(k, row[k])) kept[k] = row[k];
+      // The event's own value of that name (a property `_unmapped_data`) moves in with the others
+      // rather than being overwritten by them (Jitsu's bulker overwrites it).
+      if (k !== UNMAPPED_COLUMN && fitsColumn(k, row[k])) kept[k] = row[k];
       else unmapped[k] = row[k];
     }
-    kept[UNMAPPED_COLUMN] = [unmapped];
+    kept[UNMAPPED_COLUMN] = new UnmappedValues(unmapped);
     written[i] = kept;
     shapes[i] = undefined;
   }
   // Resends inside one batch: the last one wins (an upsert cannot touch a row twice per statement).
-  let rows: FlatRow[] = written;
+  let rows: WrittenRow[] = written;
   let rowShapes = shapes;
   let dropped = false;
   if (options.deduplicate) {
     const pk = options.primaryKey;
     const n = written.length;
     const keys: string[] = new Array(n);
-    const order: number[] = new Array(n);
+    let order: number[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const row = written[i];
       keys[i] = pk.length === 1 ? String(row[pk[0]]) : JSON.stringify(pk.map((c) => row[c]));
@@ -158,14 +175,16 @@ export function encodeTable(
     // Key order: two transactions upserting overlapping keys (a redelivery racing the original)
     // then lock rows in the same order and wait for each other instead of deadlocking. The sort is
     // stable, so of equal keys the last one sent ends its run and is the one kept.
+    if (rejected) order = order.filter((i) => !rejected.has(i));
     order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+    const m = order.length;
     let kept = 0;
-    for (let j = 0; j < n; j++) {
-      if (j + 1 < n && keys[order[j + 1]] === keys[order[j]]) continue;
+    for (let j = 0; j < m; j++) {
+      if (j + 1 < m && keys[order[j + 1]] === keys[order[j]]) continue;
       order[kept++] = order[j];
     }
     order.length = kept;
-    dropped = kept < n;
+    dropped = kept < n; // rejected rows included
     rows = order.map((i) => written[i]);
     rowShapes = order.map((i) => shapes[i]);
   }
@@ -188,9 +207,9 @@ export function encodeTable(
         const x = row[c];
         let cell: Cell;
         if (x === undefined) cell = null;
-        // _unmapped_data holds one object; arrays are how a FlatRow carries JSON.
-        else if (c === UNMAPPED_COLUMN) cell = JSON.stringify((x as unknown[])[0]);
-        else cell = client.encode(x, types[i]);
+        // The core's own object; any other value of `_unmapped_data` is an event's and encoded as such.
+        else if (c === UNMAPPED_COLUMN && x instanceof UnmappedValues) cell = x.json();
+        else cell = client.encode(x as FlatValue, types[i]);
         bytes += typeof cell === "string" ? cell.length : 8;
         line[i] = cell;
       }
@@ -209,6 +228,7 @@ export function encodeTable(
     ...(payload ? { payload } : {}),
     bytes,
     written: written.map(unwrapUnmapped),
+    ...(rejected ? { rejected } : {}),
     group,
     representation: {
       name: table,
@@ -219,7 +239,7 @@ export function encodeTable(
 }
 
 /** The columns of `rows` in order of first appearance (a shape's columns are its rows' keys). */
-function columnsOf(rows: FlatRow[], shapes: (RowShape | undefined)[]): string[] {
+function columnsOf(rows: WrittenRow[], shapes: (RowShape | undefined)[]): string[] {
   const out = new Set<string>();
   const seen = new Set<RowShape>();
   for (let i = 0; i < rows.length; i++) {
@@ -234,8 +254,9 @@ function columnsOf(rows: FlatRow[], shapes: (RowShape | undefined)[]): string[] 
   return [...out];
 }
 
-function unwrapUnmapped(row: FlatRow): FlatRow {
+/** The row as Live Events show it: the core's own `_unmapped_data` as its JSON text. */
+function unwrapUnmapped(row: WrittenRow): FlatRow {
   const x = row[UNMAPPED_COLUMN];
-  if (!Array.isArray(x)) return row;
-  return { ...row, [UNMAPPED_COLUMN]: JSON.stringify(x[0]) };
+  if (!(x instanceof UnmappedValues)) return row as FlatRow;
+  return { ...row, [UNMAPPED_COLUMN]: x.json() } as FlatRow;
 }

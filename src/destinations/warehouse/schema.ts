@@ -2,7 +2,7 @@ import type { WarehouseClient } from "./client.ts";
 import { fits, widen } from "./column_types.ts";
 import type { ColumnType, ExistingType } from "./types.ts";
 
-/** Values that fit no column of their name (a foreign or key column) are kept here as JSON. */
+/** Values that fit no column of their name (a foreign column) are kept here as JSON. */
 export const UNMAPPED_COLUMN = "_unmapped_data";
 
 export type Columns = Map<string, ExistingType>;
@@ -17,8 +17,8 @@ function isRace(e: unknown): boolean {
 /**
  * Knows the columns of every table it has written to and evolves them: creates a table on first
  * write, adds columns for new properties, widens a column on a type conflict (bigint -> double ->
- * text), and routes a value that no evolution can hold (a foreign column, a key column) to
- * `_unmapped_data`. The cache is dropped for a table whenever the warehouse proves it stale.
+ * text), and routes a value that no evolution can hold (a foreign column) to `_unmapped_data`; a
+ * key column is never altered either (a key value that does not fit fails its row). The cache is dropped for a table whenever the warehouse proves it stale.
  */
 export class SchemaCache {
   #tables = new Map<string, Columns>();
@@ -63,23 +63,40 @@ export class SchemaCache {
     }
     let changed = false;
     let needUnmapped = false;
+    // What `_unmapped_data` is after the loop: an event property of that name may have made it, of
+    // any type, before any value needed it for JSON.
+    let unmappedType = cols.get(UNMAPPED_COLUMN);
     for (const [name, type] of needed) {
       const existing = cols.get(name);
       if (existing === undefined) {
         await this.#ddl(() => this.client.addColumn(table, name, type));
         changed = true;
+        if (name === UNMAPPED_COLUMN) unmappedType = type;
       } else if (!fits(existing, type)) {
-        if (existing === "foreign" || primaryKey.includes(name)) {
+        if (existing === "foreign") {
           needUnmapped = true;
+        } else if (primaryKey.includes(name)) {
+          // Never altered; rows whose key does not fit are left out (prepare.ts), nothing moves aside.
         } else {
-          await this.#ddl(() => this.client.widenColumn(table, name, widen(existing, type)));
+          const wider = widen(existing, type);
+          await this.#ddl(() => this.client.widenColumn(table, name, wider));
           changed = true;
+          if (name === UNMAPPED_COLUMN) unmappedType = wider;
         }
       }
     }
-    if (needUnmapped && !cols.has(UNMAPPED_COLUMN)) {
-      await this.#ddl(() => this.client.addColumn(table, UNMAPPED_COLUMN, "json"));
-      changed = true;
+    if (needUnmapped) {
+      if (unmappedType === undefined) {
+        await this.#ddl(() => this.client.addColumn(table, UNMAPPED_COLUMN, "json"));
+        changed = true;
+      } else if (
+        unmappedType !== "foreign" && !primaryKey.includes(UNMAPPED_COLUMN) && !fits(unmappedType, "json")
+      ) {
+        // Made by event values (a number, say): widened like any column so it holds the JSON too.
+        const wider = widen(unmappedType, "json");
+        await this.#ddl(() => this.client.widenColumn(table, UNMAPPED_COLUMN, wider));
+        changed = true;
+      }
     }
     return changed ? (await this.#load(table))! : cols;
   }

@@ -6,7 +6,6 @@
  */
 import { snakeDeep } from "./flatten.ts";
 import { mapEvent, TABLE_NAME_PARAMETER } from "./layout.ts";
-import { UNMAPPED_COLUMN } from "./schema.ts";
 import type { DataLayout, MappedRow, RowShape, ShapedRow, ValueKind, WarehouseEvent } from "./types.ts";
 
 /** A compiled mapper: the rows of an event of its shape, or null for any other event. */
@@ -124,7 +123,7 @@ export function compileShape(event: WarehouseEvent, layout: DataLayout, max: num
     const kinds: ValueKind[] = [];
     const fields: string[] = [];
     for (const col in row) {
-      if (col === "__proto__" || col === UNMAPPED_COLUMN) return null;
+      if (col === "__proto__") return null;
       const x = row[col];
       const m = marked.get(x);
       let value: string;

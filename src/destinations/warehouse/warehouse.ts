@@ -83,24 +83,26 @@ export class Warehouse {
         ...(message ? { error: message } : {}),
         processedRows: rows,
         processedBytes: p.payload ? p.payload.bytes : p.bytes,
-        successfulRows: committed ? rows : 0,
+        successfulRows: committed ? rows - (p.rejected?.size ?? 0) : 0,
         processingTimeSec: seconds,
         lastMappedRow: p.written[p.written.length - 1],
       });
       const eventOf = p.group.events;
       for (let i = 0; i < rows; i++) {
         const e = eventOf[i];
-        const entry = streamEntry(committed, p.representation, p.written[i], message, events[e]);
+        const why = p.rejected?.get(i);
+        // A row left out fails whether or not the rest committed: it would be left out again.
+        const failed = why !== undefined ? `Cannot write a row to table ${p.table}: ${why}` : message;
+        const ok = committed && why === undefined;
+        const entry = streamEntry(ok, p.representation, p.written[i], failed, events[e]);
         const o = outcomes[e];
         if (o === undefined) {
-          outcomes[e] = committed
-            ? { ok: true, entries: [entry] }
-            : { ok: false, entries: [entry], error: message };
+          outcomes[e] = ok ? { ok: true, entries: [entry] } : { ok: false, entries: [entry], error: failed };
         } else {
           o.entries.push(entry);
-          if (!committed) {
+          if (!ok) {
             o.ok = false;
-            o.error = message;
+            o.error = failed;
           }
         }
       }
