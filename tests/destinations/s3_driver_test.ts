@@ -4,6 +4,7 @@
  * AWS's documented example (s3rver checks V4 access key ids but not signatures).
  */
 import assert from "node:assert/strict";
+import { createHash, createHmac } from "node:crypto";
 import { fakeClock } from "../../src/clock.ts";
 import type { WriteBatch } from "../../src/destinations/driver.ts";
 import { parseS3Credentials } from "../../src/destinations/s3/credentials.ts";
@@ -267,6 +268,60 @@ Deno.test("SigV4 signs AWS's documented GET Object example to its published sign
       "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, " +
       "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
   );
+});
+
+Deno.test("SigV4 signing keys are cached per secret, day and region, never shared between them", async () => {
+  const req = (now: string) => ({
+    method: "PUT",
+    url: new URL("https://bucket.s3.eu-west-1.amazonaws.com/events/x.ndjson.gz"),
+    headers: { "content-type": "application/x-ndjson" },
+    payloadHash: "UNSIGNED-PAYLOAD",
+    now: new Date(now),
+  });
+  // The signature as SigV4 defines it, derived here with node:crypto on every call (no cache).
+  function expected(secret: string, region: string, now: string, canonicalHash: string): string {
+    const day = now.slice(0, 10).replaceAll("-", "");
+    const amzDate = new Date(now).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+    let k: Buffer = createHmac("sha256", `AWS4${secret}`).update(day).digest();
+    for (const part of [region, "s3", "aws4_request"]) k = createHmac("sha256", k).update(part).digest();
+    const toSign = ["AWS4-HMAC-SHA256", amzDate, `${day}/${region}/s3/aws4_request`, canonicalHash].join(
+      "\n",
+    );
+    return createHmac("sha256", k).update(toSign).digest("hex");
+  }
+  const canonical = (r: ReturnType<typeof req>, headers: Record<string, string>) => {
+    const all: Record<string, string> = { ...headers, host: r.url.host };
+    delete all.authorization;
+    const names = Object.keys(all).sort();
+    return createHash("sha256").update(
+      [
+        r.method,
+        r.url.pathname,
+        "",
+        names.map((n) => `${n}:${all[n]}\n`).join(""),
+        names.join(";"),
+        r.payloadHash,
+      ]
+        .join("\n"),
+    ).digest("hex");
+  };
+  const cases = [
+    { secret: "secret-one", region: "eu-west-1", now: "2026-12-07T10:00:00Z" },
+    { secret: "secret-one", region: "eu-west-1", now: "2026-12-07T23:59:59Z" }, // same day: cached key
+    { secret: "secret-two", region: "eu-west-1", now: "2026-12-07T10:00:00Z" }, // another secret
+    { secret: "secret-one", region: "us-east-1", now: "2026-12-07T10:00:00Z" }, // another region
+    { secret: "secret-one", region: "eu-west-1", now: "2026-12-08T00:00:01Z" }, // the next day
+    { secret: "secret-one", region: "eu-west-1", now: "2026-12-07T10:00:00Z" }, // back to the first
+  ];
+  const signatures = new Set<string>();
+  for (const c of cases) {
+    const r = req(c.now);
+    const headers = await signRequest({ accessKeyId: "AK", secretAccessKey: c.secret, region: c.region }, r);
+    const signature = /Signature=([0-9a-f]{64})$/.exec(headers.authorization)![1];
+    assert.equal(signature, expected(c.secret, c.region, c.now, canonical(r, headers)), JSON.stringify(c));
+    signatures.add(signature);
+  }
+  assert.equal(signatures.size, 5, "only the repeated request signs the same");
 });
 
 Deno.test("s3 credentials: AWS gets virtual-hosted URLs, an endpoint path-style; keys never collide", () => {
