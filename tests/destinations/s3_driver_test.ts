@@ -10,7 +10,8 @@ import type { WriteBatch } from "../../src/destinations/driver.ts";
 import { parseS3Credentials } from "../../src/destinations/s3/credentials.ts";
 import { s3Driver } from "../../src/destinations/s3/driver.ts";
 import { S3Client } from "../../src/destinations/s3/client.ts";
-import { encodeFile, fileBytes, filePieces, objectKey } from "../../src/destinations/s3/files.ts";
+import { encodeFile, fileBytes, filePieces, fileRows, objectKey } from "../../src/destinations/s3/files.ts";
+import { flattenObject } from "../../src/destinations/warehouse/flatten.ts";
 import { sha256Hex, signRequest } from "../../src/destinations/s3/sigv4.ts";
 import type { BulkerBatchEntry } from "../../src/destinations/warehouse/types.ts";
 import { memoryLogger } from "../../src/log.ts";
@@ -183,6 +184,44 @@ Deno.test("s3 client signs the payload over http and sends UNSIGNED-PAYLOAD over
     assert.equal(seen[1], "UNSIGNED-PAYLOAD");
   } finally {
     await s3.close();
+  }
+});
+
+Deno.test("flat rows are flattenObject's rows of the event without its table keys, whatever the shape", () => {
+  const date = new Date("2026-01-02T03:04:05.000Z");
+  const shapes: Record<string, unknown>[] = [
+    trackEvent(),
+    trackEvent({ properties: { total: "10", currency: null, items: [] } }), // same keys, other kinds
+    trackEvent({ $table: "signups", JITSU_TABLE_NAME: "other" }),
+    {
+      a: { b: { c: { d: 1 } } },
+      "Ünïcode key": "x",
+      "with space": true,
+      empty: {},
+      nan: NaN,
+      inf: -Infinity,
+    },
+    { deep: { l1: { l2: { l3: { l4: { l5: { l6: { l7: { l8: { l9: { l10: "too deep" } } } } } } } } } } },
+    { when: date, big: 12n, nested: { when: date } },
+    { ["k".repeat(300)]: "long name", n: { ["m".repeat(300)]: 1 } },
+    JSON.parse('{"__proto__": {"x": 1}, "y": 2}'),
+    { arr: [{ camelCase: 1 }, [1, 2]], zero: 0, neg: -0, f: false, s: "" },
+  ];
+  // Each shape several times, interleaved: compiled mappers are made, reused, and checked per event.
+  const events = Array.from(
+    { length: 4 },
+    (_, round) => shapes.map((e, i) => ({ ...e, messageId: `m${round}-${i}` })),
+  ).flat();
+  for (const format of ["ndjson_flat", "csv"] as const) {
+    const rows = fileRows(events, format);
+    events.forEach((e, i) => {
+      const clean: Record<string, unknown> = { ...e };
+      delete clean.$table;
+      delete clean.JITSU_TABLE_NAME;
+      const want = flattenObject(clean, { maxNameLength: 255 });
+      assert.deepEqual(Object.keys(rows[i]), Object.keys(want), `keys of event ${i}`);
+      assert.deepEqual(rows[i], want, `row of event ${i}`);
+    });
   }
 });
 
