@@ -6,7 +6,8 @@
  * once. Best of ROUNDS, driver and raw interleaved. `+texts`: the driver is given each event's JSON text
  * as the pipeline hands it over when no function ran (WriteBatch.eventText), so ndjson needs no
  * serialisation. Then each step of the driver's work on its own, so a
- * reader can see where the time goes, and the bandwidth below which the 2x target holds. Alone:
+ * reader can see where the time goes, and the bandwidth below which the 2x target holds; last, UTF-8 and
+ * gzip of an ndjson file's text per implementation and level (compression()). Alone:
  * `deno run -A --lock=tests/deno.lock bench/_s3_files.ts`.
  */
 import { S3Client } from "../src/destinations/s3/client.ts";
@@ -102,6 +103,100 @@ async function steps(v: Variant, events: Record<string, unknown>[]) {
   return { rows, text, bytes, sha, sign, size };
 }
 
+/**
+ * The bench's events with less repetition: random ids, times and amounts, as real traffic has. Gzip's
+ * speed depends on the text (long repeats are cheap), so its figures are printed on both.
+ */
+function variedEvents(n: number): Record<string, unknown>[] {
+  return makeEvents(n, "v").map((e, i) => ({
+    ...e,
+    messageId: crypto.randomUUID(),
+    anonymousId: crypto.randomUUID(),
+    userId: `user-${Math.floor(Math.random() * 1e6)}`,
+    timestamp: new Date(Date.UTC(2026, 0, 1) + Math.floor(Math.random() * 1e9)).toISOString(),
+    properties: {
+      ...(e.properties as Record<string, unknown>),
+      total: Math.round(Math.random() * 1e5) / 100,
+      items: [{ sku: crypto.randomUUID().slice(0, 8), qty: i % 7 }],
+    },
+  }));
+}
+
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) { /* other work on this thread */ }
+}
+
+/**
+ * UTF-8 and gzip of an ndjson file's text, per implementation and level, interleaved (each once per
+ * round, best of STEP_ROUNDS): node:zlib's gzipSync and gzip (asynchronous: its wall time with 20 ms of
+ * other work on this thread after the call shows whether it runs elsewhere), and CompressionStream
+ * (zlib's default level 6), with the compressed size and the text's size over it.
+ */
+async function compression(makeEvents: Events): Promise<void> {
+  const { gzip, gzipSync } = await import("node:zlib");
+  const gzipAsync = (data: Uint8Array, level: number) =>
+    new Promise<number>((resolve, reject) =>
+      gzip(data, { level }, (err, out) => err ? reject(err) : resolve(out.length))
+    );
+  for (const [name, events] of [["bench", makeEvents(N, "gz")], ["varied", variedEvents(N)]] as const) {
+    const parts = filePieces(fileRows(events, "ndjson"), "ndjson");
+    const text = parts.join("");
+    const raw = new TextEncoder().encode(text);
+    const reused = new Uint8Array(raw.length);
+    const ways: { label: string; run: () => Promise<number> | number }[] = [
+      {
+        label: "UTF-8 into a fresh buffer (TextEncoder.encode)",
+        run: () => new TextEncoder().encode(text).length,
+      },
+      {
+        label: "UTF-8 into a reused buffer (encodeInto)",
+        run: () => new TextEncoder().encodeInto(text, reused).written,
+      },
+      {
+        label: "the driver's fileBytes (pieces, UTF-8, gzip level 1)",
+        run: async () => (await fileBytes(parts, "gzip")).length,
+      },
+      ...[1, 2, 3, 6].map((level) => ({
+        label: `gzipSync level ${level}`,
+        run: () => gzipSync(raw, { level }).length,
+      })),
+      ...[1, 6].map((level) => ({ label: `gzip (async) level ${level}`, run: () => gzipAsync(raw, level) })),
+      {
+        label: "gzip (async) level 1 + 20 ms of other work",
+        run: async () => {
+          const out = gzipAsync(raw, 1);
+          busy(20);
+          return await out;
+        },
+      },
+      {
+        label: "CompressionStream (level 6)",
+        run: async () => {
+          const stream = new Blob([raw]).stream().pipeThrough(new CompressionStream("gzip"));
+          return (await new Response(stream).arrayBuffer()).byteLength;
+        },
+      },
+    ];
+    const times = ways.map(() => NONE);
+    const sizes = ways.map(() => 0);
+    for (let r = 0; r < STEP_ROUNDS; r++) {
+      for (let w = 0; w < ways.length; w++) {
+        times[w] = best(times[w], await timed(async () => sizes[w] = await ways[w].run()));
+      }
+    }
+    console.log(`s3 ${name} events: ${raw.length} bytes of ndjson; ms wall (ms CPU), bytes out, text/out`);
+    ways.forEach((w, i) => {
+      const size = w.label.startsWith("UTF-8")
+        ? ""
+        : `${sizes[i]} bytes, ${(raw.length / sizes[i]).toFixed(1)}x`;
+      console.log(
+        `s3   ${w.label.padEnd(52)} ${`${f1(times[i].ms)} (${f1(times[i].cpu)})`.padEnd(14)} ${size}`,
+      );
+    });
+  }
+}
+
 /** S3: a 10,000-event batch file through the driver vs a raw PUT of the same bytes. */
 async function benchS3Files(makeEvents: Events): Promise<void> {
   const s3 = await startS3();
@@ -183,33 +278,7 @@ async function benchS3Files(makeEvents: Events): Promise<void> {
         );
       }
     }
-    // Where the bytes of an ndjson file come from, and compression alternatives, on the same text.
-    const parts = filePieces(fileRows(makeEvents(N, "gz"), "ndjson"), "ndjson");
-    const text = parts.join("");
-    const raw = new TextEncoder().encode(text);
-    const reused = new Uint8Array(raw.length);
-    let fresh = NONE, into = NONE, zl1 = NONE, cs = NONE;
-    let z1 = 0, c6 = 0;
-    for (let r = 0; r < STEP_ROUNDS; r++) {
-      fresh = best(fresh, await timed(() => new TextEncoder().encode(text)));
-      into = best(into, await timed(() => new TextEncoder().encodeInto(text, reused)));
-      zl1 = best(zl1, await timed(async () => z1 = (await fileBytes(parts, "gzip")).length));
-      cs = best(
-        cs,
-        await timed(async () => {
-          const stream = new Blob([raw]).stream().pipeThrough(new CompressionStream("gzip"));
-          c6 = (await new Response(stream).arrayBuffer()).byteLength;
-        }),
-      );
-    }
-    const ms = (t: Timing) => `${f1(t.ms)} ms (${f1(t.cpu)})`;
-    console.log(
-      `s3 ${raw.length} bytes of ndjson as UTF-8: into a fresh buffer (TextEncoder.encode) ${
-        ms(fresh)
-      }, into a reused one (encodeInto) ${ms(into)}; the driver's pieces + node:zlib level 1 ${
-        ms(zl1)
-      } -> ${z1} bytes; CompressionStream (level 6) ${ms(cs)} -> ${c6} bytes`,
-    );
+    await compression(makeEvents);
   } finally {
     await sink.shutdown();
     await s3.close();
