@@ -89,11 +89,11 @@ export class S3Client {
     await this.check();
     const base = this.creds.base;
     const url = new URL(`${base.origin}${base.pathname.replace(/\/$/, "")}/${uriEncode(key, true)}`);
-    const signed = await signRequest(this.creds, {
+    const signed = signRequest(this.creds, {
       method,
       url,
       headers,
-      payloadHash: url.protocol === "https:" ? UNSIGNED_PAYLOAD : await sha256Hex(body ?? new Uint8Array()),
+      payloadHash: url.protocol === "https:" ? UNSIGNED_PAYLOAD : sha256Hex(body ?? new Uint8Array()),
       now: (this.options.now ?? (() => new Date()))(),
     });
     let res: Response;
