@@ -10,7 +10,7 @@ import type { WriteBatch } from "../../src/destinations/driver.ts";
 import { parseS3Credentials } from "../../src/destinations/s3/credentials.ts";
 import { s3Driver } from "../../src/destinations/s3/driver.ts";
 import { S3Client } from "../../src/destinations/s3/client.ts";
-import { encodeFile, fileBytes, filePieces, fileRows, objectKey } from "../../src/destinations/s3/files.ts";
+import { encodeFile, fileBytes, fileRows, fileText, objectKey } from "../../src/destinations/s3/files.ts";
 import { flattenObject } from "../../src/destinations/warehouse/flatten.ts";
 import { sha256Hex, signRequest } from "../../src/destinations/s3/sigv4.ts";
 import type { BulkerBatchEntry } from "../../src/destinations/warehouse/types.ts";
@@ -235,24 +235,32 @@ Deno.test("csv cells: numbers and booleans as they are, null empty, objects as J
   );
 });
 
-Deno.test("file bytes: many pieces and non-ASCII text come out as the file's UTF-8, compressed or not", async () => {
-  const rows = Array.from(
+Deno.test("file bytes: many lines and non-ASCII text come out as the file's UTF-8, compressed or not", async () => {
+  const small = Array.from(
     { length: 3000 },
     (_, i) => ({ i, name: i % 7 ? "plain" : "é€ 😀 ß", pad: "x".repeat(40) }),
   );
-  for (const format of ["ndjson", "csv"] as const) {
-    const parts = filePieces(rows, format);
-    assert.ok(parts.length > 1, "a file of this size is several pieces");
-    const text = parts.join("");
-    assert.equal(text, encodeFile(rows, format));
-    assert.equal(new TextDecoder().decode(await fileBytes(parts, "none")), text);
-    assert.equal(await gunzip(await fileBytes(parts, "gzip")), text);
-    assert.equal(
-      await gunzip(await fileBytes(filePieces(rows.slice(0, 2), format), "gzip")),
-      encodeFile(rows.slice(0, 2), format),
-      "a reused buffer holds only this file",
-    );
+  // Over the first buffer's 1 MiB in UTF-8 (three bytes per character), so the buffer grows mid-file;
+  // lines of many lengths, so that one ends up not fitting in what is left.
+  const big = Array.from(
+    { length: 900 },
+    (_, i) => ({ i, text: "€".repeat(100 + (i * 37) % 900), emoji: "😀".repeat(i % 50) }),
+  );
+  for (const format of ["ndjson", "ndjson_flat", "csv"] as const) {
+    for (const rows of [small, big, small.slice(0, 2)]) {
+      const text = encodeFile(rows, format);
+      assert.equal(new TextDecoder().decode(await fileBytes(fileText(rows, format), "none")), text);
+      assert.equal(await gunzip(await fileBytes(fileText(rows, format), "gzip")), text);
+    }
   }
+  // Lines given as an array, and two files at once (each takes its own buffer).
+  const [a, b] = await Promise.all([
+    fileBytes({ lines: ["a", "é"], eol: "\r\n" }, "none"),
+    fileBytes({ lines: ["b"], eol: "\n" }, "gzip"),
+  ]);
+  assert.equal(new TextDecoder().decode(a), "a\r\né\r\n");
+  assert.equal(await gunzip(b), "b\n");
+  assert.equal((await fileBytes({ lines: [], eol: "\n" }, "none")).length, 0, "no lines, no bytes");
 });
 
 Deno.test("s3 driver shows the service's error text, refuses iam and private endpoints when not allowed", async () => {

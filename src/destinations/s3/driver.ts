@@ -14,7 +14,7 @@ import type { BulkerBatchEntry } from "../warehouse/types.ts";
 import type { BatchStatusSink } from "../warehouse/warehouse_driver.ts";
 import { S3Client } from "./client.ts";
 import { parseS3Credentials, type S3Credentials } from "./credentials.ts";
-import { fileBytes, filePieces, fileRows, objectKey, rowTexts, tableOf } from "./files.ts";
+import { fileBytes, fileRows, fileText, objectKey, rowTexts, tableOf } from "./files.ts";
 import { testS3Connection } from "./test_connection.ts";
 
 export interface S3DriverOptions {
@@ -43,7 +43,7 @@ export async function writeFile(
 ): Promise<{ key: string; rows: Record<string, unknown>[]; bytes: number }> {
   const rows = fileRows(events, creds.format);
   const texts = creds.format === "ndjson" ? rowTexts(events, rows, eventText) : undefined;
-  const body = await fileBytes(filePieces(rows, creds.format, texts), creds.compression);
+  const body = await fileBytes(fileText(rows, creds.format, texts), creds.compression);
   const key = objectKey({
     folder: creds.folder,
     table,

@@ -68,27 +68,6 @@ export function fileRows(events: Record<string, unknown>[], format: FileFormat):
   return events.map((e) => mapper.map(e)[0].row);
 }
 
-/** Characters per piece of a file's text: small enough for V8's ordinary heap pages. */
-const PIECE_CHARS = 64 * 1024;
-
-/** Joins lines into pieces of about PIECE_CHARS characters, each line followed by `eol`. */
-function pieces(lines: Iterable<string>, eol: string): string[] {
-  const out: string[] = [];
-  let group: string[] = [];
-  let chars = 0;
-  for (const line of lines) {
-    group.push(line);
-    chars += line.length + eol.length;
-    if (chars >= PIECE_CHARS) {
-      out.push(group.join(eol) + eol);
-      group = [];
-      chars = 0;
-    }
-  }
-  if (group.length) out.push(group.join(eol) + eol);
-  return out;
-}
-
 function* ndjsonLines(rows: Record<string, unknown>[], texts?: readonly (string | undefined)[]) {
   for (let i = 0; i < rows.length; i++) yield texts?.[i] ?? JSON.stringify(rows[i]);
 }
@@ -98,77 +77,88 @@ function* csvLines(rows: Record<string, unknown>[]) {
   for (const r of rows) for (const k in r) columns.add(k);
   const header = [...columns].sort();
   yield header.map(csvCell).join(",");
-  // A line is its cells joined: appending cell by cell measured slower (the pieces are joined again).
+  // A line is its cells joined: appending cell by cell, or a line function generated per row shape,
+  // measured no faster.
   for (const r of rows) yield header.map((h) => csvCell(r[h])).join(",");
 }
 
+/** A file's text: its lines, each followed by `eol`. `lines` may be a generator: iterate it once. */
+export interface FileText {
+  lines: Iterable<string>;
+  eol: "\n" | "\r\n";
+}
+
 /**
- * Encodes rows as a file's text, in pieces of about 64k characters (their concatenation is the file).
- * One text of 6 MB is a fresh allocation outside V8's ordinary heap pages, and fresh memory is dear
- * (allocating and filling 6.3 MB took 18-24 ms of CPU on our machine, encoding into memory already
- * touched 0.3-3.8 ms); pieces reuse the heap's pages. `texts[i]`, when given, is row i's JSON text
- * already (the queue's text of an unchanged event): an ndjson line then costs no serialisation.
+ * Rows as a file's lines, made as they are read: fileBytes() encodes each line as it comes, so the
+ * file's text never exists as strings of its own. `texts[i]`, when given, is row i's JSON text already
+ * (the queue's text of an unchanged event): an ndjson line then costs no serialisation.
  */
-export function filePieces(
+export function fileText(
   rows: Record<string, unknown>[],
   format: FileFormat,
   texts?: readonly (string | undefined)[],
-): string[] {
-  if (format === "csv") return pieces(csvLines(rows), "\r\n");
-  return pieces(ndjsonLines(rows, format === "ndjson" ? texts : undefined), "\n");
+): FileText {
+  if (format === "csv") return { lines: csvLines(rows), eol: "\r\n" };
+  return { lines: ndjsonLines(rows, format === "ndjson" ? texts : undefined), eol: "\n" };
 }
 
-/** A file's whole text (tests and the bench; the driver works on pieces). */
+/** A file's whole text (tests and the bench; the driver encodes the lines as they come). */
 export function encodeFile(
   rows: Record<string, unknown>[],
   format: FileFormat,
   texts?: readonly (string | undefined)[],
 ): string {
-  return filePieces(rows, format, texts).join("");
+  const { lines, eol } = fileText(rows, format, texts);
+  let out = "";
+  for (const line of lines) out += line + eol;
+  return out;
 }
 
-/** Writes the pieces as UTF-8 from the start of `buf`, growing it when they do not fit. */
-function encodePieces(parts: readonly string[], buf: Uint8Array): { buf: Uint8Array; n: number } {
+/**
+ * Writes the lines as UTF-8 from the start of `buf`, each followed by its line break, growing `buf`
+ * when a line might not fit (a UTF-16 unit is at most 3 bytes of UTF-8).
+ */
+function encodeLines({ lines, eol }: FileText, buf: Uint8Array): { buf: Uint8Array; n: number } {
+  const crlf = eol === "\r\n";
   let n = 0;
-  for (let p of parts) {
-    for (;;) {
-      const { read, written } = enc.encodeInto(p, buf.subarray(n));
-      n += written;
-      if (read === p.length) break;
-      p = p.slice(read);
-      const bigger = new Uint8Array(Math.max(buf.length * 2, n + p.length * 3));
+  for (const line of lines) {
+    const need = line.length * 3 + 2;
+    if (buf.length - n < need) {
+      const bigger = new Uint8Array(Math.max(buf.length * 2, n + need));
       bigger.set(buf.subarray(0, n));
       buf = bigger;
     }
+    n += enc.encodeInto(line, buf.subarray(n)).written;
+    if (crlf) buf[n++] = 13;
+    buf[n++] = 10;
   }
   return { buf, n };
 }
 
-// Buffers that hold a file's text while it is compressed, kept for the next file: filling a fresh one
-// cost more than encoding into it (see filePieces). At most two, of up to 16 MiB each.
+// Buffers that hold a file's UTF-8 while it is compressed or copied out, kept for the next file. At
+// most two, of up to 16 MiB each; a first one starts at 1 MiB and doubles as a file needs.
 const scratch: Uint8Array[] = [];
 const SCRATCH_MAX = 16 << 20;
+const SCRATCH_FIRST = 1 << 20;
 
 /**
  * The file's bytes, gzip-compressed when asked, with zlib level 1: on a 10,000-event ndjson file (6.3 MB)
- * it took 3-9 ms against 25-65 ms for CompressionStream (level 6), for a file 1.3 times the size.
- * Deno runs node:zlib's asynchronous gzip on the event loop's thread (a 400 ms busy loop delays its
- * callback by about the compression's own time), so it overlaps nothing; it is loaded on first use.
- * An uncompressed file is encoded straight into the body that is sent.
+ * it took 3-4 ms against 22 ms for CompressionStream (level 6), for a file 1.7 times the size
+ * (docs/performance.md has the levels in between). Each line is encoded into a reused buffer as it is
+ * made: building the text first, even in 64k-character pieces, left megabytes of live strings for the
+ * young generation's collections to copy (the default file's median CPU 13 ms that way, 6 ms this way,
+ * fresh events each round). Deno runs node:zlib's asynchronous gzip on the event loop's thread (20 ms
+ * of other work after the call delay its callback by the compression's own time), so it overlaps
+ * nothing; it is loaded on first use. Its output differs from gzipSync's by a byte: it is kept so that
+ * files stay byte for byte what they were.
  */
 export async function fileBytes(
-  parts: readonly string[],
+  text: FileText,
   compression: "gzip" | "none",
 ): Promise<Uint8Array<ArrayBuffer>> {
-  let chars = 0;
-  for (const p of parts) chars += p.length;
-  if (compression === "none") {
-    const { buf, n } = encodePieces(parts, new Uint8Array(chars));
-    return (n === buf.length ? buf : buf.slice(0, n)) as Uint8Array<ArrayBuffer>;
-  }
-  const taken = scratch.pop();
-  const { buf, n } = encodePieces(parts, taken && taken.length >= chars ? taken : new Uint8Array(chars));
+  const { buf, n } = encodeLines(text, scratch.pop() ?? new Uint8Array(SCRATCH_FIRST));
   try {
+    if (compression === "none") return buf.slice(0, n) as Uint8Array<ArrayBuffer>;
     const { gzip } = await import("node:zlib");
     return await new Promise((resolve, reject) =>
       gzip(buf.subarray(0, n), { level: 1 }, (err, out) => err ? reject(err) : resolve(new Uint8Array(out)))
