@@ -206,6 +206,7 @@ Deno.test("flat rows are flattenObject's rows of the event without its table key
     { ["k".repeat(300)]: "long name", n: { ["m".repeat(300)]: 1 } },
     JSON.parse('{"__proto__": {"x": 1}, "y": 2}'),
     { arr: [{ camelCase: 1 }, [1, 2]], zero: 0, neg: -0, f: false, s: "" },
+    { _unmapped_data: { a: 1, b: [2] }, x: 1 }, // the warehouse core's own column name, as an event's key
   ];
   // Each shape several times, interleaved: compiled mappers are made, reused, and checked per event.
   const events = Array.from(
