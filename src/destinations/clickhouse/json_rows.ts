@@ -11,8 +11,8 @@
  */
 import type { Cell, EncodedRows } from "../warehouse/client.ts";
 import { UNMAPPED_COLUMN } from "../warehouse/schema.ts";
-import type { ExistingType, FlatValue, RowShape, WrittenRow } from "../warehouse/types.ts";
-import { UnmappedValues } from "../warehouse/unmapped_values.ts";
+import type { ExistingType, FlatValue, RowShape } from "../warehouse/types.ts";
+import { UnmappedValues, type WrittenRow } from "../warehouse/unmapped_values.ts";
 
 /** Bytes a streamed body hands over at a time. */
 const CHUNK_BYTES = 256 * 1024;

@@ -1,4 +1,5 @@
-import type { ColumnType, ExistingType, FlatValue, RowShape, WrittenRow } from "./types.ts";
+import type { ColumnType, ExistingType, FlatValue, RowShape } from "./types.ts";
+import type { WrittenRow } from "./unmapped_values.ts";
 
 /** Something SQL runs on: the pool, or one transaction. */
 export interface SqlRunner {

@@ -6,8 +6,8 @@
 import type { Cell, EncodedRows, WarehouseClient } from "./client.ts";
 import { fits, inferType, widen } from "./column_types.ts";
 import { type Columns, UNMAPPED_COLUMN } from "./schema.ts";
-import type { ColumnType, FlatRow, FlatValue, RowShape, TableRepresentation, WrittenRow } from "./types.ts";
-import { UnmappedValues } from "./unmapped_values.ts";
+import type { ColumnType, FlatRow, FlatValue, RowShape, TableRepresentation } from "./types.ts";
+import { UnmappedValues, type WrittenRow } from "./unmapped_values.ts";
 
 /** A table's rows of one write: each row, the input event it came from, and its compiled shape. */
 export interface Group {

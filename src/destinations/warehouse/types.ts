@@ -2,7 +2,6 @@
  * Shared shapes of the warehouse core: events in, rows out, column types, write outcomes.
  * The core knows nothing about the pipeline; src/destinations/{postgres,mysql}.ts adapt it.
  */
-import type { UnmappedValues } from "./unmapped_values.ts";
 
 /** An analytics event as the pipeline hands it over (Segment/Jitsu shape, already normalised). */
 export type WarehouseEvent = Record<string, unknown>;
@@ -18,12 +17,6 @@ export type FlatValue = string | number | boolean | unknown[];
 
 /** A row bound for one table: sanitised column names to values. */
 export type FlatRow = Record<string, FlatValue>;
-
-/**
- * A row as encoded for the insert (src/destinations/warehouse/prepare.ts): a FlatRow whose
- * `_unmapped_data` may hold the core's own UnmappedValues instead of an event's value of that name.
- */
-export type WrittenRow = Record<string, FlatValue | UnmappedValues>;
 
 /** What a data layout makes of one event: one or more rows, each for a table. */
 export interface MappedRow {

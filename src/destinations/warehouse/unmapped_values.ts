@@ -14,3 +14,9 @@ export class UnmappedValues {
     return JSON.stringify(this.values);
   }
 }
+
+/**
+ * A row as encoded for the insert (src/destinations/warehouse/prepare.ts): a FlatRow whose
+ * `_unmapped_data` may hold the core's own UnmappedValues instead of an event's value of that name.
+ */
+export type WrittenRow = Record<string, FlatValue | UnmappedValues>;
