@@ -1,6 +1,7 @@
 /**
- * Run by bench/startup.ts in its own process: the steps of `sluice serve` on an existing embedded store
- * (DATA_DIR), each timed from the process's first line, so the slowest step shows.
+ * Run by bench/startup.ts in its own process: the steps of `sluice serve` on an existing store (DATA_DIR,
+ * or PostgreSQL when DATABASE_URL is set), each timed from the process's first line, so the slowest step
+ * shows. Serially: `serve` overlaps the store's opening with loading the app's modules.
  */
 import process from "node:process";
 
@@ -32,10 +33,11 @@ const { bootstrap } = await import("../src/services/bootstrap.ts");
 const { createLogger } = await import("../src/log.ts");
 lap("load the app's modules");
 const config = loadConfig(Deno.env.toObject());
-await import("../src/store/pglite.ts");
-lap("load PGlite's module");
+const embedded = !config.databaseUrl;
+await import(embedded ? "../src/store/pglite.ts" : "../src/store/postgres.ts");
+lap(embedded ? "load PGlite's module" : "load the PostgreSQL driver's module");
 const db = await openStore(config);
-lap("open the store (start PGlite)");
+lap(embedded ? "open the store (start PGlite)" : "open the store (first connection)");
 await migrate(db);
 lap("check migrations");
 const deps = await openDeps(config, { db, log: createLogger({ level: "warn" }) });
@@ -48,6 +50,10 @@ const { promise, resolve } = Promise.withResolvers<void>();
 const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => resolve() }, app.fetch);
 await promise;
 lap("listen");
+const addr = server.addr as Deno.NetAddr;
+const res = await fetch(`http://127.0.0.1:${addr.port}/healthz`);
+await res.body?.cancel();
+lap(`first /healthz (${res.status})`);
 await server.shutdown();
 await db.close();
 lap("close");

@@ -3,8 +3,10 @@
  *
  * - warm start to the first `/healthz` 200, on the embedded store and on PostgreSQL (store created and
  *   migrated beforehand; the process is spawned exactly as `deno task start` spawns it);
+ * - the first API call right after that `/healthz` (`GET /api/workspace` with an API key), from the
+ *   `/healthz` answer to its own: what loads on first use must not make the first request wait;
  * - one CLI command (`apikey list`) from spawn to exit;
- * - where a warm embedded start spends its time, phase by phase (bench/_startup_phases.ts).
+ * - where a warm start spends its time, phase by phase, on each store (bench/_startup_phases.ts).
  *
  * Prints figures; asserts nothing (the load of the machine moves them: compare runs made together).
  * `--store embedded|postgres` measures one store only.
@@ -35,7 +37,12 @@ interface Target {
 interface Sample {
   wall: number;
   cpu: number;
+  /** Serve only: ms from the first `/healthz` 200 to the first API call's answer. */
+  firstCall?: number;
 }
+
+/** The API key the first API call after a start sends (`keyId:keySecret`). */
+let apiKey = "";
 
 // A CLI command runs under `sh`, whose `times` prints its children's CPU time on exit (to stderr).
 const WITH_CPU_TIMES = '"$@"; s=$?; times >&2; exit $s';
@@ -77,7 +84,7 @@ async function run(
   args: string[],
   env: Record<string, string>,
   stdin?: string,
-): Promise<Sample> {
+): Promise<Sample & { stdout: string }> {
   const t0 = performance.now();
   const child = sluice(target, args, env, stdin);
   if (stdin !== undefined) {
@@ -89,7 +96,18 @@ async function run(
   const wall = performance.now() - t0;
   const stderr = new TextDecoder().decode(out.stderr);
   if (!out.success && !args.includes("list")) throw new Error(`sluice ${args.join(" ")} failed: ${stderr}`);
-  return { wall, cpu: childCpuMs(stderr) };
+  return { wall, cpu: childCpuMs(stderr), stdout: new TextDecoder().decode(out.stdout) };
+}
+
+/** Creates the bench user and an API key for the first API call after each start. */
+async function createUser(self: Target, env: Record<string, string>) {
+  await run(
+    self,
+    ["user", "create", "--email", "bench@example.com", "--password-stdin"],
+    env,
+    "bench password\n",
+  );
+  apiKey = (await run(self, ["apikey", "create", "--email", "bench@example.com"], env)).stdout.trim();
 }
 
 /** Spawns `main.ts serve` and returns the time until `/healthz` first answers 200. */
@@ -107,10 +125,36 @@ async function startToHealthz(target: Target, env: Record<string, string>): Prom
       await new Promise((r) => setTimeout(r, 5)); // not listening yet
     }
   }
+  if (sample) {
+    try {
+      const t1 = performance.now();
+      const res = await fetch(`http://127.0.0.1:${port}/api/workspace`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      await res.body?.cancel();
+      if (!res.ok) throw new Error(`GET /api/workspace answered ${res.status}`);
+      sample.firstCall = performance.now() - t1;
+    } catch (e) {
+      child.kill("SIGTERM");
+      await child.output();
+      throw e;
+    }
+  }
   child.kill("SIGTERM");
   const out = await child.output();
   if (!sample) throw new Error(`no /healthz in 120 s: ${new TextDecoder().decode(out.stderr)}`);
   return sample;
+}
+
+/** Prints where a warm start on this store spends its time (bench/_startup_phases.ts). */
+async function phases(store: string, env: Record<string, string>) {
+  console.log(`\nwhere a warm ${store} start spends its time (one process, steps in a row):`);
+  await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--quiet", PHASES],
+    env: { NO_COLOR: "1", LOG_LEVEL: "warn", ...env },
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
 }
 
 function median(values: number[]): number {
@@ -140,6 +184,15 @@ async function measure(
     for (const [k, t] of targets.entries()) samples[k].push(await fn(t));
   }
   for (const [k, t] of targets.entries()) summary(`${label}${t.label}`, samples[k]);
+  for (const [k, t] of targets.entries()) {
+    const first = samples[k].map((x) => x.firstCall).filter((x) => x !== undefined);
+    if (first.length === 0) continue;
+    console.log(
+      `${`  then the first API call${t.label}`.padEnd(54)} median ${
+        median(first).toFixed(0).padStart(6)
+      } ms   max ${Math.max(...first).toFixed(0).padStart(6)} ms   (after /healthz)`,
+    );
+  }
 }
 
 async function embedded(targets: Target[], runs: number) {
@@ -148,12 +201,7 @@ async function embedded(targets: Target[], runs: number) {
   const [self] = targets;
   try {
     summary("first start: create + migrate (embedded)", [await run(self, ["migrate"], env)]);
-    await run(
-      self,
-      ["user", "create", "--email", "bench@example.com", "--password-stdin"],
-      env,
-      "bench password\n",
-    );
+    await createUser(self, env);
     await measure("warm start to /healthz (embedded)", targets, runs, (t) => startToHealthz(t, env));
     await measure(
       "CLI apikey list (embedded)",
@@ -161,14 +209,7 @@ async function embedded(targets: Target[], runs: number) {
       runs,
       (t) => run(t, ["apikey", "list", "--email", "bench@example.com"], env),
     );
-    const phases = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "--quiet", PHASES],
-      env: { NO_COLOR: "1", DATA_DIR: dataDir, LOG_LEVEL: "warn" },
-      stdout: "inherit",
-      stderr: "inherit",
-    });
-    console.log("\nwhere a warm embedded start spends its time (one process, cumulative):");
-    await phases.output();
+    await phases("embedded", env);
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
@@ -195,12 +236,7 @@ async function onPostgres(targets: Target[], runs: number) {
   const [self] = targets;
   try {
     await run(self, ["migrate"], env);
-    await run(
-      self,
-      ["user", "create", "--email", "bench@example.com", "--password-stdin"],
-      env,
-      "bench password\n",
-    );
+    await createUser(self, env);
     await measure("warm start to /healthz (PostgreSQL)", targets, runs, (t) => startToHealthz(t, env));
     await measure(
       "CLI apikey list (PostgreSQL)",
@@ -208,6 +244,7 @@ async function onPostgres(targets: Target[], runs: number) {
       runs,
       (t) => run(t, ["apikey", "list", "--email", "bench@example.com"], env),
     );
+    await phases("PostgreSQL", env);
   } finally {
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();

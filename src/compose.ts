@@ -8,11 +8,38 @@ import { newIngestState } from "./ingest/writer.ts";
 import { newWriteKeyCache } from "./ingest/write_key_cache.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Metrics } from "./metrics/registry.ts";
-import { Sandbox, sandboxOptions } from "./sandbox/sandbox.ts";
-import { warehouseQueries } from "./sandbox/warehouse_queries.ts";
+import { Sandbox, sandboxOptions, type WarehouseQueries } from "./sandbox/sandbox.ts";
 import type { Db } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { openStore } from "./store/open.ts";
+
+/**
+ * `ctx.warehouse` queries (the warehouse clients and the destinations' config) load on a function's
+ * first query. Not a literal, for the reason given at SERVE_MODULE in src/cli/run.ts; `deno compile`
+ * embeds it through `--include`.
+ */
+const WAREHOUSE_QUERIES_MODULE = "./sandbox/warehouse_queries.ts";
+
+function lazyWarehouseQueries(deps: Pick<Deps, "db" | "secrets">): WarehouseQueries {
+  let loading: Promise<WarehouseQueries> | null = null;
+  function load(): Promise<WarehouseQueries> {
+    loading ??= (import(WAREHOUSE_QUERIES_MODULE) as Promise<typeof import("./sandbox/warehouse_queries.ts")>)
+      .then((m) => m.warehouseQueries(deps), (e) => {
+        loading = null; // a failed load is tried again by the next query
+        throw e;
+      });
+    return loading;
+  }
+  return {
+    async query(workspaceId, destinationId, sql, params, timeoutMs) {
+      return await (await load()).query(workspaceId, destinationId, sql, params, timeoutMs);
+    },
+    async close() {
+      // Never loaded: no client to close.
+      if (loading) await (await loading.catch(() => null))?.close();
+    },
+  };
+}
 
 /**
  * Opens the store, runs pending migrations and loads the server secrets: everything a server or a CLI
@@ -61,7 +88,10 @@ export function buildDeps(
     apiKeys: new ApiKeyCache(db, clock, log, config.apiKeyCacheSeconds * 1000),
     writeKeys: newWriteKeyCache(),
     ingest: newIngestState(db),
-    sandbox: new Sandbox({ ...sandboxOptions(config, log), warehouses: warehouseQueries({ db, secrets }) }),
+    sandbox: new Sandbox({
+      ...sandboxOptions(config, log),
+      warehouses: lazyWarehouseQueries({ db, secrets }),
+    }),
     metrics: new Metrics(),
     syncRuns: new SyncRuns(),
   };

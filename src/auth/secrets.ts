@@ -1,6 +1,6 @@
 import type { Config } from "../config.ts";
 import type { Db } from "../store/db.ts";
-import { getOrInsertSetting, listSettings, setSetting } from "../store/settings_repo.ts";
+import { getOrInsertSetting, listSettings, listSettingsAnd, setSetting } from "../store/settings_repo.ts";
 import { fromBase64, randomToken, sha256Hex, toBase64Url } from "./crypto.ts";
 
 /**
@@ -18,6 +18,8 @@ export interface Secrets {
 }
 
 const PEPPER_PREFIX = "pepper:";
+const CURRENT_PEPPER = "pepper:current";
+const ENCRYPTION_KEY = "encryption_key";
 
 async function envPepperId(value: string): Promise<string> {
   return `env-${(await sha256Hex(value)).slice(0, 12)}`;
@@ -31,10 +33,14 @@ export async function loadSecrets(
   db: Db,
   config: Pick<Config, "pepper" | "encryptionKey">,
 ): Promise<Secrets> {
+  // Every stored secret in one query (the first queries of an embedded start are its costliest); a
+  // missing one is inserted below, on the first start only.
+  const stored = new Map<string, string>();
   const peppers = new Map<string, string>();
-  for (const row of await listSettings(db, PEPPER_PREFIX)) {
-    if (row.name === "pepper:current") continue;
-    peppers.set(row.name.slice(PEPPER_PREFIX.length), row.value);
+  for (const row of await listSettingsAnd(db, PEPPER_PREFIX, ENCRYPTION_KEY)) {
+    stored.set(row.name, row.value);
+    if (row.name === CURRENT_PEPPER) continue;
+    if (row.name.startsWith(PEPPER_PREFIX)) peppers.set(row.name.slice(PEPPER_PREFIX.length), row.value);
   }
   let current: string;
   if (config.pepper) {
@@ -42,7 +48,7 @@ export async function loadSecrets(
     for (const p of list.reverse()) peppers.set(await envPepperId(p), p);
     current = await envPepperId(list[list.length - 1]);
   } else {
-    const storedCurrent = await getOrInsertSetting(db, "pepper:current", "p1");
+    const storedCurrent = stored.get(CURRENT_PEPPER) ?? await getOrInsertSetting(db, CURRENT_PEPPER, "p1");
     if (!peppers.has(storedCurrent)) {
       peppers.set(
         storedCurrent,
@@ -52,7 +58,8 @@ export async function loadSecrets(
     current = storedCurrent;
   }
   const encryptionKey = config.encryptionKey ? fromBase64(config.encryptionKey) : fromBase64(
-    await getOrInsertSetting(db, "encryption_key", toBase64Url(crypto.getRandomValues(new Uint8Array(32)))),
+    stored.get(ENCRYPTION_KEY) ??
+      await getOrInsertSetting(db, ENCRYPTION_KEY, toBase64Url(crypto.getRandomValues(new Uint8Array(32)))),
   );
   return {
     currentPepperId: current,

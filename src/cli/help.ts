@@ -50,6 +50,6 @@ export function helpFor(words: string[], commands: Record<string, Described>): s
 }
 
 /** The full names of the commands in group `name` (`apikey` -> `apikey create`, `apikey list`, ...). */
-export function groupMembers(name: string, commands: Record<string, Described>): string[] {
+export function groupMembers(name: string, commands: Record<string, unknown>): string[] {
   return Object.keys(commands).filter((k) => k.startsWith(`${name} `));
 }

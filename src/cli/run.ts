@@ -5,23 +5,10 @@ import { createLogger, type Logger } from "../log.ts";
 import { openExistingStore, StoreLockedError, StoreMissingError } from "../store/open.ts";
 import { VERSION } from "../version.ts";
 import { parseFlags } from "./args.ts";
-import {
-  apikeyCreate,
-  apikeyList,
-  apikeyRevoke,
-  type ConfigCommand,
-  migrateCommand,
-  secretsRotatePepper,
-  setupLink,
-  type StoreCommand,
-  userCreate,
-  workspaceCreate,
-} from "./commands.ts";
+import type { ConfigCommand, StoreCommand } from "./commands.ts";
 import { groupMembers, HEALTHCHECK_USAGE, helpFor, SERVE_USAGE } from "./help.ts";
 import { type CliIo, processIo, UsageError } from "./io.ts";
 import type { CronScheduler } from "../runtime/profile.ts";
-import { deadLetterList, deadLetterReplay } from "./dead_letter.ts";
-import { userResetPassword, workspaceAddMember } from "./members.ts";
 
 /**
  * The HTTP app's module graph loads only to serve, so a CLI command does not wait for it. Not a literal
@@ -31,20 +18,45 @@ import { userResetPassword, workspaceAddMember } from "./members.ts";
  */
 const SERVE_MODULE = "./serve.ts";
 
-const COMMANDS: Record<string, StoreCommand | ConfigCommand> = {
-  "migrate": migrateCommand,
-  "setup-link": setupLink,
-  "user create": userCreate,
-  "user reset-password": userResetPassword,
-  "workspace create": workspaceCreate,
-  "workspace add-member": workspaceAddMember,
-  "apikey create": apikeyCreate,
-  "apikey list": apikeyList,
-  "apikey revoke": apikeyRevoke,
-  "secrets rotate-pepper": secretsRotatePepper,
-  "deadletter list": deadLetterList,
-  "deadletter replay": deadLetterReplay,
+/**
+ * The command modules: a command loads only its own, not the others' services. Not literals, for the
+ * reason given at SERVE_MODULE; `deno compile` embeds them through `--include`.
+ */
+const COMMANDS_MODULE = "./commands.ts";
+const MEMBERS_MODULE = "./members.ts";
+const DEAD_LETTER_MODULE = "./dead_letter.ts";
+
+type Command = StoreCommand | ConfigCommand;
+type Loader = () => Promise<Record<string, unknown>>;
+const core: Loader = () => import(COMMANDS_MODULE);
+const members: Loader = () => import(MEMBERS_MODULE);
+const deadLetter: Loader = () => import(DEAD_LETTER_MODULE);
+
+/** Each command's module and the name it exports the command under. */
+const COMMANDS: Record<string, [Loader, string]> = {
+  "migrate": [core, "migrateCommand"],
+  "setup-link": [core, "setupLink"],
+  "user create": [core, "userCreate"],
+  "user reset-password": [members, "userResetPassword"],
+  "workspace create": [core, "workspaceCreate"],
+  "workspace add-member": [members, "workspaceAddMember"],
+  "apikey create": [core, "apikeyCreate"],
+  "apikey list": [core, "apikeyList"],
+  "apikey revoke": [core, "apikeyRevoke"],
+  "secrets rotate-pepper": [core, "secretsRotatePepper"],
+  "deadletter list": [deadLetter, "deadLetterList"],
+  "deadletter replay": [deadLetter, "deadLetterReplay"],
 };
+
+async function loadCommand(name: string): Promise<Command> {
+  const [load, exported] = COMMANDS[name];
+  return (await load())[exported] as Command;
+}
+
+/** The commands named, loaded (for help texts). */
+async function loadCommands(names: string[]): Promise<Record<string, Command>> {
+  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await loadCommand(n)])));
+}
 
 function isHelpFlag(a: string) {
   return a === "--help" || a === "-h";
@@ -66,7 +78,7 @@ export async function runCli(
     return 0;
   }
   if (args[0] === "help" || (args.length === 1 && isHelpFlag(args[0]))) {
-    return printHelp(args.slice(1).filter((a) => !isHelpFlag(a)), io);
+    return await printHelp(args.slice(1).filter((a) => !isHelpFlag(a)), io);
   }
   if (args[0] === "healthcheck") return await healthcheck(args.slice(1), env, io);
   if (args.length === 0 || args[0].startsWith("-") || args[0] === "serve") {
@@ -74,8 +86,8 @@ export async function runCli(
     return await runServe(args, env, io, cron);
   }
   const name = args.length > 1 && COMMANDS[`${args[0]} ${args[1]}`] ? `${args[0]} ${args[1]}` : args[0];
-  const command = COMMANDS[name];
-  if (!command) return unknownCommand(args, io);
+  if (!COMMANDS[name]) return await unknownCommand(args, io);
+  const command = await loadCommand(name);
   const rest = args.slice(name.split(" ").length);
   if (rest.some(isHelpFlag)) {
     io.stdout(command.usage);
@@ -110,19 +122,22 @@ export async function runCli(
   }
 }
 
-function printHelp(words: string[], io: CliIo): number {
-  const text = helpFor(words, COMMANDS);
-  if (text === null) return unknownCommand(words, io);
+async function printHelp(words: string[], io: CliIo): Promise<number> {
+  const name = words.join(" ");
+  // Only the usage texts shown are loaded: one command's, or its group's.
+  const shown = COMMANDS[name] ? [name] : groupMembers(name, COMMANDS);
+  const text = helpFor(words, await loadCommands(shown));
+  if (text === null) return await unknownCommand(words, io);
   io.stdout(text);
   return 0;
 }
 
 // `sluice apikey` (a group without its command) shows the group's commands; anything else is a typo.
-function unknownCommand(args: string[], io: CliIo): number {
-  const members = groupMembers(args[0], COMMANDS);
-  if (members.length && !args.slice(1).some((a) => !a.startsWith("-"))) {
-    if (args.slice(1).some(isHelpFlag)) return printHelp([args[0]], io);
-    io.stderr(`sluice: "${args[0]}" needs a command: ${members.join(", ")} (sluice help ${args[0]})`);
+async function unknownCommand(args: string[], io: CliIo): Promise<number> {
+  const group = groupMembers(args[0], COMMANDS);
+  if (group.length && !args.slice(1).some((a) => !a.startsWith("-"))) {
+    if (args.slice(1).some(isHelpFlag)) return await printHelp([args[0]], io);
+    io.stderr(`sluice: "${args[0]}" needs a command: ${group.join(", ")} (sluice help ${args[0]})`);
     return 2;
   }
   io.stderr(`sluice: unknown command "${args.slice(0, 2).join(" ")}" (sluice --help lists them)`);

@@ -58,10 +58,13 @@ export function parseUserAgent(ua: unknown): UserAgentInfo | undefined {
 const EU = new Set(
   "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split(" "),
 );
-const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
+// Made on first use: building it loads ICU's region names (about 20 ms), which a record that names its
+// country in English never needs.
+let regionNames: Intl.DisplayNames | null = null;
 
 function countryName(code: string): string {
   try {
+    regionNames ??= new Intl.DisplayNames(["en"], { type: "region" });
     return regionNames.of(code) ?? code;
   } catch {
     return code;

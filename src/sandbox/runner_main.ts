@@ -30,8 +30,7 @@ import type {
   WorkerRequest,
 } from "./protocol.ts";
 
-/** First argument of the compiled binary that starts a runner instead of the CLI (see main.ts). */
-export const RUNNER_COMMAND = "__sandbox-runner";
+export { RUNNER_COMMAND } from "./runner_command.ts";
 
 /** Extra wait past the limit before a silent worker counts as stuck, ms. */
 const STUCK_GRACE_MS = 150;

@@ -3,7 +3,7 @@
  * single executable re-run as a runner), and what the runner code reads of a process: its resident memory
  * and a thread's nice value.
  */
-import { RUNNER_COMMAND } from "./runner_main.ts";
+import { RUNNER_COMMAND } from "./runner_command.ts";
 
 /** Nice value of a penalised runner: it gets a core only when nothing at normal priority wants it. */
 export const PENALTY_NICE = 19;

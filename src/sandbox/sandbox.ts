@@ -6,12 +6,12 @@
  * A workspace whose calls spin until their time limit is penalised (fairness.ts).
  */
 import { sha256Hex } from "../auth/crypto.ts";
-import { GeoLookup, parseUserAgent } from "./event_context.ts";
+import type { GeoLookup } from "./event_context.ts";
 import { CpuFairness, PENALTY_MS } from "./fairness.ts";
 import { parseTtl } from "./function_store.ts";
-import { type FetchRequest, guardedFetch } from "./guarded_fetch.ts";
+import type { FetchRequest } from "./guarded_fetch.ts";
 import type { BridgeOp, ChainOutcome, EventContextData } from "./protocol.ts";
-import { type BridgeHandler, crashOutcome, RunnerProcess } from "./runner_process.ts";
+import type { BridgeHandler, RunnerProcess } from "./runner_process.ts";
 import { NO_WORKERS_MESSAGE } from "../runtime/profile.ts";
 import type { ChainRun, SandboxOptions } from "./sandbox_options.ts";
 
@@ -21,6 +21,23 @@ export { sandboxOptions } from "./sandbox_options.ts";
 type OptionalKeys = "resolve" | "warehouses" | "penaltyMs" | "penaltySlots" | "clock" | "onBatch";
 
 type HashedFunction = { id: string; code: string; hash: string };
+
+/**
+ * The runner processes, ctx.ua/ctx.geo and ctx.fetch, loaded with the first chain that has functions.
+ * Not a literal, for the reason given at SERVE_MODULE in src/cli/run.ts; `deno compile` embeds it through
+ * `--include`.
+ */
+const ENGINE_MODULE = "./sandbox_engine.ts";
+type Engine = typeof import("./sandbox_engine.ts");
+let engineLoading: Promise<Engine> | null = null;
+
+function loadEngine(): Promise<Engine> {
+  engineLoading ??= (import(ENGINE_MODULE) as Promise<Engine>).catch((e) => {
+    engineLoading = null; // a failed load is tried again by the next chain
+    throw e;
+  });
+  return engineLoading;
+}
 
 /** At most this many events in one message to a runner. */
 const MAX_BATCH = 500;
@@ -32,6 +49,7 @@ export class Sandbox {
     & Pick<SandboxOptions, OptionalKeys>;
   readonly #fairness: CpuFairness;
   #geo: Promise<GeoLookup | null> | null = null;
+  #engine: Engine | null = null;
   readonly #runners = new Map<string, RunnerProcess>();
   readonly #hashes = new Map<string, string>();
   readonly #renicing = new Set<RunnerProcess>();
@@ -116,7 +134,10 @@ export class Sandbox {
       }
     }
     batches.push(...penalised);
-    const geo = await this.#geoLookup();
+    if (batches.length === 0) return out;
+    const engine = this.#engine ??= await loadEngine();
+    const { crashOutcome } = engine;
+    const geo = await this.#geoLookup(engine);
     let next = 0;
     const lane = async () => {
       while (next < batches.length) {
@@ -124,7 +145,11 @@ export class Sandbox {
         const first = b.runs[0];
         const req = {
           functions: b.functions,
-          items: b.runs.map((r) => ({ event: r.event, ctx: this.#ctxOf(r, geo), bridge: this.#bridge(r) })),
+          items: b.runs.map((r) => ({
+            event: r.event,
+            ctx: this.#ctxOf(engine, r, geo),
+            bridge: this.#bridge(engine, r),
+          })),
           timeoutMs: first.timeoutMs ?? this.options.timeoutMs,
         };
         const end = await this.#fairness.admit(first.workspaceId);
@@ -134,10 +159,12 @@ export class Sandbox {
             // Closed while this batch waited for its turn: start no runner again.
             outcomes = req.items.map(() => crashOutcome(req, "the sandbox closed before the call ran"));
           } else {
-            const runner = this.#runnerFor(first.workspaceId);
+            const runner = this.#runnerFor(engine, first.workspaceId);
             outcomes = await runner.runBatch(req);
             // A runner that never started (a transient spawn failure) ran nothing: try once more on a new one.
-            if (runner.failedToStart) outcomes = await this.#runnerFor(first.workspaceId).runBatch(req);
+            if (runner.failedToStart) {
+              outcomes = await this.#runnerFor(engine, first.workspaceId).runBatch(req);
+            }
           }
         } finally {
           end();
@@ -178,7 +205,7 @@ export class Sandbox {
     return h;
   }
 
-  #runnerFor(workspaceId: string): RunnerProcess {
+  #runnerFor({ RunnerProcess }: Engine, workspaceId: string): RunnerProcess {
     const existing = this.#runners.get(workspaceId);
     const penalised = this.#fairness.penalised(workspaceId);
     // A niced runner whose penalty is over is replaced once idle (its priority cannot be raised back).
@@ -242,7 +269,7 @@ export class Sandbox {
   }
 
   // Opened on first use, once; a file that cannot be read is logged once and geo stays off.
-  #geoLookup(): Promise<GeoLookup | null> {
+  #geoLookup({ GeoLookup }: Engine): Promise<GeoLookup | null> {
     const paths = this.options.geoipDatabases;
     this.#geo ??= paths.length === 0 ? Promise.resolve(null) : GeoLookup.open(paths).catch((e) => {
       this.options.log.error("ctx.geo is off", { error: (e as Error).message });
@@ -252,7 +279,7 @@ export class Sandbox {
   }
 
   /** The run's ctx plus what the server derives from its event: `ua` and `geo`, as Jitsu fills them. */
-  #ctxOf(run: ChainRun, geoLookup: GeoLookup | null): EventContextData {
+  #ctxOf({ parseUserAgent }: Engine, run: ChainRun, geoLookup: GeoLookup | null): EventContextData {
     const context = (run.event.context ?? {}) as Record<string, unknown>;
     const ua = parseUserAgent(context.userAgent);
     const geo = geoLookup?.lookup(context.ip ?? run.event.requestIp);
@@ -264,7 +291,7 @@ export class Sandbox {
     };
   }
 
-  #bridge(run: ChainRun): BridgeHandler {
+  #bridge({ guardedFetch }: Engine, run: ChainRun): BridgeHandler {
     const store = run.store;
     const warehouses = this.options.warehouses;
     // 90% of the call's limit: the function sees the query's error before its own time is up.

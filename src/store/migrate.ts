@@ -19,10 +19,25 @@ const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
  */
 export async function loadMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migration[]> {
   const out: Migration[] = [];
+  for (const m of await listMigrations(dir)) {
+    out.push({
+      ...m,
+      sql: await Deno.readTextFile(new URL(`${versionLabel(m.version)}_${m.name}.sql`, dir)),
+    });
+  }
+  return out;
+}
+
+/**
+ * The migrations' versions and names, from the file names alone: a start on an up-to-date store reads no
+ * SQL. Throws when a version is missing.
+ */
+async function listMigrations(dir: URL): Promise<{ version: number; name: string }[]> {
+  const out: { version: number; name: string }[] = [];
   for await (const entry of Deno.readDir(dir)) {
     const m = /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(entry.name);
     if (!entry.isFile || !m) continue;
-    out.push({ version: Number(m[1]), name: m[2], sql: await Deno.readTextFile(new URL(entry.name, dir)) });
+    out.push({ version: Number(m[1]), name: m[2] });
   }
   out.sort((a, b) => a.version - b.version);
   for (let i = 0; i < out.length; i++) {
@@ -50,8 +65,9 @@ export async function migrate(
   migrations?: Migration[],
   { onApply }: { onApply?: (m: { version: number; name: string }) => void } = {},
 ): Promise<number[]> {
+  // The check needs only how many migrations there are; their SQL is read when one is pending.
+  if (await allApplied(db, migrations ?? await listMigrations(MIGRATIONS_DIR))) return [];
   const all = migrations ?? await loadMigrations();
-  if (await allApplied(db, all)) return [];
   return await db.transaction(async function applyPending(tx) {
     await tx.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
     await tx.query(
@@ -78,7 +94,7 @@ export async function migrate(
  * `schema_migrations` yet (the query then fails), goes the locked way of {@linkcode migrate}, which
  * reports real errors.
  */
-async function allApplied(db: Db, all: Migration[]): Promise<boolean> {
+async function allApplied(db: Db, all: readonly unknown[]): Promise<boolean> {
   try {
     // Versions are 1..N without gaps (loadMigrations checks it) and unique (the primary key), so a
     // count and a maximum of N mean exactly these N are applied.

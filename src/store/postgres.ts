@@ -56,8 +56,11 @@ export function openPostgres(
     () => ({ conn: openConn(url), inFlight: 0 }),
   );
   // Idle transaction connections, used last-in first-out so that the ones never needed stay unopened.
+  // Their clients are made on demand too, up to `max`: making ten postgres.js clients up front was
+  // measurable in a start (docs/performance.md, "Start-up").
+  const txMax = Math.max(1, max);
   const txConns = new Set<Conn>();
-  const idle = Array.from({ length: Math.max(1, max) }, txConn);
+  const idle: Conn[] = [];
   // Transactions waiting for a connection, first come first served.
   const waiting: { resolve(conn: Conn): void; reject(e: Error): void }[] = [];
   const listener = openListener(url, function logListenError(message, error) {
@@ -141,10 +144,10 @@ export function openPostgres(
     if (closed) return Promise.reject(unavailable(new Error("the database is closed")));
     let conn = idle.pop();
     if (conn?.lost) conn = txConn(conn);
+    else if (!conn && txConns.size < txMax) conn = txConn();
     return conn ? Promise.resolve(conn) : new Promise((resolve, reject) => waiting.push({ resolve, reject }));
   }
 
-  const txMax = idle.length;
   return {
     driver: "postgres",
     poolStats() {
@@ -152,7 +155,7 @@ export function openPostgres(
       for (const l of lanes) statementsInFlight += l.inFlight;
       return {
         statementsInFlight,
-        transactionsActive: txMax - idle.length,
+        transactionsActive: txConns.size - idle.length,
         transactionsMax: txMax,
         transactionsWaiting: waiting.length,
       };

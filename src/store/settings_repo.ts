@@ -35,3 +35,15 @@ export async function listSettings(
     `${prefix}%`,
   ]);
 }
+
+/** The settings named `prefix`... plus the one named `name`, in one query (oldest first). */
+export async function listSettingsAnd(
+  db: Queryable,
+  prefix: string,
+  name: string,
+): Promise<{ name: string; value: string }[]> {
+  return await db.query(
+    "select name, value from settings where name like $1 or name = $2 order by created_at",
+    [`${prefix}%`, name],
+  );
+}
