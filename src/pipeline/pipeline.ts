@@ -43,6 +43,8 @@ export class Pipeline {
   readonly #abort = new AbortController();
   #loops: Promise<void>[] = [];
   #wakers: (() => void)[] = [];
+  /** A wake-up that found no loop asleep: the next loop to sleep claims again at once instead. */
+  #wakePending = false;
   #unlisten: Unlisten | null = null;
   #stopping: Promise<void> | null = null;
   /** One batch pass at a time in this instance (others' passes are kept apart by SKIP LOCKED). */
@@ -85,7 +87,13 @@ export class Pipeline {
       laneRows,
       renewMs: Math.max(100, o.leaseMs / 3),
       process: (rows) => this.#process(rows),
-      onFree: () => this.wake(),
+      // A freed chunk makes rows claimable only when its lane was full (claims skipped its rows) or the
+      // lanes' total held the claims' limit down; otherwise a claim now finds nothing the last one did not
+      // take. Waking every loop on every chunk's end made 149 of 249 claims of a one-stream drain empty, each
+      // walking every queued row of the full lane's stream (docs/performance.md, delivery throughput).
+      onFree: ({ laneWasFull, heldBefore }) => {
+        if (laneWasFull || heldBefore > this.#maxHeld - o.batchSize) this.#wakeOne();
+      },
       renew: (ids) => extendQueueLease(deps.db, ids, new Date(deps.clock.now().getTime() + o.leaseMs)),
       onError: (e) => deps.log.error("pipeline chunk failed", { error: e }),
     });
@@ -93,7 +101,7 @@ export class Pipeline {
 
   /** Starts the loops and listens for new rows. */
   async start(): Promise<void> {
-    this.#unlisten = await this.#deps.db.listen(QUEUE_CHANNEL, () => this.wake());
+    this.#unlisten = await this.#deps.db.listen(QUEUE_CHANNEL, () => this.#wakeOne());
     for (let i = 0; i < this.#opts.workers; i++) this.#loops.push(this.#loop(i));
   }
 
@@ -101,7 +109,15 @@ export class Pipeline {
   wake(): void {
     const w = this.#wakers;
     this.#wakers = [];
+    if (w.length === 0) this.#wakePending = true;
     for (const f of w) f();
+  }
+
+  /** Wakes one idle loop (one claim is enough for one freed chunk or one NOTIFY). */
+  #wakeOne(): void {
+    const f = this.#wakers.shift();
+    if (f) f();
+    else this.#wakePending = true;
   }
 
   /**
@@ -110,7 +126,7 @@ export class Pipeline {
    * flushed (0 when nothing is ready). Tests call it to step the pipeline.
    */
   async runOnce(): Promise<number> {
-    const n = await this.#claim();
+    const { n } = await this.#claim();
     await this.#lanes.idle();
     let flushed = 0;
     if (performance.now() - this.#lastBatchCheck >= this.#opts.batchCheckMs) {
@@ -119,21 +135,30 @@ export class Pipeline {
     return n + flushed;
   }
 
-  /** Claims what the lanes have room for, skipping full lanes' rows, and hands it to them. */
-  async #claim(): Promise<number> {
+  /**
+   * Claims what the lanes have room for, skipping full lanes' rows, and hands it to them; `more` tells
+   * whether claiming again at once may find rows: the claim was cut by its limit and one of the lanes it
+   * fed still has room. When every claimed row's lane is full now, the next claim would skip them all and
+   * walk that stream's queued rows to find other streams' (an empty claim of 20 ms on a 20,000-row backlog);
+   * other streams' rows are claimed on the next wake-up instead (a NOTIFY, a freed lane, the poll).
+   */
+  async #claim(): Promise<{ n: number; more: boolean }> {
     const room = this.#maxHeld - this.#lanes.held;
-    if (room <= 0 || this.#abort.signal.aborted) return 0;
+    if (room <= 0 || this.#abort.signal.aborted) return { n: 0, more: false };
     const now = this.#deps.clock.now();
     const full = this.#lanes.full();
+    const limit = Math.min(this.#opts.batchSize, room);
     const rows = await claimQueueRows(this.#deps.db, {
       now,
       leaseUntil: new Date(now.getTime() + this.#opts.leaseMs),
-      limit: Math.min(this.#opts.batchSize, room),
+      limit,
       skipStreams: full.streams,
       skipConnections: full.connections,
     });
     this.#lanes.add(rows);
-    return rows.length;
+    const more = rows.length === limit && this.#lanes.held < this.#maxHeld &&
+      rows.some((r) => !this.#lanes.laneFull(r));
+    return { n: rows.length, more };
   }
 
   /**
@@ -196,9 +221,9 @@ export class Pipeline {
   async #loop(n: number): Promise<void> {
     let failures = 0;
     while (!this.#abort.signal.aborted) {
-      let claimed = 0;
+      let more = false;
       try {
-        claimed = await this.#claim();
+        more = (await this.#claim()).more;
         failures = 0;
       } catch (e) {
         // Nothing was claimed; back off while the database is away.
@@ -209,13 +234,17 @@ export class Pipeline {
         // In the background: a batch being loaded never holds up stream rows.
         this.flushBatches().catch((e) => this.#deps.log.error("batch flush failed", { error: e }));
       }
-      if (claimed > 0 && failures === 0 && this.#lanes.held < this.#maxHeld) continue;
+      if (more && failures === 0) continue;
       await this.#sleep(failures ? Math.min(30_000, 1000 * 2 ** failures) : this.#opts.pollMs);
     }
   }
 
   #sleep(ms: number): Promise<void> {
     if (this.#abort.signal.aborted) return Promise.resolve();
+    if (this.#wakePending) {
+      this.#wakePending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {

@@ -15,19 +15,16 @@
  * those rows when the batch is due and passes them back here, where they are delivered).
  */
 import type { Deps } from "../deps.ts";
-import { appendEvents, type EventLogEntry } from "../events_log/events_log.ts";
+import { appendEvents, appendEventsInOneStatement, type EventLogEntry } from "../events_log/events_log.ts";
 import { cachedLiveConnections, type LiveConnection } from "../services/pipeline_config.ts";
 import {
   type DeadLetterInsert,
-  deleteQueueRows,
   insertDeadLetters,
   insertQueueRows,
   parkForBatch,
   type QueueInsert,
   type QueueRow,
 } from "../store/queue_repo.ts";
-import { deleteQueueRowsWithEntries } from "../store/queue_commit_repo.ts";
-import { statDeltas } from "../events_log/event_stat_counts.ts";
 import { batchSettingsOf } from "./batch_mode.ts";
 import { deliver } from "./deliver.ts";
 import type { DriverTable } from "./drivers.ts";
@@ -137,33 +134,21 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
   if (
     waiting.converts.length === 0 && waiting.inserts.length === 0 && retries.length === 0 &&
     dead.length === 0 &&
-    !countsInStats(entries)
+    await appendEventsInOneStatement(deps.db, entries, rows.map((r) => r.id))
   ) {
-    // Everything delivered or dropped, and nothing for the statistics rollup (which appendEvents writes in
-    // the same transaction, so that counts never drift from what was committed): one statement.
-    const at = new Date();
-    const done = await deleteQueueRowsWithEntries(
-      deps.db,
-      rows.map((r) => r.id),
-      entries.map((e) => ({
-        workspaceId: e.workspaceId,
-        actorId: e.actorId,
-        type: e.type,
-        level: e.level,
-        timestamp: e.timestamp ?? at,
-        messageJson: JSON.stringify(e.message ?? null),
-      })),
-    );
-    if (done) return stats;
+    // Everything delivered or dropped: rows deleted, entries appended and counted in the statistics rollup
+    // (so counts never drift from what was committed) by one statement, atomic by itself.
+    return stats;
   }
   await deps.db.transaction(async function commitBatch(tx) {
     const parked = new Set(waiting.converts.map((c) => c.id));
-    await deleteQueueRows(tx, rows.filter((r) => !parked.has(r.id)).map((r) => r.id));
     await parkForBatch(tx, waiting.converts);
     await insertQueueRows(tx, waiting.inserts);
     await insertQueueRows(tx, retries);
     await insertDeadLetters(tx, dead);
-    await appendEvents(tx, entries);
+    await appendEvents(tx, entries, {
+      deleteQueueIds: rows.filter((r) => !parked.has(r.id)).map((r) => r.id),
+    });
   });
   return stats;
 }
@@ -261,10 +246,4 @@ async function planJobs(
     }
   }
   return jobs;
-}
-
-/** Whether these entries add to the statistics rollup (delivered, error, dropped, ... counts). */
-function countsInStats(entries: readonly EventLogEntry[]): boolean {
-  const d = statDeltas(entries, new Date());
-  return d.connections.length > 0 || d.streams.length > 0;
 }
