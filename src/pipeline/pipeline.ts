@@ -10,8 +10,16 @@ import type { Deps } from "../deps.ts";
 import { QUEUE_CHANNEL } from "./queue_payload.ts";
 import type { Sandbox } from "../sandbox/sandbox.ts";
 import type { Unlisten } from "../store/db.ts";
-import { claimQueueRows, extendQueueLease, type QueueRow, releaseQueueRows } from "../store/queue_repo.ts";
-import { flushDueBatches } from "./batch_mode.ts";
+import { cachedLiveConnections } from "../services/pipeline_config.ts";
+import {
+  claimQueueRows,
+  extendQueueLease,
+  parkForBatch,
+  type QueueRow,
+  releaseQueueRows,
+} from "../store/queue_repo.ts";
+import { batchSettingsOf, flushDueBatches } from "./batch_mode.ts";
+import { HeldBatches, MAX_HELD_ROWS } from "./held_batches.ts";
 import { defaultDrivers, type DriverTable } from "./drivers.ts";
 import type { BatchStats } from "./job.ts";
 import { Lanes } from "./lanes.ts";
@@ -30,6 +38,11 @@ export interface PipelineOptions {
   pollMs?: number;
   /** How often (real time) a loop looks for due batch-mode batches (batch_mode.ts). */
   batchCheckMs?: number;
+  /**
+   * Batch-mode rows held in memory at most until their batch is due (held_batches.ts); 0 parks every
+   * such row in the queue as it is claimed.
+   */
+  holdRows?: number;
   sandbox?: Sandbox;
   drivers?: DriverTable;
 }
@@ -51,6 +64,13 @@ export class Pipeline {
   #batchPass: Promise<number> | null = null;
   #lastBatchCheck = 0;
   readonly #lanes: Lanes;
+  /** Batch-mode rows waiting in memory for their batch (leased; renewed by #heldTimer). */
+  readonly #held: HeldBatches;
+  #heldTimer: ReturnType<typeof setInterval> | null = null;
+  /** The last claim found fewer rows than it could take: the queue ran dry (for now). */
+  #dry = false;
+  /** Held rows being parked (the queue ran dry, or shutdown). */
+  #parking: Promise<void> | null = null;
   /** Rows the lanes hold at most (claims stop beyond). */
   readonly #maxHeld: number;
   /** Totals since start (tests, bench). */
@@ -73,6 +93,7 @@ export class Pipeline {
       leaseMs: 60_000,
       pollMs: 1000,
       batchCheckMs: 1000,
+      holdRows: MAX_HELD_ROWS,
       ...options,
     };
     this.#sandbox = options.sandbox ?? deps.sandbox;
@@ -93,10 +114,18 @@ export class Pipeline {
       // walking every queued row of the full lane's stream (docs/performance.md, delivery throughput).
       onFree: ({ laneWasFull, heldBefore }) => {
         if (laneWasFull || heldBefore > this.#maxHeld - o.batchSize) this.#wakeOne();
+        if (this.#dry && this.#lanes.held === 0) this.#parkHeld();
       },
       renew: (ids) => extendQueueLease(deps.db, ids, new Date(deps.clock.now().getTime() + o.leaseMs)),
       onError: (e) => deps.log.error("pipeline chunk failed", { error: e }),
     });
+    // A held batch that is due goes to its connection's lane as one chunk, as a parked batch does.
+    // (After shutdown began the lanes take nothing more: the batch is parked instead.)
+    this.#held = new HeldBatches((rows) => {
+      if (this.#abort.signal.aborted) {
+        this.#park(rows.map((r) => ({ id: r.id, connectionId: r.connectionId! })));
+      } else void this.#lanes.add(rows, { whole: true });
+    }, o.holdRows);
   }
 
   /** Starts the loops and listens for new rows. */
@@ -128,6 +157,8 @@ export class Pipeline {
   async runOnce(): Promise<number> {
     const { n } = await this.#claim();
     await this.#lanes.idle();
+    if (this.#dry) this.#parkHeld();
+    await this.#parking;
     let flushed = 0;
     if (performance.now() - this.#lastBatchCheck >= this.#opts.batchCheckMs) {
       flushed = await this.flushBatches();
@@ -156,6 +187,7 @@ export class Pipeline {
       skipConnections: full.connections,
     });
     this.#lanes.add(rows);
+    this.#dry = rows.length < limit;
     const more = rows.length === limit && this.#lanes.held < this.#maxHeld &&
       rows.some((r) => !this.#lanes.laneFull(r));
     return { n: rows.length, more };
@@ -167,14 +199,72 @@ export class Pipeline {
    */
   flushBatches(): Promise<number> {
     this.#lastBatchCheck = performance.now();
-    this.#batchPass ??= flushDueBatches(this.#deps, {
-      drivers: this.#drivers,
-      leaseMs: this.#opts.leaseMs,
-      fallbackLimit: this.#opts.batchSize,
-      signal: this.#abort.signal,
-      process: (rows) => this.#lanes.add(rows, { whole: true }),
-    }).finally(() => this.#batchPass = null);
+    this.#batchPass ??= (async () => {
+      const held = await this.#flushDueHeld();
+      const parked = await flushDueBatches(this.#deps, {
+        drivers: this.#drivers,
+        leaseMs: this.#opts.leaseMs,
+        fallbackLimit: this.#opts.batchSize,
+        signal: this.#abort.signal,
+        process: (rows) => this.#lanes.add(rows, { whole: true }),
+      });
+      return held + parked;
+    })().finally(() => this.#batchPass = null);
     return this.#batchPass;
+  }
+
+  /**
+   * Hands on held batches that are due by time (the oldest row waited `frequency`) or whose connection
+   * left batch mode (switched to stream: sent now; disabled or gone: dropped, as parked rows are).
+   */
+  async #flushDueHeld(): Promise<number> {
+    if (this.#held.size === 0) return 0;
+    const now = this.#deps.clock.now();
+    return await this.#held.flushDue(async (g) => {
+      const live = await cachedLiveConnections(this.#deps, g.workspaceId, g.streamId);
+      const conn = live.find((c) => c.id === g.connectionId);
+      const settings = conn ? batchSettingsOf(conn, this.#drivers) : null;
+      return !settings || now.getTime() - g.oldest.getTime() >= settings.frequencyMs;
+    });
+  }
+
+  /**
+   * Parks every held row (one UPDATE): done when the queue ran dry and nothing is being processed, since a
+   * partial batch then waits for its `frequency` and another instance may hold the rest of it (parked, the
+   * parts make one batch again), and on shutdown. A failure leaves the rows to their lease.
+   */
+  #parkHeld(): void {
+    if (this.#held.size > 0) this.#park(this.#held.takeAll());
+  }
+
+  #park(rows: { id: string; connectionId: string }[]): void {
+    const prev = this.#parking;
+    const p: Promise<void> = (async () => {
+      await prev;
+      await parkForBatch(this.#deps.db, rows).catch((e) =>
+        this.#deps.log.error("parking held batch rows failed; their lease will end", { error: e })
+      );
+    })().finally(() => {
+      if (this.#parking === p) this.#parking = null;
+    });
+    this.#parking = p;
+  }
+
+  /** Renews the leases of held rows while there are any. */
+  #renewHeld(): void {
+    if (this.#heldTimer !== null || this.#held.size === 0) return;
+    const o = this.#opts;
+    this.#heldTimer = setInterval(() => {
+      if (this.#held.size === 0) {
+        clearInterval(this.#heldTimer!);
+        this.#heldTimer = null;
+        return;
+      }
+      const until = new Date(this.#deps.clock.now().getTime() + o.leaseMs);
+      extendQueueLease(this.#deps.db, this.#held.ids(), until).catch((e) =>
+        this.#deps.log.error("renewing held batch rows' lease failed", { error: e })
+      );
+    }, Math.max(100, o.leaseMs / 3));
   }
 
   async #process(rows: QueueRow[]): Promise<void> {
@@ -182,7 +272,9 @@ export class Pipeline {
       sandbox: this.#sandbox,
       drivers: this.#drivers,
       signal: this.#abort.signal,
+      held: this.#held,
     });
+    this.#renewHeld();
     for (const k of Object.keys(s) as (keyof BatchStats)[]) this.totals[k] += s[k];
     const m = this.#deps.metrics;
     for (
@@ -211,6 +303,12 @@ export class Pipeline {
       await Promise.all(this.#loops);
       await this.#batchPass?.catch(() => {});
       const waiting = await this.#lanes.stop();
+      // Waiting rows of held batches that were due go back to the queue as stream rows (released below)
+      // and are claimed and held again; rows still held are parked, keeping their place in their batch.
+      this.#parkHeld();
+      await this.#parking;
+      if (this.#heldTimer !== null) clearInterval(this.#heldTimer);
+      this.#heldTimer = null;
       await releaseQueueRows(this.#deps.db, waiting.map((r) => r.id)).catch(() => {});
       await this.#unlisten?.().catch(() => {});
       for (const d of this.#drivers.values()) await d.close?.().catch(() => {});

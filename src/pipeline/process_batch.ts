@@ -3,16 +3,18 @@
  * (or the one connection of a retry/replay row), the connection's functions in order, then its
  * destination driver. Outcomes are committed in one transaction: claimed rows deleted, retries
  * re-queued with backoff (no earlier than a destination's Retry-After), exhausted or hopeless work moved to
- * the dead letter, and every Live Events entry (`function`, `bulker_stream`, `dead-letter`) appended. The
- * usual chunks need no transaction: all delivered or dropped is one statement (queue_commit_repo.ts), all
- * waiting for a batch one UPDATE.
+ * the dead letter, and every Live Events entry (`function`, `bulker_stream`, `dead-letter`) appended with its
+ * statistics rollup counts. The usual chunks need no transaction: all delivered or dropped is one statement
+ * (src/store/queue_commit_repo.ts), all waiting for a batch one UPDATE or nothing (held in memory).
  *
  * Delivery is at least once: if this instance dies after a driver wrote but before the commit, the
  * lease ends and the row is processed again.
  *
- * Batch mode: a stream row's work for a batch-mode connection is not delivered here but
- * queued again as a waiting `batch` row for that connection, in the same commit (batch_mode.ts flushes
- * those rows when the batch is due and passes them back here, where they are delivered).
+ * Batch mode: a stream row's work for a batch-mode connection is not delivered here. A row whose one
+ * connection that is waits for the batch in memory (held_batches.ts: still leased, handed back here when the
+ * batch is due) or, when it cannot, is turned into a waiting `batch` row for that connection in place; a row
+ * with other connections too gets a waiting copy, in the same commit (batch_mode.ts flushes waiting rows when
+ * the batch is due and passes them back here, where they are delivered).
  */
 import type { Deps } from "../deps.ts";
 import { appendEvents, appendEventsInOneStatement, type EventLogEntry } from "../events_log/events_log.ts";
@@ -26,6 +28,7 @@ import {
   type QueueRow,
 } from "../store/queue_repo.ts";
 import { batchSettingsOf } from "./batch_mode.ts";
+import type { BatchConvert } from "./held_batches.ts";
 import { deliver } from "./deliver.ts";
 import type { DriverTable } from "./drivers.ts";
 import { debugOn, pipelineEntry } from "./function_entries.ts";
@@ -123,13 +126,36 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
       });
     }
   }
+  // Rows of a batch-mode connection wait in memory for their batch when they can (held_batches.ts), or
+  // are parked in the queue; either way they are not deleted.
+  const { held, park } = opts.held ? opts.held.hold(waiting.converts) : { held: [], park: waiting.converts };
+  try {
+    await commit(deps, rows, waiting, park, entries, retries, dead);
+  } catch (e) {
+    opts.held?.forget(held);
+    throw e;
+  }
+  opts.held?.flushFull();
+  return stats;
+}
+
+async function commit(
+  deps: Deps,
+  rows: QueueRow[],
+  waiting: Waiting,
+  park: readonly BatchConvert[],
+  entries: EventLogEntry[],
+  retries: QueueInsert[],
+  dead: DeadLetterInsert[],
+): Promise<void> {
   if (
     waiting.converts.length === rows.length && entries.length === 0 && waiting.inserts.length === 0 &&
     retries.length === 0 && dead.length === 0
   ) {
-    // Every row waits for its batch-mode connection's batch: one statement, atomic by itself.
-    await parkForBatch(deps.db, waiting.converts);
-    return stats;
+    // Every row waits for its batch-mode connection's batch: held in memory (nothing to write) or parked by
+    // one statement, atomic by itself.
+    await parkForBatch(deps.db, park);
+    return;
   }
   if (
     waiting.converts.length === 0 && waiting.inserts.length === 0 && retries.length === 0 &&
@@ -138,27 +164,26 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
   ) {
     // Everything delivered or dropped: rows deleted, entries appended and counted in the statistics rollup
     // (so counts never drift from what was committed) by one statement, atomic by itself.
-    return stats;
+    return;
   }
   await deps.db.transaction(async function commitBatch(tx) {
-    const parked = new Set(waiting.converts.map((c) => c.id));
-    await parkForBatch(tx, waiting.converts);
+    const waits = new Set(waiting.converts.map((c) => c.id));
+    await parkForBatch(tx, park);
     await insertQueueRows(tx, waiting.inserts);
     await insertQueueRows(tx, retries);
     await insertDeadLetters(tx, dead);
     await appendEvents(tx, entries, {
-      deleteQueueIds: rows.filter((r) => !parked.has(r.id)).map((r) => r.id),
+      deleteQueueIds: rows.filter((r) => !waits.has(r.id)).map((r) => r.id),
     });
   });
-  return stats;
 }
 
 /** Work put to wait for batch-mode connections' batches. */
 interface Waiting {
   /** Copies of a row, one per batch-mode connection, when the row has other connections too. */
   inserts: QueueInsert[];
-  /** Rows whose one connection is in batch mode: they become its waiting rows where they are. */
-  converts: { id: string; connectionId: string }[];
+  /** Rows whose one connection is in batch mode: held for its batch, or made its waiting rows in place. */
+  converts: BatchConvert[];
 }
 
 async function planJobs(
@@ -197,9 +222,12 @@ async function planJobs(
       payload = { event: {}, ingestType: "s2s", messageId: "", headers: {}, receivedAt: now.toISOString() };
       poison = thrownFailure("Cannot read the queued event", e);
     }
-    if (!poison && !row.batch && targets.length === 1 && batchSettingsOf(targets[0], drivers)) {
+    const settings = !poison && !row.batch && targets.length === 1
+      ? batchSettingsOf(targets[0], drivers)
+      : null;
+    if (settings) {
       // The row itself waits for the batch: no copy of the event is written.
-      waiting.converts.push({ id: row.id, connectionId: targets[0].id });
+      waiting.converts.push({ id: row.id, connectionId: targets[0].id, row, settings });
       continue;
     }
     for (const conn of targets) {
