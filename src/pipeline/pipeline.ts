@@ -47,6 +47,9 @@ export interface PipelineOptions {
   drivers?: DriverTable;
 }
 
+/** A held batch-mode batch that got no row for this long is parked in the queue (held_batches.ts). */
+const HELD_IDLE_MS = 5_000;
+
 /** A running consumer. */
 export class Pipeline {
   readonly #deps: Deps;
@@ -114,7 +117,6 @@ export class Pipeline {
       // walking every queued row of the full lane's stream (docs/performance.md, delivery throughput).
       onFree: ({ laneWasFull, heldBefore }) => {
         if (laneWasFull || heldBefore > this.#maxHeld - o.batchSize) this.#wakeOne();
-        if (this.#dry && this.#lanes.held === 0) this.#parkHeld();
       },
       renew: (ids) => extendQueueLease(deps.db, ids, new Date(deps.clock.now().getTime() + o.leaseMs)),
       onError: (e) => deps.log.error("pipeline chunk failed", { error: e }),
@@ -157,6 +159,8 @@ export class Pipeline {
   async runOnce(): Promise<number> {
     const { n } = await this.#claim();
     await this.#lanes.idle();
+    // A pass that found the queue dry parks what it holds: the caller (tests, the background pass of an
+    // instance without loops) may stop here.
     if (this.#dry) this.#parkHeld();
     await this.#parking;
     let flushed = 0;
@@ -201,6 +205,7 @@ export class Pipeline {
     this.#lastBatchCheck = performance.now();
     this.#batchPass ??= (async () => {
       const held = await this.#flushDueHeld();
+      this.#parkIdle();
       const parked = await flushDueBatches(this.#deps, {
         drivers: this.#drivers,
         leaseMs: this.#opts.leaseMs,
@@ -237,7 +242,14 @@ export class Pipeline {
     if (this.#held.size > 0) this.#park(this.#held.takeAll());
   }
 
+  /** Parks held batches that got no row for a while (the loops' batch pass). */
+  #parkIdle(): void {
+    const rows = this.#held.size > 0 ? this.#held.takeIdle(HELD_IDLE_MS) : [];
+    if (rows.length > 0) this.#park(rows);
+  }
+
   #park(rows: { id: string; connectionId: string }[]): void {
+    if (Deno.env.get("DBG_PARK")) console.error("park on dry/stop", rows.length);
     const prev = this.#parking;
     const p: Promise<void> = (async () => {
       await prev;

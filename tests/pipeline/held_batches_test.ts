@@ -22,15 +22,28 @@ Deno.test("HeldBatches: a connection's batch is handed on, as its batch rows in 
   assert.deepEqual(held.hold([convert(2), convert(1)]).park, []);
   assert.equal(held.flushFull(), 0, "2 of 3");
   const r = held.hold([convert(3), convert(4)]);
-  assert.deepEqual(r.held, ["3"], "at most batchSize rows of one connection");
-  assert.deepEqual(r.park.map((c) => c.id), ["4"]);
+  assert.deepEqual(r.held, ["3", "4"]);
+  assert.equal(due.length, 0, "not before flushFull (the chunk's commit)");
   assert.equal(held.flushFull(), 3);
   assert.deepEqual(due.map((b) => b.map((x) => [x.id, x.connectionId, x.batch])), [[
     ["1", "c1", true],
     ["2", "c1", true],
     ["3", "c1", true],
   ]]);
-  assert.equal(held.size, 0);
+  assert.deepEqual(held.ids(), ["4"], "the next batch begins");
+});
+
+Deno.test("HeldBatches: a full batch whose chunk did not commit is not handed on short", () => {
+  const due: string[][] = [];
+  const held = new HeldBatches((rows) => due.push(rows.map((x) => x.id)), 100);
+  held.hold([convert(1), convert(2)]);
+  const r = held.hold([convert(3), convert(4)]);
+  held.forget(r.held);
+  assert.equal(held.flushFull(), 0);
+  assert.deepEqual(held.ids().sort(), ["1", "2"]);
+  held.hold([convert(3)]);
+  assert.equal(held.flushFull(), 3);
+  assert.deepEqual(due, [["1", "2", "3"]]);
 });
 
 Deno.test("HeldBatches: bounded in all; a row held already is neither held nor parked again; forget and takeAll", () => {
