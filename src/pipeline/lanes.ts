@@ -21,10 +21,11 @@ export interface LanesOptions {
   /** Processes one chunk and commits its outcome; a throw leaves the rows to their lease. */
   process(rows: QueueRow[]): Promise<void>;
   /**
-   * Called when a chunk ends (room for more rows): `laneWasFull` when its lane held `laneRows` or more
-   * before (claims skipped its rows and may take them now), `heldBefore` the rows held in all before.
+   * Called when a chunk ends (room for more rows): `laneOpened` when its lane held `laneRows` or more
+   * before and fewer now (claims skipped its rows and may take them now), `heldBefore` the rows held in
+   * all before.
    */
-  onFree(freed: { laneWasFull: boolean; heldBefore: number }): void;
+  onFree(freed: { laneOpened: boolean; heldBefore: number }): void;
   /** Renews the lease of held rows (every `renewMs`). */
   renew(ids: string[]): Promise<void>;
   renewMs: number;
@@ -213,7 +214,7 @@ export class Lanes {
     else if (lane.held === 0) this.#lanes.delete(`${lane.kind}:${lane.id}`);
     this.#settle();
     this.#pump();
-    this.#o.onFree({ laneWasFull, heldBefore });
+    this.#o.onFree({ laneOpened: laneWasFull && lane.held < this.#o.laneRows, heldBefore });
   }
 
   #settle(): void {

@@ -111,12 +111,13 @@ export class Pipeline {
       laneRows,
       renewMs: Math.max(100, o.leaseMs / 3),
       process: (rows) => this.#process(rows),
-      // A freed chunk makes rows claimable only when its lane was full (claims skipped its rows) or the
+      // A freed chunk makes rows claimable only when its lane was full and is not now (claims skipped its
+      // rows; two loops claiming at once can fill a lane past laneRows, and it may still be full) or the
       // lanes' total held the claims' limit down; otherwise a claim now finds nothing the last one did not
       // take. Waking every loop on every chunk's end made 149 of 249 claims of a one-stream drain empty, each
       // walking every queued row of the full lane's stream (docs/performance.md, delivery throughput).
-      onFree: ({ laneWasFull, heldBefore }) => {
-        if (laneWasFull || heldBefore > this.#maxHeld - o.batchSize) this.#wakeOne();
+      onFree: ({ laneOpened, heldBefore }) => {
+        if (laneOpened || heldBefore > this.#maxHeld - o.batchSize) this.#wakeOne();
       },
       renew: (ids) => extendQueueLease(deps.db, ids, new Date(deps.clock.now().getTime() + o.leaseMs)),
       onError: (e) => deps.log.error("pipeline chunk failed", { error: e }),
