@@ -250,7 +250,7 @@ export class Pipeline {
   }
 
   #park(rows: { id: string; connectionId: string }[]): void {
-    if (Deno.env.get("DBG_PARK")) console.error("park on dry/stop", rows.length);
+    this.#renewHeld();
     const prev = this.#parking;
     const p: Promise<void> = (async () => {
       await prev;
@@ -263,16 +263,17 @@ export class Pipeline {
     this.#parking = p;
   }
 
-  /** Renews the leases of held rows while there are any. */
+  /** Renews the leases of held rows while there are any (call whenever what is held may have changed). */
   #renewHeld(): void {
-    if (this.#heldTimer !== null || this.#held.size === 0) return;
+    if (this.#held.size === 0) {
+      if (this.#heldTimer !== null) clearInterval(this.#heldTimer);
+      this.#heldTimer = null;
+      return;
+    }
+    if (this.#heldTimer !== null) return;
     const o = this.#opts;
     this.#heldTimer = setInterval(() => {
-      if (this.#held.size === 0) {
-        clearInterval(this.#heldTimer!);
-        this.#heldTimer = null;
-        return;
-      }
+      if (this.#held.size === 0) return this.#renewHeld();
       const until = new Date(this.#deps.clock.now().getTime() + o.leaseMs);
       extendQueueLease(this.#deps.db, this.#held.ids(), until).catch((e) =>
         this.#deps.log.error("renewing held batch rows' lease failed", { error: e })
@@ -320,8 +321,7 @@ export class Pipeline {
       // and are claimed and held again; rows still held are parked, keeping their place in their batch.
       this.#parkHeld();
       await this.#parking;
-      if (this.#heldTimer !== null) clearInterval(this.#heldTimer);
-      this.#heldTimer = null;
+      this.#renewHeld();
       await releaseQueueRows(this.#deps.db, waiting.map((r) => r.id)).catch(() => {});
       await this.#unlisten?.().catch(() => {});
       for (const d of this.#drivers.values()) await d.close?.().catch(() => {});
