@@ -214,6 +214,13 @@ async function planJobs(
       stats.dropped++;
       continue;
     }
+    const settings = !row.batch && targets.length === 1 ? batchSettingsOf(targets[0], drivers) : null;
+    if (settings) {
+      // The row itself waits for the batch: no copy of the event is written, and the event is not read
+      // now (it is when the batch goes; an unreadable one then fails alone, as here).
+      waiting.converts.push({ id: row.id, connectionId: targets[0].id, row, settings });
+      continue;
+    }
     let payload: QueuePayload;
     let poison: Job["failure"] = null;
     try {
@@ -221,14 +228,6 @@ async function planJobs(
     } catch (e) {
       payload = { event: {}, ingestType: "s2s", messageId: "", headers: {}, receivedAt: now.toISOString() };
       poison = thrownFailure("Cannot read the queued event", e);
-    }
-    const settings = !poison && !row.batch && targets.length === 1
-      ? batchSettingsOf(targets[0], drivers)
-      : null;
-    if (settings) {
-      // The row itself waits for the batch: no copy of the event is written.
-      waiting.converts.push({ id: row.id, connectionId: targets[0].id, row, settings });
-      continue;
     }
     for (const conn of targets) {
       if (!poison && !row.batch && batchSettingsOf(conn, drivers)) {
