@@ -235,9 +235,9 @@ export class Pipeline {
   }
 
   /**
-   * Parks every held row (one UPDATE): done when the queue ran dry and nothing is being processed, since a
-   * partial batch then waits for its `frequency` and another instance may hold the rest of it (parked, the
-   * parts make one batch again), and on shutdown. A failure leaves the rows to their lease.
+   * Parks every held row (one UPDATE): on shutdown, and when runOnce() found the queue dry (its caller may
+   * stop there; a partial batch then waits for its `frequency`, and another instance may hold the rest of
+   * it: parked, the parts make one batch again). A failure leaves the rows to their lease.
    */
   #parkHeld(): void {
     if (this.#held.size > 0) this.#park(this.#held.takeAll());
