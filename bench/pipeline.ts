@@ -47,6 +47,13 @@ interface Target {
   landed(): number | Promise<number>;
 }
 
+/**
+ * POLL_MS_BENCH: how often an idle claim loop looks at the queue; by default the server's (1 s: NOTIFY and
+ * freed lanes wake the loops first). Until 2026-12-07 the bench polled every 20 ms: with a full lane each
+ * poll is a claim that walks every queued row of its stream and finds none (up to 100 a second with two
+ * loops), which the server never does, and the polls hid wake-ups the pipeline missed.
+ */
+const pollMs = () => Deno.env.get("POLL_MS_BENCH") ? { pollMs: Number(Deno.env.get("POLL_MS_BENCH")) } : {};
 /** PER_LANE_BENCH: chunks of one lane at once (the Pipeline option `perLane`; default 2). */
 const perLane = () =>
   Deno.env.get("PER_LANE_BENCH") ? { perLane: Number(Deno.env.get("PER_LANE_BENCH")) } : {};
@@ -192,7 +199,7 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
   await sendAll(baseUrl, stream.writeKey!, BACKLOG);
   const fillSec = (performance.now() - f0) / 1000;
   const fillCpu = await fillSplit?.end(BACKLOG);
-  const pipeline = new Pipeline(deps, { pollMs: 20, workers, ...perLane() });
+  const pipeline = new Pipeline(deps, { workers, ...perLane(), ...pollMs() });
   const gc = (globalThis as { gc?: () => void }).gc; // deno run --v8-flags=--expose-gc
   gc?.();
   let peak = Deno.memoryUsage().rss;
@@ -308,7 +315,7 @@ if (import.meta.main) {
     `pipeline bench: batch size ${config.pipelineBatchSize}, concurrency ${config.pipelineConcurrency}, ` +
       `${workers} claim loops`,
   );
-  let pipeline = new Pipeline(deps, { pollMs: 20, workers, ...perLane() });
+  let pipeline = new Pipeline(deps, { workers, ...perLane(), ...pollMs() });
   await pipeline.start();
   try {
     const only = Deno.env.get("BENCH_ONLY");
@@ -318,7 +325,7 @@ if (import.meta.main) {
     await pipeline.stop();
     if (!only || only === "backlog") pipeline = await backlog(deps, server.url, rx, workers);
     else {
-      pipeline = new Pipeline(deps, { pollMs: 20, workers, ...perLane() });
+      pipeline = new Pipeline(deps, { workers, ...perLane(), ...pollMs() });
       await pipeline.start();
     }
     if (!only || only === "fairness") await fairness(deps, server.url, rx);

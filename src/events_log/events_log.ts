@@ -5,7 +5,14 @@
  */
 import { ValidationError } from "../errors.ts";
 import type { Queryable } from "../store/db.ts";
-import { type EventLogRow, insertEventLogEntries, selectEventLogEntries } from "../store/events_log_repo.ts";
+import {
+  type EventLogInsert,
+  type EventLogRow,
+  insertEventLogEntries,
+  selectEventLogEntries,
+} from "../store/events_log_repo.ts";
+import { commitChunk } from "../store/queue_commit_repo.ts";
+import { deleteQueueRows } from "../store/queue_repo.ts";
 import { incomingAsJitsu } from "../store/ingest_repo.ts";
 import { addConnectionStats, addStreamStats } from "../store/event_stat_repo.ts";
 import { statDeltas } from "./event_stat_counts.ts";
@@ -73,27 +80,57 @@ export const DEFAULT_EVENTS_LIMIT = 50;
 export const MAX_EVENTS_LIMIT = 1000;
 
 /**
- * Appends entries in as few statements as possible, and counts them in the statistics rollup. Call it
- * with the pipeline's transaction as `db` to make the entries and counts part of that step's commit.
+ * Appends entries and counts them in the statistics rollup, in one statement when it can (see
+ * {@linkcode appendEventsInOneStatement}), else in three. Call it with the pipeline's transaction as `db`
+ * to make the entries and counts part of that step's commit; `deleteQueueIds` are queue rows deleted with
+ * them (a processed chunk).
  */
-export async function appendEvents(db: Queryable, entries: readonly EventLogEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+export async function appendEvents(
+  db: Queryable,
+  entries: readonly EventLogEntry[],
+  { deleteQueueIds = [] }: { deleteQueueIds?: readonly string[] } = {},
+): Promise<void> {
+  if (entries.length === 0 && deleteQueueIds.length === 0) return;
+  if (await appendEventsInOneStatement(db, entries, deleteQueueIds)) return;
+  await deleteQueueRows(db, deleteQueueIds);
   const now = new Date();
-  await insertEventLogEntries(
-    db,
-    entries.map((e) => ({
-      workspaceId: e.workspaceId,
-      actorId: e.actorId,
-      type: e.type,
-      level: e.level,
-      timestamp: e.timestamp ?? now,
-      messageJson: JSON.stringify(e.message ?? null),
-    })),
-  );
-  // The statistics rollup (src/events_log/event_stat_counts.ts), in the same transaction.
+  await insertEventLogEntries(db, toInserts(entries, now));
   const stats = statDeltas(entries, now);
   await addConnectionStats(db, stats.connections);
   await addStreamStats(db, stats.streams);
+}
+
+/**
+ * Deletes the queue rows `deleteQueueIds`, appends the entries and adds their counts to the statistics
+ * rollup (src/events_log/event_stat_counts.ts) in one statement, atomic by itself: the pipeline's usual
+ * commit of a chunk (src/store/queue_commit_repo.ts). Returns false, having written nothing, when an entry
+ * cannot travel that way (a value holding the column separator): the caller then uses
+ * {@linkcode appendEvents} in a transaction.
+ */
+export async function appendEventsInOneStatement(
+  db: Queryable,
+  entries: readonly EventLogEntry[],
+  deleteQueueIds: readonly string[],
+): Promise<boolean> {
+  const now = new Date();
+  const stats = statDeltas(entries, now);
+  return await commitChunk(db, {
+    deleteIds: deleteQueueIds,
+    entries: toInserts(entries, now),
+    connectionStats: stats.connections,
+    streamStats: stats.streams,
+  });
+}
+
+function toInserts(entries: readonly EventLogEntry[], now: Date): EventLogInsert[] {
+  return entries.map((e) => ({
+    workspaceId: e.workspaceId,
+    actorId: e.actorId,
+    type: e.type,
+    level: e.level,
+    timestamp: e.timestamp ?? now,
+    messageJson: JSON.stringify(e.message ?? null),
+  }));
 }
 
 /** Reads entries newest first, with the cursor of the next (older) page or null at the end. */

@@ -7,6 +7,7 @@ import type { Sandbox } from "../sandbox/sandbox.ts";
 import type { LiveConnection } from "../services/pipeline_config.ts";
 import type { QueueRow } from "../store/queue_repo.ts";
 import type { DriverTable } from "./drivers.ts";
+import type { HeldBatches } from "./held_batches.ts";
 import type { EntryTarget } from "./function_entries.ts";
 import type { QueuePayload } from "./queue_payload.ts";
 
@@ -14,6 +15,8 @@ export interface ProcessOptions {
   sandbox: Sandbox;
   drivers: DriverTable;
   signal: AbortSignal;
+  /** Where batch-mode rows wait in memory for their batch (absent: they are parked in the queue). */
+  held?: HeldBatches;
 }
 
 /** What one batch did (tests and metrics). */

@@ -20,8 +20,12 @@ export interface LanesOptions {
   laneRows: number;
   /** Processes one chunk and commits its outcome; a throw leaves the rows to their lease. */
   process(rows: QueueRow[]): Promise<void>;
-  /** Called when a chunk ends (room for more rows). */
-  onFree(): void;
+  /**
+   * Called when a chunk ends (room for more rows): `laneOpened` when its lane held `laneRows` or more
+   * before and fewer now (claims skipped its rows and may take them now), `heldBefore` the rows held in
+   * all before.
+   */
+  onFree(freed: { laneOpened: boolean; heldBefore: number }): void;
   /** Renews the lease of held rows (every `renewMs`). */
   renew(ids: string[]): Promise<void>;
   renewMs: number;
@@ -84,6 +88,12 @@ export class Lanes {
       if (l.held >= this.#o.laneRows) (l.kind === "stream" ? streams : connections).push(l.id);
     }
     return { streams, connections };
+  }
+
+  /** Whether the lane of `row` holds `laneRows` or more (a claim would skip its rows). */
+  laneFull(row: QueueRow): boolean {
+    const { kind, id } = laneOf(row);
+    return (this.#lanes.get(`${kind}:${id}`)?.held ?? 0) >= this.#o.laneRows;
   }
 
   /** Queues claimed rows on their lanes; resolves once all of them were processed. */
@@ -192,6 +202,8 @@ export class Lanes {
     }
     lane.running--;
     this.#running--;
+    const laneWasFull = lane.held >= this.#o.laneRows;
+    const heldBefore = this.#held;
     lane.held -= rows.length;
     this.#held -= rows.length;
     for (const c of chunk) {
@@ -202,7 +214,7 @@ export class Lanes {
     else if (lane.held === 0) this.#lanes.delete(`${lane.kind}:${lane.id}`);
     this.#settle();
     this.#pump();
-    this.#o.onFree();
+    this.#o.onFree({ laneOpened: laneWasFull && lane.held < this.#o.laneRows, heldBefore });
   }
 
   #settle(): void {

@@ -10,8 +10,16 @@ import type { Deps } from "../deps.ts";
 import { QUEUE_CHANNEL } from "./queue_payload.ts";
 import type { Sandbox } from "../sandbox/sandbox.ts";
 import type { Unlisten } from "../store/db.ts";
-import { claimQueueRows, extendQueueLease, type QueueRow, releaseQueueRows } from "../store/queue_repo.ts";
-import { flushDueBatches } from "./batch_mode.ts";
+import { cachedLiveConnections } from "../services/pipeline_config.ts";
+import {
+  claimQueueRows,
+  extendQueueLease,
+  parkForBatch,
+  type QueueRow,
+  releaseQueueRows,
+} from "../store/queue_repo.ts";
+import { batchSettingsOf, flushDueBatches } from "./batch_mode.ts";
+import { HeldBatches, MAX_HELD_ROWS } from "./held_batches.ts";
 import { defaultDrivers, type DriverTable } from "./drivers.ts";
 import type { BatchStats } from "./job.ts";
 import { Lanes } from "./lanes.ts";
@@ -30,9 +38,17 @@ export interface PipelineOptions {
   pollMs?: number;
   /** How often (real time) a loop looks for due batch-mode batches (batch_mode.ts). */
   batchCheckMs?: number;
+  /**
+   * Batch-mode rows held in memory at most until their batch is due (held_batches.ts); 0 parks every
+   * such row in the queue as it is claimed.
+   */
+  holdRows?: number;
   sandbox?: Sandbox;
   drivers?: DriverTable;
 }
+
+/** A held batch-mode batch that got no row for this long is parked in the queue (held_batches.ts). */
+const HELD_IDLE_MS = 5_000;
 
 /** A running consumer. */
 export class Pipeline {
@@ -43,12 +59,21 @@ export class Pipeline {
   readonly #abort = new AbortController();
   #loops: Promise<void>[] = [];
   #wakers: (() => void)[] = [];
+  /** A wake-up that found no loop asleep: the next loop to sleep claims again at once instead. */
+  #wakePending = false;
   #unlisten: Unlisten | null = null;
   #stopping: Promise<void> | null = null;
   /** One batch pass at a time in this instance (others' passes are kept apart by SKIP LOCKED). */
   #batchPass: Promise<number> | null = null;
   #lastBatchCheck = 0;
   readonly #lanes: Lanes;
+  /** Batch-mode rows waiting in memory for their batch (leased; renewed by #heldTimer). */
+  readonly #held: HeldBatches;
+  #heldTimer: ReturnType<typeof setInterval> | null = null;
+  /** The last claim found fewer rows than it could take: the queue ran dry (for now). */
+  #dry = false;
+  /** Held rows being parked (the queue ran dry, or shutdown). */
+  #parking: Promise<void> | null = null;
   /** Rows the lanes hold at most (claims stop beyond). */
   readonly #maxHeld: number;
   /** Totals since start (tests, bench). */
@@ -71,6 +96,7 @@ export class Pipeline {
       leaseMs: 60_000,
       pollMs: 1000,
       batchCheckMs: 1000,
+      holdRows: MAX_HELD_ROWS,
       ...options,
     };
     this.#sandbox = options.sandbox ?? deps.sandbox;
@@ -85,15 +111,29 @@ export class Pipeline {
       laneRows,
       renewMs: Math.max(100, o.leaseMs / 3),
       process: (rows) => this.#process(rows),
-      onFree: () => this.wake(),
+      // A freed chunk makes rows claimable only when its lane was full and is not now (claims skipped its
+      // rows; two loops claiming at once can fill a lane past laneRows, and it may still be full) or the
+      // lanes' total held the claims' limit down; otherwise a claim now finds nothing the last one did not
+      // take. Waking every loop on every chunk's end made 149 of 249 claims of a one-stream drain empty, each
+      // walking every queued row of the full lane's stream (docs/performance.md, delivery throughput).
+      onFree: ({ laneOpened, heldBefore }) => {
+        if (laneOpened || heldBefore > this.#maxHeld - o.batchSize) this.#wakeOne();
+      },
       renew: (ids) => extendQueueLease(deps.db, ids, new Date(deps.clock.now().getTime() + o.leaseMs)),
       onError: (e) => deps.log.error("pipeline chunk failed", { error: e }),
     });
+    // A held batch that is due goes to its connection's lane as one chunk, as a parked batch does.
+    // (After shutdown began the lanes take nothing more: the batch is parked instead.)
+    this.#held = new HeldBatches((rows) => {
+      if (this.#abort.signal.aborted) {
+        this.#park(rows.map((r) => ({ id: r.id, connectionId: r.connectionId! })));
+      } else void this.#lanes.add(rows, { whole: true });
+    }, o.holdRows);
   }
 
   /** Starts the loops and listens for new rows. */
   async start(): Promise<void> {
-    this.#unlisten = await this.#deps.db.listen(QUEUE_CHANNEL, () => this.wake());
+    this.#unlisten = await this.#deps.db.listen(QUEUE_CHANNEL, () => this.#wakeOne());
     for (let i = 0; i < this.#opts.workers; i++) this.#loops.push(this.#loop(i));
   }
 
@@ -101,7 +141,15 @@ export class Pipeline {
   wake(): void {
     const w = this.#wakers;
     this.#wakers = [];
+    if (w.length === 0) this.#wakePending = true;
     for (const f of w) f();
+  }
+
+  /** Wakes one idle loop (one claim is enough for one freed chunk or one NOTIFY). */
+  #wakeOne(): void {
+    const f = this.#wakers.shift();
+    if (f) f();
+    else this.#wakePending = true;
   }
 
   /**
@@ -110,8 +158,12 @@ export class Pipeline {
    * flushed (0 when nothing is ready). Tests call it to step the pipeline.
    */
   async runOnce(): Promise<number> {
-    const n = await this.#claim();
+    const { n } = await this.#claim();
     await this.#lanes.idle();
+    // A pass that found the queue dry parks what it holds: the caller (tests, the background pass of an
+    // instance without loops) may stop here.
+    if (this.#dry) this.#parkHeld();
+    await this.#parking;
     let flushed = 0;
     if (performance.now() - this.#lastBatchCheck >= this.#opts.batchCheckMs) {
       flushed = await this.flushBatches();
@@ -119,21 +171,31 @@ export class Pipeline {
     return n + flushed;
   }
 
-  /** Claims what the lanes have room for, skipping full lanes' rows, and hands it to them. */
-  async #claim(): Promise<number> {
+  /**
+   * Claims what the lanes have room for, skipping full lanes' rows, and hands it to them; `more` tells
+   * whether claiming again at once may find rows: the claim was cut by its limit and one of the lanes it
+   * fed still has room. When every claimed row's lane is full now, the next claim would skip them all and
+   * walk that stream's queued rows to find other streams' (an empty claim of 20 ms on a 20,000-row backlog);
+   * other streams' rows are claimed on the next wake-up instead (a NOTIFY, a freed lane, the poll).
+   */
+  async #claim(): Promise<{ n: number; more: boolean }> {
     const room = this.#maxHeld - this.#lanes.held;
-    if (room <= 0 || this.#abort.signal.aborted) return 0;
+    if (room <= 0 || this.#abort.signal.aborted) return { n: 0, more: false };
     const now = this.#deps.clock.now();
     const full = this.#lanes.full();
+    const limit = Math.min(this.#opts.batchSize, room);
     const rows = await claimQueueRows(this.#deps.db, {
       now,
       leaseUntil: new Date(now.getTime() + this.#opts.leaseMs),
-      limit: Math.min(this.#opts.batchSize, room),
+      limit,
       skipStreams: full.streams,
       skipConnections: full.connections,
     });
     this.#lanes.add(rows);
-    return rows.length;
+    this.#dry = rows.length < limit;
+    const more = rows.length === limit && this.#lanes.held < this.#maxHeld &&
+      rows.some((r) => !this.#lanes.laneFull(r));
+    return { n: rows.length, more };
   }
 
   /**
@@ -142,14 +204,81 @@ export class Pipeline {
    */
   flushBatches(): Promise<number> {
     this.#lastBatchCheck = performance.now();
-    this.#batchPass ??= flushDueBatches(this.#deps, {
-      drivers: this.#drivers,
-      leaseMs: this.#opts.leaseMs,
-      fallbackLimit: this.#opts.batchSize,
-      signal: this.#abort.signal,
-      process: (rows) => this.#lanes.add(rows, { whole: true }),
-    }).finally(() => this.#batchPass = null);
+    this.#batchPass ??= (async () => {
+      const held = await this.#flushDueHeld();
+      this.#parkIdle();
+      const parked = await flushDueBatches(this.#deps, {
+        drivers: this.#drivers,
+        leaseMs: this.#opts.leaseMs,
+        fallbackLimit: this.#opts.batchSize,
+        signal: this.#abort.signal,
+        process: (rows) => this.#lanes.add(rows, { whole: true }),
+      });
+      return held + parked;
+    })().finally(() => this.#batchPass = null);
     return this.#batchPass;
+  }
+
+  /**
+   * Hands on held batches that are due by time (the oldest row waited `frequency`) or whose connection
+   * left batch mode (switched to stream: sent now; disabled or gone: dropped, as parked rows are).
+   */
+  async #flushDueHeld(): Promise<number> {
+    if (this.#held.size === 0) return 0;
+    const now = this.#deps.clock.now();
+    return await this.#held.flushDue(async (g) => {
+      const live = await cachedLiveConnections(this.#deps, g.workspaceId, g.streamId);
+      const conn = live.find((c) => c.id === g.connectionId);
+      const settings = conn ? batchSettingsOf(conn, this.#drivers) : null;
+      return !settings || now.getTime() - g.oldest.getTime() >= settings.frequencyMs;
+    });
+  }
+
+  /**
+   * Parks every held row (one UPDATE): on shutdown, and when runOnce() found the queue dry (its caller may
+   * stop there; a partial batch then waits for its `frequency`, and another instance may hold the rest of
+   * it: parked, the parts make one batch again). A failure leaves the rows to their lease.
+   */
+  #parkHeld(): void {
+    if (this.#held.size > 0) this.#park(this.#held.takeAll());
+  }
+
+  /** Parks held batches that got no row for a while (the loops' batch pass). */
+  #parkIdle(): void {
+    const rows = this.#held.size > 0 ? this.#held.takeIdle(HELD_IDLE_MS) : [];
+    if (rows.length > 0) this.#park(rows);
+  }
+
+  #park(rows: { id: string; connectionId: string }[]): void {
+    this.#renewHeld();
+    const prev = this.#parking;
+    const p: Promise<void> = (async () => {
+      await prev;
+      await parkForBatch(this.#deps.db, rows).catch((e) =>
+        this.#deps.log.error("parking held batch rows failed; their lease will end", { error: e })
+      );
+    })().finally(() => {
+      if (this.#parking === p) this.#parking = null;
+    });
+    this.#parking = p;
+  }
+
+  /** Renews the leases of held rows while there are any (call whenever what is held may have changed). */
+  #renewHeld(): void {
+    if (this.#held.size === 0) {
+      if (this.#heldTimer !== null) clearInterval(this.#heldTimer);
+      this.#heldTimer = null;
+      return;
+    }
+    if (this.#heldTimer !== null) return;
+    const o = this.#opts;
+    this.#heldTimer = setInterval(() => {
+      if (this.#held.size === 0) return this.#renewHeld();
+      const until = new Date(this.#deps.clock.now().getTime() + o.leaseMs);
+      extendQueueLease(this.#deps.db, this.#held.ids(), until).catch((e) =>
+        this.#deps.log.error("renewing held batch rows' lease failed", { error: e })
+      );
+    }, Math.max(100, o.leaseMs / 3));
   }
 
   async #process(rows: QueueRow[]): Promise<void> {
@@ -157,7 +286,9 @@ export class Pipeline {
       sandbox: this.#sandbox,
       drivers: this.#drivers,
       signal: this.#abort.signal,
+      held: this.#held,
     });
+    this.#renewHeld();
     for (const k of Object.keys(s) as (keyof BatchStats)[]) this.totals[k] += s[k];
     const m = this.#deps.metrics;
     for (
@@ -186,6 +317,11 @@ export class Pipeline {
       await Promise.all(this.#loops);
       await this.#batchPass?.catch(() => {});
       const waiting = await this.#lanes.stop();
+      // Waiting rows of held batches that were due go back to the queue as stream rows (released below)
+      // and are claimed and held again; rows still held are parked, keeping their place in their batch.
+      this.#parkHeld();
+      await this.#parking;
+      this.#renewHeld();
       await releaseQueueRows(this.#deps.db, waiting.map((r) => r.id)).catch(() => {});
       await this.#unlisten?.().catch(() => {});
       for (const d of this.#drivers.values()) await d.close?.().catch(() => {});
@@ -196,9 +332,9 @@ export class Pipeline {
   async #loop(n: number): Promise<void> {
     let failures = 0;
     while (!this.#abort.signal.aborted) {
-      let claimed = 0;
+      let more = false;
       try {
-        claimed = await this.#claim();
+        more = (await this.#claim()).more;
         failures = 0;
       } catch (e) {
         // Nothing was claimed; back off while the database is away.
@@ -209,13 +345,17 @@ export class Pipeline {
         // In the background: a batch being loaded never holds up stream rows.
         this.flushBatches().catch((e) => this.#deps.log.error("batch flush failed", { error: e }));
       }
-      if (claimed > 0 && failures === 0 && this.#lanes.held < this.#maxHeld) continue;
+      if (more && failures === 0) continue;
       await this.#sleep(failures ? Math.min(30_000, 1000 * 2 ** failures) : this.#opts.pollMs);
     }
   }
 
   #sleep(ms: number): Promise<void> {
     if (this.#abort.signal.aborted) return Promise.resolve();
+    if (this.#wakePending) {
+      this.#wakePending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {

@@ -3,32 +3,32 @@
  * (or the one connection of a retry/replay row), the connection's functions in order, then its
  * destination driver. Outcomes are committed in one transaction: claimed rows deleted, retries
  * re-queued with backoff (no earlier than a destination's Retry-After), exhausted or hopeless work moved to
- * the dead letter, and every Live Events entry (`function`, `bulker_stream`, `dead-letter`) appended. The
- * usual chunks need no transaction: all delivered or dropped is one statement (queue_commit_repo.ts), all
- * waiting for a batch one UPDATE.
+ * the dead letter, and every Live Events entry (`function`, `bulker_stream`, `dead-letter`) appended with its
+ * statistics rollup counts. The usual chunks need no transaction: all delivered or dropped is one statement
+ * (src/store/queue_commit_repo.ts), all waiting for a batch one UPDATE or nothing (held in memory).
  *
  * Delivery is at least once: if this instance dies after a driver wrote but before the commit, the
  * lease ends and the row is processed again.
  *
- * Batch mode: a stream row's work for a batch-mode connection is not delivered here but
- * queued again as a waiting `batch` row for that connection, in the same commit (batch_mode.ts flushes
- * those rows when the batch is due and passes them back here, where they are delivered).
+ * Batch mode: a stream row's work for a batch-mode connection is not delivered here. A row whose one
+ * connection that is waits for the batch in memory (held_batches.ts: still leased, handed back here when the
+ * batch is due) or, when it cannot, is turned into a waiting `batch` row for that connection in place; a row
+ * with other connections too gets a waiting copy, in the same commit (batch_mode.ts flushes waiting rows when
+ * the batch is due and passes them back here, where they are delivered).
  */
 import type { Deps } from "../deps.ts";
-import { appendEvents, type EventLogEntry } from "../events_log/events_log.ts";
+import { appendEvents, appendEventsInOneStatement, type EventLogEntry } from "../events_log/events_log.ts";
 import { cachedLiveConnections, type LiveConnection } from "../services/pipeline_config.ts";
 import {
   type DeadLetterInsert,
-  deleteQueueRows,
   insertDeadLetters,
   insertQueueRows,
   parkForBatch,
   type QueueInsert,
   type QueueRow,
 } from "../store/queue_repo.ts";
-import { deleteQueueRowsWithEntries } from "../store/queue_commit_repo.ts";
-import { statDeltas } from "../events_log/event_stat_counts.ts";
 import { batchSettingsOf } from "./batch_mode.ts";
+import type { BatchConvert } from "./held_batches.ts";
 import { deliver } from "./deliver.ts";
 import type { DriverTable } from "./drivers.ts";
 import { debugOn, pipelineEntry } from "./function_entries.ts";
@@ -126,54 +126,64 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
       });
     }
   }
+  // Rows of a batch-mode connection wait in memory for their batch when they can (held_batches.ts), or
+  // are parked in the queue; either way they are not deleted.
+  const { held, park } = opts.held ? opts.held.hold(waiting.converts) : { held: [], park: waiting.converts };
+  try {
+    await commit(deps, rows, waiting, park, entries, retries, dead);
+  } catch (e) {
+    opts.held?.forget(held);
+    throw e;
+  }
+  opts.held?.flushFull();
+  return stats;
+}
+
+async function commit(
+  deps: Deps,
+  rows: QueueRow[],
+  waiting: Waiting,
+  park: readonly BatchConvert[],
+  entries: EventLogEntry[],
+  retries: QueueInsert[],
+  dead: DeadLetterInsert[],
+): Promise<void> {
   if (
     waiting.converts.length === rows.length && entries.length === 0 && waiting.inserts.length === 0 &&
     retries.length === 0 && dead.length === 0
   ) {
-    // Every row waits for its batch-mode connection's batch: one statement, atomic by itself.
-    await parkForBatch(deps.db, waiting.converts);
-    return stats;
+    // Every row waits for its batch-mode connection's batch: held in memory (nothing to write) or parked by
+    // one statement, atomic by itself.
+    await parkForBatch(deps.db, park);
+    return;
   }
   if (
     waiting.converts.length === 0 && waiting.inserts.length === 0 && retries.length === 0 &&
     dead.length === 0 &&
-    !countsInStats(entries)
+    await appendEventsInOneStatement(deps.db, entries, rows.map((r) => r.id))
   ) {
-    // Everything delivered or dropped, and nothing for the statistics rollup (which appendEvents writes in
-    // the same transaction, so that counts never drift from what was committed): one statement.
-    const at = new Date();
-    const done = await deleteQueueRowsWithEntries(
-      deps.db,
-      rows.map((r) => r.id),
-      entries.map((e) => ({
-        workspaceId: e.workspaceId,
-        actorId: e.actorId,
-        type: e.type,
-        level: e.level,
-        timestamp: e.timestamp ?? at,
-        messageJson: JSON.stringify(e.message ?? null),
-      })),
-    );
-    if (done) return stats;
+    // Everything delivered or dropped: rows deleted, entries appended and counted in the statistics rollup
+    // (so counts never drift from what was committed) by one statement, atomic by itself.
+    return;
   }
   await deps.db.transaction(async function commitBatch(tx) {
-    const parked = new Set(waiting.converts.map((c) => c.id));
-    await deleteQueueRows(tx, rows.filter((r) => !parked.has(r.id)).map((r) => r.id));
-    await parkForBatch(tx, waiting.converts);
+    const waits = new Set(waiting.converts.map((c) => c.id));
+    await parkForBatch(tx, park);
     await insertQueueRows(tx, waiting.inserts);
     await insertQueueRows(tx, retries);
     await insertDeadLetters(tx, dead);
-    await appendEvents(tx, entries);
+    await appendEvents(tx, entries, {
+      deleteQueueIds: rows.filter((r) => !waits.has(r.id)).map((r) => r.id),
+    });
   });
-  return stats;
 }
 
 /** Work put to wait for batch-mode connections' batches. */
 interface Waiting {
   /** Copies of a row, one per batch-mode connection, when the row has other connections too. */
   inserts: QueueInsert[];
-  /** Rows whose one connection is in batch mode: they become its waiting rows where they are. */
-  converts: { id: string; connectionId: string }[];
+  /** Rows whose one connection is in batch mode: held for its batch, or made its waiting rows in place. */
+  converts: BatchConvert[];
 }
 
 async function planJobs(
@@ -204,6 +214,13 @@ async function planJobs(
       stats.dropped++;
       continue;
     }
+    const settings = !row.batch && targets.length === 1 ? batchSettingsOf(targets[0], drivers) : null;
+    if (settings) {
+      // The row itself waits for the batch: no copy of the event is written, and the event is not read
+      // now (it is when the batch goes; an unreadable one then fails alone, as here).
+      waiting.converts.push({ id: row.id, connectionId: targets[0].id, row, settings });
+      continue;
+    }
     let payload: QueuePayload;
     let poison: Job["failure"] = null;
     try {
@@ -211,11 +228,6 @@ async function planJobs(
     } catch (e) {
       payload = { event: {}, ingestType: "s2s", messageId: "", headers: {}, receivedAt: now.toISOString() };
       poison = thrownFailure("Cannot read the queued event", e);
-    }
-    if (!poison && !row.batch && targets.length === 1 && batchSettingsOf(targets[0], drivers)) {
-      // The row itself waits for the batch: no copy of the event is written.
-      waiting.converts.push({ id: row.id, connectionId: targets[0].id });
-      continue;
     }
     for (const conn of targets) {
       if (!poison && !row.batch && batchSettingsOf(conn, drivers)) {
@@ -261,10 +273,4 @@ async function planJobs(
     }
   }
   return jobs;
-}
-
-/** Whether these entries add to the statistics rollup (delivered, error, dropped, ... counts). */
-function countsInStats(entries: readonly EventLogEntry[]): boolean {
-  const d = statDeltas(entries, new Date());
-  return d.connections.length > 0 || d.streams.length > 0;
 }

@@ -78,7 +78,7 @@ export async function addStreamStats(db: Queryable, deltas: readonly ConnectionS
   );
 }
 
-function deltasJson(deltas: readonly ConnectionStatDelta[]): string {
+export function deltasJson(deltas: readonly ConnectionStatDelta[]): string {
   return JSON.stringify(deltas.map((d) => ({
     w: d.workspaceId,
     c: d.connectionId,

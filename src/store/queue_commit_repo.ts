@@ -1,28 +1,65 @@
 /** Committing a processed chunk of queue rows in one statement (src/pipeline/process_batch.ts). */
 import type { Queryable } from "./db.ts";
+import { type ConnectionStatDelta, deltasJson, UPSERT_STAT } from "./event_stat_repo.ts";
 import type { EventLogInsert } from "./events_log_repo.ts";
 
 /** Separates the values of one column in a single text parameter (as src/store/ingest_repo.ts does). */
 const RS = "\x1e";
 
+/** What one chunk's commit writes besides deleting its rows. */
+export interface ChunkCommit {
+  /** Queue rows to delete (processed). */
+  deleteIds: readonly string[];
+  /** Live Events entries to append. */
+  entries: readonly EventLogInsert[];
+  /** Statistics rollup counts of connections (src/events_log/event_stat_counts.ts). */
+  connectionStats: readonly ConnectionStatDelta[];
+  /** Statistics rollup counts of streams. */
+  streamStats: readonly ConnectionStatDelta[];
+}
+
+const COL = (n: number) => `string_to_array($${n}, E'\\x1e')`;
+const BOTH = `cross join (values ('minute'), ('hour')) as g(g)`;
+
+// One statement, whatever the chunk holds, so its text never changes and it is prepared once per
+// connection. Data-modifying CTEs all run, whether or not the outer query reads them. The rollup rows are
+// written in key order (as addConnectionStats does), so concurrent commits lock them in one order.
+const COMMIT_SQL = `with gone as (delete from event_queue where id = any(string_to_array($1, ',')::bigint[])),
+  logged as (
+    insert into events_log (workspace_id, actor_id, type, level, timestamp, message)
+    select w, a, t, l, ts::timestamptz, m::json
+      from unnest(${COL(2)}, ${COL(3)}, ${COL(4)}, ${COL(5)}, ${COL(6)}, ${COL(7)}) as e(w, a, t, l, ts, m)),
+  conn_stat as (
+    insert into event_stat (workspace_id, period, granularity, stream_id, connection_id, destination_id, status, events)
+    select x.w, date_trunc(g.g, x.p), g.g, coalesce(c.from_id, ''), x.c, coalesce(c.to_id, ''), x.s, sum(x.n)
+      from json_to_recordset($8::json) as x(w text, c text, s text, p timestamptz, n bigint)
+      left join config_objects c on c.workspace_id = x.w and c.id = x.c and c.type = 'connection'
+      ${BOTH}
+     group by 1, 2, 3, 4, 5, 6, 7 order by 1, 2, 3, 4, 5, 6, 7
+    ${UPSERT_STAT})
+  insert into event_stat (workspace_id, period, granularity, stream_id, connection_id, destination_id, status, events)
+  select x.w, date_trunc(g.g, x.p), g.g, x.c, '', '', x.s, sum(x.n)
+    from json_to_recordset($9::json) as x(w text, c text, s text, p timestamptz, n bigint) ${BOTH}
+   group by 1, 2, 3, 4, 7 order by 1, 2, 3, 4, 7
+  ${UPSERT_STAT}`;
+
 /**
- * The usual end of a chunk in one statement, so atomic without a transaction: deletes the processed
- * rows and appends their Live Events entries. Each column of the entries travels as one text parameter,
- * its values separated by RS (JSON text never holds a raw RS: JSON.stringify escapes it), so the
- * statement text never changes and is prepared once per connection, and postgres.js does not escape
- * every character of an array parameter (its array serializer was 7% of the pipeline's CPU). One round
- * trip, where BEGIN, a DELETE, a multi-row INSERT (too many parameters to prepare: two round trips) and
- * COMMIT took five. Returns false, having done nothing, when a value holds RS: the caller then commits
- * the usual way.
+ * The end of a chunk in one statement, so atomic without a transaction: deletes the processed rows,
+ * appends their Live Events entries and adds their counts to the statistics rollup. Each column of the
+ * entries travels as one text parameter, its values separated by RS (JSON text never holds a raw RS:
+ * JSON.stringify escapes it), so postgres.js does not escape every character of an array parameter (its
+ * array serializer was 7% of the pipeline's CPU). One round trip, where BEGIN, a DELETE, a multi-row
+ * INSERT (too many parameters to prepare: two round trips), two rollup upserts and COMMIT took seven.
+ * Returns false, having done nothing, when a value holds RS or is empty (string_to_array would lose it):
+ * the caller then commits the usual way.
  */
-export async function deleteQueueRowsWithEntries(
-  db: Queryable,
-  ids: readonly string[],
-  entries: readonly EventLogInsert[],
-): Promise<boolean> {
+export async function commitChunk(db: Queryable, c: ChunkCommit): Promise<boolean> {
   const w: string[] = [], a: string[] = [], t: string[] = [], l: string[] = [], ts: string[] = [];
   const m: string[] = [];
-  for (const e of entries) {
+  for (const e of c.entries) {
+    if (!safe(e.workspaceId) || !safe(e.actorId) || !safe(e.type) || !safe(e.level) || !safe(e.messageJson)) {
+      return false;
+    }
     w.push(e.workspaceId);
     a.push(e.actorId);
     t.push(e.type);
@@ -30,20 +67,15 @@ export async function deleteQueueRowsWithEntries(
     ts.push(e.timestamp.toISOString());
     m.push(e.messageJson);
   }
-  const cols = [w, a, t, l, ts, m].map((c) => c.join(RS));
-  if (
-    entries.some((e) => e.workspaceId.includes(RS) || e.actorId.includes(RS) || e.messageJson.includes(RS))
-  ) {
-    return false;
-  }
-  await db.query(
-    `with gone as (delete from event_queue where id = any(string_to_array($1, ',')::bigint[]))
-     insert into events_log (workspace_id, actor_id, type, level, timestamp, message)
-     select w, a, t, l, ts::timestamptz, m::json
-       from unnest(string_to_array($2, E'\\x1e'), string_to_array($3, E'\\x1e'), string_to_array($4, E'\\x1e'),
-                   string_to_array($5, E'\\x1e'), string_to_array($6, E'\\x1e'), string_to_array($7, E'\\x1e'))
-         as e(w, a, t, l, ts, m)`,
-    [ids.join(","), ...cols],
-  );
+  await db.query(COMMIT_SQL, [
+    c.deleteIds.join(","),
+    ...[w, a, t, l, ts, m].map((col) => col.join(RS)),
+    deltasJson(c.connectionStats),
+    deltasJson(c.streamStats),
+  ]);
   return true;
+}
+
+function safe(s: string): boolean {
+  return s.length > 0 && !s.includes(RS);
 }

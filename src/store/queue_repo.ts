@@ -177,9 +177,18 @@ export interface BatchGroup {
 
 /**
  * The connections with ready batch rows (batch mode, src/pipeline/batch_mode.ts), each with how many
- * wait and since when. Reads the partial index `event_queue_batch` only.
+ * wait and since when. Meant to read the partial index `event_queue_batch` only.
  */
 export async function pendingBatchGroups(db: Queryable, now: Date): Promise<BatchGroup[]> {
+  // Every batch pass (once a second per instance) asks, and usually there is no batch row at all. With a
+  // long queue of stream rows the planner's estimate of batch rows went far off (473,900 estimated, none
+  // there, while a 1,000,000-event backlog drained) and the grouping below ran with parallel workers: 170-350
+  // ms of PostgreSQL CPU per call. Ordered by the partial index's columns, this probe reads that index only
+  // (0.2 ms), where `where batch limit 1` alone walked the table (200 ms).
+  const any = await db.query(
+    "select 1 from event_queue where batch order by connection_id, available_at, id limit 1",
+  );
+  if (any.length === 0) return [];
   const rows = await db.query<{
     workspace_id: string;
     stream_id: string;

@@ -2,7 +2,9 @@
  * Child process for batch_mode_test.ts: one Sluice instance on the shared store that flushes the due
  * batch through a PostgreSQL driver which stops forever at a chosen point, so the parent can SIGKILL
  * it there. Args: store URL, clock offset (ms from real time), stop point (`mid-transaction` = rows
- * inserted, no COMMIT; `after-commit` = committed, not acknowledged in the queue).
+ * inserted, no COMMIT; `after-commit` = committed, not acknowledged in the queue), and optionally `claim`:
+ * claim the stream rows and flush the batch they make in memory (src/pipeline/held_batches.ts) instead of
+ * flushing waiting batch rows.
  */
 import type { DestinationDriver } from "../../src/destinations/driver.ts";
 import {
@@ -15,7 +17,7 @@ import { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { openPostgres } from "../../src/store/postgres.ts";
 import { testApp } from "../_helpers/app.ts";
 
-const [storeUrl, offsetMs, stop] = Deno.args;
+const [storeUrl, offsetMs, stop, how] = Deno.args;
 const hang = () => new Promise<never>(() => {});
 const clock = { now: () => new Date(Date.now() + Number(offsetMs)) };
 const t = await testApp({ db: openPostgres(storeUrl, { max: 2 }), clock });
@@ -44,6 +46,6 @@ const stopping: DestinationDriver = {
 };
 
 const pipeline = new Pipeline(t.deps, { workers: 0, drivers: new Map([["postgres", stopping]]) });
-const n = await pipeline.flushBatches();
+const n = how === "claim" ? await pipeline.runOnce() : await pipeline.flushBatches();
 console.log(`flushed ${n}: the driver did not stop`);
 Deno.exit(1);

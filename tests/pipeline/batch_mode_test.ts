@@ -243,10 +243,16 @@ const CHILD = new URL("./_batch_crash_child.ts", import.meta.url).pathname;
 const CHILD_LEASE_MS = 60_000;
 
 /** Runs a pipeline in a child that flushes one batch and stops at `stop`; SIGKILLs it there. */
-async function killMidBatch(storeUrl: string, now: Date, stop: string, marker: string): Promise<void> {
+async function killMidBatch(
+  storeUrl: string,
+  now: Date,
+  stop: string,
+  marker: string,
+  how: "flush" | "claim" = "flush",
+): Promise<void> {
   // The child's clock runs from the parent's fake time, so it sees the rows as the parent does.
   const offsetMs = now.getTime() - Date.now();
-  await runUntilThenKill([CHILD, storeUrl, String(offsetMs), stop], marker);
+  await runUntilThenKill([CHILD, storeUrl, String(offsetMs), stop, how], marker);
 }
 
 Deno.test("[postgres] batch mode: a process killed mid-batch loses nothing, and the rerun writes each event once", async () => {
@@ -254,8 +260,9 @@ Deno.test("[postgres] batch mode: a process killed mid-batch loses nothing, and 
   const clock = fakeClock();
   const t = await testApp({ db, env: ENV, clock });
   const wh = await pgTarget();
-  // Only turns stream rows into the connection's waiting batch rows: the children flush them.
-  const pipeline = new Pipeline(t.deps, { workers: 0, batchCheckMs: 1e12 });
+  // Only turns stream rows into the connection's waiting batch rows (never holds them in memory, where a
+  // full batch would be written at once): the children flush them.
+  const pipeline = new Pipeline(t.deps, { workers: 0, batchCheckMs: 1e12, holdRows: 0 });
   try {
     const { s } = await setup(t, wh);
     const ids = await send(t, s.serverKey, 5);
@@ -297,6 +304,51 @@ Deno.test("[postgres] batch mode: a process killed mid-batch loses nothing, and 
     }
   } finally {
     await pipeline.stop();
+    await wh.drop();
+    await t.close();
+  }
+});
+
+Deno.test("[postgres] batch mode: a process killed mid-batch of rows it held in memory loses nothing; the rerun writes each once", async () => {
+  const db = await testPostgres();
+  const clock = fakeClock();
+  const t = await testApp({ db, env: ENV, clock });
+  const wh = await pgTarget();
+  try {
+    const { s } = await setup(t, wh);
+    const ids = await send(t, s.serverKey, 5);
+    // The child claims the five stream rows, holds them as one batch and is killed while writing it.
+    await killMidBatch(db.url, clock.now(), "mid-transaction", "inserted", "claim");
+    assert.deepEqual(await written(wh), []);
+    assert.deepEqual(await queued(db), { batch: 0, other: 5 }, "still the stream rows, leased by the child");
+    const again = new Pipeline(t.deps, { workers: 0 });
+    try {
+      await again.drain();
+      assert.deepEqual(await written(wh), [], "the dead instance's lease keeps the rows until it ends");
+      clock.advance(CHILD_LEASE_MS + 30_000);
+      await again.drain();
+      assert.deepEqual((await written(wh)).sort(), ids.sort());
+      assert.deepEqual(await queued(db), { batch: 0, other: 0 });
+    } finally {
+      await again.stop();
+    }
+
+    // Killed after the warehouse committed, before the queue rows were deleted: written again, deduplicated.
+    const more = await send(t, s.serverKey, 5);
+    await killMidBatch(db.url, clock.now(), "after-commit", "committed", "claim");
+    assert.equal((await written(wh)).length, 10, "the killed batch committed");
+    assert.deepEqual(await queued(db), { batch: 0, other: 5 }, "but was not acknowledged");
+    const third = new Pipeline(t.deps, { workers: 0 });
+    try {
+      clock.advance(CHILD_LEASE_MS + 30_000);
+      await third.drain();
+      const rows = await written(wh);
+      assert.deepEqual(rows.sort(), [...ids, ...more].sort(), "each event exactly once");
+      assert.deepEqual(await queued(db), { batch: 0, other: 0 });
+    } finally {
+      await third.stop();
+    }
+  } finally {
     await wh.drop();
     await t.close();
   }

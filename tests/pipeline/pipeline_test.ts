@@ -279,3 +279,33 @@ Deno.test("a batch that outlasts its lease renews it: no other worker takes (and
     await t.close();
   }
 });
+
+Deno.test("without polls, the loops drain a stream whose lane fills: a chunk's end wakes a claim when the lane has room again", async () => {
+  const t = await testApp({ env: ENV });
+  const rx = startReceiver();
+  // Lanes of 10 rows (chunks of 5, one at a time per lane); idle loops never poll within the test: only
+  // NOTIFY and freed lanes wake them.
+  const pipeline = new Pipeline(t.deps, { workers: 2, batchSize: 5, perLane: 1, pollMs: 3_600_000 });
+  try {
+    const u = await t.user();
+    const s = await setupPipeline(u, { destination: { destinationType: "webhook", url: rx.url } });
+    await pipeline.start();
+    const batch = Array.from({ length: 60 }, (_, i) => ({ type: "track", event: "e", messageId: `w-${i}` }));
+    const res = await t.request("/v1/batch", {
+      method: "POST",
+      headers: { "x-write-key": s.serverKey },
+      json: { batch },
+    });
+    assert.equal((await expectJson(res, 200)).okEvents, 60);
+    await rx.waitFor(60, 20_000);
+    assert.deepEqual(
+      rx.bodies.map((b) => String(b.messageId)).sort(),
+      batch.map((e) => e.messageId).sort(),
+      "each once",
+    );
+  } finally {
+    await pipeline.stop();
+    await rx.close();
+    await t.close();
+  }
+});
