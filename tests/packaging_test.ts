@@ -32,6 +32,7 @@ Deno.test("the compile task builds main.ts with every permission and unstable fl
 
 Deno.test("every file the code reads or starts at run time is in the compile task's --include list", async () => {
   const inc = includes();
+  let assets = 0;
   assert.ok(inc.includes("src/store/migrations"), "migrations are read from disk at start");
   for (const path of inc) await Deno.stat(new URL(path, root)); // each listed path exists
   for await (const file of walk(new URL("src/", root))) {
@@ -43,7 +44,17 @@ Deno.test("every file the code reads or starts at run time is in the compile tas
         `${target} (a worker started by ${file.pathname}) must be in the compile task's --include`,
       );
     }
+    for (const m of text.matchAll(/new URL\(\s*"([^"]+\.txt)",\s*import\.meta\.url/g)) {
+      const target = new URL(m[1], file).pathname.slice(new URL(root).pathname.length);
+      await Deno.stat(new URL(target, root));
+      assert.ok(
+        inc.some((p) => target === p || target.startsWith(`${p.replace(/\/$/, "")}/`)),
+        `${target} (an asset read by ${file.pathname}) must be in the compile task's --include`,
+      );
+      assets++;
+    }
   }
+  assert.ok(assets >= 2, `expected the console editor and /p.js assets, found ${assets}`);
 });
 
 Deno.test("the Dockerfile compiles with the official Deno image and runs as non-root with a volume and a HEALTHCHECK", async () => {

@@ -1,12 +1,12 @@
 /**
  * Builds the Functions page's code editor: `deno task editorjs` bundles
  * src/ui/console/editor/editor_entry.ts with the CodeMirror 6 packages pinned in deno.json (MIT) into
- * src/ui/console/editor/editor.js.txt, minified, with the licence notice on top. The output is committed,
+ * assets/editor.js.txt, minified, with the licence notice on top. The output is committed,
  * so the server, the compiled binary and the Docker image serve it without building anything; Sluice
  * serves it under a content-hashed path with a one-year cache (src/ui/console/assets.ts).
  */
 const root = new URL("../", import.meta.url);
-export const OUTPUT = "src/ui/console/editor/editor.js.txt";
+export const OUTPUT = "assets/editor.js.txt";
 const ENTRY = "src/ui/console/editor/editor_entry.ts";
 
 /** The banner: where the code comes from and under which licence. */

@@ -1,12 +1,12 @@
 /**
  * Builds the browser script served at `/p.js` and `/lib.js`: `deno task pjs` bundles
  * src/ingest/browser/loader.ts with the `@jitsu/js` version pinned in deno.json (MIT) into
- * src/ingest/browser/p.js.txt, minified, with the licence notices on top. The output is committed, so the
+ * assets/p.js.txt, minified, with the licence notices on top. The output is committed, so the
  * server, the compiled binary and the Docker image never build or download it;
  * tests/ingest/p_js_build_test.ts fails when it differs from a fresh build.
  */
 const root = new URL("../", import.meta.url);
-export const OUTPUT = "src/ingest/browser/p.js.txt";
+export const OUTPUT = "assets/p.js.txt";
 const ENTRY = "src/ingest/browser/loader.ts";
 
 /** The pinned `@jitsu/js` version, read from deno.json's imports. */

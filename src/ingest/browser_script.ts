@@ -1,5 +1,5 @@
 /**
- * The browser script `/p.js` as served: the committed build (src/ingest/browser/p.js.txt, made by
+ * The browser script `/p.js` as served: the committed build (assets/p.js.txt, made by
  * `deno task pjs` from the pinned `@jitsu/js`; embedded in the compiled binary by the compile task's
  * --include), read once per app, with a strong ETag from its SHA-256 and gzip and brotli forms made once.
  */
@@ -13,7 +13,7 @@ export interface BrowserScript {
   br: Uint8Array<ArrayBuffer>;
 }
 
-const SOURCE = new URL("./browser/p.js.txt", import.meta.url);
+const SOURCE = new URL("../../assets/p.js.txt", import.meta.url);
 
 /** Reads and compresses the script (about 80 KB; a few milliseconds, once). */
 export async function loadBrowserScript(): Promise<BrowserScript> {

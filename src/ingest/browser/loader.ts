@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /**
- * The entry of `/p.js` (bundled by `deno task pjs` into src/ingest/browser/p.js.txt, never loaded by the
+ * The entry of `/p.js` (bundled by `deno task pjs` into assets/p.js.txt, never loaded by the
  * server). It starts `@jitsu/js` from the script tag the way Jitsu's hosted script does: options from the
  * tag's `data-*` attributes (`data-write-key` -> `writeKey`, booleans from "true"/"1"/"yes") over
  * `window.jitsuConfig`; `host` from `data-host`, else the origin the script was loaded from; the instance

@@ -1,13 +1,13 @@
 /**
  * The console's own static files, served by Sluice under content-hashed paths with a one-year immutable
  * cache: a new build has a new path, so browsers never run a stale copy. Today: the code editor
- * (src/ui/console/editor/editor.js.txt, built by tools/build_editor_js.ts, embedded by `deno task compile`).
+ * (assets/editor.js.txt, built by tools/build_editor_js.ts, embedded by `deno task compile`).
  */
 import { Hono } from "hono";
 import { sha256Hex } from "../../auth/crypto.ts";
 import type { AppEnv } from "../../http/env.ts";
 
-const EDITOR_SOURCE = new URL("./editor/editor.js.txt", import.meta.url);
+const EDITOR_SOURCE = new URL("../../../assets/editor.js.txt", import.meta.url);
 
 interface Asset {
   path: string;

@@ -10,7 +10,8 @@ interface Key {
   hint?: string | null;
 }
 
-/** The snippets for a public URL and a browser and a server key (`keyId:secret` or a placeholder). */
+/** The snippets for a public URL and a browser and a server key (`keyId:secret`, or `keyId:YOUR_SECRET` when the
+ * secret was shown once already and only the id is known: see keyText). */
 export function streamSnippets(publicUrl: string, browserKey: string, serverKey: string) {
   const host = publicUrl.replace(/\/+$/, "");
   return [

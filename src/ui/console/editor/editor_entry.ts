@@ -2,7 +2,7 @@
 /**
  * The Functions page's code editor: CodeMirror 6 (MIT) over each `<textarea data-code-editor>`. The
  * textarea stays in the form (hidden) and gets the editor's text on every change, so the page works the
- * same without this script. Bundled by tools/build_editor_js.ts into editor.js.txt.
+ * same without this script. Bundled by tools/build_editor_js.ts into assets/editor.js.txt.
  */
 import { basicSetup, EditorView } from "codemirror";
 import { javascript } from "@codemirror/lang-javascript";
