@@ -161,6 +161,7 @@ const SCRATCH_MAX = 16 << 20;
 const SCRATCH_FIRST = 1 << 20;
 
 let zlib: typeof import("node:zlib") | undefined;
+const GZIP_CHUNK_MIN = 16 << 10;
 
 /**
  * The file's bytes, gzip-compressed when asked, with zlib level 1: on a 10,000-event ndjson file (6.3 MB)
@@ -172,7 +173,7 @@ let zlib: typeof import("node:zlib") | undefined;
  * events each round). The compression is gzipSync on that buffer: Deno runs node:zlib's asynchronous
  * gzip on the event loop's thread too, so it overlapped nothing, and its stream cost more CPU (its
  * output chunks are passed through events and joined, then copied). node:zlib is loaded on first use;
- * the result is handed over as it comes, without a copy.
+ * the result is handed over without a copy.
  */
 export async function fileBytes(
   text: FileText,
@@ -182,7 +183,9 @@ export async function fileBytes(
   const { buf, n } = encodeLines(text, scratch.pop() ?? new Uint8Array(SCRATCH_FIRST));
   try {
     if (!z) return buf.slice(0, n) as Uint8Array<ArrayBuffer>;
-    const out = z.gzipSync(buf.subarray(0, n), { level: 1 });
+    // Output chunks of an eighth of the text: most files come out in one, which is then handed over
+    // as it is (16 KiB chunks were joined at the end: 0.2-0.4 ms more for the default file).
+    const out = z.gzipSync(buf.subarray(0, n), { level: 1, chunkSize: Math.max(GZIP_CHUNK_MIN, n >> 3) });
     return new Uint8Array(out.buffer as ArrayBuffer, out.byteOffset, out.length);
   } finally {
     if (buf.length <= SCRATCH_MAX && scratch.length < 2) scratch.push(buf);
