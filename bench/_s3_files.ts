@@ -3,7 +3,8 @@
  * (rows, encoding, gzip, SHA-256 over http, SigV4, PUT) next to a raw PUT of the same bytes, per format
  * and compression, against two endpoints in this process: s3rver (as the tests start it: it stores the
  * object on disk and computes its MD5) and a bare HTTP endpoint that reads the body and answers 200 at
- * once. Best of ROUNDS after a warm-up round, driver and raw interleaved. `+texts`: the driver is given each event's JSON text
+ * once. Best of ROUNDS after a warm-up round (TARGET_ROUNDS for the target's default file), driver and
+ * raw interleaved, with the ratio of their medians last. `+texts`: the driver is given each event's JSON text
  * as the pipeline hands it over when no function ran (WriteBatch.eventText), so ndjson needs no
  * serialisation. Then each step of the driver's work on its own, so a
  * reader can see where the time goes, and the bandwidth below which the 2x target holds; last, UTF-8 and
@@ -25,6 +26,8 @@ type Compression = S3Credentials["compression"];
 const N = 10_000;
 const HEADERS = { "content-type": "application/x-ndjson" };
 const ROUNDS = 5;
+/** The default file (ndjson, gzip, queued texts) is the target's: more rounds, and their median too. */
+const TARGET_ROUNDS = 15;
 /** The steps are short: more rounds, so that the best of them is one without a garbage collection. */
 const STEP_ROUNDS = 5;
 
@@ -33,10 +36,11 @@ interface Variant {
   format: Format;
   compression: Compression;
   texts: boolean;
+  rounds?: number;
 }
 
 const VARIANTS: Variant[] = [
-  { format: "ndjson", compression: "gzip", texts: true },
+  { format: "ndjson", compression: "gzip", texts: true, rounds: TARGET_ROUNDS },
   { format: "ndjson", compression: "gzip", texts: false },
   { format: "ndjson", compression: "none", texts: true },
   { format: "ndjson", compression: "none", texts: false },
@@ -63,6 +67,7 @@ function best(a: Timing, b: Timing): Timing {
 }
 
 const NONE: Timing = { ms: Infinity, cpu: Infinity };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const f1 = (x: number) => x.toFixed(1);
 
 /** A PUT of ready bytes with fetch, as any HTTP client would send it (no signing: both servers allow it). */
@@ -135,23 +140,66 @@ function busy(ms: number): void {
 }
 
 /**
- * UTF-8 and gzip of an ndjson file's text, per implementation and level, interleaved (each once per
- * round, best of STEP_ROUNDS): node:zlib's gzipSync and gzip (asynchronous: its wall time with 20 ms of
- * other work on this thread after the call shows whether it runs elsewhere), and CompressionStream
- * (zlib's default level 6), with the compressed size and the text's size over it.
+ * One gzip member made on two threads, as pigz does: this thread deflates the first half (ending in a
+ * sync flush, so that the second half's stream can follow it), a Worker the second half with the 32
+ * KiB before it as its dictionary, and this thread takes the CRC-32 of the whole text meanwhile. Any
+ * gunzip reads it (a concatenation of two gzip members would be refused by DecompressionStream).
+ */
+async function parallelGzip(worker: Worker, shared: Uint8Array, n: number): Promise<Uint8Array> {
+  const zlib = await import("node:zlib");
+  const half = n >> 1;
+  const second = new Promise<Uint8Array>((resolve) => worker.onmessage = (e) => resolve(e.data));
+  worker.postMessage({ buf: shared.buffer, start: half, end: n });
+  const first = zlib.deflateRawSync(shared.subarray(0, half), {
+    level: 1,
+    finishFlush: zlib.constants.Z_SYNC_FLUSH,
+  });
+  const crc = zlib.crc32(shared.subarray(0, n));
+  const rest = await second;
+  const out = new Uint8Array(10 + first.length + rest.length + 8);
+  out.set([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3]); // gzip, deflate, no name or time, fastest, Unix
+  out.set(first, 10);
+  out.set(rest, 10 + first.length);
+  const trailer = new DataView(out.buffer, out.length - 8);
+  trailer.setUint32(0, crc >>> 0, true);
+  trailer.setUint32(4, n >>> 0, true);
+  return out;
+}
+
+/**
+ * UTF-8 and gzip of an ndjson file's text, per implementation, level and option, interleaved (each
+ * once per round, best of STEP_ROUNDS): node:zlib's gzipSync and gzip (asynchronous: its wall time with
+ * 20 ms of other work on this thread after the call shows whether it runs elsewhere), zlib's strategies
+ * and memory options at level 1, the two-thread gzip above, and CompressionStream (zlib's default
+ * level 6), with the compressed size and the text's size over it.
  */
 async function compression(makeEvents: Events): Promise<void> {
-  const { gzip, gzipSync } = await import("node:zlib");
+  const worker = new Worker(new URL("./_s3_gzip_worker.ts", import.meta.url), { type: "module" });
+  try {
+    for (const [name, events] of [["bench", makeEvents(N, "gz")], ["varied", variedEvents(N)]] as const) {
+      await compressionOf(name, events, worker);
+    }
+  } finally {
+    worker.terminate();
+  }
+}
+
+async function compressionOf(name: string, events: Record<string, unknown>[], worker: Worker): Promise<void> {
+  const { constants, gunzipSync, gzip, gzipSync } = await import("node:zlib");
   const gzipAsync = (data: Uint8Array, level: number) =>
     new Promise<number>((resolve, reject) =>
       gzip(data, { level }, (err, out) => err ? reject(err) : resolve(out.length))
     );
-  for (const [name, events] of [["bench", makeEvents(N, "gz")], ["varied", variedEvents(N)]] as const) {
+  {
     // The lines made once, as the queue's texts are: the driver's entry is then UTF-8 and gzip alone.
     const lines = [...fileText(fileRows(events, "ndjson"), "ndjson").lines];
     const text = lines.map((l) => l + "\n").join("");
     const raw = new TextEncoder().encode(text);
     const reused = new Uint8Array(raw.length);
+    const shared = new Uint8Array(new SharedArrayBuffer(raw.length));
+    shared.set(raw);
+    const twoThreads = await parallelGzip(worker, shared, raw.length);
+    if (!gunzipSync(twoThreads).equals(raw)) throw new Error("the two-thread gzip does not read back");
     const ways: { label: string; run: () => Promise<number> | number }[] = [
       {
         label: "UTF-8 into a fresh buffer (TextEncoder.encode)",
@@ -162,13 +210,28 @@ async function compression(makeEvents: Events): Promise<void> {
         run: () => new TextEncoder().encodeInto(text, reused).written,
       },
       {
-        label: "the driver's fileBytes (lines, UTF-8, gzip level 1)",
+        label: "the driver's fileBytes (lines, UTF-8, gzipSync level 1)",
         run: async () => (await fileBytes({ lines, eol: "\n" }, "gzip")).length,
       },
       ...[1, 2, 3, 6].map((level) => ({
         label: `gzipSync level ${level}`,
         run: () => gzipSync(raw, { level }).length,
       })),
+      ...([
+        ["Z_FIXED", { strategy: constants.Z_FIXED }],
+        ["Z_RLE", { strategy: constants.Z_RLE }],
+        ["Z_HUFFMAN_ONLY", { strategy: constants.Z_HUFFMAN_ONLY }],
+        ["memLevel 9", { memLevel: 9 }],
+        ["windowBits 12", { windowBits: 12 }],
+        ["chunkSize text/8 (the driver's)", { chunkSize: raw.length >> 3 }],
+      ] as const).map(([what, options]) => ({
+        label: `gzipSync level 1, ${what}`,
+        run: () => gzipSync(raw, { level: 1, ...options }).length,
+      })),
+      {
+        label: "gzip level 1 on two threads (one member)",
+        run: async () => (await parallelGzip(worker, shared, raw.length)).length,
+      },
       ...[1, 6].map((level) => ({ label: `gzip (async) level ${level}`, run: () => gzipAsync(raw, level) })),
       {
         label: "gzip (async) level 1 + 20 ms of other work",
@@ -217,10 +280,10 @@ async function benchS3Files(makeEvents: Events): Promise<void> {
     { name: "bare", url: `http://127.0.0.1:${sink.addr.port}` },
   ];
   console.log(
-    `s3 bench: ${N}-event file, best of ${ROUNDS}; ms wall (ms CPU of this process, which also runs the server)`,
+    `s3 bench: ${N}-event file, best of ${ROUNDS} (the first file ${TARGET_ROUNDS}); ms wall (ms CPU of this process, which also runs the server); last, the ratio of the medians`,
   );
   console.log(
-    "s3 file                endpoint  bytes      driver          raw PUT        ratio  client PUT of the bytes",
+    "s3 file                endpoint  bytes      driver          raw PUT        ratio  client PUT of the bytes  median",
   );
   try {
     for (const v of VARIANTS) {
@@ -232,9 +295,10 @@ async function benchS3Files(makeEvents: Events): Promise<void> {
           const client = new S3Client(creds, { allowPrivateNetwork: true });
           await client.check();
           let driver = NONE, raw = NONE, put = NONE;
+          const driverMs: number[] = [], rawMs: number[] = [];
           let size = 0;
           // One round first that is not counted: the first files of a format warm the code up.
-          for (let r = -1; r < ROUNDS; r++) {
+          for (let r = -1; r < (v.rounds ?? ROUNDS); r++) {
             const events = makeEvents(N, `s3${r}`);
             // What the pipeline would hand over, ready before the clock starts as it is in the queue.
             const texts = v.texts ? events.map((e) => JSON.stringify(e)) : [];
@@ -255,14 +319,16 @@ async function benchS3Files(makeEvents: Events): Promise<void> {
             if (r < 0) continue;
             driver = best(driver, d);
             raw = best(raw, w);
+            driverMs.push(d.ms);
+            rawMs.push(w.ms);
             put = best(put, p);
           }
           console.log(
             `s3 ${label} ${ep.name.padEnd(9)} ${String(size).padEnd(10)} ${
               `${f1(driver.ms)} (${f1(driver.cpu)})`.padEnd(15)
             } ${`${f1(raw.ms)} (${f1(raw.cpu)})`.padEnd(14)} ${(driver.ms / raw.ms).toFixed(1)}x   ${
-              f1(put.ms)
-            } (${f1(put.cpu)})`,
+              `${f1(put.ms)} (${f1(put.cpu)})`.padEnd(24)
+            } ${(median(driverMs) / median(rawMs)).toFixed(1)}x`,
           );
           if (ep.name === "bare") {
             // What the driver adds to a PUT is CPU work on this thread: the CPU it used beyond the raw

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash, createHmac } from "node:crypto";
+import { gunzipSync } from "node:zlib";
 import { fakeClock } from "../../src/clock.ts";
 import type { WriteBatch } from "../../src/destinations/driver.ts";
 import { parseS3Credentials } from "../../src/destinations/s3/credentials.ts";
@@ -143,6 +144,20 @@ Deno.test("s3 driver writes the pipeline's event texts as ndjson lines as they a
     );
     assert.deepEqual(JSON.parse(lines[2]), events[2], "no text: serialised");
     assert.equal(lines[3], "", "one line per event, then a final line break");
+
+    // Every event with its text, gzip: the file is the texts, one a line, for any gunzip.
+    const all = ['{"messageId": "x"}', '{"messageId":"y","a":"é"}'];
+    const r2 = await driver.write({
+      ...batchFor({ ...s3.credentials, folder: "t" }, [
+        trackEvent({ messageId: "x" }),
+        trackEvent({ messageId: "y" }),
+      ]),
+      eventText: (i: number) => all[i],
+    });
+    assert.deepEqual(r2.map((x) => x.status), ["SUCCESS", "SUCCESS"]);
+    const gz = await s3.object((await s3.keys()).find((k) => k.startsWith("t/"))!);
+    assert.equal(await gunzip(gz), all.join("\n") + "\n", "DecompressionStream reads it");
+    assert.equal(new TextDecoder().decode(gunzipSync(gz)), all.join("\n") + "\n", "node:zlib reads it");
 
     await driver.write({
       ...batchFor({ ...s3.credentials, format: "csv", compression: "none", folder: "c" }, [events[0]]),

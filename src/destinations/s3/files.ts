@@ -22,8 +22,12 @@ export function tableOf(event: Record<string, unknown>): string {
   return "events";
 }
 
+function hasTableKey(event: Record<string, unknown>): boolean {
+  return TABLE_NAME_PARAMETER in event || "$table" in event;
+}
+
 function withoutTableKeys(event: Record<string, unknown>): Record<string, unknown> {
-  if (!TABLE_KEYS.some((k) => k in event)) return event;
+  if (!hasTableKey(event)) return event;
   const out = { ...event };
   for (const k of TABLE_KEYS) delete out[k];
   return out;
@@ -49,8 +53,14 @@ export function rowTexts(
   text: ((i: number) => string | undefined) | undefined,
 ): (string | undefined)[] | undefined {
   if (!text) return undefined;
-  const out = events.map((e, i) => rows[i] === e ? text(i) : undefined);
-  return out.some((t) => t !== undefined) ? out : undefined;
+  const out: (string | undefined)[] = new Array(events.length);
+  let any = false;
+  for (let i = 0; i < events.length; i++) {
+    const t = rows[i] === events[i] ? text(i) : undefined;
+    out[i] = t;
+    if (t !== undefined) any = true;
+  }
+  return any ? out : undefined;
 }
 
 /** Longest column name of a flattened file (S3 has no identifier limit; bulker's files keep 255). */
@@ -63,13 +73,21 @@ const MAX_NAME = 255;
  * instead of a walk of the event, and those rows serialise faster too (their keys are in-object).
  */
 export function fileRows(events: Record<string, unknown>[], format: FileFormat): Record<string, unknown>[] {
-  if (format === "ndjson") return events.map(withoutTableKeys);
+  // An event without table keys is its own row: when none has one, the events are the rows.
+  if (format === "ndjson") return events.some(hasTableKey) ? events.map(withoutTableKeys) : events;
   const mapper = eventMapper("passthrough", MAX_NAME);
   return events.map((e) => mapper.map(e)[0].row);
 }
 
 function* ndjsonLines(rows: Record<string, unknown>[], texts?: readonly (string | undefined)[]) {
   for (let i = 0; i < rows.length; i++) yield texts?.[i] ?? JSON.stringify(rows[i]);
+}
+
+/** Whether every row has its text: the texts are then the lines as they are, read as an array. */
+function allTexts(rows: unknown[], texts?: readonly (string | undefined)[]): texts is readonly string[] {
+  if (!texts || texts.length !== rows.length) return false;
+  for (let i = 0; i < texts.length; i++) if (texts[i] === undefined) return false;
+  return true;
 }
 
 function* csvLines(rows: Record<string, unknown>[]) {
@@ -99,6 +117,7 @@ export function fileText(
   texts?: readonly (string | undefined)[],
 ): FileText {
   if (format === "csv") return { lines: csvLines(rows), eol: "\r\n" };
+  if (format === "ndjson" && allTexts(rows, texts)) return { lines: texts, eol: "\n" };
   return { lines: ndjsonLines(rows, format === "ndjson" ? texts : undefined), eol: "\n" };
 }
 
@@ -141,28 +160,33 @@ const scratch: Uint8Array[] = [];
 const SCRATCH_MAX = 16 << 20;
 const SCRATCH_FIRST = 1 << 20;
 
+let zlib: typeof import("node:zlib") | undefined;
+const GZIP_CHUNK_MIN = 16 << 10;
+
 /**
  * The file's bytes, gzip-compressed when asked, with zlib level 1: on a 10,000-event ndjson file (6.3 MB)
  * it took 3-4 ms against 22 ms for CompressionStream (level 6), for a file 1.7 times the size
- * (docs/performance.md has the levels in between). Each line is encoded into a reused buffer as it is
- * made: building the text first, even in 64k-character pieces, left megabytes of live strings for the
- * young generation's collections to copy (the default file's median CPU 13 ms that way, 6 ms this way,
- * fresh events each round). Deno runs node:zlib's asynchronous gzip on the event loop's thread (20 ms
- * of other work after the call delay its callback by the compression's own time), so it overlaps
- * nothing; it is loaded on first use. Its output differs from gzipSync's by a byte: it is kept so that
- * files stay byte for byte what they were.
+ * (docs/performance.md has the levels in between, and the zlib options and other deflate
+ * implementations that were no faster). Each line is encoded into a reused buffer as it is made:
+ * building the text first, even in 64k-character pieces, left megabytes of live strings for the young
+ * generation's collections to copy (the default file's median CPU 13 ms that way, 6 ms this way, fresh
+ * events each round). The compression is gzipSync on that buffer: Deno runs node:zlib's asynchronous
+ * gzip on the event loop's thread too, so it overlapped nothing, and its stream cost more CPU (its
+ * output chunks are passed through events and joined, then copied). node:zlib is loaded on first use;
+ * the result is handed over without a copy.
  */
 export async function fileBytes(
   text: FileText,
   compression: "gzip" | "none",
 ): Promise<Uint8Array<ArrayBuffer>> {
+  const z = compression === "gzip" ? (zlib ??= await import("node:zlib")) : undefined;
   const { buf, n } = encodeLines(text, scratch.pop() ?? new Uint8Array(SCRATCH_FIRST));
   try {
-    if (compression === "none") return buf.slice(0, n) as Uint8Array<ArrayBuffer>;
-    const { gzip } = await import("node:zlib");
-    return await new Promise((resolve, reject) =>
-      gzip(buf.subarray(0, n), { level: 1 }, (err, out) => err ? reject(err) : resolve(new Uint8Array(out)))
-    );
+    if (!z) return buf.slice(0, n) as Uint8Array<ArrayBuffer>;
+    // Output chunks of an eighth of the text: most files come out in one, which is then handed over
+    // as it is (16 KiB chunks were joined at the end: 0.2-0.4 ms more for the default file).
+    const out = z.gzipSync(buf.subarray(0, n), { level: 1, chunkSize: Math.max(GZIP_CHUNK_MIN, n >> 3) });
+    return new Uint8Array(out.buffer as ArrayBuffer, out.byteOffset, out.length);
   } finally {
     if (buf.length <= SCRATCH_MAX && scratch.length < 2) scratch.push(buf);
   }
