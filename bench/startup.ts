@@ -251,10 +251,10 @@ async function startToHealthz(target: Target, env: Record<string, string>): Prom
 }
 
 /** Prints where a warm start on this store spends its time (bench/_startup_phases.ts). */
-async function phases(store: string, env: Record<string, string>) {
+async function phases(self: Target, store: string, env: Record<string, string>) {
   console.log(`\nwhere a warm ${store} start spends its time (one process, steps in a row):`);
   await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--quiet", PHASES],
+    args: ["run", ...taskFlags(self, "start"), "--quiet", PHASES],
     env: { NO_COLOR: "1", LOG_LEVEL: "warn", ...env },
     stdout: "inherit",
     stderr: "inherit",
@@ -321,7 +321,7 @@ async function embedded(targets: Target[], runs: number) {
       runs,
       (t) => run(t, ["apikey", "list", "--email", "bench@example.com"], env),
     );
-    await phases("embedded", env);
+    await phases(self, "embedded", env);
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
@@ -356,7 +356,7 @@ async function onPostgres(targets: Target[], runs: number) {
       runs,
       (t) => run(t, ["apikey", "list", "--email", "bench@example.com"], env),
     );
-    await phases("PostgreSQL", env);
+    await phases(self, "PostgreSQL", env);
   } finally {
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();
