@@ -4,7 +4,6 @@ import type { Logger } from "../log.ts";
 import type { Deps } from "../deps.ts";
 import type { RunningServer } from "../server.ts";
 import { UsageError } from "./io.ts";
-import { loadStoreDriver } from "../store/open.ts";
 import type { CronScheduler } from "../runtime/profile.ts";
 
 /** SIGTERM ends the process within 10 s whatever happens (orchestrators kill after their own grace period). */
@@ -39,9 +38,7 @@ export async function serve(
   if (config.runtime !== "deploy") assertPortFree(config);
   // Opening the store (on the embedded store, starting PGlite: most of a start), the migrations check and
   // the secrets begin before the HTTP app's modules load, so the two overlap: PGlite compiles its
-  // WebAssembly on other threads and reads its files, PostgreSQL answers, while the modules load. The
-  // driver's module loads first, on its own: imported beside the app's, it arrived only with them.
-  await loadStoreDriver(config).catch(() => {}); // a driver that cannot load fails openDeps below
+  // WebAssembly on other threads and reads its files, PostgreSQL answers, while the modules load.
   const opening = openDeps(config, { log });
   opening.catch(() => {}); // awaited below; a rejection before then is not unhandled
   const loading = import(SERVER_MODULE) as Promise<typeof import("../server.ts")>;

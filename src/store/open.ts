@@ -62,16 +62,6 @@ export async function openStore(config: StoreConfig): Promise<Db> {
 }
 
 /**
- * Loads the module of the store's driver (postgres.js, or PGlite) without opening anything. `serve` awaits
- * it before it imports the HTTP app: a dynamic import started beside the app's was settled only together
- * with the app's ~300 modules (measured: the driver's module arrived 4-9 ms before them), so the store's
- * opening (connection and migrations check, or PGlite's start) used to begin only once the app had loaded.
- */
-export function loadStoreDriver(config: Pick<StoreConfig, "databaseUrl">): Promise<unknown> {
-  return config.databaseUrl ? import("./postgres.ts") : import("./pglite.ts");
-}
-
-/**
  * Opens a store that already exists, and never creates one: a command run from the wrong folder must
  * not leave a new empty `.sluice` behind and then report that nothing is in it. The error says where
  * it looked and which settings point elsewhere.
