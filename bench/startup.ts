@@ -2,9 +2,12 @@
  * `deno task bench startup [--runs N]`: how long Sluice takes to be useful, measured as a user meets it.
  *
  * - warm start to the first `/healthz` 200, on the embedded store and on PostgreSQL (store created and
- *   migrated beforehand; the process is spawned exactly as `deno task start` spawns it);
+ *   migrated beforehand; the process is spawned exactly as `deno task start` spawns it, with the start
+ *   task's flags read from deno.json; a command with the `cli` task's);
  * - the first API call right after that `/healthz` (`GET /api/workspace` with an API key), from the
  *   `/healthz` answer to its own: what loads on first use must not make the first request wait;
+ * - then a first MCP `initialize` (`POST /mcp`, the same key) and a first console page (the workspace's
+ *   overview, signed in), one after the other, each timed from spawn;
  * - one CLI command (`apikey list`) from spawn to exit;
  * - where a warm start spends its time, phase by phase, on each store (bench/_startup_phases.ts).
  *
@@ -39,16 +42,40 @@ interface Sample {
   cpu: number;
   /** Serve only: ms from the first `/healthz` 200 to the first API call's answer. */
   firstCall?: number;
+  /** Serve only: ms from spawn to the answer of the first MCP `initialize` (sent after the API call). */
+  firstMcp?: number;
+  /** Serve only: ms from spawn to the first console page (sent after the MCP call). */
+  firstPage?: number;
 }
 
 /** The API key the first API call after a start sends (`keyId:keySecret`). */
 let apiKey = "";
+/** The bench user's session cookie (`name=value`) and workspace id, for the first console page. */
+let session = "";
+let workspaceId = "";
 
 // A CLI command runs under `sh`, whose `times` prints its children's CPU time on exit (to stderr).
 const WITH_CPU_TIMES = '"$@"; s=$?; times >&2; exit $s';
 
+/**
+ * The `deno run` flags of a checkout's `start` task (`cli` for a command): the bench spawns main.ts with
+ * exactly those, so each checkout of a `--compare` is measured as its own `deno task start` runs it.
+ */
+function taskFlags(target: Target, task: "start" | "cli"): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${target.dir}/deno.json`));
+  const words = String(config.tasks?.[task] ?? "").split(/\s+/);
+  const main = words.indexOf("main.ts");
+  if (words[0] !== "deno" || words[1] !== "run" || main < 0) {
+    throw new Error(
+      `${target.dir}/deno.json: the ${task} task is not a "deno run ... main.ts": ${words.join(" ")}`,
+    );
+  }
+  return words.slice(2, main);
+}
+
 function sluice(target: Target, args: string[], env: Record<string, string>, stdin?: string) {
-  const deno = ["run", "--allow-all", "--quiet", `${target.dir}/main.ts`, ...args];
+  const flags = taskFlags(target, args[0] === "serve" ? "start" : "cli");
+  const deno = ["run", ...flags, "--quiet", `${target.dir}/main.ts`, ...args];
   const viaSh = args[0] !== "serve";
   return new Deno.Command(viaSh ? "sh" : Deno.execPath(), {
     args: viaSh ? ["-c", WITH_CPU_TIMES, "sh", Deno.execPath(), ...deno] : deno,
@@ -108,6 +135,89 @@ async function createUser(self: Target, env: Record<string, string>) {
     "bench password\n",
   );
   apiKey = (await run(self, ["apikey", "create", "--email", "bench@example.com"], env)).stdout.trim();
+  workspaceId =
+    (await run(self, ["workspace", "create", "--name", "Bench", "--owner", "bench@example.com"], env))
+      .stdout.trim();
+  session = await signIn(self, env);
+}
+
+/** The cookies a response sets, as `name=value` pairs. */
+function cookies(res: Response): string[] {
+  return res.headers.getSetCookie().map((c) => c.split(";")[0]);
+}
+
+/** Signs the bench user in through `/login` on a server started for it; the session outlives the server. */
+async function signIn(self: Target, env: Record<string, string>): Promise<string> {
+  const port = freePort();
+  const child = sluice(self, ["serve"], { ...env, PORT: String(port), HOST: "127.0.0.1" });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const t0 = performance.now();
+    while (true) {
+      try {
+        const res = await fetch(`${base}/healthz`);
+        await res.body?.cancel();
+        if (res.ok) break;
+      } catch {
+        if (performance.now() - t0 > 120_000) throw new Error("no /healthz in 120 s");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    const form = await fetch(`${base}/login`);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+    if (!csrf) throw new Error("GET /login: no CSRF token in the form");
+    const res = await fetch(`${base}/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookies(form).join("; ") },
+      body: new URLSearchParams({ csrf, email: "bench@example.com", password: "bench password", next: "/" }),
+    });
+    await res.body?.cancel();
+    const cookie = cookies(res).find((c) => c.startsWith("sluice_session="));
+    if (!cookie) throw new Error(`POST /login answered ${res.status} without a session`);
+    return cookie;
+  } finally {
+    child.kill("SIGTERM");
+    await child.output();
+  }
+}
+
+/** The MCP `initialize` a client sends first. */
+const MCP_INITIALIZE = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1" } },
+});
+
+/** After `/healthz`: the first API call (timed from `/healthz`), the first MCP call and console page (from spawn). */
+async function firstRequests(port: number, t0: number, sample: Sample) {
+  const base = `http://127.0.0.1:${port}`;
+  const t1 = performance.now();
+  const api = await fetch(`${base}/api/workspace`, { headers: { authorization: `Bearer ${apiKey}` } });
+  await api.body?.cancel();
+  if (!api.ok) throw new Error(`GET /api/workspace answered ${api.status}`);
+  sample.firstCall = performance.now() - t1;
+  const mcp = await fetch(`${base}/mcp`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    },
+    body: MCP_INITIALIZE,
+  });
+  const answer = await mcp.text();
+  if (!mcp.ok || !answer.includes('"serverInfo"')) {
+    throw new Error(`MCP initialize answered ${mcp.status}: ${answer}`);
+  }
+  sample.firstMcp = performance.now() - t0;
+  const page = await fetch(`${base}/${workspaceId}`, { headers: { cookie: session }, redirect: "manual" });
+  const html = await page.text();
+  if (page.status !== 200 || !html.includes("<html")) {
+    throw new Error(`GET /${workspaceId} answered ${page.status}`);
+  }
+  sample.firstPage = performance.now() - t0;
 }
 
 /** Spawns `main.ts serve` and returns the time until `/healthz` first answers 200. */
@@ -127,13 +237,7 @@ async function startToHealthz(target: Target, env: Record<string, string>): Prom
   }
   if (sample) {
     try {
-      const t1 = performance.now();
-      const res = await fetch(`http://127.0.0.1:${port}/api/workspace`, {
-        headers: { authorization: `Bearer ${apiKey}` },
-      });
-      await res.body?.cancel();
-      if (!res.ok) throw new Error(`GET /api/workspace answered ${res.status}`);
-      sample.firstCall = performance.now() - t1;
+      await firstRequests(port, t0, sample);
     } catch (e) {
       child.kill("SIGTERM");
       await child.output();
@@ -147,10 +251,10 @@ async function startToHealthz(target: Target, env: Record<string, string>): Prom
 }
 
 /** Prints where a warm start on this store spends its time (bench/_startup_phases.ts). */
-async function phases(store: string, env: Record<string, string>) {
+async function phases(self: Target, store: string, env: Record<string, string>) {
   console.log(`\nwhere a warm ${store} start spends its time (one process, steps in a row):`);
   await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--quiet", PHASES],
+    args: ["run", ...taskFlags(self, "start"), "--quiet", PHASES],
     env: { NO_COLOR: "1", LOG_LEVEL: "warn", ...env },
     stdout: "inherit",
     stderr: "inherit",
@@ -192,6 +296,14 @@ async function measure(
         median(first).toFixed(0).padStart(6)
       } ms   max ${Math.max(...first).toFixed(0).padStart(6)} ms   (after /healthz)`,
     );
+    for (const [what, key] of [["MCP initialize", "firstMcp"], ["console page", "firstPage"]] as const) {
+      const v = samples[k].map((x) => x[key]).filter((x) => x !== undefined);
+      console.log(
+        `${`  then the first ${what}${t.label}`.padEnd(54)} median ${
+          median(v).toFixed(0).padStart(6)
+        } ms   max ${Math.max(...v).toFixed(0).padStart(6)} ms   (from spawn)`,
+      );
+    }
   }
 }
 
@@ -209,7 +321,7 @@ async function embedded(targets: Target[], runs: number) {
       runs,
       (t) => run(t, ["apikey", "list", "--email", "bench@example.com"], env),
     );
-    await phases("embedded", env);
+    await phases(self, "embedded", env);
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
@@ -244,7 +356,7 @@ async function onPostgres(targets: Target[], runs: number) {
       runs,
       (t) => run(t, ["apikey", "list", "--email", "bench@example.com"], env),
     );
-    await phases("PostgreSQL", env);
+    await phases(self, "PostgreSQL", env);
   } finally {
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();

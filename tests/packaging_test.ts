@@ -30,6 +30,16 @@ Deno.test("the compile task builds main.ts with every permission and unstable fl
   assert.ok(denoJson.unstable.includes("worker-options"));
 });
 
+// `deno task` installs node_modules itself before it runs a task (nodeModulesDir "auto"), so a fresh clone's
+// `deno task start` still works; in "auto" mode `deno run` would also check node_modules at each npm
+// resolution while the server's modules load (0.15-0.4 s of CPU a start, docs/performance.md).
+Deno.test("the start and cli tasks do not check node_modules again at run time", () => {
+  assert.equal(denoJson.nodeModulesDir, "auto", "deno task and a plain deno run install what they need");
+  for (const task of ["start", "cli"]) {
+    assert.match(denoJson.tasks[task], /^deno run --allow-all --node-modules-dir=manual .*main\.ts\b/, task);
+  }
+});
+
 Deno.test("every file the code reads or starts at run time is in the compile task's --include list", async () => {
   const inc = includes();
   let assets = 0;
