@@ -121,7 +121,7 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
           type: j.row.batch ? "bulker_batch" : "bulker_stream",
           messageId: j.payload.messageId,
           attempts: attempt,
-          payload: j.poison ? j.payloadJson.slice(0, POISON_PREVIEW) : j.payload.event,
+          payload: j.poison ? j.payloadJson.slice(0, POISON_PREVIEW) : queuedEvent(j),
           error: j.failure.message,
         },
       });
@@ -138,6 +138,15 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
   }
   opts.held?.flushFull();
   return stats;
+}
+
+/** The event as it was queued (the job's own copy may have been changed by its functions or driver). */
+function queuedEvent(j: Job): unknown {
+  try {
+    return (JSON.parse(j.payloadJson) as QueuePayload).event;
+  } catch {
+    return j.payload.event;
+  }
 }
 
 async function commit(
@@ -232,14 +241,19 @@ async function planJobs(
     }
     let payload: QueuePayload;
     let poison: Job["failure"] = null;
+    // The claim's own parse of the event, when it made the text (taken: a second processing of the row, after
+    // a throw, parses the text afresh).
+    const parsed = row.parsed as QueuePayload | undefined;
+    row.parsed = undefined;
     try {
-      payload = JSON.parse(payloadJson) as QueuePayload;
+      payload = parsed ?? JSON.parse(payloadJson) as QueuePayload;
     } catch (e) {
       payload = { event: {}, ingestType: "s2s", messageId: "", headers: {}, receivedAt: now.toISOString() };
       poison = thrownFailure("Cannot read the queued event", e);
     }
     let parked = false;
-    for (const conn of targets) {
+    const last = targets.length - 1;
+    for (const [t, conn] of targets.entries()) {
       if (!poison && !row.batch && batchSettingsOf(conn, drivers)) {
         // Functions run when the batch is flushed, with the connection's code of that moment. The row
         // itself becomes the first such connection's waiting row; any other gets a copy.
@@ -276,8 +290,10 @@ async function planJobs(
       };
       if (!poison) {
         try {
-          // Each connection gets its own copy: a driver may change the objects it is given.
-          job.events = [structuredClone(payload.event)];
+          // Each connection gets its own copy: functions and drivers may change the objects they are given.
+          // The payload was parsed for this row alone, so the last connection takes its event as it is, when
+          // it is known to serialise (the copy is what finds an event nested too deep).
+          job.events = [t === last && row.built ? payload.event : structuredClone(payload.event)];
         } catch (e) {
           // Nesting too deep for the engine to copy (an event accepted before ingest's depth limit): it
           // fails alone, never its batch-mates.
