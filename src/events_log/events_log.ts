@@ -101,9 +101,9 @@ export async function appendEvents(
 }
 
 /**
- * Deletes the queue rows `deleteQueueIds`, appends the entries and adds their counts to the statistics
- * rollup (src/events_log/event_stat_counts.ts) in one statement, atomic by itself: the pipeline's usual
- * commit of a chunk (src/store/queue_commit_repo.ts). Returns false, having written nothing, when an entry
+ * Deletes the queue rows `deleteQueueIds`, parks the rows `park` for their batch-mode connection's batch,
+ * appends the entries and adds their counts to the statistics rollup (src/events_log/event_stat_counts.ts)
+ * in one statement, atomic by itself: the pipeline's usual commit of a chunk (src/store/queue_commit_repo.ts). Returns false, having written nothing, when an entry
  * cannot travel that way (a value holding the column separator): the caller then uses
  * {@linkcode appendEvents} in a transaction.
  */
@@ -111,11 +111,13 @@ export async function appendEventsInOneStatement(
   db: Queryable,
   entries: readonly EventLogEntry[],
   deleteQueueIds: readonly string[],
+  park: readonly { id: string; connectionId: string }[] = [],
 ): Promise<boolean> {
   const now = new Date();
   const stats = statDeltas(entries, now);
   return await commitChunk(db, {
     deleteIds: deleteQueueIds,
+    park,
     entries: toInserts(entries, now),
     connectionStats: stats.connections,
     streamStats: stats.streams,

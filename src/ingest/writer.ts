@@ -7,7 +7,7 @@
  * Built once per app by compose.ts (newIngestState) and handed over in Deps.
  */
 import { TtlCache } from "../cache.ts";
-import { QUEUE_CHANNEL } from "../pipeline/queue_payload.ts";
+import { QUEUE_CHANNEL, queueNotice } from "../pipeline/queue_payload.ts";
 import type { Db } from "../store/db.ts";
 import { type IngestedInsert, insertIngested } from "../store/ingest_repo.ts";
 import type { StreamFacts } from "../store/stream_routing_repo.ts";
@@ -23,6 +23,8 @@ interface Waiter {
 
 // Events per statement: big enough to amortise the commit, small enough to keep a commit short.
 const MAX_GROUP_ITEMS = 2000;
+/** Streams a NOTIFY names at most; beyond, it says "any stream". */
+const MAX_NOTICE_STREAMS = 100;
 
 /**
  * Fewest waiting events worth a commit of their own while another is in flight; fewer wait and join the next
@@ -44,6 +46,8 @@ export class IngestWriter {
   #committed = 0;
   #active = 0;
   #lastNotify = 0;
+  /** Streams that got queue rows since the last NOTIFY. */
+  #notice = new Set<string>();
   readonly #gather: boolean;
   #gathering: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
@@ -159,9 +163,18 @@ export class IngestWriter {
     for (const w of group) w.resolve();
     // Wake idle workers at once (they also poll); at most every 20 ms under load.
     const now = Date.now();
-    if (items.some((it) => it.queued) && now - this.#lastNotify > 20) {
+    // The notice names the streams that got rows since the last one, so an instance whose lanes for them
+    // are full does not claim in vain (src/pipeline/pipeline.ts); too many to name is "any stream".
+    for (const it of items) {
+      if (it.queued && this.#notice.size <= MAX_NOTICE_STREAMS) {
+        this.#notice.add(`${it.workspaceId}/${it.streamId}`);
+      }
+    }
+    if (this.#notice.size > 0 && now - this.#lastNotify > 20) {
       this.#lastNotify = now;
-      this.#db.notify(QUEUE_CHANNEL, "").catch(() => {});
+      const streams = this.#notice.size > MAX_NOTICE_STREAMS ? [] : this.#notice;
+      this.#db.notify(QUEUE_CHANNEL, queueNotice(streams)).catch(() => {});
+      this.#notice = new Set();
     }
   }
 }

@@ -38,25 +38,31 @@ export async function deliver(
     const events = list.flatMap((j) => j.events);
     const driver = opts.drivers.get(conn.destination.destinationType);
     let results: Outcome[];
+    // Which job each event came from: a job without functions delivers its queued event unchanged, and its
+    // text (the slice of the queued payload) is both what a driver may send as is and the Live Events
+    // entry's `original`, without serialising the event again.
+    const owners = list.flatMap((j) => j.events.map(() => j));
+    const texts = new Map<number, string | undefined>();
+    const text = (i: number) => {
+      if (texts.has(i)) return texts.get(i);
+      const j = owners[i];
+      const t = j && j.conn.functions.length === 0 ? eventTextOf(j.payloadJson, j.payload) : undefined;
+      texts.set(i, t);
+      return t;
+    };
     if (!driver) {
       const error =
         `Destination type "${conn.destination.destinationType}" has no driver in this version of Sluice`;
       results = events.map(() => ({ status: "FAILED", error, retryable: false }));
-    } else {
-      // Which job each event came from: a job without functions delivers its queued event unchanged.
-      const owners = list.flatMap((j) => j.events.map(() => j));
-      const text = (i: number) => {
-        const j = owners[i];
-        return j && j.conn.functions.length === 0 ? eventTextOf(j.payloadJson, j.payload) : undefined;
-      };
-      results = await write(deps, driver, conn, events, opts, text);
-    }
+    } else results = await write(deps, driver, conn, events, opts, text);
     let i = 0;
     for (const j of list) {
       for (const event of j.events) {
-        const r = results[i++] ??
+        const r = results[i] ??
           { status: "FAILED", error: "the driver returned no result", retryable: true };
-        record(deps, j, event, r, entries, stats);
+        const original = j.poison ? "" : text(i) ?? JSON.stringify(event);
+        i++;
+        record(deps, j, original, r, entries, stats);
       }
     }
   }));
@@ -107,10 +113,11 @@ async function write(
   return out;
 }
 
+/** Records one event's outcome; `original` is the event's JSON text. */
 function record(
   deps: Deps,
   j: Job,
-  event: PipelineEvent,
+  original: string,
   outcome: Outcome,
   entries: EventLogEntry[],
   stats: BatchStats,
@@ -127,7 +134,7 @@ function record(
     type: "bulker_stream",
     level: r.status === "FAILED" ? "error" : "info",
     message: {
-      original: j.poison ? "" : JSON.stringify(event),
+      original,
       status: r.status,
       messageId: j.payload.messageId,
       ...(r.error ? { error: r.error } : {}),

@@ -72,8 +72,8 @@ export class HeldBatches {
         park.push(c);
         continue;
       }
-      // As a parked row is: one connection's batch row.
-      this.#add({ ...c.row, connectionId: c.connectionId, batch: true }, c.settings, now);
+      // As a parked row is: one connection's batch row (its text only: the parsed payload is larger).
+      this.#add({ ...c.row, parsed: undefined, connectionId: c.connectionId, batch: true }, c.settings, now);
       this.#ids.add(c.id);
       held.push(c.id);
     }

@@ -90,6 +90,11 @@ export class Lanes {
     return { streams, connections };
   }
 
+  /** Whether the lane of a stream (`workspaceId/streamId`) holds `laneRows` or more. */
+  streamFull(id: string): boolean {
+    return (this.#lanes.get(`stream:${id}`)?.held ?? 0) >= this.#o.laneRows;
+  }
+
   /** Whether the lane of `row` holds `laneRows` or more (a claim would skip its rows). */
   laneFull(row: QueueRow): boolean {
     const { kind, id } = laneOf(row);

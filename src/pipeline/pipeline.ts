@@ -7,7 +7,7 @@
  * processed finish, the leases of waiting rows are released.
  */
 import type { Deps } from "../deps.ts";
-import { QUEUE_CHANNEL } from "./queue_payload.ts";
+import { noticeStreams, QUEUE_CHANNEL } from "./queue_payload.ts";
 import type { Sandbox } from "../sandbox/sandbox.ts";
 import type { Unlisten } from "../store/db.ts";
 import { cachedLiveConnections } from "../services/pipeline_config.ts";
@@ -133,7 +133,13 @@ export class Pipeline {
 
   /** Starts the loops and listens for new rows. */
   async start(): Promise<void> {
-    this.#unlisten = await this.#deps.db.listen(QUEUE_CHANNEL, () => this.#wakeOne());
+    this.#unlisten = await this.#deps.db.listen(QUEUE_CHANNEL, (payload) => {
+      // Rows of streams whose lanes are all full here would be skipped by a claim: it would walk them and
+      // find nothing. Those lanes wake a loop themselves once they have room.
+      const streams = noticeStreams(payload);
+      if (streams && streams.every((s) => this.#lanes.streamFull(s))) return;
+      this.#wakeOne();
+    });
     for (let i = 0; i < this.#opts.workers; i++) this.#loops.push(this.#loop(i));
   }
 

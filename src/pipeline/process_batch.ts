@@ -13,8 +13,9 @@
  * Batch mode: a stream row's work for a batch-mode connection is not delivered here. A row whose one
  * connection that is waits for the batch in memory (held_batches.ts: still leased, handed back here when the
  * batch is due) or, when it cannot, is turned into a waiting `batch` row for that connection in place; a row
- * with other connections too gets a waiting copy, in the same commit (batch_mode.ts flushes waiting rows when
- * the batch is due and passes them back here, where they are delivered).
+ * with other connections too is delivered to those and then, in the same commit, turned into the waiting
+ * row of its batch-mode connection (a second batch-mode connection gets a copy). batch_mode.ts flushes
+ * waiting rows when the batch is due and passes them back here, where they are delivered.
  */
 import type { Deps } from "../deps.ts";
 import { appendEvents, appendEventsInOneStatement, type EventLogEntry } from "../events_log/events_log.ts";
@@ -52,9 +53,9 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
   const stats = emptyStats(rows.length);
   const entries: EventLogEntry[] = [];
   const now = deps.clock.now();
-  const waiting: Waiting = { inserts: [], converts: [] };
+  const waiting: Waiting = { inserts: [], converts: [], parks: [] };
   const jobs = await planJobs(deps, rows, now, opts.drivers, waiting, stats);
-  stats.batched = waiting.inserts.length + waiting.converts.length;
+  stats.batched = waiting.inserts.length + waiting.converts.length + waiting.parks.length;
 
   await runFunctions(deps, jobs, opts.sandbox, entries, stats);
   await deliver(deps, jobs, opts, entries, stats);
@@ -120,7 +121,7 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
           type: j.row.batch ? "bulker_batch" : "bulker_stream",
           messageId: j.payload.messageId,
           attempts: attempt,
-          payload: j.poison ? j.payloadJson.slice(0, POISON_PREVIEW) : j.payload.event,
+          payload: j.poison ? j.payloadJson.slice(0, POISON_PREVIEW) : queuedEvent(j),
           error: j.failure.message,
         },
       });
@@ -139,6 +140,15 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
   return stats;
 }
 
+/** The event as it was queued (the job's own copy may have been changed by its functions or driver). */
+function queuedEvent(j: Job): unknown {
+  try {
+    return (JSON.parse(j.payloadJson) as QueuePayload).event;
+  } catch {
+    return j.payload.event;
+  }
+}
+
 async function commit(
   deps: Deps,
   rows: QueueRow[],
@@ -150,40 +160,48 @@ async function commit(
 ): Promise<void> {
   if (
     waiting.converts.length === rows.length && entries.length === 0 && waiting.inserts.length === 0 &&
-    retries.length === 0 && dead.length === 0
+    waiting.parks.length === 0 && retries.length === 0 && dead.length === 0
   ) {
     // Every row waits for its batch-mode connection's batch: held in memory (nothing to write) or parked by
     // one statement, atomic by itself.
     await parkForBatch(deps.db, park);
     return;
   }
+  const waits = new Set([...waiting.converts, ...waiting.parks].map((c) => c.id));
+  const done = rows.filter((r) => !waits.has(r.id)).map((r) => r.id);
   if (
     waiting.converts.length === 0 && waiting.inserts.length === 0 && retries.length === 0 &&
-    dead.length === 0 &&
-    await appendEventsInOneStatement(deps.db, entries, rows.map((r) => r.id))
+    dead.length === 0 && await appendEventsInOneStatement(deps.db, entries, done, waiting.parks)
   ) {
-    // Everything delivered or dropped: rows deleted, entries appended and counted in the statistics rollup
-    // (so counts never drift from what was committed) by one statement, atomic by itself.
+    // Everything delivered, dropped or waiting for a batch in its row: rows deleted or parked, entries
+    // appended and counted in the statistics rollup (so counts never drift from what was committed) by one
+    // statement, atomic by itself.
     return;
   }
   await deps.db.transaction(async function commitBatch(tx) {
-    const waits = new Set(waiting.converts.map((c) => c.id));
-    await parkForBatch(tx, park);
+    await parkForBatch(tx, [...park, ...waiting.parks]);
     await insertQueueRows(tx, waiting.inserts);
     await insertQueueRows(tx, retries);
     await insertDeadLetters(tx, dead);
-    await appendEvents(tx, entries, {
-      deleteQueueIds: rows.filter((r) => !waits.has(r.id)).map((r) => r.id),
-    });
+    await appendEvents(tx, entries, { deleteQueueIds: done });
   });
 }
 
 /** Work put to wait for batch-mode connections' batches. */
 interface Waiting {
-  /** Copies of a row, one per batch-mode connection, when the row has other connections too. */
+  /**
+   * Copies of a row for its second and later batch-mode connections, when the row has other connections
+   * too.
+   */
   inserts: QueueInsert[];
   /** Rows whose one connection is in batch mode: held for its batch, or made its waiting rows in place. */
   converts: BatchConvert[];
+  /**
+   * Rows delivered here to their stream-mode connections that wait for their (first) batch-mode
+   * connection's batch: made its waiting row in place by the chunk's commit, instead of a copy written and
+   * the row deleted.
+   */
+  parks: { id: string; connectionId: string }[];
 }
 
 async function planJobs(
@@ -223,15 +241,27 @@ async function planJobs(
     }
     let payload: QueuePayload;
     let poison: Job["failure"] = null;
+    // The claim's own parse of the event, when it made the text (taken: a second processing of the row, after
+    // a throw, parses the text afresh).
+    const parsed = row.parsed as QueuePayload | undefined;
+    row.parsed = undefined;
     try {
-      payload = JSON.parse(payloadJson) as QueuePayload;
+      payload = parsed ?? JSON.parse(payloadJson) as QueuePayload;
     } catch (e) {
       payload = { event: {}, ingestType: "s2s", messageId: "", headers: {}, receivedAt: now.toISOString() };
       poison = thrownFailure("Cannot read the queued event", e);
     }
-    for (const conn of targets) {
+    let parked = false;
+    const last = targets.length - 1;
+    for (const [t, conn] of targets.entries()) {
       if (!poison && !row.batch && batchSettingsOf(conn, drivers)) {
-        // Functions run when the batch is flushed, with the connection's code of that moment.
+        // Functions run when the batch is flushed, with the connection's code of that moment. The row
+        // itself becomes the first such connection's waiting row; any other gets a copy.
+        if (!parked && row.connectionId === null) {
+          parked = true;
+          waiting.parks.push({ id: row.id, connectionId: conn.id });
+          continue;
+        }
         waiting.inserts.push({
           workspaceId: row.workspaceId,
           streamId: row.streamId,
@@ -260,8 +290,10 @@ async function planJobs(
       };
       if (!poison) {
         try {
-          // Each connection gets its own copy: a driver may change the objects it is given.
-          job.events = [structuredClone(payload.event)];
+          // Each connection gets its own copy: functions and drivers may change the objects they are given.
+          // The payload was parsed for this row alone, so the last connection takes its event as it is, when
+          // it is known to serialise (the copy is what finds an event nested too deep).
+          job.events = [t === last && row.built ? payload.event : structuredClone(payload.event)];
         } catch (e) {
           // Nesting too deep for the engine to copy (an event accepted before ingest's depth limit): it
           // fails alone, never its batch-mates.

@@ -33,3 +33,21 @@ export function eventTextOf(payloadJson: string, payload: QueuePayload): string 
 
 /** The NOTIFY channel on which ingest (and a replay) tells idle consumer loops that rows are ready. */
 export const QUEUE_CHANNEL = "sluice_queue";
+
+/** A NOTIFY payload is at most 8000 bytes; a longer list of streams is sent as "any stream". */
+const MAX_NOTIFY_CHARS = 4000;
+const SEP = " ";
+
+/**
+ * The payload of a NOTIFY on {@linkcode QUEUE_CHANNEL}: the streams (`workspaceId/streamId`) that got rows,
+ * or "" for rows of any stream (too many to list, or not known).
+ */
+export function queueNotice(streams: Iterable<string>): string {
+  const text = [...new Set(streams)].join(SEP);
+  return text.length > MAX_NOTIFY_CHARS ? "" : text;
+}
+
+/** The streams a {@linkcode queueNotice} names; null for any stream. */
+export function noticeStreams(payload: string): string[] | null {
+  return payload === "" ? null : payload.split(SEP);
+}

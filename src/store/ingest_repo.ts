@@ -109,18 +109,29 @@ export async function insertIngestedAsJson(db: Queryable, items: readonly Ingest
  * the same facts under Jitsu's names. Null when the text is not such an entry.
  */
 export function queuePayloadFromIncoming(messageJson: string): string | null {
+  return queuePayloadOfIncoming(messageJson)?.json ?? null;
+}
+
+/**
+ * {@linkcode queuePayloadFromIncoming}'s text together with the object it was written from (parsed once,
+ * referred to by nothing else), so the pipeline need not parse the text again.
+ */
+export function queuePayloadOfIncoming(
+  messageJson: string,
+): { json: string; payload: Record<string, unknown> } | null {
   try {
     const stored = JSON.parse(messageJson);
     // `body` is an object as ingest stores it; a string in Jitsu's form in entries from before migration 9.
     const body = typeof stored.body === "string" ? JSON.parse(stored.body) : stored.body;
     if (typeof body !== "object" || body === null || typeof body.httpPayload !== "object") return null;
-    return JSON.stringify({
+    const payload = {
       event: body.httpPayload,
       ingestType: body.ingestType,
       messageId: body.messageId,
       headers: body.httpHeaders ?? {},
       receivedAt: body.messageCreated,
-    });
+    };
+    return { json: JSON.stringify(payload), payload };
   } catch {
     return null;
   }

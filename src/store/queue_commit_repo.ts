@@ -10,6 +10,11 @@ const RS = "\x1e";
 export interface ChunkCommit {
   /** Queue rows to delete (processed). */
   deleteIds: readonly string[];
+  /**
+   * Queue rows to turn into waiting batch rows of one connection each, in place and unleased (a stream row
+   * delivered to its other connections whose batch-mode connection gets it later: src/pipeline/batch_mode.ts).
+   */
+  park?: readonly { id: string; connectionId: string }[];
   /** Live Events entries to append. */
   entries: readonly EventLogInsert[];
   /** Statistics rollup counts of connections (src/events_log/event_stat_counts.ts). */
@@ -25,9 +30,13 @@ const BOTH = `cross join (values ('minute'), ('hour')) as g(g)`;
 // connection. Data-modifying CTEs all run, whether or not the outer query reads them. The rollup rows are
 // written in key order (as addConnectionStats does), so concurrent commits lock them in one order.
 const COMMIT_SQL = `with gone as (delete from event_queue where id = any(string_to_array($1, ',')::bigint[])),
+  parked as (
+    update event_queue q set batch = true, connection_id = v.conn, locked_until = null
+      from unnest(string_to_array($10, ',')::bigint[], ${COL(11)}) as v(id, conn)
+     where q.id = v.id),
   logged as (
     insert into events_log (workspace_id, actor_id, type, level, timestamp, message)
-    select w, a, t, l, ts::timestamptz, m::json
+    select w, a, t, l, ts::timestamptz, m
       from unnest(${COL(2)}, ${COL(3)}, ${COL(4)}, ${COL(5)}, ${COL(6)}, ${COL(7)}) as e(w, a, t, l, ts, m)),
   conn_stat as (
     insert into event_stat (workspace_id, period, granularity, stream_id, connection_id, destination_id, status, events)
@@ -44,8 +53,9 @@ const COMMIT_SQL = `with gone as (delete from event_queue where id = any(string_
   ${UPSERT_STAT}`;
 
 /**
- * The end of a chunk in one statement, so atomic without a transaction: deletes the processed rows,
- * appends their Live Events entries and adds their counts to the statistics rollup. Each column of the
+ * The end of a chunk in one statement, so atomic without a transaction: deletes the processed rows, parks
+ * the rows that wait for a batch, appends their Live Events entries and adds their counts to the statistics
+ * rollup. Each column of the
  * entries travels as one text parameter, its values separated by RS (JSON text never holds a raw RS:
  * JSON.stringify escapes it), so postgres.js does not escape every character of an array parameter (its
  * array serializer was 7% of the pipeline's CPU). One round trip, where BEGIN, a DELETE, a multi-row
@@ -56,6 +66,8 @@ const COMMIT_SQL = `with gone as (delete from event_queue where id = any(string_
 export async function commitChunk(db: Queryable, c: ChunkCommit): Promise<boolean> {
   const w: string[] = [], a: string[] = [], t: string[] = [], l: string[] = [], ts: string[] = [];
   const m: string[] = [];
+  const park = c.park ?? [];
+  if (park.some((p) => !safe(p.connectionId))) return false;
   for (const e of c.entries) {
     if (!safe(e.workspaceId) || !safe(e.actorId) || !safe(e.type) || !safe(e.level) || !safe(e.messageJson)) {
       return false;
@@ -72,6 +84,8 @@ export async function commitChunk(db: Queryable, c: ChunkCommit): Promise<boolea
     ...[w, a, t, l, ts, m].map((col) => col.join(RS)),
     deltasJson(c.connectionStats),
     deltasJson(c.streamStats),
+    park.map((p) => p.id).join(","),
+    park.map((p) => p.connectionId).join(RS),
   ]);
   return true;
 }

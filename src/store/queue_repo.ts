@@ -1,5 +1,5 @@
 import type { Queryable } from "./db.ts";
-import { queuePayloadFromIncoming } from "./ingest_repo.ts";
+import { queuePayloadOfIncoming } from "./ingest_repo.ts";
 
 /** A queue row to insert: `payloadJson` is the JSON text of the pipeline payload. */
 export interface QueueInsert {
@@ -27,6 +27,17 @@ export interface QueueRow {
    * database refuses to: migration 9): the pipeline drops such a row.
    */
   payloadJson: string | null;
+  /**
+   * The object `payloadJson` was written from, when the claim built it from the `incoming` entry: a fresh
+   * object nothing else refers to, so the first reader may take it (and set this to undefined) instead of
+   * parsing the text.
+   */
+  parsed?: Record<string, unknown>;
+  /**
+   * Whether `payloadJson` was written here by JSON.stringify (from the `incoming` entry): it parses into an
+   * event that serialises, where a stored `payload` may hold one nested too deep to copy (src/pipeline/poison.ts).
+   */
+  built?: boolean;
   attempts: number;
   availableAt: Date;
   /** Whether the row waits for its connection's batch (see {@linkcode QueueInsert.batch}). */
@@ -48,16 +59,20 @@ type QueueDbRow = {
 
 function toQueueRows(rows: QueueDbRow[]): QueueRow[] {
   return rows
-    .map((r) => ({
-      id: String(r.id),
-      workspaceId: r.workspace_id,
-      streamId: r.stream_id,
-      connectionId: r.connection_id,
-      payloadJson: r.payload ?? (r.incoming === null ? null : queuePayloadFromIncoming(r.incoming)),
-      attempts: Number(r.attempts),
-      availableAt: new Date(r.available_at),
-      batch: r.batch === true,
-    }))
+    .map((r): QueueRow => {
+      const built = r.payload === null && r.incoming !== null ? queuePayloadOfIncoming(r.incoming) : null;
+      return {
+        id: String(r.id),
+        workspaceId: r.workspace_id,
+        streamId: r.stream_id,
+        connectionId: r.connection_id,
+        payloadJson: r.payload ?? built?.json ?? null,
+        ...(built ? { parsed: built.payload, built: true } : {}),
+        attempts: Number(r.attempts),
+        availableAt: new Date(r.available_at),
+        batch: r.batch === true,
+      };
+    })
     .sort((a, b) => Number(a.id) - Number(b.id));
 }
 

@@ -9,7 +9,7 @@ import type { DestinationDriver } from "../../src/destinations/driver.ts";
 import { queryEvents } from "../../src/events_log/events_log.ts";
 import { defaultDrivers } from "../../src/pipeline/drivers.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
-import { updateResource } from "../../src/services/resources.ts";
+import { createResource, updateResource } from "../../src/services/resources.ts";
 import type { Db } from "../../src/store/db.ts";
 import { openPostgres } from "../../src/store/postgres.ts";
 import { expectJson, type TestApp, testApp } from "../_helpers/app.ts";
@@ -113,6 +113,69 @@ Deno.test("[postgres] batch mode: nothing is written before batchSize; then exac
   } finally {
     await pipeline.stop();
     await wh.drop();
+    await t.close();
+  }
+});
+
+Deno.test("[postgres] batch mode beside a stream connection: the row itself waits for one batch, a copy for the other", async () => {
+  const t = await testApp({ env: ENV, clock: fakeClock() });
+  const wh = await pgTarget();
+  const wh2 = await pgTarget();
+  const pipeline = new Pipeline(t.deps, { workers: 0 });
+  try {
+    const u = await t.user();
+    // One stream: devnull in stream mode, then two warehouses in batch mode.
+    const s = await setupPipeline(u, { destination: { destinationType: "devnull" } });
+    const connect = async (target: Target) => {
+      const d = await createResource(u.ctx, {
+        workspaceId: u.workspace.id,
+        type: "destination",
+        data: { name: `pg ${target.name}`, destinationType: "postgres", ...target.credentials },
+      }) as { id: string };
+      const c = await createResource(u.ctx, {
+        workspaceId: u.workspace.id,
+        type: "connection",
+        data: { fromId: s.streamId, toId: d.id, type: "push", data: BATCH },
+      }) as { id: string };
+      return c.id;
+    };
+    const first = await connect(wh);
+    const second = await connect(wh2);
+    const ids = await send(t, s.serverKey, 4);
+    await pipeline.drain();
+    assert.equal((await logOf(t, u.workspace.id, "bulker_stream", s.connectionId)).length, 4, "streamed");
+    const rows = await t.deps.db.query<{ connection_id: string; n: number; copies: number }>(
+      `select connection_id, count(*)::int as n, count(payload)::int as copies from event_queue
+        where batch group by 1`,
+    );
+    const by = Object.fromEntries(rows.map((r) => [r.connection_id, r]));
+    assert.deepEqual(Object.keys(by).sort(), [first, second].sort());
+    assert.deepEqual(await queued(t.deps.db), { batch: 8, other: 0 }, "no stream row is left");
+    assert.deepEqual(
+      [by[first].copies, by[second].copies].sort(),
+      [0, 4],
+      "one warehouse's rows are the stream rows, still referring to the event; the other gets copies",
+    );
+    assert.deepEqual(await written(wh), []);
+
+    const more = await send(t, s.serverKey, 1);
+    await pipeline.drain();
+    for (const target of [wh, wh2]) {
+      assert.deepEqual((await written(target)).sort(), [...ids, ...more].sort(), "each event once, in each");
+    }
+    assert.deepEqual(await queued(t.deps.db), { batch: 0, other: 0 });
+    for (const conn of [first, second]) {
+      const entries = await logOf(t, u.workspace.id, "bulker_stream", conn);
+      assert.deepEqual(
+        entries.map((m) => JSON.parse(m.original).messageId).sort(),
+        [...ids, ...more].sort(),
+        "Live Events show each event each warehouse got",
+      );
+    }
+  } finally {
+    await pipeline.stop();
+    await wh.drop();
+    await wh2.drop();
     await t.close();
   }
 });

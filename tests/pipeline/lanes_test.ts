@@ -50,11 +50,14 @@ Deno.test("Lanes: while a lane is held, full() names it and other lanes' chunks 
   assert.equal(done.filter((s) => s === "s2").length, 2, "a connection's own rows have their own lane");
   assert.equal(done.filter((s) => s === "slow").length, 0);
   assert.deepEqual(l.full(), { streams: ["ws/slow"], connections: [] });
+  assert.equal(l.streamFull("ws/slow"), true);
+  assert.equal(l.streamFull("ws/fast"), false);
   assert.equal(l.held, 7);
   release();
   await l.idle();
   assert.equal(done.filter((s) => s === "slow").length, 7);
   assert.deepEqual(l.full(), { streams: [], connections: [] });
+  assert.equal(l.streamFull("ws/slow"), false);
 });
 
 Deno.test("Lanes: one lane's chunks are taken in claim order, at most perLane at once", async () => {

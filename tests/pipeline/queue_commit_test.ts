@@ -92,6 +92,35 @@ for (const store of STORES) {
     }
   });
 
+  Deno.test(`[${store.name}] a chunk's commit parks the rows that wait for a batch, in place, and deletes the rest`, async () => {
+    const db = await store.open();
+    try {
+      const ids = await queue(db, 3);
+      await db.query("update event_queue set locked_until = $1", [new Date(Date.now() + 60_000)]);
+      const park = [{ id: ids[0], connectionId: "wh-1" }, { id: ids[2], connectionId: "wh-2" }];
+      assert.equal(await appendEventsInOneStatement(db, [delivered("hook", 1)], [ids[1]], park), true);
+      const rows = await db.query<{ id: string; c: string | null; b: boolean; l: Date | null; p: string }>(
+        `select id::text as id, connection_id as c, batch as b, locked_until as l, payload as p
+           from event_queue order by id`,
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.id, r.c, r.b, r.l, JSON.parse(r.p)]),
+        [[ids[0], "wh-1", true, null, { i: 0 }], [ids[2], "wh-2", true, null, { i: 2 }]],
+        "the parked rows wait for their connection's batch, unleased, with their event",
+      );
+      assert.equal((await db.query("select 1 from events_log")).length, 1);
+      // A connection id that cannot travel joined: nothing is written, the caller commits the usual way.
+      const [left] = await queue(db, 1).then((all) => all.slice(-1));
+      assert.equal(
+        await appendEventsInOneStatement(db, [], [], [{ id: left, connectionId: "odd\x1eid" }]),
+        false,
+      );
+      assert.equal((await db.query("select 1 from event_queue where not batch")).length, 1);
+    } finally {
+      await db.close();
+    }
+  });
+
   Deno.test(`[${store.name}] an entry that cannot travel in the one statement is committed the usual way, with its counts`, async () => {
     const db = await store.open();
     try {

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { eventTextOf, type QueuePayload } from "../../src/pipeline/queue_payload.ts";
+import {
+  eventTextOf,
+  noticeStreams,
+  queueNotice,
+  type QueuePayload,
+} from "../../src/pipeline/queue_payload.ts";
 import { queuePayloadFromIncoming } from "../../src/store/ingest_repo.ts";
 
 const payload: QueuePayload = {
@@ -33,4 +38,11 @@ Deno.test("eventTextOf() gives nothing for a payload of another shape", () => {
     "a field missing",
   );
   assert.equal(other(payload, JSON.stringify(payload, null, 1)), undefined, "indented");
+});
+
+Deno.test("a queue NOTIFY names its streams once each, or none (any stream) when they are too many to name", () => {
+  assert.deepEqual(noticeStreams(queueNotice(["w1/s1", "w1/s2", "w1/s1"])), ["w1/s1", "w1/s2"]);
+  assert.equal(noticeStreams(queueNotice([])), null, "no stream named: any");
+  const many = Array.from({ length: 1000 }, (_, i) => `workspace-${i}/stream-${i}`);
+  assert.equal(noticeStreams(queueNotice(many)), null, "a payload over the limit says any stream");
 });
