@@ -135,9 +135,11 @@ export class Pipeline {
   async start(): Promise<void> {
     this.#unlisten = await this.#deps.db.listen(QUEUE_CHANNEL, (payload) => {
       // Rows of streams whose lanes are all full here would be skipped by a claim: it would walk them and
-      // find nothing. Those lanes wake a loop themselves once they have room.
+      // find nothing, provided the last claim left nothing else behind (it was not cut by its limit).
+      // Those lanes wake a loop themselves once they have room. After a cut claim the notice still wakes
+      // a loop: other streams' rows may be waiting behind the full ones, and must not wait for the poll.
       const streams = noticeStreams(payload);
-      if (streams && streams.every((s) => this.#lanes.streamFull(s))) return;
+      if (streams && this.#dry && streams.every((s) => this.#lanes.streamFull(s))) return;
       this.#wakeOne();
     });
     for (let i = 0; i < this.#opts.workers; i++) this.#loops.push(this.#loop(i));
