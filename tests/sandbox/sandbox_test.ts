@@ -223,7 +223,9 @@ Deno.test("Sandbox re-runs a call interrupted by another call's timeout", async 
 });
 
 Deno.test("Sandbox contains a heap memory bomb: the runner dies, the server lives, the next call works", async () => {
-  const s = newSandbox({ memoryMb: 64 });
+  // A long wall-clock limit, as for the ArrayBuffer bomb below: on a loaded machine filling 64 MB took over
+  // the default 1 s, and the timeout (a containment too, but not the one under test) fired first.
+  const s = newSandbox({ memoryMb: 64, timeoutMs: 30_000 });
   try {
     const out = await run(
       s,
