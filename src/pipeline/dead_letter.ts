@@ -7,7 +7,8 @@ import * as v from "valibot";
 import type { Ctx } from "../deps.ts";
 import { notifyQueue } from "../ingest/enqueue.ts";
 import { resolveWorkspace } from "../services/workspaces.ts";
-import { insertQueueRows, listDeadLetters, takeDeadLetters } from "../store/queue_repo.ts";
+import { insertQueueRows } from "../store/queue_repo.ts";
+import { listDeadLetters, takeDeadLetters } from "../store/dead_letter_repo.ts";
 import { LimitSchema, parseInput } from "../validation.ts";
 import type { QueuePayload } from "./queue_payload.ts";
 

@@ -12,7 +12,8 @@ import type { Deps } from "../deps.ts";
 import { appendEvents, type EventLogEntry } from "../events_log/events_log.ts";
 import { cachedLiveConnections } from "../services/pipeline_config.ts";
 import { isConnectionError } from "../store/db_errors.ts";
-import { deleteQueueRows, failQueueRow, insertDeadLetters, type QueueRow } from "../store/queue_repo.ts";
+import { deleteQueueRows, failQueueRow, type QueueRow } from "../store/queue_repo.ts";
+import { insertDeadLetters } from "../store/dead_letter_repo.ts";
 import { type BatchStats, emptyStats, type ProcessOptions, thrownFailure } from "./job.ts";
 import { processBatch, retryDelayMs } from "./process_batch.ts";
 

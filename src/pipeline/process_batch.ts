@@ -20,14 +20,8 @@
 import type { Deps } from "../deps.ts";
 import { appendEvents, appendEventsInOneStatement, type EventLogEntry } from "../events_log/events_log.ts";
 import { cachedLiveConnections, type LiveConnection } from "../services/pipeline_config.ts";
-import {
-  type DeadLetterInsert,
-  insertDeadLetters,
-  insertQueueRows,
-  parkForBatch,
-  type QueueInsert,
-  type QueueRow,
-} from "../store/queue_repo.ts";
+import { insertQueueRows, parkForBatch, type QueueInsert, type QueueRow } from "../store/queue_repo.ts";
+import { type DeadLetterInsert, insertDeadLetters } from "../store/dead_letter_repo.ts";
 import { batchSettingsOf } from "./batch_mode.ts";
 import type { BatchConvert } from "./held_batches.ts";
 import { deliver } from "./deliver.ts";

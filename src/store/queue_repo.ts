@@ -81,7 +81,8 @@ const RETURNING = `returning q.id, q.workspace_id, q.stream_id, q.connection_id,
   (select e.message from events_log e where e.id = q.log_id) as incoming, q.attempts, q.available_at, q.batch`;
 
 // 8 parameters a row; PostgreSQL allows 65535 parameters a statement.
-const INSERT_CHUNK = 5000;
+/** Rows per multi-row INSERT statement (queue rows and dead letters). */
+export const INSERT_CHUNK = 5000;
 
 /** Inserts rows with multi-row VALUES statements (GOTCHAS: faster than unnest or COPY here). */
 export async function insertQueueRows(db: Queryable, rows: readonly QueueInsert[]): Promise<void> {
@@ -303,99 +304,6 @@ export async function oldestQueuedAt(db: Queryable): Promise<Date | null> {
     "select created_at from event_queue order by id limit 1",
   );
   return rows[0] ? new Date(rows[0].created_at) : null;
-}
-
-/** A dead-letter row to insert. */
-export interface DeadLetterInsert {
-  workspaceId: string;
-  streamId: string;
-  connectionId: string;
-  payloadJson: string;
-  error: string;
-  attempts: number;
-}
-
-export interface DeadLetterRow extends DeadLetterInsert {
-  id: string;
-  createdAt: Date;
-}
-
-export async function insertDeadLetters(db: Queryable, rows: readonly DeadLetterInsert[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    const chunk = rows.slice(i, i + INSERT_CHUNK);
-    const params: unknown[] = [];
-    const values = chunk.map((r) => {
-      const n = params.length;
-      params.push(r.workspaceId, r.streamId, r.connectionId, r.payloadJson, r.error, r.attempts);
-      return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6})`;
-    });
-    await db.query(
-      `insert into dead_letter (workspace_id, stream_id, connection_id, payload, error, attempts)
-       values ${values.join(", ")}`,
-      params,
-    );
-  }
-}
-
-type DeadLetterDbRow = {
-  id: string | number;
-  workspace_id: string;
-  stream_id: string;
-  connection_id: string;
-  payload: string;
-  error: string;
-  attempts: number;
-  created_at: Date;
-};
-
-function toDeadLetter(r: DeadLetterDbRow): DeadLetterRow {
-  return {
-    id: String(r.id),
-    workspaceId: r.workspace_id,
-    streamId: r.stream_id,
-    connectionId: r.connection_id,
-    payloadJson: r.payload,
-    error: r.error,
-    attempts: Number(r.attempts),
-    createdAt: r.created_at,
-  };
-}
-
-/** Dead letters of a workspace (optionally one connection), newest first. */
-export async function listDeadLetters(
-  db: Queryable,
-  workspaceId: string,
-  { connectionId, limit }: { connectionId?: string | null; limit: number },
-): Promise<DeadLetterRow[]> {
-  const rows = await db.query<DeadLetterDbRow>(
-    `select id, workspace_id, stream_id, connection_id, payload, error, attempts, created_at
-       from dead_letter where workspace_id = $1 and ($2::text is null or connection_id = $2)
-      order by id desc limit $3`,
-    [workspaceId, connectionId ?? null, limit],
-  );
-  return rows.map(toDeadLetter);
-}
-
-/** Deletes and returns dead letters of a workspace: all of one connection, or the given ids. */
-export async function takeDeadLetters(
-  db: Queryable,
-  workspaceId: string,
-  { connectionId, ids, limit }: {
-    connectionId?: string | null;
-    ids?: readonly string[] | null;
-    limit: number;
-  },
-): Promise<DeadLetterRow[]> {
-  const rows = await db.query<DeadLetterDbRow>(
-    `delete from dead_letter where id in (
-        select id from dead_letter
-         where workspace_id = $1 and ($2::text is null or connection_id = $2)
-           and ($3::bigint[] is null or id = any($3::bigint[]))
-         order by id limit $4)
-     returning id, workspace_id, stream_id, connection_id, payload, error, attempts, created_at`,
-    [workspaceId, connectionId ?? null, ids ? ids.map(Number) : null, limit],
-  );
-  return rows.map(toDeadLetter).sort((a, b) => Number(a.id) - Number(b.id));
 }
 
 /** Extends the lease of rows still being processed (a long batch must not be taken by another worker). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { CliIo } from "../../src/cli/io.ts";
 import { deadLetterList, deadLetterReplay } from "../../src/cli/dead_letter.ts";
-import { insertDeadLetters } from "../../src/store/queue_repo.ts";
+import { insertDeadLetters } from "../../src/store/dead_letter_repo.ts";
 import { expectJson, testApp } from "../_helpers/app.ts";
 
 function captureIo(): CliIo & { out: string[] } {

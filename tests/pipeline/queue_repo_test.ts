@@ -6,15 +6,13 @@ import {
   deleteQueueRows,
   extendQueueLease,
   failQueueRow,
-  insertDeadLetters,
   insertQueueRows,
-  listDeadLetters,
   parkForBatch,
   pendingBatchGroups,
   queueDepth,
   releaseQueueRows,
-  takeDeadLetters,
 } from "../../src/store/queue_repo.ts";
+import { insertDeadLetters, listDeadLetters, takeDeadLetters } from "../../src/store/dead_letter_repo.ts";
 import { type IngestedInsert, insertIngested } from "../../src/store/ingest_repo.ts";
 import { STORES } from "../_helpers/db.ts";
 

@@ -3,7 +3,8 @@ import type { Db } from "../../src/store/db.ts";
 import { loadMigrations, migrate } from "../../src/store/migrate.ts";
 import { openPglite } from "../../src/store/pglite.ts";
 import { openPostgres } from "../../src/store/postgres.ts";
-import { claimQueueRows, listDeadLetters } from "../../src/store/queue_repo.ts";
+import { claimQueueRows } from "../../src/store/queue_repo.ts";
+import { listDeadLetters } from "../../src/store/dead_letter_repo.ts";
 import { freshPostgresDatabase } from "../_helpers/db.ts";
 
 const OPENERS: { name: string; open(): Promise<{ db: Db; drop(): Promise<void> }> }[] = [
