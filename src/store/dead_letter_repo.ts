@@ -1,5 +1,6 @@
 /** The dead-letter table: rows that ran out of retries or failed for good, kept for listing and replay. */
 import type { Queryable } from "./db.ts";
+import { insertRows } from "./multi_row_insert.ts";
 import { INSERT_CHUNK } from "./queue_repo.ts";
 
 /** A dead-letter row to insert. */
@@ -18,20 +19,14 @@ export interface DeadLetterRow extends DeadLetterInsert {
 }
 
 export async function insertDeadLetters(db: Queryable, rows: readonly DeadLetterInsert[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    const chunk = rows.slice(i, i + INSERT_CHUNK);
-    const params: unknown[] = [];
-    const values = chunk.map((r) => {
-      const n = params.length;
-      params.push(r.workspaceId, r.streamId, r.connectionId, r.payloadJson, r.error, r.attempts);
-      return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6})`;
-    });
-    await db.query(
-      `insert into dead_letter (workspace_id, stream_id, connection_id, payload, error, attempts)
-       values ${values.join(", ")}`,
-      params,
-    );
-  }
+  await insertRows(
+    db,
+    "dead_letter",
+    ["workspace_id", "stream_id", "connection_id", "payload", "error", "attempts"],
+    rows,
+    (r) => [r.workspaceId, r.streamId, r.connectionId, r.payloadJson, r.error, r.attempts],
+    INSERT_CHUNK,
+  );
 }
 
 type DeadLetterDbRow = {

@@ -1,4 +1,5 @@
 import type { Queryable } from "./db.ts";
+import { insertRows } from "./multi_row_insert.ts";
 
 /** One entry as it is written: `message` is already JSON text. */
 export interface EventLogInsert {
@@ -39,27 +40,19 @@ export interface EventLogFilter {
 // PostgreSQL allows 65,535 parameters per statement; 6 per row keeps a chunk well under that.
 const ROWS_PER_INSERT = 1000;
 
-/** Inserts entries with multi-row INSERTs (GOTCHAS: faster than unnest or COPY through postgres.js). */
+/** Inserts entries with multi-row INSERTs (multi_row_insert.ts). */
 export async function insertEventLogEntries(
   db: Queryable,
   entries: readonly EventLogInsert[],
 ): Promise<void> {
-  for (let from = 0; from < entries.length; from += ROWS_PER_INSERT) {
-    const chunk = entries.slice(from, from + ROWS_PER_INSERT);
-    const values: string[] = [];
-    const params: unknown[] = [];
-    for (const e of chunk) {
-      const n = params.length;
-      values.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6})`);
-      params.push(e.workspaceId, e.actorId, e.type, e.level, e.timestamp, e.messageJson);
-    }
-    await db.query(
-      `insert into events_log (workspace_id, actor_id, type, level, timestamp, message) values ${
-        values.join(", ")
-      }`,
-      params,
-    );
-  }
+  await insertRows(
+    db,
+    "events_log",
+    ["workspace_id", "actor_id", "type", "level", "timestamp", "message"],
+    entries,
+    (e) => [e.workspaceId, e.actorId, e.type, e.level, e.timestamp, e.messageJson],
+    ROWS_PER_INSERT,
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Queryable } from "./db.ts";
 import { queuePayloadOfIncoming } from "./ingest_repo.ts";
+import { insertRows } from "./multi_row_insert.ts";
 
 /** A queue row to insert: `payloadJson` is the JSON text of the pipeline payload. */
 export interface QueueInsert {
@@ -81,34 +82,32 @@ const RETURNING = `returning q.id, q.workspace_id, q.stream_id, q.connection_id,
   (select e.message from events_log e where e.id = q.log_id) as incoming, q.attempts, q.available_at, q.batch`;
 
 // 8 parameters a row; PostgreSQL allows 65535 parameters a statement.
-/** Rows per multi-row INSERT statement (queue rows and dead letters). */
+/** Rows per multi-row INSERT statement (queue rows and dead letters; 8 parameters a queue row). */
 export const INSERT_CHUNK = 5000;
 
-/** Inserts rows with multi-row VALUES statements (GOTCHAS: faster than unnest or COPY here). */
+const QUEUE_COLUMNS = [
+  "workspace_id",
+  "stream_id",
+  "connection_id",
+  "payload",
+  "attempts",
+  "available_at",
+  "last_error",
+  "batch",
+];
+
+/** Inserts rows with multi-row VALUES statements (multi_row_insert.ts). */
 export async function insertQueueRows(db: Queryable, rows: readonly QueueInsert[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    const chunk = rows.slice(i, i + INSERT_CHUNK);
-    const params: unknown[] = [];
-    const values = chunk.map((r) => {
-      const n = params.length;
-      params.push(
-        r.workspaceId,
-        r.streamId,
-        r.connectionId,
-        r.payloadJson,
-        r.attempts,
-        r.availableAt,
-        r.lastError ?? null,
-        r.batch === true,
-      );
-      return `($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8})`;
-    });
-    await db.query(
-      `insert into event_queue (workspace_id, stream_id, connection_id, payload, attempts, available_at, last_error, batch)
-       values ${values.join(", ")}`,
-      params,
-    );
-  }
+  await insertRows(db, "event_queue", QUEUE_COLUMNS, rows, (r) => [
+    r.workspaceId,
+    r.streamId,
+    r.connectionId,
+    r.payloadJson,
+    r.attempts,
+    r.availableAt,
+    r.lastError ?? null,
+    r.batch === true,
+  ], INSERT_CHUNK);
 }
 
 /**
