@@ -1,8 +1,8 @@
 /**
  * The contract every destination driver implements (webhook, devnull, postgres, mysql, ...). The
  * pipeline hands a driver one batch of events for one connection and records each event's outcome as a
- * `bulker_stream` Live Events entry on the connection (Jitsu's per-row status), so a driver
- * reports per event, never just per batch.
+ * `bulker_stream` Live Events entry on the connection (Jitsu's per-row status; in batch mode, of a driver
+ * that logs its batches, only for failed events), so a driver reports per event, never just per batch.
  *
  * Drivers are plain objects registered in the pipeline's driver table by `type` (the destination's
  * `destinationType`). They hold no per-connection state between calls: anything they cache (pools,
@@ -74,6 +74,12 @@ export interface DestinationDriver {
   readonly type: string;
   /** Modes it supports; the pipeline refuses a connection whose mode is not listed. */
   readonly modes: readonly WriteMode[];
+  /**
+   * It logs every batch-mode write itself, as `bulker_batch` Live Events entries (one per table). The
+   * pipeline then writes a batch-mode connection's per-event `bulker_stream` entries only for failed events
+   * (as Jitsu does: `bulker_stream` is the stream-mode log) and counts the delivered ones without an entry.
+   */
+  readonly logsBatches?: boolean;
   /** Delivers a batch; resolves with exactly one result per event, at the same index. Never throws for bad data. */
   write(batch: WriteBatch): Promise<WriteResult[]>;
   /** Checks credentials without writing events (MCP `test_connection`). */

@@ -27,8 +27,25 @@ export const EVENT_STAT_STATUSES = [
 export type EventStatStatus = typeof EVENT_STAT_STATUSES[number];
 
 /**
+ * Events counted without a Live Events entry of their own: the delivered (or skipped) events of a
+ * batch-mode connection whose driver logs each batch as `bulker_batch` entries (one per table, so a count
+ * of rows, not of events). They are counted from the driver's per-event results, in the same commit as
+ * the rest of the chunk.
+ */
+export interface StatCount {
+  workspaceId: string;
+  /** The connection. */
+  actorId: string;
+  status: EventStatStatus;
+  events: number;
+  /** Defaults to now. */
+  timestamp?: Date;
+}
+
+/**
  * The status an entry counts as, or null when it counts as nothing (function logs, batch summaries:
- * a batch-mode event is counted by its `bulker_stream` entry like any other).
+ * a batch-mode event is counted by its failed `bulker_stream` entry or, delivered, by a
+ * {@linkcode StatCount}).
  * - `incoming` on a stream: `incoming`, or `error` when ingest refused the event;
  * - `bulker_stream` on a connection: `delivered`, `skipped`, or `error` for a failed attempt;
  * - `function` with `dropped: true`: `dropped`; `dead-letter`: `dead_letter`.
@@ -50,31 +67,35 @@ export function statStatusOf(e: StatEntry): EventStatStatus | null {
   }
 }
 
-/** Sums entries per (workspace, source, status, minute). `incoming` entries' source is a stream. */
-export function statDeltas(entries: readonly StatEntry[], now: Date): {
+/**
+ * Sums entries and `counts` (connections' events counted without an entry) per (workspace, source,
+ * status, minute). `incoming` entries' source is a stream.
+ */
+export function statDeltas(entries: readonly StatEntry[], now: Date, counts: readonly StatCount[] = []): {
   connections: ConnectionStatDelta[];
   streams: ConnectionStatDelta[];
 } {
   const byKey = new Map<string, ConnectionStatDelta & { stream: boolean }>();
+  function add(
+    workspaceId: string,
+    actorId: string,
+    status: EventStatStatus,
+    at: Date,
+    n: number,
+    stream: boolean,
+  ) {
+    const minute = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
+    const key = `${workspaceId}\n${actorId}\n${status}\n${minute.getTime()}\n${stream}`;
+    const d = byKey.get(key);
+    if (d) d.events += n;
+    else byKey.set(key, { workspaceId, connectionId: actorId, status, minute, events: n, stream });
+  }
   for (const e of entries) {
     const status = statStatusOf(e);
-    if (status === null) continue;
-    const at = e.timestamp ?? now;
-    const minute = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
-    const stream = e.type === "incoming";
-    const key = `${e.workspaceId}\n${e.actorId}\n${status}\n${minute.getTime()}\n${stream}`;
-    const d = byKey.get(key);
-    if (d) d.events++;
-    else {
-      byKey.set(key, {
-        workspaceId: e.workspaceId,
-        connectionId: e.actorId,
-        status,
-        minute,
-        events: 1,
-        stream,
-      });
-    }
+    if (status !== null) add(e.workspaceId, e.actorId, status, e.timestamp ?? now, 1, e.type === "incoming");
+  }
+  for (const c of counts) {
+    if (c.events > 0) add(c.workspaceId, c.actorId, c.status, c.timestamp ?? now, c.events, false);
   }
   const connections: ConnectionStatDelta[] = [], streams: ConnectionStatDelta[] = [];
   for (const { stream, ...d } of byKey.values()) (stream ? streams : connections).push(d);

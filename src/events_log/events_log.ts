@@ -15,7 +15,7 @@ import { commitChunk } from "../store/queue_commit_repo.ts";
 import { deleteQueueRows } from "../store/queue_repo.ts";
 import { incomingAsJitsu } from "../store/ingest_repo.ts";
 import { addConnectionStats, addStreamStats } from "../store/event_stat_repo.ts";
-import { statDeltas } from "./event_stat_counts.ts";
+import { type StatCount, statDeltas } from "./event_stat_counts.ts";
 
 /** The Live Events types, named as in Jitsu. */
 export const EVENT_LOG_TYPES = [
@@ -83,27 +83,31 @@ export const MAX_EVENTS_LIMIT = 1000;
  * Appends entries and counts them in the statistics rollup, in one statement when it can (see
  * {@linkcode appendEventsInOneStatement}), else in three. Call it with the pipeline's transaction as `db`
  * to make the entries and counts part of that step's commit; `deleteQueueIds` are queue rows deleted with
- * them (a processed chunk).
+ * them (a processed chunk), `counts` events counted without an entry (a batch-mode connection's delivered
+ * events).
  */
 export async function appendEvents(
   db: Queryable,
   entries: readonly EventLogEntry[],
-  { deleteQueueIds = [] }: { deleteQueueIds?: readonly string[] } = {},
+  { deleteQueueIds = [], counts = [] }: {
+    deleteQueueIds?: readonly string[];
+    counts?: readonly StatCount[];
+  } = {},
 ): Promise<void> {
-  if (entries.length === 0 && deleteQueueIds.length === 0) return;
-  if (await appendEventsInOneStatement(db, entries, deleteQueueIds)) return;
+  if (entries.length === 0 && deleteQueueIds.length === 0 && counts.length === 0) return;
+  if (await appendEventsInOneStatement(db, entries, deleteQueueIds, [], counts)) return;
   await deleteQueueRows(db, deleteQueueIds);
   const now = new Date();
   await insertEventLogEntries(db, toInserts(entries, now));
-  const stats = statDeltas(entries, now);
+  const stats = statDeltas(entries, now, counts);
   await addConnectionStats(db, stats.connections);
   await addStreamStats(db, stats.streams);
 }
 
 /**
  * Deletes the queue rows `deleteQueueIds`, parks the rows `park` for their batch-mode connection's batch,
- * appends the entries and adds their counts to the statistics rollup (src/events_log/event_stat_counts.ts)
- * in one statement, atomic by itself: the pipeline's usual commit of a chunk (src/store/queue_commit_repo.ts). Returns false, having written nothing, when an entry
+ * appends the entries and adds their counts (and `counts`) to the statistics rollup
+ * (src/events_log/event_stat_counts.ts) in one statement, atomic by itself: the pipeline's usual commit of a chunk (src/store/queue_commit_repo.ts). Returns false, having written nothing, when an entry
  * cannot travel that way (a value holding the column separator): the caller then uses
  * {@linkcode appendEvents} in a transaction.
  */
@@ -112,9 +116,10 @@ export async function appendEventsInOneStatement(
   entries: readonly EventLogEntry[],
   deleteQueueIds: readonly string[],
   park: readonly { id: string; connectionId: string }[] = [],
+  counts: readonly StatCount[] = [],
 ): Promise<boolean> {
   const now = new Date();
-  const stats = statDeltas(entries, now);
+  const stats = statDeltas(entries, now, counts);
   return await commitChunk(db, {
     deleteIds: deleteQueueIds,
     park,

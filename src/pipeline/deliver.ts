@@ -2,6 +2,12 @@
  * Hands planned jobs to their destination drivers, one connection at a time per call and connections
  * side by side, and records each event's outcome (`bulker_stream` entries, metrics, job failures).
  *
+ * A batch-mode connection whose driver logs its batches (`bulker_batch` entries, one per table: warehouses,
+ * ClickHouse, S3) gets a `bulker_stream` entry only for a failed event, as in Jitsu, where `bulker_stream`
+ * is the stream-mode log; its delivered events are counted in the statistics rollup without an entry
+ * (`counts`, committed with the chunk). That entry (the event, the table's schema and the mapped row:
+ * about 1,900 bytes) was the largest single cost of a warehouse event.
+ *
  * A connection's events of one chunk are one driver call (the webhook driver keeps 32 requests in flight;
  * a warehouse writes them in one transaction); with two chunks of a lane at once that is 64 requests per
  * stream. Cutting a chunk into slices sent at once measured no faster here (the webhook driver alone, with 8
@@ -10,6 +16,7 @@
  */
 import type { Deps } from "../deps.ts";
 import type { DestinationDriver, PipelineEvent, WriteResult } from "../destinations/driver.ts";
+import type { StatCount } from "../events_log/event_stat_counts.ts";
 import type { EventLogEntry } from "../events_log/events_log.ts";
 import type { LiveConnection } from "../services/pipeline_config.ts";
 import { type BatchStats, type Job, type ProcessOptions, thrownFailure } from "./job.ts";
@@ -23,6 +30,7 @@ export async function deliver(
   opts: ProcessOptions,
   entries: EventLogEntry[],
   stats: BatchStats,
+  counts: StatCount[],
 ): Promise<void> {
   const byConn = new Map<string, Job[]>();
   for (const j of jobs) {
@@ -55,16 +63,30 @@ export async function deliver(
         `Destination type "${conn.destination.destinationType}" has no driver in this version of Sluice`;
       results = events.map(() => ({ status: "FAILED", error, retryable: false }));
     } else results = await write(deps, driver, conn, events, opts, text);
+    // Successes of a batch logged as bulker_batch are counted here, not logged one by one.
+    const batchLogged = driver?.logsBatches === true && conn.options.mode === "batch";
+    let delivered = 0, skipped = 0;
     let i = 0;
     for (const j of list) {
       for (const event of j.events) {
         const r = results[i] ??
           { status: "FAILED", error: "the driver returned no result", retryable: true };
+        if (batchLogged && !("thrown" in r) && r.status !== "FAILED") {
+          i++;
+          outcome(deps, j, r, stats);
+          if (r.status === "SKIPPED") skipped++;
+          else delivered++;
+          continue;
+        }
         const original = j.poison ? "" : text(i) ?? JSON.stringify(event);
         i++;
         record(deps, j, original, r, entries, stats);
       }
     }
+    const count = (status: "delivered" | "skipped", events: number) =>
+      events && counts.push({ workspaceId: conn.workspaceId, actorId: conn.id, status, events });
+    count("delivered", delivered);
+    count("skipped", skipped);
   }));
 }
 
@@ -113,21 +135,21 @@ async function write(
   return out;
 }
 
-/** Records one event's outcome; `original` is the event's JSON text. */
+/** Records one event's outcome with its `bulker_stream` entry; `original` is the event's JSON text. */
 function record(
   deps: Deps,
   j: Job,
   original: string,
-  outcome: Outcome,
+  result: Outcome,
   entries: EventLogEntry[],
   stats: BatchStats,
 ): void {
   const conn = j.conn;
   let r: WriteResult;
-  if ("thrown" in outcome) {
-    const f = thrownFailure(`Driver ${conn.destination.destinationType} failed`, outcome.thrown);
+  if ("thrown" in result) {
+    const f = thrownFailure(`Driver ${conn.destination.destinationType} failed`, result.thrown);
     r = { status: "FAILED", error: f.message, retryable: f.retryable };
-  } else r = outcome;
+  } else r = result;
   entries.push({
     workspaceId: conn.workspaceId,
     actorId: conn.id,
@@ -143,6 +165,12 @@ function record(
       ...(r.mappedData !== undefined ? { mappedData: r.mappedData } : {}),
     },
   });
+  outcome(deps, j, r, stats);
+}
+
+/** Counts one event's outcome in the metrics and the batch's stats, and marks a failed job. */
+function outcome(deps: Deps, j: Job, r: WriteResult, stats: BatchStats): void {
+  const conn = j.conn;
   deps.metrics.inc("sluice_deliveries_total", {
     destination_type: conn.destination.destinationType,
     status: r.status === "FAILED" ? "failed" : "ok",

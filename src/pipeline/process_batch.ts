@@ -4,7 +4,8 @@
  * destination driver. Outcomes are committed in one transaction: claimed rows deleted, retries
  * re-queued with backoff (no earlier than a destination's Retry-After), exhausted or hopeless work moved to
  * the dead letter, and every Live Events entry (`function`, `bulker_stream`, `dead-letter`) appended with its
- * statistics rollup counts. The usual chunks need no transaction: all delivered or dropped is one statement
+ * statistics rollup counts (with the delivered events of batch-mode connections, which have no entry each:
+ * deliver.ts). The usual chunks need no transaction: all delivered or dropped is one statement
  * (src/store/queue_commit_repo.ts), all waiting for a batch one UPDATE or nothing (held in memory).
  *
  * Delivery is at least once: if this instance dies after a driver wrote but before the commit, the
@@ -18,6 +19,7 @@
  * waiting rows when the batch is due and passes them back here, where they are delivered.
  */
 import type { Deps } from "../deps.ts";
+import type { StatCount } from "../events_log/event_stat_counts.ts";
 import { appendEvents, appendEventsInOneStatement, type EventLogEntry } from "../events_log/events_log.ts";
 import { cachedLiveConnections, type LiveConnection } from "../services/pipeline_config.ts";
 import { insertQueueRows, parkForBatch, type QueueInsert, type QueueRow } from "../store/queue_repo.ts";
@@ -46,13 +48,15 @@ export function retryDelayMs(attempt: number, baseMs: number): number {
 export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOptions): Promise<BatchStats> {
   const stats = emptyStats(rows.length);
   const entries: EventLogEntry[] = [];
+  // Events counted in the statistics rollup without an entry (deliver.ts: batch-mode successes).
+  const counts: StatCount[] = [];
   const now = deps.clock.now();
   const waiting: Waiting = { inserts: [], converts: [], parks: [] };
   const jobs = await planJobs(deps, rows, now, opts.drivers, waiting, stats);
   stats.batched = waiting.inserts.length + waiting.converts.length + waiting.parks.length;
 
   await runFunctions(deps, jobs, opts.sandbox, entries, stats);
-  await deliver(deps, jobs, opts, entries, stats);
+  await deliver(deps, jobs, opts, entries, stats, counts);
 
   const retries: QueueInsert[] = [];
   const dead: DeadLetterInsert[] = [];
@@ -125,7 +129,7 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
   // are parked in the queue; either way they are not deleted.
   const { held, park } = opts.held ? opts.held.hold(waiting.converts) : { held: [], park: waiting.converts };
   try {
-    await commit(deps, rows, waiting, park, entries, retries, dead);
+    await commit(deps, rows, waiting, park, entries, counts, retries, dead);
   } catch (e) {
     opts.held?.forget(held);
     throw e;
@@ -149,11 +153,13 @@ async function commit(
   waiting: Waiting,
   park: readonly BatchConvert[],
   entries: EventLogEntry[],
+  counts: StatCount[],
   retries: QueueInsert[],
   dead: DeadLetterInsert[],
 ): Promise<void> {
   if (
-    waiting.converts.length === rows.length && entries.length === 0 && waiting.inserts.length === 0 &&
+    waiting.converts.length === rows.length && entries.length === 0 && counts.length === 0 &&
+    waiting.inserts.length === 0 &&
     waiting.parks.length === 0 && retries.length === 0 && dead.length === 0
   ) {
     // Every row waits for its batch-mode connection's batch: held in memory (nothing to write) or parked by
@@ -165,7 +171,7 @@ async function commit(
   const done = rows.filter((r) => !waits.has(r.id)).map((r) => r.id);
   if (
     waiting.converts.length === 0 && waiting.inserts.length === 0 && retries.length === 0 &&
-    dead.length === 0 && await appendEventsInOneStatement(deps.db, entries, done, waiting.parks)
+    dead.length === 0 && await appendEventsInOneStatement(deps.db, entries, done, waiting.parks, counts)
   ) {
     // Everything delivered, dropped or waiting for a batch in its row: rows deleted or parked, entries
     // appended and counted in the statistics rollup (so counts never drift from what was committed) by one
@@ -177,7 +183,7 @@ async function commit(
     await insertQueueRows(tx, waiting.inserts);
     await insertQueueRows(tx, retries);
     await insertDeadLetters(tx, dead);
-    await appendEvents(tx, entries, { deleteQueueIds: done });
+    await appendEvents(tx, entries, { deleteQueueIds: done, counts });
   });
 }
 

@@ -78,6 +78,7 @@ export function s3Driver(options: S3DriverOptions = {}): DestinationDriver {
   return {
     type: "s3",
     modes: ["batch"],
+    logsBatches: options.onBatch !== undefined,
     async write(batch) {
       if (batch.signal.aborted) {
         return sameResultForAll(batch, {

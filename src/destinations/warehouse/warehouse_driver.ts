@@ -24,7 +24,10 @@ export type BatchStatusSink = (
 
 export interface WarehouseDriverOptions {
   clock?: Clock;
-  /** Receives the `bulker_batch` entries of every batch-mode write (the pipeline logs per-event statuses). */
+  /**
+   * Receives the `bulker_batch` entries of every batch-mode write. With it the driver says it logs its
+   * batches (`logsBatches`): the pipeline then logs only failed events of a batch-mode write per event.
+   */
   onBatch?: BatchStatusSink;
 }
 
@@ -107,6 +110,7 @@ export function warehouseBackedDriver(
   return {
     type: backend.type,
     modes: ["stream", "batch"],
+    logsBatches: options.onBatch !== undefined,
     async write(batch) {
       if (batch.signal.aborted) {
         return sameResultForAll(batch, {
