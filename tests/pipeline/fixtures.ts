@@ -1,5 +1,6 @@
 /** Pipeline test fixtures: a local webhook receiver and a stream -> (function) -> destination setup. */
 import { createResource } from "../../src/services/resources.ts";
+import type { Queryable } from "../../src/store/db.ts";
 import type { TestUser } from "../_helpers/app.ts";
 
 /** A local HTTP endpoint that records what it receives; `respond` decides each answer. */
@@ -127,4 +128,14 @@ export async function setupPipeline(
 /** `Authorization: Basic` as Segment's SDKs send a write key. */
 export function basicAuth(key: string): string {
   return `Basic ${btoa(`${key}:`)}`;
+}
+
+/** A connection's counts in the statistics rollup (minute rows summed) by status: `{ delivered: 5 }`. */
+export async function connectionCounts(db: Queryable, connectionId: string): Promise<Record<string, number>> {
+  const rows = await db.query<{ status: string; n: string }>(
+    `select status, sum(events)::text as n from event_stat
+      where connection_id = $1 and granularity = 'minute' group by status order by status`,
+    [connectionId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
