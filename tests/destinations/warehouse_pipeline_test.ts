@@ -74,7 +74,9 @@ for (const { name, open } of TARGETS) {
       // delivered event has no bulker_stream entry of its own; the statistics still count each event.
       const batches = await logOf(t, u.workspace.id, "bulker_batch", s.connectionId);
       assert.deepEqual(
-        batches.map((b) => [b.level, b.message.status, b.message.representation.name, b.message.successfulRows]),
+        batches.map((
+          b,
+        ) => [b.level, b.message.status, b.message.representation.name, b.message.successfulRows]),
         [["info", "COMPLETED", "signups", 1], ["info", "COMPLETED", "events", 1]],
       );
       assert.equal(batches[0].message.lastMappedRow.message_id, "m-1");

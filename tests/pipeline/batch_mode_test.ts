@@ -117,6 +117,59 @@ Deno.test("[postgres] batch mode: nothing is written before batchSize; then exac
   }
 });
 
+Deno.test("[postgres] batch mode: a failed event of a batch gets its own bulker_stream error entry; delivered ones are counted", async () => {
+  const t = await testApp({ env: ENV, clock: fakeClock() });
+  const wh = await pgTarget();
+  const pipeline = new Pipeline(t.deps, { workers: 0 });
+  try {
+    const u = await t.user();
+    // Deduplicating on user_id: an event without a userId cannot be written, and fails alone.
+    const s = await setupPipeline(u, {
+      destination: { destinationType: "postgres", ...wh.credentials },
+      connectionData: { ...BATCH, primaryKey: "user_id", deduplicate: true },
+    });
+    const batch = ["u1", "u2", null, "u3", "u4"].map((userId, i) => ({
+      type: "track",
+      event: "Order Completed",
+      messageId: `fail-${i}-${crypto.randomUUID().slice(0, 8)}`,
+      ...(userId ? { userId } : { anonymousId: "a1" }),
+    }));
+    const res = await t.request("/v1/batch", {
+      method: "POST",
+      headers: { "x-write-key": s.serverKey },
+      json: { batch },
+    });
+    assert.equal((await expectJson(res, 200)).okEvents, 5);
+    await pipeline.drain();
+    assert.equal((await written(wh)).length, 4);
+    const stream = await logOf(t, u.workspace.id, "bulker_stream", s.connectionId);
+    assert.deepEqual(stream.map((m) => [m.status, m.messageId]), [["FAILED", batch[2].messageId]]);
+    assert.match(stream[0].error, /primary key column "user_id" has no value/);
+    assert.equal(JSON.parse(stream[0].original).messageId, batch[2].messageId, "the failed event itself");
+    const errorsOnly = await queryEvents(t.deps.db, {
+      workspaceId: u.workspace.id,
+      type: "bulker_stream",
+      actorId: s.connectionId,
+      levels: ["error"],
+    });
+    assert.equal(errorsOnly.events.length, 1, "the errors-only filter names it");
+    const dead = await t.deps.db.query<{ error: string }>(
+      "select error from dead_letter",
+    );
+    assert.equal(dead.length, 1);
+    assert.match(dead[0].error, /primary key column "user_id" has no value/);
+    assert.deepEqual(await connectionCounts(t.deps.db, s.connectionId), {
+      dead_letter: 1,
+      delivered: 4,
+      error: 1,
+    });
+  } finally {
+    await pipeline.stop();
+    await wh.drop();
+    await t.close();
+  }
+});
+
 Deno.test("[postgres] batch mode beside a stream connection: the row itself waits for one batch, a copy for the other", async () => {
   const t = await testApp({ env: ENV, clock: fakeClock() });
   const wh = await pgTarget();

@@ -121,6 +121,35 @@ for (const store of STORES) {
     }
   });
 
+  Deno.test(`[${store.name}] events counted without an entry (batch-mode deliveries) are added to the rollup with the commit`, async () => {
+    const db = await store.open();
+    try {
+      const ids = await queue(db, 3);
+      const counts = [
+        { workspaceId: "w1", actorId: "wh", status: "delivered" as const, events: 998, timestamp: T0 },
+        { workspaceId: "w1", actorId: "wh", status: "delivered" as const, events: 0, timestamp: T0 },
+      ];
+      const failed = { ...delivered("wh", 1), level: "error" as const, message: { status: "FAILED" } };
+      assert.equal(await appendEventsInOneStatement(db, [failed], ids.slice(0, 2), [], counts), true);
+      assert.deepEqual(await stats(db), [
+        "hour wh delivered 2026-04-01T10:00:00.000Z 998",
+        "hour wh error 2026-04-01T10:00:00.000Z 1",
+        "minute wh delivered 2026-04-01T10:00:00.000Z 998",
+        "minute wh error 2026-04-01T10:00:00.000Z 1",
+      ]);
+      assert.equal((await db.query("select 1 from events_log")).length, 1, "only the failed event is logged");
+      // The transaction's path (an entry that cannot travel joined) counts them too.
+      const odd = { ...failed, actorId: "c\u001e1" };
+      await db.transaction((tx) =>
+        appendEvents(tx, [odd], { deleteQueueIds: [ids[2]], counts: [counts[0]] })
+      );
+      assert.ok((await stats(db)).includes("minute wh delivered 2026-04-01T10:00:00.000Z 1996"));
+      assert.equal((await db.query("select 1 from event_queue")).length, 0);
+    } finally {
+      await db.close();
+    }
+  });
+
   Deno.test(`[${store.name}] an entry that cannot travel in the one statement is committed the usual way, with its counts`, async () => {
     const db = await store.open();
     try {
