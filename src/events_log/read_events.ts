@@ -38,7 +38,8 @@ export const ReadEventsInput = v.object({
     v.picklist(EVENT_LOG_TYPES, `must be one of ${EVENT_LOG_TYPES.join(", ")}`),
     v.description(
       "Which log: incoming (events received by a stream), function (function logs of a connection), " +
-        "bulker_stream (per-event destination writes), bulker_batch (batch destination writes), " +
+        "bulker_stream (per-event destination writes; in batch mode failed events only), bulker_batch " +
+        "(batch-mode destination writes, one per table and batch), " +
         "dead-letter (events that failed every retry).",
     ),
   ),

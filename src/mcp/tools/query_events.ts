@@ -30,7 +30,8 @@ export function queryEventsTool(): Tool {
     title: "Query Live Events",
     description: "Reads Live Events: what happened to recent events at each step, newest first. Use it to " +
       "debug a pipeline: type incoming shows what a stream received (and whether it was accepted), function " +
-      "shows function logs and errors of a connection, bulker_stream and bulker_batch show destination writes, " +
+      "shows function logs and errors of a connection, bulker_stream shows each event's destination write (in " +
+      "batch mode only failed events), bulker_batch each batch-mode write (one entry per table and batch), " +
       "dead-letter shows events that failed every retry. Get source ids from list_event_sources first. " +
       'errorsOnly (or levels "error") shows only failures; search finds an event id or an error text. ' +
       "When nextCursor is " +

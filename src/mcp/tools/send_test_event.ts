@@ -19,7 +19,9 @@ export function sendTestEventTool(): Tool {
       "stream, their functions and destinations, for real (a webhook really receives it). Returns the " +
       "event's messageId and the connections it was queued for (queued=false: the stream has no connection). " +
       "Then read what happened with query_events: type incoming (source = the stream id), function and " +
-      "bulker_stream (source = a connection id); search for the messageId. Delivery takes a moment.",
+      "bulker_stream (source = a connection id); search for the messageId. Delivery takes a moment. A " +
+      "batch-mode connection (warehouses by default) writes the event with its batch (batchSize or frequency), " +
+      "logs that as bulker_batch, and has a bulker_stream entry for the event only if it failed.",
     input: SendTestEventInput,
     output: Output,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
