@@ -204,7 +204,17 @@ async function livePage(c: Context<AppEnv>) {
           )}
         </div>
         {error ? <p class="error" role="alert">{error}</p> : null}
-        {events.length === 0 && !error ? <p class="muted">No events yet for this source and type.</p> : null}
+        {events.length === 0 && !error
+          ? (
+            <p class="muted">
+              No events yet for this source and type.
+              {query.type === "bulker_stream"
+                ? " A batch-mode connection (warehouses by default) logs its writes per batch as bulker_batch, and " +
+                  "here only the events that failed."
+                : null}
+            </p>
+          )
+          : null}
         {events.map(entryOf)}
         {next
           ? (
