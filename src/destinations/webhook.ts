@@ -156,10 +156,12 @@ async function sendOne(
   p: Prepared,
   event: Record<string, unknown>,
   signal: AbortSignal,
+  eventText: string | undefined,
 ): Promise<WriteResult> {
   const { creds, target, custom, env } = p;
   try {
-    const text = custom ? renderPayload(creds.payload!, event, env) : JSON.stringify(event);
+    // The queued event's own text when no function changed it (equal to JSON.stringify(event)).
+    const text = custom ? renderPayload(creds.payload!, event, env) : eventText ?? JSON.stringify(event);
     const body = creds.method === "GET" ? undefined : encoder.encode(text);
     let headers = p.fixedHeaders ??
       headerLines(creds.headers.map(([name, value]) => [name, renderHeaderValue(value, event, env)]));
@@ -265,7 +267,7 @@ export function webhookDriver(opts: WebhookOptions = {}): DestinationDriver & As
       async function lane() {
         while (next < batch.events.length) {
           const i = next++;
-          results[i] = await sendOne(client, p, batch.events[i], batch.signal);
+          results[i] = await sendOne(client, p, batch.events[i], batch.signal, batch.eventText?.(i));
         }
       }
       await Promise.all(Array.from({ length: Math.min(CONCURRENCY, batch.events.length) }, lane));

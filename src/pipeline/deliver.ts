@@ -65,7 +65,8 @@ export async function deliver(
     } else results = await write(deps, driver, conn, events, opts, text);
     // Successes of a batch logged as bulker_batch are counted here, not logged one by one.
     const batchLogged = driver?.logsBatches === true && conn.options.mode === "batch";
-    let delivered = 0, skipped = 0;
+    // Events without an entry of their own, by status; every event, for the metrics.
+    let delivered = 0, skipped = 0, ok = 0, failed = 0;
     let i = 0;
     for (const j of list) {
       for (const event of j.events) {
@@ -73,15 +74,23 @@ export async function deliver(
           { status: "FAILED", error: "the driver returned no result", retryable: true };
         if (batchLogged && !("thrown" in r) && r.status !== "FAILED") {
           i++;
-          outcome(deps, j, r, stats);
+          outcome(j, r, stats);
           if (r.status === "SKIPPED") skipped++;
           else delivered++;
+          ok++;
           continue;
         }
         const original = j.poison ? "" : text(i) ?? JSON.stringify(event);
         i++;
-        record(deps, j, original, r, entries, stats);
+        if (record(j, original, r, entries, stats)) failed++;
+        else ok++;
       }
+    }
+    // Counted once a connection and call, not once an event (a metric's labels are keyed per call).
+    const type = conn.destination.destinationType;
+    if (ok) deps.metrics.inc("sluice_deliveries_total", { destination_type: type, status: "ok" }, ok);
+    if (failed) {
+      deps.metrics.inc("sluice_deliveries_total", { destination_type: type, status: "failed" }, failed);
     }
     const count = (status: "delivered" | "skipped", events: number) =>
       events && counts.push({ workspaceId: conn.workspaceId, actorId: conn.id, status, events });
@@ -135,15 +144,17 @@ async function write(
   return out;
 }
 
-/** Records one event's outcome with its `bulker_stream` entry; `original` is the event's JSON text. */
+/**
+ * Records one event's outcome with its `bulker_stream` entry; `original` is the event's JSON text. True when
+ * the event failed.
+ */
 function record(
-  deps: Deps,
   j: Job,
   original: string,
   result: Outcome,
   entries: EventLogEntry[],
   stats: BatchStats,
-): void {
+): boolean {
   const conn = j.conn;
   let r: WriteResult;
   if ("thrown" in result) {
@@ -165,16 +176,12 @@ function record(
       ...(r.mappedData !== undefined ? { mappedData: r.mappedData } : {}),
     },
   });
-  outcome(deps, j, r, stats);
+  outcome(j, r, stats);
+  return r.status === "FAILED";
 }
 
-/** Counts one event's outcome in the metrics and the batch's stats, and marks a failed job. */
-function outcome(deps: Deps, j: Job, r: WriteResult, stats: BatchStats): void {
-  const conn = j.conn;
-  deps.metrics.inc("sluice_deliveries_total", {
-    destination_type: conn.destination.destinationType,
-    status: r.status === "FAILED" ? "failed" : "ok",
-  });
+/** Counts one event's outcome in the batch's stats, and marks a failed job. */
+function outcome(j: Job, r: WriteResult, stats: BatchStats): void {
   if (r.status === "FAILED") {
     // Any retryable failure retries the job; otherwise the first failure sends it to the dead letter.
     const retryable = r.retryable === true;
