@@ -83,20 +83,22 @@ export const MAX_EVENTS_LIMIT = 1000;
  * Appends entries and counts them in the statistics rollup, in one statement when it can (see
  * {@linkcode appendEventsInOneStatement}), else in three. Call it with the pipeline's transaction as `db`
  * to make the entries and counts part of that step's commit; `deleteQueueIds` are queue rows deleted with
- * them (a processed chunk), `counts` events counted without an entry (a batch-mode connection's delivered
- * events).
+ * them (a processed chunk, only while still leased with `leases`), `counts` events counted without an entry
+ * (a batch-mode connection's delivered events).
  */
 export async function appendEvents(
   db: Queryable,
   entries: readonly EventLogEntry[],
-  { deleteQueueIds = [], counts = [] }: {
+  { deleteQueueIds = [], counts = [], leases = null }: {
     deleteQueueIds?: readonly string[];
     counts?: readonly StatCount[];
+    /** The lease tokens of the rows to delete (leasesOf in store/queue_repo.ts); null: no check. */
+    leases?: string | null;
   } = {},
 ): Promise<void> {
   if (entries.length === 0 && deleteQueueIds.length === 0 && counts.length === 0) return;
-  if (await appendEventsInOneStatement(db, entries, deleteQueueIds, [], counts)) return;
-  await deleteQueueRows(db, deleteQueueIds);
+  if (await appendEventsInOneStatement(db, entries, deleteQueueIds, [], counts, leases)) return;
+  await deleteQueueRows(db, deleteQueueIds, leases);
   const now = new Date();
   await insertEventLogEntries(db, toInserts(entries, now));
   const stats = statDeltas(entries, now, counts);
@@ -117,12 +119,14 @@ export async function appendEventsInOneStatement(
   deleteQueueIds: readonly string[],
   park: readonly { id: string; connectionId: string }[] = [],
   counts: readonly StatCount[] = [],
+  leases: string | null = null,
 ): Promise<boolean> {
   const now = new Date();
   const stats = statDeltas(entries, now, counts);
   return await commitChunk(db, {
     deleteIds: deleteQueueIds,
     park,
+    leases,
     entries: toInserts(entries, now),
     connectionStats: stats.connections,
     streamStats: stats.streams,

@@ -73,6 +73,8 @@ function summary(rows: QueueRow[]): { count: number; oldest: Date; maxAttempts: 
 export interface FlushOptions {
   drivers: DriverTable;
   leaseMs: number;
+  /** The claimer's lease token (store/queue_repo.ts newLeaseToken). */
+  lease?: string;
   /** Rows claimed at once for a connection that is no longer in batch mode (or gone). */
   fallbackLimit: number;
   /** Shutdown: claim nothing more (what is not claimed simply waits in the queue). */
@@ -149,10 +151,11 @@ async function flushGroup(
       now,
       leaseUntil: new Date(now.getTime() + opts.leaseMs),
       limit,
+      lease: opts.lease,
     });
     if (rows.length === 0) break;
     if (settings && !batchIsDue(summary(rows), settings, now)) {
-      await releaseQueueRows(deps.db, rows.map((r) => r.id));
+      await releaseQueueRows(deps.db, rows.map((r) => r.id), opts.lease ?? null);
       // A rest after full batches waits for its own batch.
       if (loading.size > 0) break;
       // Several claimers at once (instances, or drains of one instance) can each get part of one due

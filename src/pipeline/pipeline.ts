@@ -14,6 +14,7 @@ import { cachedLiveConnections } from "../services/pipeline_config.ts";
 import {
   claimQueueRows,
   extendQueueLease,
+  newLeaseToken,
   parkForBatch,
   type QueueRow,
   releaseQueueRows,
@@ -70,6 +71,12 @@ export class Pipeline {
   /** Batch-mode rows waiting in memory for their batch (leased; renewed by #heldTimer). */
   readonly #held: HeldBatches;
   #heldTimer: ReturnType<typeof setInterval> | null = null;
+  /**
+   * This instance's lease token: its claims lease rows with it, and its commits, parks, renewals and releases
+   * change only rows still leased with it (a row another instance claimed once this one's lease ran out is
+   * left alone: store/queue_repo.ts).
+   */
+  readonly #lease = newLeaseToken();
   /** The last claim found fewer rows than it could take: the queue ran dry (for now). */
   #dry = false;
   /** Held rows being parked (the queue ran dry, or shutdown). */
@@ -119,7 +126,8 @@ export class Pipeline {
       onFree: ({ laneOpened, heldBefore }) => {
         if (laneOpened || heldBefore > this.#maxHeld - o.batchSize) this.#wakeOne();
       },
-      renew: (ids) => extendQueueLease(deps.db, ids, new Date(deps.clock.now().getTime() + o.leaseMs)),
+      renew: (ids) =>
+        extendQueueLease(deps.db, ids, new Date(deps.clock.now().getTime() + o.leaseMs), this.#lease),
       onError: (e) => deps.log.error("pipeline chunk failed", { error: e }),
     });
     // A held batch that is due goes to its connection's lane as one chunk, as a parked batch does.
@@ -193,6 +201,7 @@ export class Pipeline {
     const full = this.#lanes.full();
     const limit = Math.min(this.#opts.batchSize, room);
     const rows = await claimQueueRows(this.#deps.db, {
+      lease: this.#lease,
       now,
       leaseUntil: new Date(now.getTime() + this.#opts.leaseMs),
       limit,
@@ -218,6 +227,7 @@ export class Pipeline {
       const parked = await flushDueBatches(this.#deps, {
         drivers: this.#drivers,
         leaseMs: this.#opts.leaseMs,
+        lease: this.#lease,
         fallbackLimit: this.#opts.batchSize,
         signal: this.#abort.signal,
         process: (rows) => this.#lanes.add(rows, { whole: true }),
@@ -262,7 +272,7 @@ export class Pipeline {
     const prev = this.#parking;
     const p: Promise<void> = (async () => {
       await prev;
-      await parkForBatch(this.#deps.db, rows).catch((e) =>
+      await parkForBatch(this.#deps.db, rows.map((r) => ({ ...r, lease: this.#lease }))).catch((e) =>
         this.#deps.log.error("parking held batch rows failed; their lease will end", { error: e })
       );
     })().finally(() => {
@@ -283,7 +293,7 @@ export class Pipeline {
     this.#heldTimer = setInterval(() => {
       if (this.#held.size === 0) return this.#renewHeld();
       const until = new Date(this.#deps.clock.now().getTime() + o.leaseMs);
-      extendQueueLease(this.#deps.db, this.#held.ids(), until).catch((e) =>
+      extendQueueLease(this.#deps.db, this.#held.ids(), until, this.#lease).catch((e) =>
         this.#deps.log.error("renewing held batch rows' lease failed", { error: e })
       );
     }, Math.max(100, o.leaseMs / 3));
@@ -330,7 +340,7 @@ export class Pipeline {
       this.#parkHeld();
       await this.#parking;
       this.#renewHeld();
-      await releaseQueueRows(this.#deps.db, waiting.map((r) => r.id)).catch(() => {});
+      await releaseQueueRows(this.#deps.db, waiting.map((r) => r.id), this.#lease).catch(() => {});
       await this.#unlisten?.().catch(() => {});
       for (const d of this.#drivers.values()) await d.close?.().catch(() => {});
     })();

@@ -56,7 +56,7 @@ async function failRow(deps: Deps, row: QueueRow, e: unknown): Promise<BatchStat
   const now = deps.clock.now();
   if (failure.retryable && attempt <= deps.config.pipelineRetries) {
     const at = new Date(now.getTime() + retryDelayMs(attempt, deps.config.pipelineRetryBaseMs));
-    await failQueueRow(deps.db, { id: row.id, availableAt: at, error: failure.message });
+    await failQueueRow(deps.db, { id: row.id, availableAt: at, error: failure.message, lease: row.lease });
     stats.retried++;
     return stats;
   }
@@ -80,7 +80,7 @@ async function failRow(deps: Deps, row: QueueRow, e: unknown): Promise<BatchStat
     },
   }));
   await deps.db.transaction(async function deadLetterRow(tx) {
-    await deleteQueueRows(tx, [row.id]);
+    await deleteQueueRows(tx, [row.id], row.lease ?? null);
     await insertDeadLetters(
       tx,
       targets.map((connectionId) => ({

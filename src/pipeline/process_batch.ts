@@ -22,7 +22,13 @@ import type { Deps } from "../deps.ts";
 import type { StatCount } from "../events_log/event_stat_counts.ts";
 import { appendEvents, appendEventsInOneStatement, type EventLogEntry } from "../events_log/events_log.ts";
 import { cachedLiveConnections, type LiveConnection } from "../services/pipeline_config.ts";
-import { insertQueueRows, parkForBatch, type QueueInsert, type QueueRow } from "../store/queue_repo.ts";
+import {
+  insertQueueRows,
+  leasesOf,
+  parkForBatch,
+  type QueueInsert,
+  type QueueRow,
+} from "../store/queue_repo.ts";
 import { type DeadLetterInsert, insertDeadLetters } from "../store/dead_letter_repo.ts";
 import { batchSettingsOf } from "./batch_mode.ts";
 import type { BatchConvert } from "./held_batches.ts";
@@ -164,14 +170,18 @@ async function commit(
   ) {
     // Every row waits for its batch-mode connection's batch: held in memory (nothing to write) or parked by
     // one statement, atomic by itself.
-    await parkForBatch(deps.db, park);
+    await parkForBatch(deps.db, park.map((c) => ({ ...c, lease: c.row.lease })));
     return;
   }
+  // Rows are changed only while still leased with the token they were claimed with: once a lease ran out
+  // and another instance claimed a row, this (late) commit must not delete, park or unlease it.
+  const leases = leasesOf(rows);
   const waits = new Set([...waiting.converts, ...waiting.parks].map((c) => c.id));
   const done = rows.filter((r) => !waits.has(r.id)).map((r) => r.id);
   if (
     waiting.converts.length === 0 && waiting.inserts.length === 0 && retries.length === 0 &&
-    dead.length === 0 && await appendEventsInOneStatement(deps.db, entries, done, waiting.parks, counts)
+    dead.length === 0 &&
+    await appendEventsInOneStatement(deps.db, entries, done, waiting.parks, counts, leases)
   ) {
     // Everything delivered, dropped or waiting for a batch in its row: rows deleted or parked, entries
     // appended and counted in the statistics rollup (so counts never drift from what was committed) by one
@@ -179,11 +189,11 @@ async function commit(
     return;
   }
   await deps.db.transaction(async function commitBatch(tx) {
-    await parkForBatch(tx, [...park, ...waiting.parks]);
+    await parkForBatch(tx, [...park, ...waiting.parks].map((c) => ({ ...c, lease: c.row.lease })));
     await insertQueueRows(tx, waiting.inserts);
     await insertQueueRows(tx, retries);
     await insertDeadLetters(tx, dead);
-    await appendEvents(tx, entries, { deleteQueueIds: done, counts });
+    await appendEvents(tx, entries, { deleteQueueIds: done, counts, leases });
   });
 }
 
@@ -201,7 +211,7 @@ interface Waiting {
    * connection's batch: made its waiting row in place by the chunk's commit, instead of a copy written and
    * the row deleted.
    */
-  parks: { id: string; connectionId: string }[];
+  parks: { id: string; connectionId: string; row: QueueRow }[];
 }
 
 async function planJobs(
@@ -259,7 +269,7 @@ async function planJobs(
         // itself becomes the first such connection's waiting row; any other gets a copy.
         if (!parked && row.connectionId === null) {
           parked = true;
-          waiting.parks.push({ id: row.id, connectionId: conn.id });
+          waiting.parks.push({ id: row.id, connectionId: conn.id, row });
           continue;
         }
         waiting.inserts.push({

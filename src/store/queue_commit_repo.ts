@@ -2,6 +2,7 @@
 import type { Queryable } from "./db.ts";
 import { type ConnectionStatDelta, deltasJson, UPSERT_STAT } from "./event_stat_repo.ts";
 import type { EventLogInsert } from "./events_log_repo.ts";
+import { leaseHeld } from "./queue_repo.ts";
 
 /** Separates the values of one column in a single text parameter (as src/store/ingest_repo.ts does). */
 const RS = "\x1e";
@@ -15,6 +16,11 @@ export interface ChunkCommit {
    * delivered to its other connections whose batch-mode connection gets it later: src/pipeline/batch_mode.ts).
    */
   park?: readonly { id: string; connectionId: string }[];
+  /**
+   * The lease tokens the rows were claimed with (leasesOf in queue_repo.ts): rows leased with another
+   * (claimed by someone else after this claim's lease ran out) are neither deleted nor parked. Null: no check.
+   */
+  leases?: string | null;
   /** Live Events entries to append. */
   entries: readonly EventLogInsert[];
   /** Statistics rollup counts of connections (src/events_log/event_stat_counts.ts). */
@@ -29,11 +35,12 @@ const BOTH = `cross join (values ('minute'), ('hour')) as g(g)`;
 // One statement, whatever the chunk holds, so its text never changes and it is prepared once per
 // connection. Data-modifying CTEs all run, whether or not the outer query reads them. The rollup rows are
 // written in key order (as addConnectionStats does), so concurrent commits lock them in one order.
-const COMMIT_SQL = `with gone as (delete from event_queue where id = any(string_to_array($1, ',')::bigint[])),
+const COMMIT_SQL = `with gone as (
+    delete from event_queue where id = any(string_to_array($1, ',')::bigint[]) and ${leaseHeld(12)}),
   parked as (
-    update event_queue q set batch = true, connection_id = v.conn, locked_until = null
+    update event_queue q set batch = true, connection_id = v.conn, locked_until = null, lease = null
       from unnest(string_to_array($10, ',')::bigint[], ${COL(11)}) as v(id, conn)
-     where q.id = v.id),
+     where q.id = v.id and ${leaseHeld(12)}),
   logged as (
     insert into events_log (workspace_id, actor_id, type, level, timestamp, message)
     select w, a, t, l, ts::timestamptz, m
@@ -86,6 +93,7 @@ export async function commitChunk(db: Queryable, c: ChunkCommit): Promise<boolea
     deltasJson(c.streamStats),
     park.map((p) => p.id).join(","),
     park.map((p) => p.connectionId).join(RS),
+    c.leases ?? null,
   ]);
   return true;
 }

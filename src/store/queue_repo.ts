@@ -43,6 +43,34 @@ export interface QueueRow {
   availableAt: Date;
   /** Whether the row waits for its connection's batch (see {@linkcode QueueInsert.batch}). */
   batch: boolean;
+  /**
+   * The lease token the row was claimed with ({@linkcode newLeaseToken}), when the claim had one: what its
+   * commit, park, renewal or release name, so that they change nothing once another claim took the row.
+   */
+  lease?: string;
+}
+
+/**
+ * A token for one claimer's leases (a pipeline instance's): a random positive 53-bit integer, as text. Rows
+ * claimed with it can be changed with it only (migration 14).
+ */
+export function newLeaseToken(): string {
+  const [hi, lo] = crypto.getRandomValues(new Uint32Array(2));
+  return String((hi & 0x1fffff) * 2 ** 32 + lo + 1);
+}
+
+/**
+ * The SQL condition "the row's lease is one of `leases`" for the text parameter `$n` (the tokens joined by
+ * commas, or null: no check, for callers that claim without a token).
+ */
+export const leaseHeld = (n: number) =>
+  `($${n}::text is null or lease = any(string_to_array($${n}, ',')::bigint[]))`;
+
+/** The `leaseHeld` parameter of rows: their distinct tokens, or null when none has one. */
+export function leasesOf(rows: readonly { lease?: string }[]): string | null {
+  const set = new Set<string>();
+  for (const r of rows) if (r.lease) set.add(r.lease);
+  return set.size ? [...set].join(",") : null;
 }
 
 type QueueDbRow = {
@@ -58,7 +86,7 @@ type QueueDbRow = {
   batch: boolean;
 };
 
-function toQueueRows(rows: QueueDbRow[]): QueueRow[] {
+function toQueueRows(rows: QueueDbRow[], lease: string | null): QueueRow[] {
   return rows
     .map((r): QueueRow => {
       const built = r.payload === null && r.incoming !== null ? queuePayloadOfIncoming(r.incoming) : null;
@@ -72,6 +100,7 @@ function toQueueRows(rows: QueueDbRow[]): QueueRow[] {
         attempts: Number(r.attempts),
         availableAt: new Date(r.available_at),
         batch: r.batch === true,
+        ...(lease ? { lease } : {}),
       };
     })
     .sort((a, b) => Number(a.id) - Number(b.id));
@@ -117,10 +146,12 @@ export async function insertQueueRows(db: Queryable, rows: readonly QueueInsert[
  */
 export async function claimQueueRows(
   db: Queryable,
-  { now, leaseUntil, limit, skipStreams = [], skipConnections = [] }: {
+  { now, leaseUntil, limit, skipStreams = [], skipConnections = [], lease = null }: {
     now: Date;
     leaseUntil: Date;
     limit: number;
+    /** The claimer's lease token ({@linkcode newLeaseToken}); without one the rows are leased to no one. */
+    lease?: string | null;
     /**
      * Streams (`workspaceId/streamId`) whose rows for every connection are not wanted now (their lane is
      * full: src/pipeline/lanes.ts).
@@ -131,7 +162,7 @@ export async function claimQueueRows(
   },
 ): Promise<QueueRow[]> {
   const rows = await db.query<QueueDbRow>(
-    `update event_queue q set locked_until = $2
+    `update event_queue q set locked_until = $2, lease = $6::bigint
        from (select id from event_queue
               where not batch and available_at <= $1 and (locked_until is null or locked_until <= $1)
                 and not (connection_id is null and workspace_id || '/' || stream_id = any($4::text[]))
@@ -141,9 +172,9 @@ export async function claimQueueRows(
               for update skip locked) c
       where q.id = c.id
       ${RETURNING}`,
-    [now, leaseUntil, limit, [...skipStreams], [...skipConnections]],
+    [now, leaseUntil, limit, [...skipStreams], [...skipConnections], lease],
   );
-  return toQueueRows(rows);
+  return toQueueRows(rows, lease);
 }
 
 /**
@@ -152,14 +183,14 @@ export async function claimQueueRows(
  */
 export async function parkForBatch(
   db: Queryable,
-  rows: readonly { id: string; connectionId: string }[],
+  rows: readonly { id: string; connectionId: string; lease?: string }[],
 ): Promise<void> {
   if (rows.length === 0) return;
   await db.query(
-    `update event_queue q set batch = true, connection_id = v.conn, locked_until = null
+    `update event_queue q set batch = true, connection_id = v.conn, locked_until = null, lease = null
        from (select unnest($1::bigint[]) as id, unnest($2::text[]) as conn) v
-      where q.id = v.id`,
-    [rows.map((r) => Number(r.id)), rows.map((r) => r.connectionId)],
+      where q.id = v.id and ${leaseHeld(3)}`,
+    [rows.map((r) => Number(r.id)), rows.map((r) => r.connectionId), leasesOf(rows)],
   );
 }
 
@@ -169,12 +200,13 @@ export async function parkForBatch(
  */
 export async function failQueueRow(
   db: Queryable,
-  { id, availableAt, error }: { id: string; availableAt: Date; error: string },
+  { id, availableAt, error, lease }: { id: string; availableAt: Date; error: string; lease?: string },
 ): Promise<void> {
   await db.query(
-    `update event_queue set attempts = attempts + 1, available_at = $2, last_error = $3, locked_until = null
-      where id = $1`,
-    [Number(id), availableAt, error],
+    `update event_queue set attempts = attempts + 1, available_at = $2, last_error = $3, locked_until = null,
+            lease = null
+      where id = $1 and ${leaseHeld(4)}`,
+    [Number(id), availableAt, error, lease ?? null],
   );
 }
 
@@ -237,16 +269,18 @@ export async function pendingBatchGroups(db: Queryable, now: Date): Promise<Batc
  */
 export async function claimBatchRows(
   db: Queryable,
-  { workspaceId, connectionId, now, leaseUntil, limit }: {
+  { workspaceId, connectionId, now, leaseUntil, limit, lease = null }: {
     workspaceId: string;
     connectionId: string;
     now: Date;
     leaseUntil: Date;
     limit: number;
+    /** The claimer's lease token, as for {@linkcode claimQueueRows}. */
+    lease?: string | null;
   },
 ): Promise<QueueRow[]> {
   const rows = await db.query<QueueDbRow>(
-    `update event_queue q set locked_until = $4
+    `update event_queue q set locked_until = $4, lease = $6::bigint
        from (select id from event_queue
               where batch and connection_id = $2 and workspace_id = $1 and available_at <= $3
                 and (locked_until is null or locked_until <= $3)
@@ -255,22 +289,40 @@ export async function claimBatchRows(
               for update skip locked) c
       where q.id = c.id
       ${RETURNING}`,
-    [workspaceId, connectionId, now, leaseUntil, limit],
+    [workspaceId, connectionId, now, leaseUntil, limit, lease],
   );
-  return toQueueRows(rows);
+  return toQueueRows(rows, lease);
 }
 
-export async function deleteQueueRows(db: Queryable, ids: readonly string[]): Promise<void> {
+/** Deletes processed rows; with `leases` (leasesOf the claimed rows) only those still leased with them. */
+export async function deleteQueueRows(
+  db: Queryable,
+  ids: readonly string[],
+  leases: string | null = null,
+): Promise<void> {
   if (ids.length === 0) return;
-  await db.query("delete from event_queue where id = any($1::bigint[])", [ids.map(Number)]);
-}
-
-/** Ends the lease of rows this instance will not process (shutdown): others may take them at once. */
-export async function releaseQueueRows(db: Queryable, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.query("update event_queue set locked_until = null where id = any($1::bigint[])", [
+  await db.query(`delete from event_queue where id = any($1::bigint[]) and ${leaseHeld(2)}`, [
     ids.map(Number),
+    leases,
   ]);
+}
+
+/**
+ * Ends the lease of rows this instance will not process (shutdown): others may take them at once. With
+ * `leases`, only of rows still leased with them.
+ */
+export async function releaseQueueRows(
+  db: Queryable,
+  ids: readonly string[],
+  leases: string | null = null,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(
+    `update event_queue set locked_until = null, lease = null where id = any($1::bigint[]) and ${
+      leaseHeld(2)
+    }`,
+    [ids.map(Number), leases],
+  );
 }
 
 /** Rows in the queue, counted up to `cap` (bounded cost on a long queue). */
@@ -310,11 +362,14 @@ export async function extendQueueLease(
   db: Queryable,
   ids: readonly string[],
   leaseUntil: Date,
+  leases: string | null = null,
 ): Promise<void> {
   if (ids.length === 0) return;
-  // A row whose lease was ended meanwhile (parked for its batch, failed, released) stays unleased.
+  // A row whose lease was ended meanwhile (parked for its batch, failed, released) stays unleased, and one
+  // another claimer took after its lease ran out stays theirs.
   await db.query(
-    "update event_queue set locked_until = $2 where id = any($1::bigint[]) and locked_until is not null",
-    [ids.map(Number), leaseUntil],
+    `update event_queue set locked_until = $2
+      where id = any($1::bigint[]) and locked_until is not null and ${leaseHeld(3)}`,
+    [ids.map(Number), leaseUntil, leases],
   );
 }
