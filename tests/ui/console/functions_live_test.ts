@@ -121,7 +121,10 @@ Deno.test("console Live Events: an ingested event shows newest first, search and
     const errors = await getPage(t, s.cookie, `/live/live?source=${streamId}&type=incoming&errors=1`);
     assert.ok(!errors.html.includes("First event"));
     assert.match(errors.html, /No events yet/);
-    assert.ok(!errors.html.includes("bulker_batch, and here only"), "the batch-mode hint is for bulker_stream");
+    assert.ok(
+      !errors.html.includes("bulker_batch, and here only"),
+      "the batch-mode hint is for bulker_stream",
+    );
     const writes = await getPage(t, s.cookie, `/live/live?source=${streamId}&type=bulker_stream`);
     assert.match(writes.html, /No events yet for this source and type\. A batch-mode connection/);
     const bad = await getPage(t, s.cookie, `/live/live?type=incoming&cursor=garbage`);
