@@ -41,6 +41,8 @@ Deno.test("[postgres] rows of our column types go in one text parameter a column
   const wh = await pgTarget();
   try {
     await wh.client.createTable("t", COLUMNS, ["message_id"]);
+    // The types a column-wise insert casts to come from the server (the core loads a table after DDL).
+    await wh.client.loadColumns("t");
     const rows: Cell[][] = [
       ["m1", 1, 1.5, true, "2026-01-02T03:04:05.678Z", '{"a":[1,"x"]}', "plain"],
       ["m2", null, null, null, null, null, null],
@@ -53,6 +55,7 @@ Deno.test("[postgres] rows of our column types go in one text parameter a column
     // The same rows through a multi-row VALUES statement (a value holding the separator makes the client
     // fall back to it), into a second table, read back alike.
     await wh.client.createTable("v", COLUMNS, ["message_id"]);
+    await wh.client.loadColumns("v");
     const withSeparator = [...rows, ["m5", 5, 5, true, null, null, "has \x1e inside"]] as Cell[][];
     await wh.client.insert(tx, "v", NAMES, withSeparator, null);
     assert.deepEqual(tx.seen, ["select * from unnest", "values"]);
@@ -86,6 +89,8 @@ Deno.test("[postgres] a column-wise insert upserts on the key; a column of a typ
   const wh = await pgTarget();
   try {
     await wh.client.createTable("t", COLUMNS, ["message_id"]);
+    // The types a column-wise insert casts to come from the server (the core loads a table after DDL).
+    await wh.client.loadColumns("t");
     const tx = spy(wh);
     const row = (id: string, s: string): Cell[] => [id, 1, 1, true, null, null, s];
     await wh.client.insert(tx, "t", NAMES, [row("a", "one"), row("b", "one")], ["message_id"]);

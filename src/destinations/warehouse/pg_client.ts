@@ -152,14 +152,10 @@ export function pgClient(c: PostgresCredentials, { max = 4 } = {}): WarehouseCli
     return q.unsafe(text, params as any[]) as unknown as Promise<Record<string, unknown>[]>;
   }
   const table = (name: string) => `${quotePg(schema)}.${quotePg(name)}`;
-  // Per table, the SQL type of each column that has exactly a type the core creates (as last loaded,
-  // created, added or widened here): the columns a column-wise insert can cast to.
+  // Per table, the SQL type of each column that has exactly a type the core creates, as last loaded from
+  // the server: the columns a column-wise insert can cast to. DDL forgets a table's (the core loads the
+  // table again after any: a table or column another writer made first may differ from ours).
   const ownTypes = new Map<string, Map<string, string>>();
-  const ownTypesOf = (name: string) => {
-    let m = ownTypes.get(name);
-    if (m === undefined) ownTypes.set(name, m = new Map());
-    return m;
-  };
 
   return {
     kind: "postgres",
@@ -177,7 +173,8 @@ export function pgClient(c: PostgresCredentials, { max = 4 } = {}): WarehouseCli
       );
       ownTypes.delete(name);
       if (rows.length === 0) return null;
-      const own = ownTypesOf(name);
+      const own = new Map<string, string>();
+      ownTypes.set(name, own);
       for (const r of rows) {
         if (OWN_TYPES.has(String(r.data_type))) own.set(String(r.column_name), String(r.data_type));
       }
@@ -192,23 +189,21 @@ export function pgClient(c: PostgresCredentials, { max = 4 } = {}): WarehouseCli
           })`,
         );
       }
+      ownTypes.delete(name);
       await run(sql, `create table if not exists ${table(name)} (${defs.join(", ")})`);
-      // "if not exists": a table another writer made first may differ; its types are loaded on next use.
-      const own = ownTypesOf(name);
-      for (const [col, type] of columns) own.set(col, SQL_TYPES[type]);
     },
     async addColumn(name, column, type) {
+      ownTypes.delete(name);
       await run(
         sql,
         `alter table ${table(name)} add column if not exists ${quotePg(column)} ${SQL_TYPES[type]}`,
       );
-      ownTypesOf(name).set(column, SQL_TYPES[type]);
     },
     async widenColumn(name, column, type) {
       const t = SQL_TYPES[type];
       const q = quotePg(column);
+      ownTypes.delete(name);
       await run(sql, `alter table ${table(name)} alter column ${q} type ${t} using ${q}::${t}`);
-      ownTypesOf(name).set(column, t);
     },
     encode(value: FlatValue, type: ExistingType): Cell {
       if (type === "json") return JSON.stringify(value);
