@@ -23,7 +23,8 @@ function spy(wh: Target): SqlRunner & { seen: string[] } {
   return {
     seen,
     query(text, params) {
-      seen.push(/\) (values|select \* from unnest)/.exec(text)?.[1] ?? text.slice(0, 20));
+      const how = /\) values |from unnest\(/.exec(text)?.[0];
+      seen.push(how === undefined ? text.slice(0, 20) : how.startsWith(")") ? "values" : "unnest");
       return wh.client.query(text, params);
     },
   };
@@ -51,14 +52,14 @@ Deno.test("[postgres] rows of our column types go in one text parameter a column
     ];
     const tx = spy(wh);
     await wh.client.insert(tx, "t", NAMES, rows, null);
-    assert.deepEqual(tx.seen, ["select * from unnest"]);
+    assert.deepEqual(tx.seen, ["unnest"]);
     // The same rows through a multi-row VALUES statement (a value holding the separator makes the client
     // fall back to it), into a second table, read back alike.
     await wh.client.createTable("v", COLUMNS, ["message_id"]);
     await wh.client.loadColumns("v");
     const withSeparator = [...rows, ["m5", 5, 5, true, null, null, "has \x1e inside"]] as Cell[][];
     await wh.client.insert(tx, "v", NAMES, withSeparator, null);
-    assert.deepEqual(tx.seen, ["select * from unnest", "values"]);
+    assert.deepEqual(tx.seen, ["unnest", "values"]);
     const viaValues = await read(wh, "v");
     assert.deepEqual(await read(wh, "t"), viaValues.slice(0, 4));
     assert.deepEqual(viaValues[3].slice(-1), ['quote " back\\ nl\n é 🙂 a\x1fb {,}']);
@@ -95,7 +96,7 @@ Deno.test("[postgres] a column-wise insert upserts on the key; a column of a typ
     const row = (id: string, s: string): Cell[] => [id, 1, 1, true, null, null, s];
     await wh.client.insert(tx, "t", NAMES, [row("a", "one"), row("b", "one")], ["message_id"]);
     await wh.client.insert(tx, "t", NAMES, [row("b", "two"), row("c", "two")], ["message_id"]);
-    assert.deepEqual(tx.seen, ["select * from unnest", "select * from unnest"]);
+    assert.deepEqual(tx.seen, ["unnest", "unnest"]);
     assert.deepEqual((await read(wh, "t")).map((r) => [r[0], r[6]]), [["a", "one"], ["b", "two"], [
       "c",
       "two",
@@ -117,11 +118,18 @@ Deno.test("[postgres] a column-wise insert upserts on the key; a column of a typ
     );
     assert.deepEqual(prices.map((r) => r.p), ["1.01", "2.00"]);
 
-    // Columns another writer changed since: a widened one still takes the cast values (assignment casts);
-    // a dropped one fails as a stale schema, as a VALUES insert would, and the core reloads the table.
+    // Columns another writer changed since: a widened one fails as a stale schema and inserts nothing (a
+    // value cast to the old type would be stored in that type's text form), so the core reloads the table;
+    // a dropped one fails as a stale schema, as a VALUES insert would.
     await wh.client.query(`alter table ${wh.client.table("t")} alter column n type double precision`);
+    await assert.rejects(
+      wh.client.insert(tx, "t", NAMES, [row("f", "x"), row("g", "x")], null),
+      (e) => wh.client.isStaleSchema(e),
+    );
+    assert.equal((await read2(wh)).length, 5, "nothing of f and g");
+    await wh.client.loadColumns("t");
     await wh.client.insert(tx, "t", NAMES, [row("f", "x"), row("g", "x")], null);
-    assert.equal(tx.seen.at(-1), "select * from unnest");
+    assert.equal(tx.seen.at(-1), "unnest");
     await wh.client.query(`alter table ${wh.client.table("t")} drop column s`);
     await assert.rejects(
       wh.client.insert(tx, "t", NAMES, [row("h", "x"), row("i", "x")], null),
@@ -132,7 +140,7 @@ Deno.test("[postgres] a column-wise insert upserts on the key; a column of a typ
       row("h", "x").slice(0, -1),
       row("i", "x").slice(0, -1),
     ], null);
-    assert.equal(tx.seen.at(-1), "select * from unnest");
+    assert.equal(tx.seen.at(-1), "unnest");
     assert.equal((await read2(wh)).length, 9, "a to i");
   } finally {
     await wh.drop();
@@ -142,3 +150,39 @@ Deno.test("[postgres] a column-wise insert upserts on the key; a column of a typ
 async function read2(wh: Target) {
   return await wh.client.query(`select message_id from ${wh.client.table("t")}`);
 }
+
+Deno.test("[postgres] a column another writer widened to text since the load: nothing cast to the old type, the reloaded insert stores the values as sent", async () => {
+  const wh = await pgTarget();
+  try {
+    const cols: typeof COLUMNS = [["message_id", "text"], ["ts", "timestamp"], ["j", "json"], [
+      "d",
+      "double",
+    ]];
+    const names = cols.map(([c]) => c);
+    await wh.client.createTable("t", cols, ["message_id"]);
+    await wh.client.loadColumns("t");
+    // A second instance widens the columns (as the core does when a value no longer fits).
+    await wh.client.query(
+      `alter table ${
+        wh.client.table("t")
+      } alter column ts type text, alter column j type text, alter column d type text`,
+    );
+    const rows: Cell[][] = [
+      ["a", "2026-01-02T03:04:05.678Z", '{"b":1,"a":2}', 0.1],
+      ["b", "2026-01-02T03:04:05Z", '["x","y"]', 1e21],
+    ];
+    const tx = spy(wh);
+    await assert.rejects(wh.client.insert(tx, "t", names, rows, null), (e) => wh.client.isStaleSchema(e));
+    assert.equal((await read2(wh)).length, 0);
+    await wh.client.loadColumns("t");
+    await wh.client.insert(tx, "t", names, rows, null);
+    assert.deepEqual(tx.seen, ["unnest", "unnest"]);
+    const got = await wh.client.query(`select message_id, ts, j, d from ${wh.client.table("t")} order by 1`);
+    assert.deepEqual(got.map((r) => [r.message_id, r.ts, r.j, r.d]), [
+      ["a", "2026-01-02T03:04:05.678Z", '{"b":1,"a":2}', "0.1"],
+      ["b", "2026-01-02T03:04:05Z", '["x","y"]', "1e+21"],
+    ]);
+  } finally {
+    await wh.drop();
+  }
+});

@@ -63,6 +63,28 @@ function valueTuples(rows: number, columns: number): string {
   return text;
 }
 
+/**
+ * SQL giving one row, `ok`: whether the table `$tableParam` has every column of `$namesParam` with the type
+ * at the same place in `$typesParam` (RS-separated). The column-wise insert casts its values to the types it
+ * loaded; another writer (a second instance) may have widened a column since, and a value cast to the old
+ * type and stored as text would read differently from what the VALUES insert stores. The check runs in the
+ * insert's own statement, after the table is locked for it, so no change of type slips in between; a
+ * mismatch inserts nothing and {@linkcode staleTypes} sends the core to reload the table and try again.
+ */
+function typesMatch(tableParam: number, namesParam: number, typesParam: number, count: number): string {
+  return `select count(*) = ${count} as ok from pg_attribute a
+      join unnest(string_to_array($${namesParam}, E'\\x1e'), string_to_array($${typesParam}, E'\\x1e')) as c(n, t)
+        on a.attname = c.n and format_type(a.atttypid, null) = c.t
+     where a.attrelid = $${tableParam}::regclass and a.attnum > 0 and not a.attisdropped`;
+}
+
+/** The error a column-wise insert throws when a column's type changed: a stale-schema SQLSTATE (42804). */
+function staleTypes(table: string): Error {
+  return Object.assign(new Error(`the column types of table ${table} changed since they were loaded`), {
+    code: "42804",
+  });
+}
+
 /** `string_to_array($n, RS, NULL_MARK)::type[]`: the n-th column's values, of SQL type `type`. */
 function unnestArg(type: string, i: number): string {
   return `string_to_array($${i + 1}, E'\\x1e', E'\\x1f')::${type}[]`;
@@ -224,10 +246,21 @@ export function pgClient(c: PostgresCredentials, { max = 4 } = {}): WarehouseCli
       }
       const own = ownTypes.get(name);
       const casts = own && columns.map((col) => own.get(col));
-      if (rows.length > 1 && casts?.every((t) => t !== undefined)) {
+      if (
+        rows.length > 1 && casts?.every((t) => t !== undefined) && !columns.some((col) => col.includes(RS))
+      ) {
         const params = columnTexts(rows, columns.length);
         if (params) {
-          await tx.query(`${into}select * from unnest(${casts.map(unnestArg).join(", ")})${tail}`, params);
+          const n = params.length;
+          const [ok] = await tx.query(
+            `with ok as (${typesMatch(n + 1, n + 2, n + 3, columns.length)}),
+              ins as (${into}select u.* from unnest(${
+              casts.map(unnestArg).join(", ")
+            }) as u, ok where ok.ok${tail})
+             select ok from ok`,
+            [...params, table(name), columns.join(RS), casts.join(RS)],
+          );
+          if (ok?.ok !== true) throw staleTypes(name);
           return;
         }
       }
