@@ -27,7 +27,7 @@ import type { AppEnv } from "./http/env.ts";
 import { requestLog } from "./http/request_log.ts";
 import { notFoundHandler, restErrorHandler } from "./http/rest_errors.ts";
 import { oauthResourceMetadata } from "./oauth/metadata.ts";
-import { apiReferenceRouter } from "./ui/api_reference.tsx";
+import { apiReferenceRouter } from "./ui/api_reference.ts";
 import { PAGE_ROUTES } from "./ui/page_routes.ts";
 import type { PageGroup } from "./ui/pages.ts";
 

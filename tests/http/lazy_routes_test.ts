@@ -173,7 +173,7 @@ Deno.test("src/ui/page_routes.ts lists each page group's routes as its router re
   assert.ok(PAGE_ROUTES.console.length > 10);
 });
 
-Deno.test("the server's module graph leaves out the pages, OAuth and the console (they load on first request)", async () => {
+Deno.test("the server's module graph leaves out the pages, OAuth, the console and JSX (they load on first request)", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", "src/server.ts"],
     cwd: new URL("../../", import.meta.url),
@@ -188,22 +188,33 @@ Deno.test("the server's module graph leaves out the pages, OAuth and the console
   };
   const edges = new Map(graph.modules.map((m) => [m.specifier, m.dependencies ?? []]));
   const local = new Set<string>();
+  const packages = new Set<string>();
   const todo = [...graph.roots];
   for (let s = todo.pop(); s !== undefined; s = todo.pop()) {
-    if (local.has(s) || !s.startsWith("file:")) continue;
+    if (local.has(s)) continue;
+    if (!s.startsWith("file:")) {
+      packages.add(s);
+      continue;
+    }
     local.add(s);
     for (const d of edges.get(s) ?? []) if (d.code && !d.isDynamic) todo.push(d.code.specifier);
   }
   assert.ok([...local].some((s) => s.endsWith("/src/app.ts")));
-  for (
-    const lazy of [
-      "/src/ui/pages.ts",
-      "/src/ui/console/router.tsx",
-      "/src/oauth/router.ts",
-      "/src/ui/login.tsx",
-    ]
-  ) {
+  const lazyModules = [
+    "/src/ui/pages.ts",
+    "/src/ui/console/router.tsx",
+    "/src/oauth/router.ts",
+    "/src/ui/login.tsx",
+    "/src/ui/layout.tsx",
+    "/src/ui/api_reference_page.tsx",
+  ];
+  for (const lazy of lazyModules) {
     assert.ok(![...local].some((s) => s.endsWith(lazy)), `${lazy} is in the server's static graph`);
+  }
+  assert.ok([...packages].some((p) => p.includes("hono")));
+  for (const p of packages) {
+    assert.doesNotMatch(p, /hono@[^/]*\/(jsx|html|cookie)/, `${p} is in the server's static graph`);
+    assert.ok(p !== "node:zlib", "node:zlib loads with the first /p.js");
   }
 });
 
