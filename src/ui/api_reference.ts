@@ -75,7 +75,8 @@ export function apiReferenceRouter() {
         pageHeaders(c);
         return c.html(referencePage({
           stylesheet: asset("swagger-ui.css"),
-          scripts: [asset("swagger-ui-bundle.js"), asset("init.js")],
+          bundle: asset("swagger-ui-bundle.js"),
+          init: asset("init.js"),
         }));
       },
     ),

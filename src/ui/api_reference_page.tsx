@@ -1,8 +1,12 @@
 import { HtmlDocument } from "./layout.tsx";
 
-/** The API reference page (src/ui/api_reference.ts serves it): Swagger UI with its assets at `stylesheet`
- * and `scripts`, all served by Sluice. */
-export function referencePage({ stylesheet, scripts }: { stylesheet: string; scripts: string[] }) {
+/**
+ * The API reference page (src/ui/api_reference.ts serves it): Swagger UI, with its stylesheet and scripts at
+ * the URLs given, all served by Sluice.
+ */
+export function referencePage(
+  { stylesheet, bundle, init }: { stylesheet: string; bundle: string; init: string },
+) {
   const head = (
     <>
       <link rel="icon" href="data:," />
@@ -13,7 +17,8 @@ export function referencePage({ stylesheet, scripts }: { stylesheet: string; scr
     <HtmlDocument title="API reference" head={head}>
       <body style="margin:0">
         <div id="swagger-ui" />
-        {scripts.map((src) => <script src={src} />)}
+        <script src={bundle} />
+        <script src={init} />
       </body>
     </HtmlDocument>
   );
