@@ -5,7 +5,7 @@ COPY deno.json deno.lock ./
 COPY main.ts ./
 COPY src ./src
 COPY assets ./assets
-RUN deno install --frozen --entrypoint main.ts src/cli/serve.ts src/server.ts src/mcp/http.ts src/mcp/dispatch.ts src/cli/commands.ts src/cli/members.ts src/cli/dead_letter.ts src/sandbox/sandbox_engine.ts src/sandbox/warehouse_queries.ts \
+RUN deno install --frozen --entrypoint main.ts src/cli/serve.ts src/server.ts src/ui/pages.ts src/ui/api_reference_page.tsx src/mcp/http.ts src/mcp/dispatch.ts src/cli/commands.ts src/cli/members.ts src/cli/dead_letter.ts src/sandbox/sandbox_engine.ts src/sandbox/warehouse_queries.ts \
   && deno task compile
 
 # Run: a slim image with a non-root user; the embedded store lives in the /data volume.

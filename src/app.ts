@@ -7,8 +7,6 @@ import { wellKnownRouter } from "./api/well_known.ts";
 import { mcpRouter } from "./mcp/http.ts";
 import { workspacesRouter } from "./api/workspaces.ts";
 import { auditRouter } from "./api/audit.ts";
-import { inviteRouter } from "./ui/invite.tsx";
-import { resetPasswordRouter } from "./ui/reset_password.tsx";
 import { membersRouter } from "./api/members.ts";
 import { eventStatRouter } from "./api/event_stat.ts";
 import { configRouter } from "./api/config.ts";
@@ -24,17 +22,30 @@ import { openApiRouter } from "./api/openapi.ts";
 import { syncsRouter } from "./api/syncs.ts";
 import type { Deps } from "./deps.ts";
 import { requireAuth } from "./http/auth.ts";
+import { lazyRoutes } from "./http/lazy_routes.ts";
 import type { AppEnv } from "./http/env.ts";
 import { requestLog } from "./http/request_log.ts";
 import { notFoundHandler, restErrorHandler } from "./http/rest_errors.ts";
-import { setupRouter } from "./ui/setup.tsx";
 import { oauthResourceMetadata } from "./oauth/metadata.ts";
-import { oauthRouter } from "./oauth/router.ts";
-import { loginRouter } from "./ui/login.tsx";
-import { userPageRouter } from "./ui/user_page.tsx";
-import { apiReferenceRouter } from "./ui/api_reference.tsx";
-import { consoleRouter } from "./ui/console/router.tsx";
-import { consoleHome } from "./ui/console/shell.tsx";
+import { apiReferenceRouter } from "./ui/api_reference.ts";
+import { PAGE_ROUTES } from "./ui/page_routes.ts";
+import type { PageGroup } from "./ui/pages.ts";
+
+/**
+ * The pages, the OAuth authorization server and the console load on their first request (src/ui/pages.ts),
+ * not before the server answers `/healthz`. Not a literal, for the reason given at SERVE_MODULE in
+ * src/cli/run.ts; `deno compile` embeds it through `--include`, the Dockerfile installs its packages by
+ * naming it as an entry point.
+ */
+const PAGES_MODULE = "./ui/pages.ts";
+
+/** One page group's routes, mounted where the group's router would be; its module loads on first match. */
+function pages(group: PageGroup) {
+  return lazyRoutes(PAGE_ROUTES[group], async function loadPages() {
+    const { PAGE_GROUPS } = await import(PAGES_MODULE) as typeof import("./ui/pages.ts");
+    return PAGE_GROUPS[group]();
+  });
+}
 
 /**
  * Builds the whole HTTP app from its dependencies. Does no I/O itself.
@@ -55,13 +66,13 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   // bearer (a setup token, client credentials or a session cookie instead), and no guard below covers them.
   app.route("/", systemRouter());
   app.route("/", metricsRouter());
-  app.route("/", setupRouter());
-  app.route("/", inviteRouter());
-  app.route("/", resetPasswordRouter());
-  app.route("/", oauthRouter());
-  app.route("/", loginRouter());
-  app.get("/", consoleHome); // before the user page's own "/": a signed-in user lands in the console
-  app.route("/", userPageRouter());
+  app.route("/", pages("setup"));
+  app.route("/", pages("invite"));
+  app.route("/", pages("resetPassword"));
+  app.route("/", pages("oauth"));
+  app.route("/", pages("login"));
+  app.route("/", pages("consoleHome")); // before the user page's own "/": a signed-in user lands in the console
+  app.route("/", pages("userPage"));
 
   // Management API: the bearer guard before the routes it protects. Bodies are limited where they are
   // read (readJson in src/http/body.ts, while reading), so nothing here buffers them.
@@ -97,6 +108,6 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", apiReferenceRouter());
   app.route("/", openApiRouter(app));
   // The web console's `/{workspace}/...` pages: last, so every route above keeps its path.
-  app.route("/", consoleRouter());
+  app.route("/", pages("console"));
   return app;
 }

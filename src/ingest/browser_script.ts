@@ -3,8 +3,6 @@
  * `deno task pjs` from the pinned `@jitsu/js`; embedded in the compiled binary by the compile task's
  * --include), read once per app, with a strong ETag from its SHA-256 and gzip and brotli forms made once.
  */
-import { brotliCompressSync, gzipSync } from "node:zlib";
-
 /** The script in every encoding served, with its ETag. */
 export interface BrowserScript {
   etag: string;
@@ -15,8 +13,12 @@ export interface BrowserScript {
 
 const SOURCE = new URL("../../assets/p.js.txt", import.meta.url);
 
-/** Reads and compresses the script (about 80 KB; a few milliseconds, once). */
+/**
+ * Reads and compresses the script (about 80 KB; a few milliseconds, once). node:zlib loads here, on the
+ * first `/p.js`, not with the app: Deno's zlib module and what it pulls in took 10-15 ms of every start.
+ */
 export async function loadBrowserScript(): Promise<BrowserScript> {
+  const { brotliCompressSync, gzipSync } = await import("node:zlib");
   const identity = await Deno.readFile(SOURCE);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", identity));
   const hex = Array.from(digest.slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");

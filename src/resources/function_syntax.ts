@@ -1,4 +1,8 @@
-import { parse } from "acorn";
+/**
+ * acorn loads on the first check, not with the API's modules: evaluating it builds its Unicode tables
+ * (about 10 ms of every start otherwise, docs/performance.md).
+ */
+let acorn: Promise<typeof import("acorn")> | undefined;
 
 /** Where and why a function's source does not compile. Lines and columns count from 1. */
 export interface SyntaxProblem {
@@ -11,7 +15,11 @@ export interface SyntaxProblem {
  * Parses a function's ES module source without running it (acorn, latest ECMAScript) and checks that it
  * has a default export. Returns null when the code is fine.
  */
-export function checkFunctionSyntax(code: string): SyntaxProblem | null {
+export async function checkFunctionSyntax(code: string): Promise<SyntaxProblem | null> {
+  const { parse } = await (acorn ??= import("acorn").catch(function retryLater(e) {
+    acorn = undefined;
+    throw e;
+  }));
   let program;
   try {
     program = parse(code, { ecmaVersion: "latest", sourceType: "module", locations: true });

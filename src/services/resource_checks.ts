@@ -51,17 +51,17 @@ export function withoutServerFields(
  * Validates an object's content with its type's schema, then what a schema cannot say: a function
  * must compile, a stream's domains are stored lowercased.
  */
-export function validateContent(
+export async function validateContent(
   type: ResourceType,
   data: Record<string, unknown>,
   action: string,
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
   const content = parseInput(ResourceInputSchemas[type] as v.GenericSchema, data, action) as Record<
     string,
     unknown
   >;
   if (type === "function") {
-    const problem = checkFunctionSyntax(String(content.code));
+    const problem = await checkFunctionSyntax(String(content.code));
     if (problem) {
       fail(action, [{
         path: "code",

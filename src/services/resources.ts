@@ -128,7 +128,7 @@ export async function createResource(ctx: Ctx, input: unknown) {
   const ws = await resolveWorkspace(ctx, q.workspaceId, { write: true });
   const data = withoutServerFields(type, q.data, action);
   rejectMasked(type, data, action);
-  let content = validateContent(type, data, action);
+  let content = await validateContent(type, data, action);
   return await raceSafe(
     action,
     ctx.db.transaction(async function create(tx) {
@@ -251,7 +251,7 @@ export async function updateResource(ctx: Ctx, input: unknown) {
       const merged = deepMerge(base, restored.value);
       const moved = retargetedSecretIssues(restored.kept, merged, stored);
       if (moved.length) throw new ValidationError(`${action}: ${describeIssues(moved)}`, moved);
-      let content = validateContent(type, merged, action);
+      let content = await validateContent(type, merged, action);
       if (type === "connection") checkFunctionsCanRun(ctx.sandbox.options.backend, content, action);
       if (type === "connection") content = await checkConnection(tx, ws.id, content, row.id, action);
       if (type === "stream") {

@@ -3,18 +3,18 @@ import { checkFunctionSyntax } from "../../src/resources/function_syntax.ts";
 import { testApp } from "../_helpers/app.ts";
 import { client, expectStatus, FUNCTION_CODE } from "./_client.ts";
 
-Deno.test("checkFunctionSyntax() accepts ES module functions and reports line and column", () => {
-  assert.equal(checkFunctionSyntax(FUNCTION_CODE), null);
-  assert.equal(checkFunctionSyntax("const x = 1;\nexport { x as default };"), null);
-  assert.equal(checkFunctionSyntax("import x from 'y';\nexport default (e) => x(e);"), null);
-  assert.deepEqual(checkFunctionSyntax("export default async function(e) {\n  return e +;\n}"), {
+Deno.test("checkFunctionSyntax() accepts ES module functions and reports line and column", async () => {
+  assert.equal(await checkFunctionSyntax(FUNCTION_CODE), null);
+  assert.equal(await checkFunctionSyntax("const x = 1;\nexport { x as default };"), null);
+  assert.equal(await checkFunctionSyntax("import x from 'y';\nexport default (e) => x(e);"), null);
+  assert.deepEqual(await checkFunctionSyntax("export default async function(e) {\n  return e +;\n}"), {
     message: "Unexpected token",
     line: 2,
     column: 13,
   });
-  assert.match(checkFunctionSyntax("function f(e) { return e }")!.message, /^no default export/);
+  assert.match((await checkFunctionSyntax("function f(e) { return e }"))!.message, /^no default export/);
   // Never run: a top-level side effect does not happen while checking.
-  assert.equal(checkFunctionSyntax("globalThis.__ran = true; export default function(e) {}"), null);
+  assert.equal(await checkFunctionSyntax("globalThis.__ran = true; export default function(e) {}"), null);
   assert.equal((globalThis as { __ran?: boolean }).__ran, undefined);
 });
 

@@ -3,7 +3,6 @@ import swaggerUi from "swagger-ui-dist/package.json" with { type: "json" };
 import { documented, errors, pathParam, PUBLIC } from "../api/route_docs.ts";
 import type { AppEnv } from "../http/env.ts";
 import { route } from "../http/route.ts";
-import { HtmlDocument } from "./layout.tsx";
 
 /**
  * `/api/docs`: an interactive reference of `/api/openapi.json` (Swagger UI). Its script and stylesheet
@@ -33,29 +32,18 @@ const FILES: Record<string, Asset> = {
   "init.js": { type: "text/javascript; charset=utf-8", load: () => Promise.resolve(INIT) },
 };
 
+/**
+ * The page itself (JSX, and with it Hono's JSX runtime and the pages' layout) loads on the first visit, not
+ * with the API. Not a literal, for the reason given at SERVE_MODULE in src/cli/run.ts; `deno compile` embeds
+ * it through `--include`, the Dockerfile installs its packages by naming it as an entry point.
+ */
+const PAGE_MODULE = "./api_reference_page.tsx";
+
 // A year, immutable: the URLs carry the package's version, so an upgrade changes them.
 const ASSET_CACHE = "public, max-age=31536000, immutable";
 
 function asset(name: string): string {
   return `${ASSETS}/${name}?v=${VERSION}`;
-}
-
-function ReferencePage() {
-  const head = (
-    <>
-      <link rel="icon" href="data:," />
-      <link rel="stylesheet" href={asset("swagger-ui.css")} />
-    </>
-  );
-  return (
-    <HtmlDocument title="API reference" head={head}>
-      <body style="margin:0">
-        <div id="swagger-ui" />
-        <script src={asset("swagger-ui-bundle.js")} />
-        <script src={asset("init.js")} />
-      </body>
-    </HtmlDocument>
-  );
 }
 
 function pageHeaders(c: Context) {
@@ -82,9 +70,14 @@ export function apiReferenceRouter() {
         security: PUBLIC,
         responses: { "200": { description: "HTML", content: { "text/html": {} } } },
       },
-      function apiReference(c) {
+      async function apiReference(c) {
+        const { referencePage } = await import(PAGE_MODULE) as typeof import("./api_reference_page.tsx");
         pageHeaders(c);
-        return c.html(<ReferencePage />);
+        return c.html(referencePage({
+          stylesheet: asset("swagger-ui.css"),
+          bundle: asset("swagger-ui-bundle.js"),
+          init: asset("init.js"),
+        }));
       },
     ),
   });

@@ -1,0 +1,95 @@
+/**
+ * The routes of each page group that the app loads on first request (src/ui/pages.ts), as mounting its
+ * router at `/` registers them, in order. Written by `deno task routes` (tools/page_routes.ts): do not
+ * edit; src/app.ts mounts these without loading the pages.
+ */
+import type { RouteSpec } from "../http/lazy_routes.ts";
+import type { PageGroup } from "./pages.ts";
+
+export const PAGE_ROUTES: Record<PageGroup, readonly RouteSpec[]> = {
+  setup: [
+    ["GET", "/setup"],
+    ["POST", "/setup"],
+  ],
+  invite: [
+    ["GET", "/invite"],
+    ["POST", "/invite"],
+  ],
+  resetPassword: [
+    ["GET", "/reset-password"],
+    ["POST", "/reset-password"],
+  ],
+  oauth: [
+    ["ALL", "/.well-known/oauth-authorization-server"],
+    ["ALL", "/.well-known/openid-configuration"],
+    ["ALL", "/oauth/token"],
+    ["ALL", "/oauth/register"],
+    ["ALL", "/oauth/revoke"],
+    ["GET", "/.well-known/oauth-authorization-server"],
+    ["GET", "/.well-known/openid-configuration"],
+    ["POST", "/oauth/register"],
+    ["POST", "/oauth/token"],
+    ["POST", "/oauth/revoke"],
+    ["GET", "/oauth/authorize"],
+    ["POST", "/oauth/authorize"],
+  ],
+  login: [
+    ["GET", "/login"],
+    ["POST", "/login"],
+    ["POST", "/logout"],
+  ],
+  consoleHome: [
+    ["GET", "/"],
+  ],
+  userPage: [
+    ["GET", "/"],
+    ["GET", "/user"],
+    ["POST", "/user/keys"],
+    ["POST", "/user/keys/rename"],
+    ["POST", "/user/keys/revoke"],
+    ["POST", "/user/connections/revoke"],
+    ["POST", "/user/password"],
+  ],
+  console: [
+    ["GET", "/console/assets/:file"],
+    ["GET", "/console/switch"],
+    ["ALL", "/:ws"],
+    ["ALL", "/:ws/*"],
+    ["GET", "/:ws"],
+    ["GET", "/:ws/audit"],
+    ["GET", "/:ws/members"],
+    ["POST", "/:ws/members/:action"],
+    ["GET", "/:ws/live"],
+    ["POST", "/:ws/live/replay"],
+    ["GET", "/:ws/syncs"],
+    ["GET", "/:ws/syncs/:conn/logs"],
+    ["POST", "/:ws/syncs/:conn/:action"],
+    ["POST", "/:ws/functions/run"],
+    ["GET", "/:ws/streams"],
+    ["GET", "/:ws/streams/new"],
+    ["GET", "/:ws/streams/:id"],
+    ["POST", "/:ws/streams"],
+    ["POST", "/:ws/streams/:id"],
+    ["POST", "/:ws/streams/:id/delete"],
+    ["GET", "/:ws/destinations"],
+    ["GET", "/:ws/destinations/new"],
+    ["GET", "/:ws/destinations/:id"],
+    ["POST", "/:ws/destinations"],
+    ["POST", "/:ws/destinations/:id"],
+    ["POST", "/:ws/destinations/:id/delete"],
+    ["GET", "/:ws/connections"],
+    ["GET", "/:ws/connections/new"],
+    ["GET", "/:ws/connections/:id"],
+    ["POST", "/:ws/connections"],
+    ["POST", "/:ws/connections/:id"],
+    ["POST", "/:ws/connections/:id/delete"],
+    ["GET", "/:ws/functions"],
+    ["GET", "/:ws/functions/new"],
+    ["GET", "/:ws/functions/:id"],
+    ["POST", "/:ws/functions"],
+    ["POST", "/:ws/functions/:id"],
+    ["POST", "/:ws/functions/:id/delete"],
+    ["POST", "/:ws/streams/:id/keys"],
+    ["ALL", "/:ws/*"],
+  ],
+};
