@@ -217,10 +217,28 @@ class UnreachableError extends AppError {
 // One line for an error the operator can act on, the stack for a bug; as a JSON log line when the
 // server's log is JSON (`log` given), so that output stays machine-readable to its end.
 function fail(io: CliIo, e: unknown, log?: Logger): number {
-  const expected = e instanceof UsageError || e instanceof ConfigError || e instanceof StoreLockedError ||
-    e instanceof StoreMissingError || (e instanceof AppError && e.expose);
+  const refused = refusedByPostgres(e);
+  if (refused) e = refused;
+  const expected = refused !== undefined || e instanceof UsageError || e instanceof ConfigError ||
+    e instanceof StoreLockedError || e instanceof StoreMissingError || (e instanceof AppError && e.expose);
   if (log) log.error((e as Error)?.message ?? String(e), expected ? undefined : { error: e });
   else if (expected) io.stderr(`sluice: ${(e as Error).message}`);
   else io.stderr(`sluice: ${(e as Error)?.stack ?? String(e)}`);
   return e instanceof UsageError ? 2 : 1;
+}
+
+// SQLSTATE classes with which a PostgreSQL server refuses a connection for a reason the operator fixes in
+// DATABASE_URL or on the server: 08 connection exception, 28 invalid authorization (wrong user or
+// password), 3D invalid catalog name (no such database), 53 insufficient resources (too many connections),
+// 57P03 cannot connect now (the server is starting).
+const REFUSED_CLASSES = /^(08|28|3D|53)|^57P03$/;
+
+/** A connection refused by the PostgreSQL server, as one line naming DATABASE_URL (never its password). */
+function refusedByPostgres(e: unknown): Error | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  if ((e as Error | null)?.name !== "PostgresError" || typeof code !== "string") return undefined;
+  if (!REFUSED_CLASSES.test(code)) return undefined;
+  return new Error(
+    `The PostgreSQL server of DATABASE_URL refused the connection: ${(e as Error).message} (${code})`,
+  );
 }

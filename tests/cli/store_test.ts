@@ -98,3 +98,32 @@ Deno.test("a second process on a busy embedded store is told both ways out: stop
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("a CLI command whose DATABASE_URL names no database, or a wrong user, says so in one line", async () => {
+  const pg = await freshPostgresDatabase();
+  try {
+    const url = new URL(pg.url);
+    const missing = new URL(url);
+    missing.pathname = "/sluice_no_such_database";
+    const stranger = new URL(url);
+    stranger.username = "sluice_no_such_role";
+    for (
+      const [target, why] of [[missing, /database "sluice_no_such_database" does not exist \(3D000\)/], [
+        stranger,
+        /role "sluice_no_such_role" does not exist \(28000\)/,
+      ]] as const
+    ) {
+      const io = memoryIo();
+      assert.equal(
+        await runCli(["apikey", "list", "--email", "ops@example.com"], { DATABASE_URL: target.href }, io),
+        1,
+      );
+      assert.equal(io.err.length, 1, io.err.join("\n"));
+      assert.match(io.err[0], /^sluice: The PostgreSQL server of DATABASE_URL refused the connection: /);
+      assert.match(io.err[0], why);
+      assert.doesNotMatch(io.err[0], /\n|\bat /, "no stack trace");
+    }
+  } finally {
+    await pg.drop();
+  }
+});
