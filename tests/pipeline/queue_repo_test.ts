@@ -131,7 +131,12 @@ for (const store of STORES) {
         // Not an ingest message: unreadable, whenever it is read.
         entry(2, { messageId: "m2" }),
       ]);
-      const [ok, bad] = await claimQueueRows(db, { now: at(100), leaseUntil: at(130), limit: 10, lease: "7" });
+      const [ok, bad] = await claimQueueRows(db, {
+        now: at(100),
+        leaseUntil: at(130),
+        limit: 10,
+        lease: "7",
+      });
       const held = batchRowOf(ok, "c1");
       assert.deepEqual(
         [held.id, held.workspaceId, held.streamId, held.connectionId, held.batch, held.lease, held.attempts],
