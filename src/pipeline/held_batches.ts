@@ -8,7 +8,7 @@
  * beyond that, when a batch stops growing (its stream went quiet: it would wait for its `frequency`, and
  * another instance may hold the rest of it) and on shutdown, rows are parked as before.
  */
-import type { QueueRow } from "../store/queue_repo.ts";
+import { batchRowOf, type QueueRow } from "../store/queue_repo.ts";
 import type { BatchSettings } from "./batch_mode.ts";
 
 /** Rows held in memory at most, all connections together (about 1 KB of event text each). */
@@ -72,8 +72,8 @@ export class HeldBatches {
         park.push(c);
         continue;
       }
-      // As a parked row is: one connection's batch row (its text only: the parsed payload is larger).
-      this.#add({ ...c.row, parsed: undefined, connectionId: c.connectionId, batch: true }, c.settings, now);
+      // As a parked row is: one connection's batch row, its payload read only when the batch goes.
+      this.#add(batchRowOf(c.row, c.connectionId), c.settings, now);
       this.#ids.add(c.id);
       held.push(c.id);
     }

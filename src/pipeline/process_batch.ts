@@ -230,6 +230,14 @@ async function planJobs(
     const live = await conns.get(key)!;
     // A row for one connection (a retry or a replay) whose connection is gone or disabled is dropped.
     const targets = row.connectionId ? live.filter((c) => c.id === row.connectionId) : live;
+    const settings = !row.batch && targets.length === 1 ? batchSettingsOf(targets[0], drivers) : null;
+    if (settings) {
+      // The row itself waits for the batch: no copy of the event is written, and the event is not read
+      // now (a row of ingest's is built from its `incoming` entry when the batch goes; an unreadable one
+      // is dropped then, as here).
+      waiting.converts.push({ id: row.id, connectionId: targets[0].id, row, settings });
+      continue;
+    }
     const payloadJson = row.payloadJson;
     if (payloadJson === null) {
       // Ingest's row whose `incoming` entry (which holds the event) is gone or unreadable: nothing to send.
@@ -242,17 +250,10 @@ async function planJobs(
       stats.dropped++;
       continue;
     }
-    const settings = !row.batch && targets.length === 1 ? batchSettingsOf(targets[0], drivers) : null;
-    if (settings) {
-      // The row itself waits for the batch: no copy of the event is written, and the event is not read
-      // now (it is when the batch goes; an unreadable one then fails alone, as here).
-      waiting.converts.push({ id: row.id, connectionId: targets[0].id, row, settings });
-      continue;
-    }
     let payload: QueuePayload;
     let poison: Job["failure"] = null;
-    // The claim's own parse of the event, when it made the text (taken: a second processing of the row, after
-    // a throw, parses the text afresh).
+    // The parse that built the text from the `incoming` entry, when it was built (taken: a second processing
+    // of the row, after a throw, parses the text afresh).
     const parsed = row.parsed as QueuePayload | undefined;
     row.parsed = undefined;
     try {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  batchRowOf,
   claimBatchRows,
   claimQueueRows,
   countQueueRows,
@@ -103,6 +104,60 @@ for (const store of STORES) {
           };
         }),
       );
+    } finally {
+      await db.close();
+    }
+  });
+
+  Deno.test(`[${store.name}] a claimed row of ingest's as a batch row (batchRowOf) reads the same payload, built from its entry`, async () => {
+    const db = await store.open();
+    try {
+      const entry = (n: number, body: unknown): IngestedInsert => ({
+        workspaceId: "ws",
+        streamId: "st",
+        level: "info",
+        timestamp: at(n),
+        messageJson: JSON.stringify({ status: "SUCCESS", body }),
+        queued: true,
+      });
+      await insertIngested(db, [
+        entry(1, {
+          ingestType: "browser",
+          messageCreated: at(1).toISOString(),
+          httpHeaders: { "user-agent": "ua" },
+          messageId: "m1",
+          httpPayload: { n: 1, nested: { a: [1, 2] } },
+        }),
+        // Not an ingest message: unreadable, whenever it is read.
+        entry(2, { messageId: "m2" }),
+      ]);
+      const [ok, bad] = await claimQueueRows(db, {
+        now: at(100),
+        leaseUntil: at(130),
+        limit: 10,
+        lease: "7",
+      });
+      const held = batchRowOf(ok, "c1");
+      assert.deepEqual(
+        [held.id, held.workspaceId, held.streamId, held.connectionId, held.batch, held.lease, held.attempts],
+        [ok.id, "ws", "st", "c1", true, "7", 0],
+      );
+      assert.equal(held.availableAt.getTime(), at(1).getTime());
+      const expected = {
+        event: { n: 1, nested: { a: [1, 2] } },
+        ingestType: "browser",
+        messageId: "m1",
+        headers: { "user-agent": "ua" },
+        receivedAt: at(1).toISOString(),
+      };
+      assert.deepEqual(JSON.parse(held.payloadJson!), expected);
+      assert.equal(held.built, true);
+      assert.deepEqual(held.parsed, expected);
+      // The claimed row and its batch row are built on their own: neither shares the other's object.
+      assert.equal(ok.payloadJson, held.payloadJson);
+      assert.notEqual(ok.parsed, held.parsed);
+      assert.equal(batchRowOf(bad, "c1").payloadJson, null);
+      assert.equal(bad.payloadJson, null);
     } finally {
       await db.close();
     }

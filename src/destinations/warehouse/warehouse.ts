@@ -196,8 +196,44 @@ export class Warehouse {
 
 /**
  * A `bulker_stream` entry whose `original` (the raw event JSON) is a getter: serialising every event of
- * a large batch only pays off when the entry is actually logged, and JSON.stringify reads getters.
+ * a large batch only pays off when the entry is actually logged, and JSON.stringify reads getters. A class
+ * (the getter on its prototype, enumerable there) rather than an object literal with a getter, which made a
+ * closure and an accessor for every row written.
  */
+class StreamEntry implements BulkerStreamEntry {
+  readonly status: "SUCCESS" | "FAILED";
+  readonly error?: string;
+  readonly representation: TableRepresentation;
+  readonly mappedData: FlatRow;
+  readonly #event: WarehouseEvent;
+
+  constructor(
+    committed: boolean,
+    row: { representation: TableRepresentation; mappedData: FlatRow; error?: string; event: WarehouseEvent },
+  ) {
+    this.status = committed ? "SUCCESS" : "FAILED";
+    if (row.error) this.error = row.error;
+    this.representation = row.representation;
+    this.mappedData = row.mappedData;
+    this.#event = row.event;
+  }
+
+  get original(): string {
+    return JSON.stringify(this.#event);
+  }
+
+  /** What JSON.stringify writes: `original` last, as the object literal had it. */
+  toJSON(): Record<string, unknown> {
+    return {
+      status: this.status,
+      ...(this.error ? { error: this.error } : {}),
+      representation: this.representation,
+      mappedData: this.mappedData,
+      original: this.original,
+    };
+  }
+}
+
 function streamEntry(
   committed: boolean,
   representation: TableRepresentation,
@@ -205,23 +241,5 @@ function streamEntry(
   error: string | undefined,
   event: WarehouseEvent,
 ): BulkerStreamEntry {
-  if (error) {
-    return {
-      status: committed ? "SUCCESS" : "FAILED",
-      error,
-      representation,
-      mappedData,
-      get original() {
-        return JSON.stringify(event);
-      },
-    };
-  }
-  return {
-    status: committed ? "SUCCESS" : "FAILED",
-    representation,
-    mappedData,
-    get original() {
-      return JSON.stringify(event);
-    },
-  };
+  return new StreamEntry(committed, { representation, mappedData, error, event });
 }
