@@ -1,6 +1,7 @@
 /** Pipeline test fixtures: a local webhook receiver and a stream -> (function) -> destination setup. */
 import { createResource } from "../../src/services/resources.ts";
 import type { Queryable } from "../../src/store/db.ts";
+import { insertQueueRows } from "../../src/store/queue_repo.ts";
 import type { TestUser } from "../_helpers/app.ts";
 
 /** A local HTTP endpoint that records what it receives; `respond` decides each answer. */
@@ -138,4 +139,24 @@ export async function connectionCounts(db: Queryable, connectionId: string): Pro
     [connectionId],
   );
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/**
+ * Queues `n` stream rows of workspace `ws`, stream `st` (payload `{"i": k}`), ready at `at`; returns the ids
+ * of every row in the queue, in order.
+ */
+export async function queueRows(db: Queryable, n: number, at: Date): Promise<string[]> {
+  await insertQueueRows(
+    db,
+    Array.from({ length: n }, (_, i) => ({
+      workspaceId: "ws",
+      streamId: "st",
+      connectionId: null,
+      payloadJson: JSON.stringify({ i }),
+      attempts: 0,
+      availableAt: at,
+    })),
+  );
+  const rows = await db.query<{ id: string }>("select id::text as id from event_queue order by id");
+  return rows.map((r) => r.id);
 }

@@ -13,7 +13,6 @@ import {
   deleteQueueRows,
   extendQueueLease,
   failQueueRow,
-  insertQueueRows,
   leasesOf,
   newLeaseToken,
   parkForBatch,
@@ -21,22 +20,11 @@ import {
   releaseQueueRows,
 } from "../../src/store/queue_repo.ts";
 import { STORES } from "../_helpers/db.ts";
+import { queueRows } from "./fixtures.ts";
 
 const LEASE_MS = 60_000;
 
-async function queue(db: Db, n: number, at: Date): Promise<void> {
-  await insertQueueRows(
-    db,
-    Array.from({ length: n }, (_, i) => ({
-      workspaceId: "ws",
-      streamId: "st",
-      connectionId: null,
-      payloadJson: JSON.stringify({ i }),
-      attempts: 0,
-      availableAt: at,
-    })),
-  );
-}
+const queue = queueRows;
 
 type Seen = { id: string; batch: boolean; conn: string | null; until: number | null; lease: string | null };
 

@@ -9,27 +9,12 @@ import {
   type EventLogEntry,
 } from "../../src/events_log/events_log.ts";
 import type { Db } from "../../src/store/db.ts";
-import { insertQueueRows } from "../../src/store/queue_repo.ts";
 import { STORES } from "../_helpers/db.ts";
+import { queueRows } from "./fixtures.ts";
 
 const T0 = new Date("2026-04-01T10:00:30Z");
 
-async function queue(db: Db, n: number): Promise<string[]> {
-  await insertQueueRows(
-    db,
-    Array.from({ length: n }, (_, i) => ({
-      workspaceId: "ws",
-      streamId: "st",
-      connectionId: null,
-      payloadJson: JSON.stringify({ i }),
-      attempts: 0,
-      availableAt: T0,
-    })),
-  );
-  return (await db.query<{ id: string }>("select id::text as id from event_queue order by id")).map((r) =>
-    r.id
-  );
-}
+const queue = (db: Db, n: number) => queueRows(db, n, T0);
 
 function delivered(actorId: string, i: number, timestamp = T0): EventLogEntry {
   return {
