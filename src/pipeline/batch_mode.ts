@@ -12,9 +12,9 @@ import {
   type BatchGroup,
   claimBatchRows,
   pendingBatchGroups,
-  type QueueRow,
   releaseQueueRows,
 } from "../store/queue_repo.ts";
+import { type QueueRow } from "../store/queue_rows.ts";
 import type { DriverTable } from "./drivers.ts";
 
 /** A batch-mode connection's settings, as Jitsu's BaseBulkerConnectionOptions define them. */

@@ -8,7 +8,7 @@
  * beyond that, when a batch stops growing (its stream went quiet: it would wait for its `frequency`, and
  * another instance may hold the rest of it) and on shutdown, rows are parked as before.
  */
-import { batchRowOf, type QueueRow } from "../store/queue_repo.ts";
+import { batchRowOf, type QueueRow } from "../store/queue_rows.ts";
 import type { BatchSettings } from "./batch_mode.ts";
 
 /** Rows held in memory at most, all connections together (about 1 KB of event text each). */

@@ -5,7 +5,7 @@
 import type { PipelineEvent } from "../destinations/driver.ts";
 import type { Sandbox } from "../sandbox/sandbox.ts";
 import type { LiveConnection } from "../services/pipeline_config.ts";
-import type { QueueRow } from "../store/queue_repo.ts";
+import type { QueueRow } from "../store/queue_rows.ts";
 import type { DriverTable } from "./drivers.ts";
 import type { HeldBatches } from "./held_batches.ts";
 import type { EntryTarget } from "./function_entries.ts";

@@ -7,7 +7,7 @@
  * (claimQueueRows skips them), so a slow or failing connection keeps only its own rows waiting while
  * every other lane goes on. Held rows keep their lease, renewed here, until their chunk is committed.
  */
-import type { QueueRow } from "../store/queue_repo.ts";
+import type { QueueRow } from "../store/queue_rows.ts";
 
 export interface LanesOptions {
   /** Chunks processed at once, all lanes together. */

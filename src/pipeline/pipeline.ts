@@ -16,9 +16,9 @@ import {
   extendQueueLease,
   newLeaseToken,
   parkForBatch,
-  type QueueRow,
   releaseQueueRows,
 } from "../store/queue_repo.ts";
+import { type QueueRow } from "../store/queue_rows.ts";
 import { batchSettingsOf, flushDueBatches } from "./batch_mode.ts";
 import { HeldBatches, MAX_HELD_ROWS } from "./held_batches.ts";
 import { defaultDrivers, type DriverTable } from "./drivers.ts";

@@ -22,13 +22,8 @@ import type { Deps } from "../deps.ts";
 import type { StatCount } from "../events_log/event_stat_counts.ts";
 import { appendEvents, appendEventsInOneStatement, type EventLogEntry } from "../events_log/events_log.ts";
 import { cachedLiveConnections, type LiveConnection } from "../services/pipeline_config.ts";
-import {
-  insertQueueRows,
-  leasesOf,
-  parkForBatch,
-  type QueueInsert,
-  type QueueRow,
-} from "../store/queue_repo.ts";
+import { insertQueueRows, leasesOf, parkForBatch, type QueueInsert } from "../store/queue_repo.ts";
+import { type QueueRow } from "../store/queue_rows.ts";
 import { type DeadLetterInsert, insertDeadLetters } from "../store/dead_letter_repo.ts";
 import { batchSettingsOf } from "./batch_mode.ts";
 import type { BatchConvert } from "./held_batches.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type BatchConvert, HeldBatches } from "../../src/pipeline/held_batches.ts";
-import type { QueueRow } from "../../src/store/queue_repo.ts";
+import type { QueueRow } from "../../src/store/queue_rows.ts";
 
 function convert(id: number, connectionId = "c1", batchSize = 3, at = 0): BatchConvert {
   const row: QueueRow = {

@@ -1,7 +1,7 @@
 /** Lanes: per-connection scheduling of claimed rows, without a database. */
 import assert from "node:assert/strict";
 import { Lanes } from "../../src/pipeline/lanes.ts";
-import type { QueueRow } from "../../src/store/queue_repo.ts";
+import type { QueueRow } from "../../src/store/queue_rows.ts";
 
 let nextId = 1;
 function rows(streamId: string, n: number, connectionId: string | null = null): QueueRow[] {

@@ -16,9 +16,9 @@ import {
   leasesOf,
   newLeaseToken,
   parkForBatch,
-  type QueueRow,
   releaseQueueRows,
 } from "../../src/store/queue_repo.ts";
+import { type QueueRow } from "../../src/store/queue_rows.ts";
 import { STORES } from "../_helpers/db.ts";
 import { queueRows } from "./fixtures.ts";
 

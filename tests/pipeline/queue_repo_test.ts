@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  batchRowOf,
   claimBatchRows,
   claimQueueRows,
   countQueueRows,
@@ -13,6 +12,7 @@ import {
   queueDepth,
   releaseQueueRows,
 } from "../../src/store/queue_repo.ts";
+import { batchRowOf } from "../../src/store/queue_rows.ts";
 import { insertDeadLetters, listDeadLetters, takeDeadLetters } from "../../src/store/dead_letter_repo.ts";
 import { type IngestedInsert, insertIngested } from "../../src/store/ingest_repo.ts";
 import { STORES } from "../_helpers/db.ts";
