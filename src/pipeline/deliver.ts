@@ -20,6 +20,7 @@ import type { StatCount } from "../events_log/event_stat_counts.ts";
 import type { EventLogEntry } from "../events_log/events_log.ts";
 import type { LiveConnection } from "../services/pipeline_config.ts";
 import { type BatchStats, type Job, type ProcessOptions, thrownFailure } from "./job.ts";
+import { logBatchesInto } from "./drivers.ts";
 import { eventTextOf } from "./queue_payload.ts";
 
 type Outcome = WriteResult | { thrown: unknown };
@@ -62,7 +63,7 @@ export async function deliver(
       const error =
         `Destination type "${conn.destination.destinationType}" has no driver in this version of Sluice`;
       results = events.map(() => ({ status: "FAILED", error, retryable: false }));
-    } else results = await write(deps, driver, conn, events, opts, text);
+    } else results = await write(deps, driver, conn, events, { opts, text, entries });
     // Successes of a batch logged as bulker_batch are counted here, not logged one by one.
     const batchLogged = driver?.logsBatches === true && conn.options.mode === "batch";
     // Events without an entry of their own, by status; every event, for the metrics.
@@ -99,17 +100,23 @@ export async function deliver(
   }));
 }
 
-/** One driver call; if it throws, each event alone (a throw then fails that event only). */
+/**
+ * One driver call; if it throws, each event alone (a throw then fails that event only). A driver's
+ * `bulker_batch` entries join the chunk's `entries` (drivers.ts logBatchesInto).
+ */
 async function write(
   deps: Deps,
   driver: DestinationDriver,
   conn: LiveConnection,
   events: PipelineEvent[],
-  opts: ProcessOptions,
-  text: (i: number) => string | undefined,
+  { opts, text, entries }: {
+    opts: ProcessOptions;
+    text: (i: number) => string | undefined;
+    entries: EventLogEntry[];
+  },
 ): Promise<Outcome[]> {
   const call = (evs: PipelineEvent[], at = 0) =>
-    driver.write({
+    driver.write(logBatchesInto({
       events: evs,
       destination: {
         id: conn.destination.id,
@@ -126,7 +133,7 @@ async function write(
       log: deps.log,
       signal: opts.signal,
       eventText: (i) => text(at + i),
-    });
+    }, entries));
   try {
     return await call(events);
   } catch (e) {

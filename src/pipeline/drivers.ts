@@ -14,14 +14,35 @@ import { batchLogEntries } from "../destinations/warehouse/batch_log_entries.ts"
 import type { BatchStatusSink } from "../destinations/warehouse/warehouse_driver.ts";
 import { s3Driver } from "../destinations/s3/driver.ts";
 import { webhookDriver } from "../destinations/webhook.ts";
-import { appendEvents } from "../events_log/events_log.ts";
+import { appendEvents, type EventLogEntry } from "../events_log/events_log.ts";
 
 /** Drivers by destination type. */
 export type DriverTable = Map<string, DestinationDriver>;
 
-/** Every driver Sluice has; warehouse batch statuses go to Live Events as `bulker_batch` entries. */
+/** The entries of the chunk a driver call belongs to, by the call's WriteBatch ({@linkcode logBatchesInto}). */
+const chunkEntries = new WeakMap<object, EventLogEntry[]>();
+
+/**
+ * Makes the `bulker_batch` entries of the driver call `batch` go into `entries`, the Live Events entries of
+ * its chunk, which the chunk's commit appends (src/pipeline/process_batch.ts): one statement fewer a batch,
+ * which the batch's queue rows waited for before their commit could start.
+ */
+export function logBatchesInto<T extends object>(batch: T, entries: EventLogEntry[]): T {
+  chunkEntries.set(batch, entries);
+  return batch;
+}
+
+/**
+ * Every driver Sluice has; warehouse batch statuses go to Live Events as `bulker_batch` entries: with the
+ * chunk's commit for a call of the pipeline's ({@linkcode logBatchesInto}), else appended at once.
+ */
 export function defaultDrivers(deps: Pick<Deps, "db" | "clock" | "log" | "config">): DriverTable {
   const onBatch: BatchStatusSink = async function logBatches(entries, batch) {
+    const into = chunkEntries.get(batch);
+    if (into) {
+      into.push(...batchLogEntries(entries, batch));
+      return;
+    }
     await appendEvents(deps.db, batchLogEntries(entries, batch))
       .catch((err) => deps.log.warn("cannot write bulker_batch entries", { error: err }));
   };

@@ -58,6 +58,13 @@ export function laneOf(row: QueueRow): { kind: "stream" | "connection"; id: stri
     : { kind: "stream", id: `${row.workspaceId}/${row.streamId}` };
 }
 
+/** The key of a row's lane in {@linkcode Lanes}: `kind:id` of {@linkcode laneOf}, without its object. */
+function laneKeyOf(row: QueueRow): string {
+  return row.connectionId
+    ? `connection:${row.workspaceId}/${row.connectionId}`
+    : `stream:${row.workspaceId}/${row.streamId}`;
+}
+
 export class Lanes {
   readonly #o: LanesOptions;
   readonly #lanes = new Map<string, Lane>();
@@ -97,8 +104,7 @@ export class Lanes {
 
   /** Whether the lane of `row` holds `laneRows` or more (a claim would skip its rows). */
   laneFull(row: QueueRow): boolean {
-    const { kind, id } = laneOf(row);
-    return (this.#lanes.get(`${kind}:${id}`)?.held ?? 0) >= this.#o.laneRows;
+    return (this.#lanes.get(laneKeyOf(row))?.held ?? 0) >= this.#o.laneRows;
   }
 
   /** Queues claimed rows on their lanes; resolves once all of them were processed. */
@@ -106,11 +112,10 @@ export class Lanes {
     if (rows.length === 0) return Promise.resolve();
     const groups = new Map<string, QueueRow[]>();
     for (const r of rows) {
-      const { kind, id } = laneOf(r);
-      const k = `${kind}:${id}`;
-      const g = groups.get(k) ?? [];
-      g.push(r);
-      groups.set(k, g);
+      const k = laneKeyOf(r);
+      const g = groups.get(k);
+      if (g === undefined) groups.set(k, [r]);
+      else g.push(r);
     }
     const all: Promise<void>[] = [];
     for (const [k, g] of groups) {

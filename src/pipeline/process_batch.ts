@@ -25,7 +25,7 @@ import { cachedLiveConnections, type LiveConnection } from "../services/pipeline
 import { insertQueueRows, leasesOf, parkForBatch, type QueueInsert } from "../store/queue_repo.ts";
 import { type QueueRow } from "../store/queue_rows.ts";
 import { type DeadLetterInsert, insertDeadLetters } from "../store/dead_letter_repo.ts";
-import { batchSettingsOf } from "./batch_mode.ts";
+import { type BatchSettings, batchSettingsOf } from "./batch_mode.ts";
 import type { BatchConvert } from "./held_batches.ts";
 import { deliver } from "./deliver.ts";
 import type { DriverTable } from "./drivers.ts";
@@ -217,15 +217,38 @@ async function planJobs(
   waiting: Waiting,
   stats: BatchStats,
 ): Promise<Job[]> {
-  const conns = new Map<string, Promise<LiveConnection[]>>();
+  // Looked up once a chunk: a chunk's rows are nearly always one stream's (and a batch one connection's).
+  const conns = new Map<string, LiveConnection[]>();
+  const ownTargets = new Map<string, LiveConnection[]>();
+  const settingsOf = new Map<LiveConnection, BatchSettings | null>();
+  const batchSettings = (c: LiveConnection) => {
+    let s = settingsOf.get(c);
+    if (s === undefined) settingsOf.set(c, s = batchSettingsOf(c, drivers));
+    return s;
+  };
+  const debugOf = new Map<LiveConnection, boolean>();
+  const debug = (c: LiveConnection) => {
+    let d = debugOf.get(c);
+    if (d === undefined) debugOf.set(c, d = debugOn(c.options, now));
+    return d;
+  };
   const jobs: Job[] = [];
   for (const row of rows) {
     const key = `${row.workspaceId}/${row.streamId}`;
-    if (!conns.has(key)) conns.set(key, cachedLiveConnections(deps, row.workspaceId, row.streamId));
-    const live = await conns.get(key)!;
+    let live = conns.get(key);
+    if (live === undefined) {
+      conns.set(key, live = await cachedLiveConnections(deps, row.workspaceId, row.streamId));
+    }
     // A row for one connection (a retry or a replay) whose connection is gone or disabled is dropped.
-    const targets = row.connectionId ? live.filter((c) => c.id === row.connectionId) : live;
-    const settings = !row.batch && targets.length === 1 ? batchSettingsOf(targets[0], drivers) : null;
+    let targets = live;
+    if (row.connectionId) {
+      const id = row.connectionId;
+      const own = `${key}/${id}`;
+      let t = ownTargets.get(own);
+      if (t === undefined) ownTargets.set(own, t = live.filter((c) => c.id === id));
+      targets = t;
+    }
+    const settings = !row.batch && targets.length === 1 ? batchSettings(targets[0]) : null;
     if (settings) {
       // The row itself waits for the batch: no copy of the event is written, and the event is not read
       // now (a row of ingest's is built from its `incoming` entry when the batch goes; an unreadable one
@@ -260,7 +283,7 @@ async function planJobs(
     let parked = false;
     const last = targets.length - 1;
     for (const [t, conn] of targets.entries()) {
-      if (!poison && !row.batch && batchSettingsOf(conn, drivers)) {
+      if (!poison && !row.batch && batchSettings(conn)) {
         // Functions run when the batch is flushed, with the connection's code of that moment. The row
         // itself becomes the first such connection's waiting row; any other gets a copy.
         if (!parked && row.connectionId === null) {
@@ -288,7 +311,7 @@ async function planJobs(
           workspaceId: row.workspaceId,
           connectionId: conn.id,
           messageId: payload.messageId,
-          debug: debugOn(conn.options, now),
+          debug: debug(conn),
         },
         events: [],
         failure: poison,

@@ -70,16 +70,21 @@ export async function runFunctions(
         }
       }
     }
-    list.forEach((j, i) => settle(deps, j, outcomes[i], entries, stats));
+    // Counted once a connection and call, not once an event (a metric's labels are keyed per call).
+    const runs = { ok: 0, timeout: 0, error: 0 };
+    list.forEach((j, i) => settle(j, outcomes[i], entries, stats, runs));
+    for (const [result, n] of Object.entries(runs)) {
+      if (n) deps.metrics.inc("sluice_function_runs_total", { result }, n);
+    }
   }));
 }
 
 function settle(
-  deps: Deps,
   j: Job,
   outcome: ChainOutcome | Error | undefined,
   entries: EventLogEntry[],
   stats: BatchStats,
+  runs: Record<"ok" | "timeout" | "error", number>,
 ): void {
   if (outcome === undefined || outcome instanceof Error) {
     j.failure = thrownFailure(
@@ -90,8 +95,7 @@ function settle(
     return;
   }
   entries.push(...functionEntries(outcome.logs, j.target));
-  const result = !outcome.error ? "ok" : outcome.error.name === "TimeoutError" ? "timeout" : "error";
-  deps.metrics.inc("sluice_function_runs_total", { result });
+  runs[!outcome.error ? "ok" : outcome.error.name === "TimeoutError" ? "timeout" : "error"]++;
   if (outcome.retry) {
     j.failure = {
       message: `${outcome.error?.name ?? "RetryError"}: ${outcome.retry.message}`,

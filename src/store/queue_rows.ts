@@ -72,14 +72,15 @@ class IngestedRow implements QueueRow {
   #json: string | null | undefined = undefined;
   #parsed: Record<string, unknown> | undefined = undefined;
 
-  constructor(row: RowFacts, incoming: string) {
+  /** `connectionId` and `batch` override the row's (a held batch row's copy, without another object). */
+  constructor(row: RowFacts, incoming: string, connectionId = row.connectionId, batch = row.batch) {
     this.id = row.id;
     this.workspaceId = row.workspaceId;
     this.streamId = row.streamId;
-    this.connectionId = row.connectionId;
+    this.connectionId = connectionId;
     this.attempts = row.attempts;
     this.availableAt = row.availableAt;
-    this.batch = row.batch;
+    this.batch = batch;
     if (row.lease) this.lease = row.lease;
     this.#incoming = incoming;
   }
@@ -113,25 +114,12 @@ class IngestedRow implements QueueRow {
 
   /** The same queue row as one connection's batch row, not built (only its entry's text is kept). */
   forBatch(connectionId: string): IngestedRow {
-    return new IngestedRow({ ...factsOf(this), connectionId, batch: true }, this.#incoming);
+    return new IngestedRow(this, this.#incoming, connectionId, true);
   }
 }
 
 /** A claimed row's facts, without its payload. */
 type RowFacts = Omit<QueueRow, "payloadJson" | "parsed" | "built">;
-
-function factsOf(r: QueueRow): RowFacts {
-  return {
-    id: r.id,
-    workspaceId: r.workspaceId,
-    streamId: r.streamId,
-    connectionId: r.connectionId,
-    attempts: r.attempts,
-    availableAt: r.availableAt,
-    batch: r.batch,
-    ...(r.lease ? { lease: r.lease } : {}),
-  };
-}
 
 /**
  * A claimed stream row as the waiting batch row of `connectionId` it becomes (held in memory for its batch):
@@ -144,21 +132,20 @@ export function batchRowOf(row: QueueRow, connectionId: string): QueueRow {
 }
 
 export function toQueueRows(rows: QueueDbRow[], lease: string | null): QueueRow[] {
-  return rows
-    .map((r): QueueRow => {
-      const facts: RowFacts = {
-        id: String(r.id),
-        workspaceId: r.workspace_id,
-        streamId: r.stream_id,
-        connectionId: r.connection_id,
-        attempts: Number(r.attempts),
-        availableAt: new Date(r.available_at),
-        batch: r.batch === true,
-        ...(lease ? { lease } : {}),
-      };
-      return r.payload === null && r.incoming !== null
-        ? new IngestedRow(facts, r.incoming)
-        : { ...facts, payloadJson: r.payload };
-    })
-    .sort((a, b) => Number(a.id) - Number(b.id));
+  const out = rows.map((r): QueueRow => {
+    const facts: RowFacts = {
+      id: String(r.id),
+      workspaceId: r.workspace_id,
+      streamId: r.stream_id,
+      connectionId: r.connection_id,
+      attempts: Number(r.attempts),
+      availableAt: r.available_at instanceof Date ? r.available_at : new Date(r.available_at),
+      batch: r.batch === true,
+    };
+    if (lease) facts.lease = lease;
+    return r.payload === null && r.incoming !== null
+      ? new IngestedRow(facts, r.incoming)
+      : { ...facts, payloadJson: r.payload };
+  });
+  return out.sort((a, b) => Number(a.id) - Number(b.id));
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Warehouse } from "../../src/destinations/warehouse/warehouse.ts";
 import type { WarehouseClient } from "../../src/destinations/warehouse/client.ts";
 import { parseWarehouseOptions } from "../../src/destinations/warehouse/credentials.ts";
-import { type Target, TARGETS, trackEvent } from "./_targets.ts";
+import { pgTarget, type Target, TARGETS, trackEvent } from "./_targets.ts";
 
 function warehouse(t: Target, options: Record<string, unknown> = {}): Warehouse {
   return new Warehouse(t.client, parseWarehouseOptions({ mode: "stream", ...options }));
@@ -239,4 +239,38 @@ Deno.test("write() of events that all fail mapping commits nothing and opens no 
   assert.equal(r.events[0].ok, false);
   assert.deepEqual(r.batches, []);
   assert.equal(opened, 0);
+});
+
+Deno.test("[postgres] write() of a one-table batch that fits one statement opens no transaction; two tables do", async () => {
+  await withTarget(pgTarget, async (t) => {
+    let opened = 0;
+    const client: WarehouseClient = {
+      ...t.client,
+      transaction(fn) {
+        opened++;
+        return t.client.transaction(fn);
+      },
+    };
+    const batch = new Warehouse(client, parseWarehouseOptions({ mode: "batch" }));
+    // The first write creates the table; the second goes column-wise, the third the VALUES way (a value
+    // holding the column-wise separator).
+    for (const coupon of ["A", "B", "C\x1eD"]) {
+      const r = await batch.write(
+        [1, 2, 3].map((n) => trackEvent({ messageId: `${coupon}-${n}`, properties: { coupon } })),
+        "batch",
+      );
+      assert.equal(r.committed, true, r.error);
+      assert.ok(r.events.every((e) => e.ok));
+    }
+    assert.equal(opened, 0);
+    assert.equal((await t.rows("events")).length, 9);
+    // The segment layout writes a track to two tables: both or neither, in one transaction.
+    const segment = new Warehouse(client, parseWarehouseOptions({ mode: "batch", dataLayout: "segment" }));
+    const r = await segment.write(
+      [trackEvent({ messageId: "s-1" }), trackEvent({ messageId: "s-2" })],
+      "batch",
+    );
+    assert.equal(r.committed, true, r.error);
+    assert.equal(opened, 1);
+  });
 });

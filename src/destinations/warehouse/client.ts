@@ -64,6 +64,12 @@ export interface WarehouseClient extends SqlRunner {
     rows: WrittenRow[],
     shapes: (RowShape | undefined)[],
   ): EncodedRows;
+  /**
+   * Optional: rows of `columns` columns that insert() writes in one statement at most. A write of one table
+   * within it needs no transaction (a statement is atomic by itself): it saves the BEGIN and COMMIT round
+   * trips. Without it every write of more than one row runs in `transaction()`.
+   */
+  oneStatementRows?(columns: number): number;
   /** Inserts what encodeRows() made (a client with encodeRows has it). */
   insertEncoded?(tx: SqlRunner, table: string, columns: string[], rows: EncodedRows): Promise<void>;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */

@@ -36,6 +36,11 @@ const STALE = new Set(["42P01", "42703", "42804", "22P02", "22003", "22007", "22
 const MAX_PARAMS = 60000;
 const MAX_ROWS = 1000;
 
+/** Rows of `columns` columns a multi-row VALUES insert writes in one statement. */
+function rowsPerValuesStatement(columns: number): number {
+  return Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / Math.max(1, columns))));
+}
+
 /** SQL types the core creates: a column of exactly one of them takes its values cast from text as is. */
 const OWN_TYPES = new Set(Object.values(SQL_TYPES));
 
@@ -232,8 +237,10 @@ export function pgClient(c: PostgresCredentials, { max = 4 } = {}): WarehouseCli
       if (type === "text" || type === "foreign") return textForm(value);
       return value as Cell;
     },
+    // The column-wise statement takes any number of rows; the VALUES one is cut in chunks of this many.
+    oneStatementRows: rowsPerValuesStatement,
     async insert(tx, name, columns, rows, upsertKey) {
-      const per = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / columns.length)));
+      const per = rowsPerValuesStatement(columns.length);
       const into = `insert into ${table(name)} (${columns.map(quotePg).join(", ")}) `;
       const head = `${into}values `;
       let tail = "";

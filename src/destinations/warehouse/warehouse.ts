@@ -160,9 +160,10 @@ export class Warehouse {
   async #commit(prepared: Prepared[]): Promise<void> {
     const nonEmpty = prepared.filter((p) => p.count);
     if (nonEmpty.length === 0) return;
-    if (nonEmpty.length === 1 && nonEmpty[0].count === 1 && !this.deps.faults) {
-      // One row (stream mode): a single autocommitted statement is as atomic as a transaction and
-      // saves the BEGIN and COMMIT round trips.
+    if (nonEmpty.length === 1 && !this.deps.faults && this.#oneStatement(nonEmpty[0])) {
+      // One table written by one statement (one row in stream mode; a batch the client inserts in one
+      // statement): autocommitted, it is as atomic as a transaction and saves the BEGIN and COMMIT round
+      // trips, which a batch waited for before its queue rows could be acknowledged.
       await this.#insert(this.client, nonEmpty[0]);
       return;
     }
@@ -172,6 +173,13 @@ export class Warehouse {
         await this.deps.faults?.afterInsert?.(p.table);
       }
     });
+  }
+
+  /** Whether the client writes `p` in one statement. */
+  #oneStatement(p: Prepared): boolean {
+    if (p.count === 1) return true;
+    const max = p.payload ? undefined : this.client.oneStatementRows?.(p.columns.length);
+    return max !== undefined && p.count <= max;
   }
 
   #insert(tx: SqlRunner, p: Prepared): Promise<void> {
