@@ -54,7 +54,9 @@ export async function deliver(
     const text = (i: number) => {
       if (texts.has(i)) return texts.get(i);
       const j = owners[i];
-      const t = j && j.conn.functions.length === 0 ? eventTextOf(j.payloadJson, j.payload) : undefined;
+      const t = j && j.conn.functions.length === 0
+        ? j.row.eventJson ?? eventTextOf(j.payloadJson, j.payload)
+        : undefined;
       texts.set(i, t);
       return t;
     };

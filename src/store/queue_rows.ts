@@ -27,6 +27,11 @@ export interface QueueRow {
    * event that serialises, where a stored `payload` may hold one nested too deep to copy (src/pipeline/poison.ts).
    */
   built?: boolean;
+  /**
+   * The queued event's own JSON text (`JSON.stringify` of the payload's `event`), when the payload was built
+   * here: what a delivery of the unchanged event sends, without serialising it again.
+   */
+  eventJson?: string;
   attempts: number;
   availableAt: Date;
   /** Whether the row waits for its connection's batch (see {@linkcode QueueInsert.batch}). */
@@ -71,6 +76,7 @@ class IngestedRow implements QueueRow {
   /** undefined: not built yet; null: the entry is unreadable. */
   #json: string | null | undefined = undefined;
   #parsed: Record<string, unknown> | undefined = undefined;
+  #eventJson: string | undefined = undefined;
 
   constructor(row: RowFacts, incoming: string) {
     this.id = row.id;
@@ -89,6 +95,7 @@ class IngestedRow implements QueueRow {
       const built = queuePayloadOfIncoming(this.#incoming);
       this.#json = built?.json ?? null;
       this.#parsed = built?.payload;
+      this.#eventJson = built?.eventJson;
     }
     return this.#json;
   }
@@ -107,6 +114,11 @@ class IngestedRow implements QueueRow {
     this.#parsed = value;
   }
 
+  get eventJson(): string | undefined {
+    this.#build();
+    return this.#eventJson;
+  }
+
   get built(): boolean {
     return this.#build() !== null;
   }
@@ -118,7 +130,7 @@ class IngestedRow implements QueueRow {
 }
 
 /** A claimed row's facts, without its payload. */
-type RowFacts = Omit<QueueRow, "payloadJson" | "parsed" | "built">;
+type RowFacts = Omit<QueueRow, "payloadJson" | "parsed" | "built" | "eventJson">;
 
 function factsOf(r: QueueRow): RowFacts {
   return {
