@@ -25,7 +25,11 @@ export interface Http1Request {
   addresses: readonly string[];
   /** Header lines, each checked by {@linkcode headerLine} (the client adds host and content-length). */
   headers: readonly (readonly [string, string])[];
-  body?: Uint8Array;
+  /**
+   * The body: bytes, or text sent as UTF-8 (encoded straight into the connection's write buffer, where bytes
+   * would be a buffer of their own per request).
+   */
+  body?: Uint8Array | string;
   /** The whole request, connecting included, ends within this time or fails with Http1TimeoutError. */
   timeoutMs: number;
   /** Closes the request's connection and fails it (server shutdown). */
@@ -110,18 +114,45 @@ function headPrefix(req: Http1Request): Uint8Array {
   return bytes;
 }
 
-/** The bytes of a request: head and body in one buffer, written at once. */
-function encodeRequest(req: Http1Request): Uint8Array {
+/** Room for `content-length: <up to 16 digits>` and the empty line. */
+const MAX_TAIL = 40;
+/** A connection keeps a write buffer of at most this many bytes; a larger request gets one of its own. */
+const MAX_KEPT_WRITE_BUFFER = 64 * 1024;
+
+/**
+ * The bytes of a request: head and body in one buffer, written at once. The buffer is the connection's own,
+ * reused for each of its requests (one at a time), unless the request is too large for it to keep: a request
+ * then allocates nothing but its strings. The body is encoded (or copied) first, after room for the head,
+ * and the head put right before it once its content-length is known.
+ */
+function encodeRequest(req: Http1Request, c: Http1Connection): Uint8Array {
   const prefix = headPrefix(req);
   const body = req.body;
-  const tail = body || (req.method !== "GET" && req.method !== "HEAD")
-    ? encoder.encode(`content-length: ${body?.length ?? 0}\r\n\r\n`)
-    : CRLF;
-  const out = new Uint8Array(prefix.length + tail.length + (body?.length ?? 0));
-  out.set(prefix);
-  out.set(tail, prefix.length);
-  if (body) out.set(body, prefix.length + tail.length);
-  return out;
+  if (body === undefined && (req.method === "GET" || req.method === "HEAD")) {
+    const out = new Uint8Array(prefix.length + 2);
+    out.set(prefix);
+    out.set(CRLF, prefix.length);
+    return out;
+  }
+  const room = prefix.length + MAX_TAIL;
+  const most = room + (body === undefined ? 0 : typeof body === "string" ? body.length * 3 : body.length);
+  let buf = c.wbuf;
+  if (buf === null || buf.length < most) {
+    buf = new Uint8Array(most <= MAX_KEPT_WRITE_BUFFER ? Math.max(most, 4096) : most);
+    if (buf.length <= MAX_KEPT_WRITE_BUFFER) c.wbuf = buf;
+  }
+  let n = 0;
+  if (typeof body === "string") n = encoder.encodeInto(body, buf.subarray(room)).written;
+  else if (body) {
+    buf.set(body, room);
+    n = body.length;
+  }
+  const tail = `content-length: ${n}\r\n\r\n`;
+  // ASCII: one byte a character.
+  const start = room - tail.length - prefix.length;
+  buf.set(prefix, start);
+  encoder.encodeInto(tail, buf.subarray(start + prefix.length, room));
+  return buf.subarray(start, room + n);
 }
 
 const CRLF = encoder.encode("\r\n");
@@ -167,7 +198,6 @@ export class Http1Client {
 
   /** Sends `req` and reads its answer (at most `maxBodyBytes` of body). */
   async request(req: Http1Request): Promise<Http1Response> {
-    const bytes = encodeRequest(req);
     const origin = `${req.url.protocol}//${req.url.host}`;
     const signal = req.signal;
     const f = new InFlight(performance.now() + req.timeoutMs, signal);
@@ -177,6 +207,8 @@ export class Http1Client {
       return e instanceof Error ? e : new Error(String(e));
     };
     try {
+      // Checks the method before connecting (and builds the head this request will be written with).
+      headPrefix(req);
       signal?.throwIfAborted();
       this.#watch(f);
       for (let attempt = 0;; attempt++) {
@@ -198,6 +230,7 @@ export class Http1Client {
         }
         const conn: Http1Connection = f.current;
         try {
+          const bytes = encodeRequest(req, conn);
           try {
             for (let off = 0; off < bytes.length;) off += await conn.conn.write(bytes.subarray(off));
           } catch (e) {

@@ -8,6 +8,8 @@
 export class Http1Connection {
   buf = new Uint8Array(4096);
   len = 0;
+  /** Where requests are encoded (src/net/http1_client.ts), reused by each request of the connection. */
+  wbuf: Uint8Array | null = null;
   idleSince = 0;
   closed = false;
 

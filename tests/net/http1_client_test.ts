@@ -259,6 +259,28 @@ Deno.test("Http1Client writes each request's own content-length with a head shar
   }
 });
 
+Deno.test("Http1Client sends a text body as UTF-8, short after long and past its kept buffer", async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (r) => {
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    return new Response(`${r.headers.get("content-length")}:${new TextDecoder().decode(bytes)}`);
+  });
+  const url = new URL(`http://127.0.0.1:${server.addr.port}/t`);
+  const client = new Http1Client();
+  try {
+    const send = async (body: string) =>
+      (await client.request(req(url, { body, maxBodyBytes: 1 << 20 }))).text();
+    const long = "é€😀 ".repeat(200);
+    assert.equal(await send(long), `${enc.encode(long).length}:${long}`);
+    assert.equal(await send("{}"), "2:{}", "nothing of the longer body before it is sent");
+    const huge = "x".repeat(100_000) + "€";
+    assert.equal(await send(huge), `100003:${huge}`);
+    assert.equal(await send("ok"), "2:ok");
+  } finally {
+    client.close();
+    await server.shutdown();
+  }
+});
+
 Deno.test("Http1Client tries the next address when one refuses, and fails a refused connection", async () => {
   const s = rawServer([{ bytes: OK }]);
   const client = new Http1Client();
