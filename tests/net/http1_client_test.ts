@@ -133,6 +133,36 @@ Deno.test("Http1Client reads chunked bodies with trailers, skips 1xx answers, an
   }
 });
 
+Deno.test("Http1Client frames an answer by its headers in any case and keeps every header for reading", async () => {
+  const s = rawServer([
+    {
+      bytes: "HTTP/1.1 429 Slow down\r\nX-Long-Header-Name-Here: a:b\r\nCONTENT-LENGTH: 2\r\n" +
+        "Retry-After: 7\r\nConnection:Close\r\n\r\nnoEXTRA",
+    },
+    { bytes: OK },
+  ]);
+  const client = new Http1Client();
+  try {
+    const res = await client.request(req(s.url));
+    assert.equal(res.status, 429);
+    assert.equal(res.statusText, "Slow down");
+    assert.equal(res.text(), "no");
+    assert.equal(res.header("retry-after"), "7");
+    assert.deepEqual(res.headerList, [
+      ["x-long-header-name-here", "a:b"],
+      ["content-length", "2"],
+      ["retry-after", "7"],
+      ["connection", "Close"],
+    ]);
+    assert.equal(res.headers().get("X-Long-Header-Name-Here"), "a:b");
+    assert.equal((await client.request(req(s.url))).status, 200);
+    assert.equal(s.connections(), 2, "Connection: close in any case closes the connection");
+  } finally {
+    client.close();
+    s.close();
+  }
+});
+
 Deno.test("Http1Client sends a request again on a new connection when the server closed the idle one", async () => {
   // The server closes after answering without saying so: the second request finds the connection dead.
   const s = rawServer([{ bytes: OK, close: true }]);
