@@ -127,14 +127,18 @@ const MAX_KEPT_WRITE_BUFFER = 64 * 1024;
  */
 function encodeRequest(req: Http1Request, c: Http1Connection): Uint8Array {
   const prefix = headPrefix(req);
-  const body = req.body;
-  if (body === undefined && (req.method === "GET" || req.method === "HEAD")) {
+  if (req.body === undefined && (req.method === "GET" || req.method === "HEAD")) {
     const out = new Uint8Array(prefix.length + 2);
     out.set(prefix);
     out.set(CRLF, prefix.length);
     return out;
   }
   const room = prefix.length + MAX_TAIL;
+  // Text is encoded in place only into a buffer the connection keeps (room for 3 bytes a character); a
+  // larger one is encoded on its own first, so the request's buffer is its exact size.
+  const body = typeof req.body === "string" && room + req.body.length * 3 > MAX_KEPT_WRITE_BUFFER
+    ? encoder.encode(req.body)
+    : req.body;
   const most = room + (body === undefined ? 0 : typeof body === "string" ? body.length * 3 : body.length);
   let buf = c.wbuf;
   if (buf === null || buf.length < most) {
