@@ -208,7 +208,8 @@ export async function readResponse(
       if (!/^\d+$/.test(cl)) throw new Error(`the answer's content-length ${JSON.stringify(cl)} is invalid`);
       const length = Number(cl);
       const keep = Math.min(length, maxBodyBytes);
-      await need(c, keep);
+      // Usually the whole body came with the head: no promise to wait for then.
+      if (c.len < keep) await need(c, keep);
       body = keep === 0 ? EMPTY : c.buf.slice(0, keep);
       c.consume(keep);
       // The rest is not read: the connection cannot carry another request.
