@@ -162,10 +162,13 @@ async function sendOne(
   try {
     // The queued event's own text when no function changed it (equal to JSON.stringify(event)).
     const text = custom ? renderPayload(creds.payload!, event, env) : eventText ?? JSON.stringify(event);
-    const body = creds.method === "GET" ? undefined : encoder.encode(text);
+    // Signed: the signature is of the exact bytes sent. Otherwise the client encodes the text itself, into
+    // its connection's buffer.
+    let body: Uint8Array | string | undefined = creds.method === "GET" ? undefined : text;
     let headers = p.fixedHeaders ??
       headerLines(creds.headers.map(([name, value]) => [name, renderHeaderValue(value, event, env)]));
     if (creds.signingSecret) {
+      if (body !== undefined) body = encoder.encode(text);
       headers = [...headers, [creds.signatureHeader, signBody(creds.signingSecret, body ?? text)]];
     }
     // The URL was checked once for the whole write() (see webhookDriver); redirects are not followed.

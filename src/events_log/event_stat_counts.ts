@@ -76,6 +76,10 @@ export function statDeltas(entries: readonly StatEntry[], now: Date, counts: rea
   streams: ConnectionStatDelta[];
 } {
   const byKey = new Map<string, ConnectionStatDelta & { stream: boolean }>();
+  // A chunk's entries mostly repeat the one before (one connection, one status, one minute): those add to
+  // it without a key of their own.
+  let last: (ConnectionStatDelta & { stream: boolean }) | null = null;
+  let lastMs = NaN;
   function add(
     workspaceId: string,
     actorId: string,
@@ -84,11 +88,23 @@ export function statDeltas(entries: readonly StatEntry[], now: Date, counts: rea
     n: number,
     stream: boolean,
   ) {
-    const minute = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
-    const key = `${workspaceId}\n${actorId}\n${status}\n${minute.getTime()}\n${stream}`;
-    const d = byKey.get(key);
+    const ms = Math.floor(at.getTime() / 60_000) * 60_000;
+    if (
+      last !== null && ms === lastMs && last.workspaceId === workspaceId && last.connectionId === actorId &&
+      last.status === status && last.stream === stream
+    ) {
+      last.events += n;
+      return;
+    }
+    const key = `${workspaceId}\n${actorId}\n${status}\n${ms}\n${stream}`;
+    let d = byKey.get(key);
     if (d) d.events += n;
-    else byKey.set(key, { workspaceId, connectionId: actorId, status, minute, events: n, stream });
+    else {
+      d = { workspaceId, connectionId: actorId, status, minute: new Date(ms), events: n, stream };
+      byKey.set(key, d);
+    }
+    last = d;
+    lastMs = ms;
   }
   for (const e of entries) {
     const status = statStatusOf(e);

@@ -25,7 +25,11 @@ export interface Http1Request {
   addresses: readonly string[];
   /** Header lines, each checked by {@linkcode headerLine} (the client adds host and content-length). */
   headers: readonly (readonly [string, string])[];
-  body?: Uint8Array;
+  /**
+   * The body: bytes, or text sent as UTF-8 (encoded straight into the connection's write buffer, where bytes
+   * would be a buffer of their own per request).
+   */
+  body?: Uint8Array | string;
   /** The whole request, connecting included, ends within this time or fails with Http1TimeoutError. */
   timeoutMs: number;
   /** Closes the request's connection and fails it (server shutdown). */
@@ -72,8 +76,23 @@ export function headerLine(name: string, value: string): [string, string] | null
   return FRAMING.has(name.toLowerCase()) ? null : [name, v];
 }
 
-/** The bytes of a request: head and body in one buffer, written at once. */
-function encodeRequest(req: Http1Request): Uint8Array {
+/** A request head without its content-length line, as bytes, for requests that share it. */
+interface HeadPrefix {
+  method: string;
+  url: URL;
+  bytes: Uint8Array;
+}
+
+/**
+ * Head prefixes by header list: a caller that sends many requests with one header list object, method and
+ * URL object (the webhook driver's call) has the head built and encoded once, not per request.
+ */
+const prefixes = new WeakMap<readonly (readonly [string, string])[], HeadPrefix>();
+
+/** The head up to (not including) its content-length line and the empty line. */
+function headPrefix(req: Http1Request): Uint8Array {
+  const cached = prefixes.get(req.headers);
+  if (cached && cached.method === req.method && cached.url === req.url) return cached.bytes;
   const u = req.url;
   if (!TOKEN.test(req.method)) throw new TypeError(`"${req.method.slice(0, 20)}" is not an HTTP method`);
   let head = `${req.method} ${u.pathname || "/"}${u.search} HTTP/1.1\r\n`;
@@ -90,17 +109,73 @@ function encodeRequest(req: Http1Request): Uint8Array {
   if (host) head += `host: ${u.host}\r\n`;
   if (!agent) head += "user-agent: Sluice\r\n";
   if (!accept) head += "accept: */*\r\n";
-  const body = req.body;
-  if (body || (req.method !== "GET" && req.method !== "HEAD")) {
-    head += `content-length: ${body?.length ?? 0}\r\n`;
+  const bytes = encoder.encode(head);
+  prefixes.set(req.headers, { method: req.method, url: req.url, bytes });
+  return bytes;
+}
+
+/** Room for `content-length: <up to 16 digits>` and the empty line. */
+const MAX_TAIL = 40;
+/** A connection keeps a write buffer of at most this many bytes; a larger request gets one of its own. */
+const MAX_KEPT_WRITE_BUFFER = 64 * 1024;
+
+/**
+ * The bytes of a request: head and body in one buffer, written at once. The buffer is the connection's own,
+ * reused for each of its requests (one at a time), unless the request is too large for it to keep: a request
+ * then allocates nothing but its strings. The body is encoded (or copied) first, after room for the head,
+ * and the head put right before it once its content-length is known.
+ */
+function encodeRequest(req: Http1Request, c: Http1Connection): Uint8Array {
+  const prefix = headPrefix(req);
+  if (req.body === undefined && (req.method === "GET" || req.method === "HEAD")) {
+    const out = new Uint8Array(prefix.length + 2);
+    out.set(prefix);
+    out.set(CRLF, prefix.length);
+    return out;
   }
-  head += "\r\n";
-  const headBytes = encoder.encode(head);
-  if (!body || body.length === 0) return headBytes;
-  const out = new Uint8Array(headBytes.length + body.length);
-  out.set(headBytes);
-  out.set(body, headBytes.length);
-  return out;
+  const room = prefix.length + MAX_TAIL;
+  // Text is encoded in place only into a buffer the connection keeps (room for 3 bytes a character); a
+  // larger one is encoded on its own first, so the request's buffer is its exact size.
+  const body = typeof req.body === "string" && room + req.body.length * 3 > MAX_KEPT_WRITE_BUFFER
+    ? encoder.encode(req.body)
+    : req.body;
+  const most = room + (body === undefined ? 0 : typeof body === "string" ? body.length * 3 : body.length);
+  let buf = c.wbuf;
+  if (buf === null || buf.length < most) {
+    buf = new Uint8Array(most <= MAX_KEPT_WRITE_BUFFER ? Math.max(most, 4096) : most);
+    if (buf.length <= MAX_KEPT_WRITE_BUFFER) c.wbuf = buf;
+  }
+  let n = 0;
+  if (typeof body === "string") n = encoder.encodeInto(body, buf.subarray(room)).written;
+  else if (body) {
+    buf.set(body, room);
+    n = body.length;
+  }
+  const tail = `content-length: ${n}\r\n\r\n`;
+  // ASCII: one byte a character.
+  const start = room - tail.length - prefix.length;
+  buf.set(prefix, start);
+  encoder.encodeInto(tail, buf.subarray(start + prefix.length, room));
+  return buf.subarray(start, room + n);
+}
+
+const CRLF = encoder.encode("\r\n");
+
+/**
+ * A request between its start and its end, as the client's one timer and its abort listeners see it:
+ * stopping it closes its connection (or aborts the connect), which fails the read or write it waits on.
+ */
+class InFlight {
+  timedOut = false;
+  connecting: AbortController | null = null;
+  current: Http1Connection | null = null;
+
+  constructor(readonly deadline: number, readonly signal: AbortSignal | undefined) {}
+
+  stop(): void {
+    this.connecting?.abort();
+    this.current?.close();
+  }
 }
 
 /** A pool of keep-alive connections per origin; close() ends them all. */
@@ -111,6 +186,13 @@ export class Http1Client {
   readonly #idleMs: number;
   readonly #caCerts: string[] | undefined;
   #sweep: ReturnType<typeof setTimeout> | null = null;
+  /** Requests between their start and their end. */
+  readonly #inFlight = new Set<InFlight>();
+  /** Requests in flight by the signal that stops them. */
+  readonly #bySignal = new Map<AbortSignal, { requests: Set<InFlight>; onAbort: () => void }>();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  /** When #timer fires (Infinity: not armed). */
+  #timerAt = Infinity;
 
   constructor(options: Http1ClientOptions = {}) {
     this.#maxIdle = options.maxIdlePerOrigin ?? 64;
@@ -120,48 +202,39 @@ export class Http1Client {
 
   /** Sends `req` and reads its answer (at most `maxBodyBytes` of body). */
   async request(req: Http1Request): Promise<Http1Response> {
-    const bytes = encodeRequest(req);
     const origin = `${req.url.protocol}//${req.url.host}`;
-    let current: Http1Connection | null = null;
-    let timedOut = false;
-    let connecting: AbortController | null = null;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      connecting?.abort();
-      current?.close();
-    }, req.timeoutMs);
     const signal = req.signal;
-    const onAbort = () => {
-      connecting?.abort();
-      current?.close();
-    };
-    signal?.addEventListener("abort", onAbort);
+    const f = new InFlight(performance.now() + req.timeoutMs, signal);
     const failed = (e: unknown): Error => {
-      if (timedOut) return new Http1TimeoutError(`no answer within ${req.timeoutMs} ms`);
+      if (f.timedOut) return new Http1TimeoutError(`no answer within ${req.timeoutMs} ms`);
       if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new Error("aborted");
       return e instanceof Error ? e : new Error(String(e));
     };
     try {
+      // Checks the method before connecting (and builds the head this request will be written with).
+      headPrefix(req);
       signal?.throwIfAborted();
+      this.#watch(f);
       for (let attempt = 0;; attempt++) {
         const reused = this.#take(origin, req.addresses);
-        if (reused) current = reused;
+        if (reused) f.current = reused;
         else {
-          connecting = new AbortController();
+          f.connecting = new AbortController();
           try {
-            current = await this.#connect(req, origin, connecting.signal);
+            f.current = await this.#connect(req, origin, f.connecting.signal);
           } catch (e) {
             throw failed(e);
           } finally {
-            connecting = null;
+            f.connecting = null;
           }
-          if (timedOut || signal?.aborted) {
-            this.#forget(current);
+          if (f.timedOut || signal?.aborted) {
+            this.#forget(f.current);
             throw failed(null);
           }
         }
-        const conn: Http1Connection = current;
+        const conn: Http1Connection = f.current;
         try {
+          const bytes = encodeRequest(req, conn);
           try {
             for (let off = 0; off < bytes.length;) off += await conn.conn.write(bytes.subarray(off));
           } catch (e) {
@@ -175,14 +248,73 @@ export class Http1Client {
           return res.response;
         } catch (e) {
           this.#forget(conn);
-          if (!timedOut && !signal?.aborted && e instanceof StaleConnectionError && attempt === 0) continue;
+          if (!f.timedOut && !signal?.aborted && e instanceof StaleConnectionError && attempt === 0) continue;
           throw failed(e);
         }
       }
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      this.#unwatch(f);
     }
+  }
+
+  /**
+   * Times a request out and stops it on its signal's abort. One timer for all requests in flight (at the
+   * earliest deadline) and one abort listener per signal, not a timer and a listener per request: those
+   * were about 5% of the pipeline's main thread while it delivered to a webhook.
+   */
+  #watch(f: InFlight): void {
+    this.#inFlight.add(f);
+    if (f.deadline < this.#timerAt) this.#armTimer(f.deadline);
+    const signal = f.signal;
+    if (!signal) return;
+    let watched = this.#bySignal.get(signal);
+    if (!watched) {
+      const requests = new Set<InFlight>();
+      const onAbort = () => {
+        for (const r of requests) r.stop();
+      };
+      watched = { requests, onAbort };
+      this.#bySignal.set(signal, watched);
+      signal.addEventListener("abort", onAbort);
+    }
+    watched.requests.add(f);
+  }
+
+  #unwatch(f: InFlight): void {
+    if (!this.#inFlight.delete(f)) return;
+    if (this.#inFlight.size === 0) this.#armTimer(Infinity);
+    const signal = f.signal;
+    const watched = signal ? this.#bySignal.get(signal) : undefined;
+    if (!watched) return;
+    watched.requests.delete(f);
+    if (watched.requests.size === 0) {
+      // No listener is left behind on a long-lived signal (the pipeline's, for all its calls).
+      signal!.removeEventListener("abort", watched.onAbort);
+      this.#bySignal.delete(signal!);
+    }
+  }
+
+  #armTimer(at: number): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerAt = at;
+    if (at === Infinity) return;
+    this.#timer = setTimeout(() => this.#expire(), Math.max(0, at - performance.now()));
+  }
+
+  /** Stops the requests past their deadline and arms the timer for the next one. */
+  #expire(): void {
+    this.#timer = null;
+    this.#timerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const f of this.#inFlight) {
+      if (f.deadline <= now) {
+        f.timedOut = true;
+        f.stop();
+      } else if (f.deadline < next) next = f.deadline;
+    }
+    if (next < Infinity) this.#armTimer(next);
   }
 
   /**

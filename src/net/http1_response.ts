@@ -8,6 +8,8 @@
 export class Http1Connection {
   buf = new Uint8Array(4096);
   len = 0;
+  /** Where requests are encoded (src/net/http1_client.ts), reused by each request of the connection. */
+  wbuf: Uint8Array | null = null;
   idleSince = 0;
   closed = false;
 
@@ -44,15 +46,35 @@ export class Http1Connection {
 
 /** An answer: status, headers (names in lower case), and at most the requested bytes of body. */
 export class Http1Response {
+  readonly #head: string;
+  #list: [string, string][] | null = null;
+
+  /** `head`: the header lines after the status line, as received (parsed when first asked for). */
   constructor(
     readonly status: number,
     readonly statusText: string,
-    readonly headerList: readonly [string, string][],
+    head: string,
     readonly body: Uint8Array,
-  ) {}
+  ) {
+    this.#head = head;
+  }
 
   get ok(): boolean {
     return this.status >= 200 && this.status < 300;
+  }
+
+  /** The header lines as [name in lower case, value] pairs, in order. */
+  get headerList(): readonly [string, string][] {
+    if (this.#list === null) {
+      const list: [string, string][] = [];
+      for (const line of this.#head.split("\r\n")) {
+        const colon = line.indexOf(":");
+        if (colon <= 0) continue;
+        list.push([line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]);
+      }
+      this.#list = list;
+    }
+    return this.#list;
   }
 
   /** The first value of a header (name in lower case), or null. */
@@ -78,6 +100,30 @@ export class Http1Response {
     return decoder.decode(this.body);
   }
 }
+
+/**
+ * The first values of the headers that frame an answer, found without splitting the head into lines and
+ * pairs (a webhook delivery reads an answer per event; the other headers are parsed only when asked for).
+ */
+function framingOf(head: string): { connection: string | null; te: string | null; cl: string | null } {
+  let connection: string | null = null, te: string | null = null, cl: string | null = null;
+  for (let at = 0; at < head.length;) {
+    let eol = head.indexOf("\r\n", at);
+    if (eol < 0) eol = head.length;
+    const colon = head.indexOf(":", at);
+    // Only names as long as "connection" (10) to "transfer-encoding" (17), give or take stray spaces.
+    if (colon > at && colon < eol && colon - at >= 10 && colon - at <= 24) {
+      const name = head.slice(at, colon).trim().toLowerCase();
+      if (name === "connection") connection ??= head.slice(colon + 1, eol).trim();
+      else if (name === "transfer-encoding") te ??= head.slice(colon + 1, eol).trim();
+      else if (name === "content-length") cl ??= head.slice(colon + 1, eol).trim();
+    }
+    at = eol + 2;
+  }
+  return { connection, te, cl };
+}
+
+const EMPTY = new Uint8Array(0);
 
 /** The server closed a reused connection before any byte of answer: the request may be sent again. */
 export class StaleConnectionError extends Error {
@@ -132,27 +178,22 @@ export async function readResponse(
         throw new Error("the connection closed before an answer");
       }
     }
-    const lines = decoder.decode(c.buf.subarray(0, end)).split("\r\n");
+    const text = decoder.decode(c.buf.subarray(0, end));
     c.consume(end + 4);
-    const m = STATUS_LINE.exec(lines[0]);
-    if (!m) throw new Error(`not an HTTP/1.x answer: ${JSON.stringify(lines[0].slice(0, 60))}`);
+    const eol = text.indexOf("\r\n");
+    const first = eol < 0 ? text : text.slice(0, eol);
+    const m = STATUS_LINE.exec(first);
+    if (!m) throw new Error(`not an HTTP/1.x answer: ${JSON.stringify(first.slice(0, 60))}`);
     const status = Number(m[2]);
     // Informational answers (100, 103) come before the real one.
     if (status >= 100 && status < 200 && status !== 101) continue;
-    const headers: [string, string][] = [];
-    for (let i = 1; i < lines.length; i++) {
-      const colon = lines[i].indexOf(":");
-      if (colon <= 0) continue;
-      headers.push([lines[i].slice(0, colon).trim().toLowerCase(), lines[i].slice(colon + 1).trim()]);
-    }
-    const get = (name: string) => headers.find(([n]) => n === name)?.[1] ?? null;
-    const connection = (get("connection") ?? "").toLowerCase();
+    const head = eol < 0 ? "" : text.slice(eol + 2);
+    const { connection: connectionHeader, te, cl } = framingOf(head);
+    const connection = (connectionHeader ?? "").toLowerCase();
     let reusable = m[1] === "1" ? !connection.includes("close") : connection.includes("keep-alive");
     let body: Uint8Array;
-    const te = get("transfer-encoding");
-    const cl = get("content-length");
     if (method === "HEAD" || status === 204 || status === 304 || status === 101) {
-      body = new Uint8Array(0);
+      body = EMPTY;
       if (status === 101) reusable = false;
     } else if (te !== null) {
       if (!/(^|,)\s*chunked\s*$/i.test(te)) {
@@ -167,8 +208,9 @@ export async function readResponse(
       if (!/^\d+$/.test(cl)) throw new Error(`the answer's content-length ${JSON.stringify(cl)} is invalid`);
       const length = Number(cl);
       const keep = Math.min(length, maxBodyBytes);
-      await need(c, keep);
-      body = c.buf.slice(0, keep);
+      // Usually the whole body came with the head: no promise to wait for then.
+      if (c.len < keep) await need(c, keep);
+      body = keep === 0 ? EMPTY : c.buf.slice(0, keep);
       c.consume(keep);
       // The rest is not read: the connection cannot carry another request.
       if (keep < length) reusable = false;
@@ -176,7 +218,7 @@ export async function readResponse(
       body = await readToEnd(c, maxBodyBytes);
       reusable = false;
     }
-    return { response: new Http1Response(status, m[3] ?? "", headers, body), reusable };
+    return { response: new Http1Response(status, m[3] ?? "", head, body), reusable };
   }
 }
 

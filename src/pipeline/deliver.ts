@@ -55,7 +55,9 @@ export async function deliver(
     const text = (i: number) => {
       if (texts.has(i)) return texts.get(i);
       const j = owners[i];
-      const t = j && j.conn.functions.length === 0 ? eventTextOf(j.payloadJson, j.payload) : undefined;
+      const t = j && j.conn.functions.length === 0
+        ? j.row.eventJson ?? eventTextOf(j.payloadJson, j.payload)
+        : undefined;
       texts.set(i, t);
       return t;
     };
@@ -168,20 +170,18 @@ function record(
     const f = thrownFailure(`Driver ${conn.destination.destinationType} failed`, result.thrown);
     r = { status: "FAILED", error: f.message, retryable: f.retryable };
   } else r = result;
+  // Fields set one by one, in this order (an entry per stream-mode event: no spread objects to collect).
+  const message: Record<string, unknown> = { original, status: r.status, messageId: j.payload.messageId };
+  if (r.error) message.error = r.error;
+  if (r.target) message.target = r.target;
+  if (r.representation) message.representation = r.representation;
+  if (r.mappedData !== undefined) message.mappedData = r.mappedData;
   entries.push({
     workspaceId: conn.workspaceId,
     actorId: conn.id,
     type: "bulker_stream",
     level: r.status === "FAILED" ? "error" : "info",
-    message: {
-      original,
-      status: r.status,
-      messageId: j.payload.messageId,
-      ...(r.error ? { error: r.error } : {}),
-      ...(r.target ? { target: r.target } : {}),
-      ...(r.representation ? { representation: r.representation } : {}),
-      ...(r.mappedData !== undefined ? { mappedData: r.mappedData } : {}),
-    },
+    message,
   });
   outcome(j, r, stats);
   return r.status === "FAILED";

@@ -126,11 +126,13 @@ export function queuePayloadFromIncoming(messageJson: string): string | null {
 
 /**
  * {@linkcode queuePayloadFromIncoming}'s text together with the object it was written from (parsed once,
- * referred to by nothing else), so the pipeline need not parse the text again.
+ * referred to by nothing else), so the pipeline need not parse the text again, and the event's own text
+ * (`JSON.stringify(payload.event)`, which the payload's text holds), so a delivery that sends the event
+ * unchanged need not find it in the payload's text or serialise it again.
  */
 export function queuePayloadOfIncoming(
   messageJson: string,
-): { json: string; payload: Record<string, unknown> } | null {
+): { json: string; payload: Record<string, unknown>; eventJson: string } | null {
   try {
     const stored = JSON.parse(messageJson);
     // `body` is an object as ingest stores it; a string in Jitsu's form in entries from before migration 9.
@@ -143,7 +145,17 @@ export function queuePayloadOfIncoming(
       headers: body.httpHeaders ?? {},
       receivedAt: body.messageCreated,
     };
-    return { json: JSON.stringify(payload), payload };
+    const eventJson = JSON.stringify(payload.event);
+    // What JSON.stringify(payload) writes, from the event's text: when a field is not a string (it would be
+    // left out or written otherwise), JSON.stringify itself.
+    const json = typeof payload.ingestType === "string" && typeof payload.messageId === "string" &&
+        typeof payload.receivedAt === "string" && typeof payload.headers === "object" &&
+        payload.headers !== null
+      ? `{"event":${eventJson},"ingestType":${JSON.stringify(payload.ingestType)},"messageId":${
+        JSON.stringify(payload.messageId)
+      },"headers":${JSON.stringify(payload.headers)},"receivedAt":${JSON.stringify(payload.receivedAt)}}`
+      : JSON.stringify(payload);
+    return { json, payload, eventJson };
   } catch {
     return null;
   }

@@ -27,6 +27,11 @@ export interface QueueRow {
    * event that serialises, where a stored `payload` may hold one nested too deep to copy (src/pipeline/poison.ts).
    */
   built?: boolean;
+  /**
+   * The queued event's own JSON text (`JSON.stringify` of the payload's `event`), when the payload was built
+   * here: what a delivery of the unchanged event sends, without serialising it again.
+   */
+  eventJson?: string;
   attempts: number;
   availableAt: Date;
   /** Whether the row waits for its connection's batch (see {@linkcode QueueInsert.batch}). */
@@ -71,6 +76,7 @@ class IngestedRow implements QueueRow {
   /** undefined: not built yet; null: the entry is unreadable. */
   #json: string | null | undefined = undefined;
   #parsed: Record<string, unknown> | undefined = undefined;
+  #eventJson: string | undefined = undefined;
 
   /** `connectionId` and `batch` override the row's (a held batch row's copy, without another object). */
   constructor(row: RowFacts, incoming: string, connectionId = row.connectionId, batch = row.batch) {
@@ -90,6 +96,7 @@ class IngestedRow implements QueueRow {
       const built = queuePayloadOfIncoming(this.#incoming);
       this.#json = built?.json ?? null;
       this.#parsed = built?.payload;
+      this.#eventJson = built?.eventJson;
     }
     return this.#json;
   }
@@ -108,6 +115,11 @@ class IngestedRow implements QueueRow {
     this.#parsed = value;
   }
 
+  get eventJson(): string | undefined {
+    this.#build();
+    return this.#eventJson;
+  }
+
   get built(): boolean {
     return this.#build() !== null;
   }
@@ -119,7 +131,7 @@ class IngestedRow implements QueueRow {
 }
 
 /** A claimed row's facts, without its payload. */
-type RowFacts = Omit<QueueRow, "payloadJson" | "parsed" | "built">;
+type RowFacts = Omit<QueueRow, "payloadJson" | "parsed" | "built" | "eventJson">;
 
 /**
  * A claimed stream row as the waiting batch row of `connectionId` it becomes (held in memory for its batch):

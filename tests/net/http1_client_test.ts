@@ -133,6 +133,36 @@ Deno.test("Http1Client reads chunked bodies with trailers, skips 1xx answers, an
   }
 });
 
+Deno.test("Http1Client frames an answer by its headers in any case and keeps every header for reading", async () => {
+  const s = rawServer([
+    {
+      bytes: "HTTP/1.1 429 Slow down\r\nX-Long-Header-Name-Here: a:b\r\nCONTENT-LENGTH: 2\r\n" +
+        "Retry-After: 7\r\nConnection:Close\r\n\r\nnoEXTRA",
+    },
+    { bytes: OK },
+  ]);
+  const client = new Http1Client();
+  try {
+    const res = await client.request(req(s.url));
+    assert.equal(res.status, 429);
+    assert.equal(res.statusText, "Slow down");
+    assert.equal(res.text(), "no");
+    assert.equal(res.header("retry-after"), "7");
+    assert.deepEqual(res.headerList, [
+      ["x-long-header-name-here", "a:b"],
+      ["content-length", "2"],
+      ["retry-after", "7"],
+      ["connection", "Close"],
+    ]);
+    assert.equal(res.headers().get("X-Long-Header-Name-Here"), "a:b");
+    assert.equal((await client.request(req(s.url))).status, 200);
+    assert.equal(s.connections(), 2, "Connection: close in any case closes the connection");
+  } finally {
+    client.close();
+    s.close();
+  }
+});
+
 Deno.test("Http1Client sends a request again on a new connection when the server closed the idle one", async () => {
   // The server closes after answering without saying so: the second request finds the connection dead.
   const s = rawServer([{ bytes: OK, close: true }]);
@@ -169,6 +199,115 @@ Deno.test("Http1Client keeps at most maxBodyBytes of a body, reads to the end wi
   } finally {
     client.close();
     s.close();
+  }
+});
+
+Deno.test("Http1Client times each request out at its own deadline while others go on", async () => {
+  const s = rawServer([{ bytes: OK, delayMs: 300 }]);
+  const client = new Http1Client();
+  try {
+    const t0 = performance.now();
+    const [short, long] = await Promise.allSettled([
+      client.request(req(s.url, { timeoutMs: 80 })),
+      client.request(req(s.url, { timeoutMs: 5000 })),
+    ]);
+    assert.equal(short.status, "rejected");
+    assert.ok((short as PromiseRejectedResult).reason instanceof Http1TimeoutError);
+    assert.equal(long.status, "fulfilled");
+    assert.equal((long as PromiseFulfilledResult<{ status: number }>).value.status, 200);
+    // The later deadline is still kept after the earlier one fired.
+    await assert.rejects(() => client.request(req(s.url, { timeoutMs: 120 })), Http1TimeoutError);
+    assert.ok(performance.now() - t0 < 3000);
+  } finally {
+    client.close();
+    s.close();
+  }
+});
+
+Deno.test("Http1Client stops the requests of an aborted signal only, with one listener per signal", async () => {
+  const s = rawServer([{ bytes: OK, delayMs: 300 }]);
+  const client = new Http1Client();
+  const ac = new AbortController();
+  let listeners = 0;
+  const add = ac.signal.addEventListener.bind(ac.signal);
+  const remove = ac.signal.removeEventListener.bind(ac.signal);
+  ac.signal.addEventListener = ((...a: Parameters<typeof add>) => (listeners++, add(...a))) as typeof add;
+  ac.signal.removeEventListener =
+    ((...a: Parameters<typeof remove>) => (listeners--, remove(...a))) as typeof remove;
+  try {
+    // Two requests with the signal and one without; the signal ends them at 50 ms.
+    const done = Promise.allSettled([
+      client.request(req(s.url, { signal: ac.signal })),
+      client.request(req(s.url, { signal: ac.signal })),
+      client.request(req(s.url)),
+    ]);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(listeners, 1, "one listener for the signal's requests");
+    ac.abort(new Error("shutting down"));
+    const [a, b, c] = await done;
+    assert.match(String((a as PromiseRejectedResult).reason), /shutting down/);
+    assert.match(String((b as PromiseRejectedResult).reason), /shutting down/);
+    assert.equal((c as PromiseFulfilledResult<{ status: number }>).value.status, 200);
+    assert.equal(listeners, 0, "no listener left once the signal's requests ended");
+    // A signal that is never aborted keeps no listener once its requests ended.
+    const idle = new AbortController();
+    let idleListeners = 0;
+    const idleAdd = idle.signal.addEventListener.bind(idle.signal);
+    const idleRemove = idle.signal.removeEventListener.bind(idle.signal);
+    idle.signal.addEventListener =
+      ((...x: Parameters<typeof idleAdd>) => (idleListeners++, idleAdd(...x))) as typeof idleAdd;
+    idle.signal.removeEventListener =
+      ((...x: Parameters<typeof idleRemove>) => (idleListeners--, idleRemove(...x))) as typeof idleRemove;
+    assert.equal((await client.request(req(s.url, { signal: idle.signal }))).status, 200);
+    assert.equal(idleListeners, 0);
+  } finally {
+    client.close();
+    s.close();
+  }
+});
+
+Deno.test("Http1Client writes each request's own content-length with a head shared by its header list", async () => {
+  const s = rawServer([{ bytes: OK }]);
+  const client = new Http1Client();
+  const headers: [string, string][] = [["content-type", "application/json"], ["x-key", "k"]];
+  try {
+    await client.request(req(s.url, { headers, body: enc.encode('{"a":1}') }));
+    await client.request(req(s.url, { headers, body: enc.encode('{"a":"longer"}') }));
+    await client.request(req(s.url, { headers, method: "PUT", body: enc.encode("{}") }));
+    await client.request(req(s.url, { headers, method: "GET", body: undefined }));
+    assert.match(
+      s.requests[0],
+      /^POST \/hook\?x=1 HTTP\/1\.1\r\n[^]*x-key: k\r\n[^]*content-length: 7\r\n\r\n\{"a":1\}$/,
+    );
+    assert.match(s.requests[1], /^POST [^]*content-length: 14\r\n\r\n\{"a":"longer"\}$/);
+    assert.match(s.requests[2], /^PUT \/hook\?x=1 HTTP\/1\.1\r\n[^]*content-length: 2\r\n\r\n\{\}$/);
+    assert.match(s.requests[3], /^GET \/hook\?x=1 HTTP\/1\.1\r\n[^]*accept: \*\/\*\r\n\r\n$/);
+    assert.doesNotMatch(s.requests[3], /content-length/);
+  } finally {
+    client.close();
+    s.close();
+  }
+});
+
+Deno.test("Http1Client sends a text body as UTF-8, short after long and past its kept buffer", async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (r) => {
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    return new Response(`${r.headers.get("content-length")}:${new TextDecoder().decode(bytes)}`);
+  });
+  const url = new URL(`http://127.0.0.1:${server.addr.port}/t`);
+  const client = new Http1Client();
+  try {
+    const send = async (body: string) =>
+      (await client.request(req(url, { body, maxBodyBytes: 1 << 20 }))).text();
+    const long = "é€😀 ".repeat(200);
+    assert.equal(await send(long), `${enc.encode(long).length}:${long}`);
+    assert.equal(await send("{}"), "2:{}", "nothing of the longer body before it is sent");
+    const huge = "x".repeat(100_000) + "€";
+    assert.equal(await send(huge), `100003:${huge}`);
+    assert.equal(await send("ok"), "2:ok");
+  } finally {
+    client.close();
+    await server.shutdown();
   }
 });
 

@@ -5,7 +5,7 @@ import {
   queueNotice,
   type QueuePayload,
 } from "../../src/pipeline/queue_payload.ts";
-import { queuePayloadFromIncoming } from "../../src/store/ingest_repo.ts";
+import { queuePayloadFromIncoming, queuePayloadOfIncoming } from "../../src/store/ingest_repo.ts";
 
 const payload: QueuePayload = {
   event: { type: "track", "1": "integer-like key", properties: { note: 'a "quoted", text\n', n: -0.5 } },
@@ -25,6 +25,23 @@ Deno.test("eventTextOf() returns the event's own text, equal to JSON.stringify o
     }),
   )!;
   assert.equal(eventTextOf(fromIncoming, JSON.parse(fromIncoming)), JSON.stringify(payload.event));
+});
+
+Deno.test("queuePayloadOfIncoming() writes what JSON.stringify writes, and the event's own text", () => {
+  const body = { httpPayload: payload.event, ingestType: "s2s", messageId: 'm-"1"', messageCreated: "t" };
+  const cases: Record<string, unknown>[] = [
+    { ...body, httpHeaders: payload.headers },
+    body,
+    { ...body, messageId: undefined },
+    { ...body, messageCreated: 5 },
+    { ...body, ingestType: null, httpHeaders: ["x"] },
+  ];
+  for (const b of cases) {
+    const built = queuePayloadOfIncoming(JSON.stringify({ status: "SUCCESS", body: b }))!;
+    assert.equal(built.json, JSON.stringify(built.payload), JSON.stringify(b));
+    assert.equal(built.eventJson, JSON.stringify(payload.event));
+    assert.deepEqual(JSON.parse(built.json).event, payload.event);
+  }
 });
 
 Deno.test("eventTextOf() gives nothing for a payload of another shape", () => {
