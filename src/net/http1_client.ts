@@ -179,6 +179,9 @@ class InFlight {
 }
 
 /** A pool of keep-alive connections per origin; close() ends them all. */
+/** The longest delay setTimeout keeps (a 32-bit signed count of milliseconds). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export class Http1Client {
   readonly #idle = new Map<string, Http1Connection[]>();
   readonly #all = new Set<Http1Connection>();
@@ -299,7 +302,11 @@ export class Http1Client {
     this.#timer = null;
     this.#timerAt = at;
     if (at === Infinity) return;
-    this.#timer = setTimeout(() => this.#expire(), Math.max(0, at - performance.now()));
+    // setTimeout fires at once for delays past 2^31-1 ms: a far deadline is reached by re-arming.
+    this.#timer = setTimeout(
+      () => this.#expire(),
+      Math.min(MAX_TIMER_MS, Math.max(0, at - performance.now())),
+    );
   }
 
   /** Stops the requests past their deadline and arms the timer for the next one. */

@@ -116,7 +116,11 @@ function framingOf(head: string): { connection: string | null; te: string | null
       const name = head.slice(at, colon).trim().toLowerCase();
       if (name === "connection") connection ??= head.slice(colon + 1, eol).trim();
       else if (name === "transfer-encoding") te ??= head.slice(colon + 1, eol).trim();
-      else if (name === "content-length") cl ??= head.slice(colon + 1, eol).trim();
+      else if (name === "content-length") {
+        // Two different lengths leave the body's end unknown (RFC 9112, 6.3): the joined value is refused.
+        const value = head.slice(colon + 1, eol).trim();
+        cl = cl === null || cl === value ? value : `${cl}, ${value}`;
+      }
     }
     at = eol + 2;
   }

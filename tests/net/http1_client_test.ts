@@ -224,6 +224,49 @@ Deno.test("Http1Client times each request out at its own deadline while others g
   }
 });
 
+Deno.test("Http1Client waits for a deadline past setTimeout's range without firing early or re-arming at once", async () => {
+  const s = rawServer([{ bytes: OK, delayMs: 250 }]);
+  const client = new Http1Client();
+  const original = globalThis.setTimeout;
+  const delays: number[] = [];
+  globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+    delays.push(ms ?? 0);
+    return original(fn, ms);
+  }) as typeof setTimeout;
+  try {
+    const answer = await client.request(req(s.url, { timeoutMs: 3e9 }));
+    assert.equal(answer.status, 200, "a deadline of 3e9 ms does not time the request out at once");
+    const long = delays.filter((ms) => ms > 1e9);
+    assert.ok(
+      long.length >= 1 && long.length <= 2,
+      `the far deadline's timer was armed ${long.length} times`,
+    );
+    assert.ok(long.every((ms) => ms <= 2 ** 31 - 1), "no delay past setTimeout's range");
+  } finally {
+    globalThis.setTimeout = original;
+    client.close();
+    s.close();
+  }
+});
+
+Deno.test("Http1Client refuses an answer with two different content-lengths and reads the next on a new connection", async () => {
+  const s = rawServer([
+    { bytes: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\nfirst" },
+    { bytes: "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond" },
+    { bytes: "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nsam" },
+  ]);
+  const client = new Http1Client();
+  try {
+    await assert.rejects(() => client.request(req(s.url)), /content-length "2, 5" is invalid/);
+    assert.equal((await client.request(req(s.url))).text(), "second");
+    assert.equal(s.connections(), 2, "the refused answer's connection is not reused");
+    assert.equal((await client.request(req(s.url))).text(), "sam", "repeated equal lengths are one length");
+  } finally {
+    client.close();
+    s.close();
+  }
+});
+
 Deno.test("Http1Client stops the requests of an aborted signal only, with one listener per signal", async () => {
   const s = rawServer([{ bytes: OK, delayMs: 300 }]);
   const client = new Http1Client();
