@@ -1,5 +1,6 @@
 /**
- * Array types for the store's postgres.js clients without asking the server. postgres.js (3.4.9) learns
+ * Array types for the store's statement connections without asking the server (its transaction
+ * connections still ask: src/store/postgres_client.ts says why). postgres.js (3.4.9) learns
  * them by a query on every new connection (`fetch_types`), sent before the connection's first statement: a
  * second round trip, on a new backend's cold catalog, that a start to the first `/healthz` waited for
  * (docs/performance.md, "Start-up"). That query finds the built-in types and those a database defines;

@@ -9,6 +9,19 @@ import { BUILTIN_ARRAY_TYPES } from "../../src/store/postgres_array_types.ts";
 import { openPostgres } from "../../src/store/postgres.ts";
 import { freshPostgresDatabase, postgresServerUrl } from "../_helpers/db.ts";
 
+/** `p`, or a rejection after `ms`: a statement that never settles fails the test instead of hanging it. */
+async function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  let id: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    id = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(id);
+  }
+}
+
 Deno.test("BUILTIN_ARRAY_TYPES are the server's built-in array types with fixed OIDs, all of them", async () => {
   const sql = postgres(await postgresServerUrl(), { max: 1, onnotice: () => {} });
   try {
@@ -36,11 +49,34 @@ Deno.test("an array parameter works as the first statement of a new store connec
   const fresh = await freshPostgresDatabase();
   const db = openPostgres(fresh.url, { statementMax: 1 });
   try {
-    const rows = await db.query<{ n: number; b: string[] }>(
-      "select array_length($1::text[], 1) as n, $2::bigint[]::text[] as b",
-      [["a", "b,c"], ["1", "9007199254740993"]],
+    const rows = await within(
+      10_000,
+      db.query<{ n: number; b: string[] }>(
+        "select array_length($1::text[], 1) as n, $2::bigint[]::text[] as b",
+        [["a", "b,c"], ["1", "9007199254740993"]],
+      ),
     );
     assert.deepEqual([...rows], [{ n: 2, b: ["1", "9007199254740993"] }]);
+  } finally {
+    await db.close();
+    await fresh.drop();
+  }
+});
+
+Deno.test("a transaction, with an array parameter, works as the first statement of a new store", async () => {
+  const fresh = await freshPostgresDatabase();
+  const db = openPostgres(fresh.url, { statementMax: 1 });
+  try {
+    const n = await within(
+      10_000,
+      db.transaction(async (tx) => {
+        const rows = await tx.query<{ n: number }>("select array_length($1::text[], 1) as n", [["a", "b"]]);
+        return rows[0].n;
+      }),
+    );
+    assert.equal(n, 2);
+    const [row] = await db.query<{ n: number }>("select cardinality($1::bigint[]) as n", [["1", "2", "3"]]);
+    assert.equal(row.n, 3);
   } finally {
     await db.close();
     await fresh.drop();
