@@ -17,10 +17,11 @@ export interface RunningServer {
 }
 
 /**
- * The background work (the pipeline's first claims and its LISTEN connection, retention, store expiry, the
- * sync scheduler) starts once the first request has been answered, or this long after listening when no
- * request came: started at listen time it ran before the first requests and delayed the first `/healthz`
- * (docs/performance.md, "Start-up").
+ * How long after listening the background work (the pipeline's first claims and its LISTEN connection,
+ * retention, store expiry, the sync scheduler) starts. Started at once, it ran before the first requests
+ * were handled and delayed the first `/healthz`; now a request that comes while it starts waits for it
+ * instead (on the embedded store, whose queries run on this thread, about 60 ms): docs/performance.md,
+ * "Start-up".
  */
 export const BACKGROUND_START_DELAY_MS = 200;
 
@@ -59,13 +60,8 @@ export async function startServer(
   let stopping = false;
   let closing: Promise<void> | null = null;
   const server = serveGuarded(function handle(req, info) {
-    if (background) {
-      background.onRequest(); // starts a due pass on Deploy; nothing on a machine
-      return app.fetch(req, info);
-    }
-    const res = app.fetch(req, info);
-    Promise.resolve(res).then(startSoon, startSoon);
-    return res;
+    background?.onRequest(); // starts a due pass on Deploy; nothing on a machine
+    return app.fetch(req, info);
   }, {
     port,
     hostname,
@@ -90,12 +86,6 @@ export async function startServer(
     });
     if (deferred) starting.catch(backgroundFailed);
     return starting;
-  }
-  /** After an answer, in a task of its own, so that the response is written first. */
-  function startSoon() {
-    if (starting || stopping) return;
-    clearTimeout(timer);
-    timer = setTimeout(start, 0);
   }
   /**
    * A background started after startServer() returned that cannot start stops the server, and `finished`
