@@ -1,14 +1,14 @@
 /**
- * Array types for the store's statement connections without asking the server (its transaction
- * connections still ask: src/store/postgres_client.ts says why). postgres.js (3.4.9) learns
- * them by a query on every new connection (`fetch_types`), sent before the connection's first statement: a
- * second round trip, on a new backend's cold catalog, that a start to the first `/healthz` waited for
- * (docs/performance.md, "Start-up"). That query finds the built-in types and those a database defines;
- * Sluice's schema defines none that it sends or reads as arrays, and built-in types have fixed OIDs, so
- * the built-in pairs below are what Sluice gets from it. tests/store/postgres_array_types_test.ts checks
- * them against a server's own catalog, and values against a client that fetched its types.
+ * Array types for the store's statement connections without asking the server (its transaction connections
+ * still ask: src/store/postgres_client.ts says why). postgres.js (3.4.9) learns them by a query on every new
+ * connection (`fetch_types`), sent before the connection's first statement: a second round trip, on a new
+ * backend's cold catalog, that a start to the first `/healthz` waited for (docs/performance.md, "Start-up").
+ * That query finds the built-in types and those a database defines; Sluice's schema defines no types of its
+ * own, and built-in types have fixed OIDs, so the built-in pairs below are what Sluice gets from it.
+ * tests/store/postgres_array_types_test.ts checks them against a server's own catalog, and values against a
+ * client that fetched its types.
  *
- * The serializer and parser are postgres.js's own (src/types.js, Unlicense; the package does not export
+ * The serializer and parser are postgres.js's own (its `types.js`, Unlicense; the package does not export
  * them), installed as its `fetchArrayTypes()` would: arrays are written and read exactly as after the query.
  */
 
