@@ -1,9 +1,9 @@
 /**
  * The pipeline's background work in a server: the queue consumer, Live Events retention and the
- * expiry of `ctx.store` entries. startServer() starts it after listening and stops it on shutdown,
- * before the store closes. On Deno Deploy (RUNTIME=deploy) the same work is also done in bounded passes
- * started by `Deno.cron` and by requests (src/runtime/background_pass.ts), because an isolate that Deploy
- * has stopped runs no timer.
+ * expiry of `ctx.store` entries. startServer() starts it shortly after listening (at once on Deno Deploy)
+ * and stops it on shutdown, before the store closes.
+ * On Deno Deploy (RUNTIME=deploy) the same work is also done in bounded passes started by `Deno.cron` and
+ * by requests (src/runtime/background_pass.ts), because an isolate that Deploy has stopped runs no timer.
  */
 import type { Deps } from "../deps.ts";
 import { startRetention } from "../events_log/retention.ts";
