@@ -127,7 +127,7 @@ export function openPostgres(
   /** A new transaction connection (one of `max`); `replacing` is the lost one it stands in for. */
   function txConn(replacing?: Conn): Conn {
     if (replacing) txConns.delete(replacing);
-    const conn = openConn(url, { transactions: true });
+    const conn = openConn(url);
     txConns.add(conn);
     return conn;
   }

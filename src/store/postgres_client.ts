@@ -18,7 +18,6 @@
  */
 import postgres from "postgres";
 import { ConnectionLostError, isConnectionError } from "./db_errors.ts";
-import { installArrayTypes, type PostgresTypeTables } from "./postgres_array_types.ts";
 
 /** A client and whether its connection was lost. */
 export interface Conn {
@@ -48,15 +47,9 @@ export function openConn(
     onLost?: () => void;
     /**
      * A LISTEN connection: never recycled for age or idleness (each recycle would lose the notifications
-     * sent meanwhile), and no array types (it only sends LISTEN and UNLISTEN).
+     * sent meanwhile), and no type fetch (it only sends LISTEN and UNLISTEN), as postgres.js's own listen does.
      */
     listening?: boolean;
-    /**
-     * A connection for transactions (`sql.reserve()`): it asks the server for its array types. postgres.js
-     * 3.4.9 hands out a reserved connection that is new only once that query has run: without it the
-     * reserve never resolves.
-     */
-    transactions?: boolean;
   } = {},
 ): Conn {
   let lost = false;
@@ -81,10 +74,7 @@ export function openConn(
     connect_timeout: CONNECT_TIMEOUT_SECONDS,
     onnotice: function ignoreNotice() {},
     ...(options.onnotify ? { onnotify: options.onnotify } : {}),
-    ...(options.listening ? { max_lifetime: null, idle_timeout: null } : {}),
-    // The other connections take their array types from a table of built-in types (below) instead of a
-    // query on every new connection: a statement on a new connection waits for one round trip less.
-    fetch_types: options.transactions === true,
+    ...(options.listening ? { max_lifetime: null, idle_timeout: null, fetch_types: false } : {}),
     onclose: retire,
     // Our convention (db.ts): jsonb parameters arrive as JSON text. postgres.js would JSON.stringify a
     // string again (storing a JSON string, not the object); pass text through as is, as PGlite does.
@@ -95,10 +85,6 @@ export function openConn(
     // Dates and jsonb are parsed by postgres.js; int8 stays a string (we cast counts to int).
     connection: { application_name: "sluice" },
   } as postgres.Options<Record<string, postgres.PostgresType>>);
-  // A LISTEN connection sends no parameters and reads no rows: it needs none.
-  if (!options.listening && !options.transactions) {
-    installArrayTypes(sql.options as unknown as PostgresTypeTables);
-  }
   /** Sends nothing more on this client and ends it; called on its close and on a connection error. */
   function retire() {
     if (lost) return;
@@ -138,9 +124,8 @@ let typeFetchGuard = false;
 
 /**
  * Keeps a lost connection's type fetch from ending the process: the last resort, for one error only.
- * A new postgres.js connection with `fetch_types` (the store's transaction connections, the warehouse
- * destinations' clients) first loads the array types (`fetchArrayTypes()`, needed to send arrays as
- * parameters), from a promise that postgres.js drops: when the connection closes during that query the
+ * Each new postgres.js connection first loads the array types (`fetchArrayTypes()`, needed to send arrays
+ * as parameters), from a promise that postgres.js drops: when the connection closes during that query the
  * rejection is unhandled, and Deno exits on an unhandled rejection. No call site can catch it, so a
  * process-wide listener takes exactly that rejection (a connection error carrying that query's text), logs
  * it and prevents the exit; every other unhandled rejection still ends the process as before.
