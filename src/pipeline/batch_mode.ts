@@ -81,6 +81,11 @@ export interface FlushOptions {
   signal: AbortSignal;
   /** Processes claimed rows and commits their outcome (Pipeline: processBatch with lease renewal). */
   process(rows: QueueRow[]): Promise<void>;
+  /**
+   * Told, per batch-mode connection the pass found rows of, how many of them it left waiting (seen and not
+   * flushed: a batch not due yet); rows that came after its look are not counted.
+   */
+  onLeft?(g: BatchGroup, rows: number): void;
 }
 
 /**
@@ -106,6 +111,7 @@ export async function flushDueBatches(deps: Deps, opts: FlushOptions): Promise<n
       const settings = conn ? batchSettingsOf(conn, opts.drivers) : null;
       const n = await flushGroup(deps, g, settings, opts);
       processed += n;
+      if (settings) opts.onLeft?.(g, Math.max(0, g.count - n));
     }
   }
   await Promise.all(Array.from({ length: Math.min(FLUSH_CONCURRENCY, groups.length) }, lane));
