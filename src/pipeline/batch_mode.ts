@@ -83,9 +83,9 @@ export interface FlushOptions {
   process(rows: QueueRow[]): Promise<void>;
   /**
    * Told, per batch-mode connection the pass found rows of, how many of them it left waiting (seen and not
-   * flushed: a batch not due yet); rows that came after its look are not counted.
+   * flushed: a batch not due yet; rows that came after its look are not counted), and its batchSize.
    */
-  onLeft?(g: BatchGroup, rows: number): void;
+  onLeft?(g: BatchGroup, rows: number, batchSize: number): void;
 }
 
 /**
@@ -111,7 +111,7 @@ export async function flushDueBatches(deps: Deps, opts: FlushOptions): Promise<n
       const settings = conn ? batchSettingsOf(conn, opts.drivers) : null;
       const n = await flushGroup(deps, g, settings, opts);
       processed += n;
-      if (settings) opts.onLeft?.(g, Math.max(0, g.count - n));
+      if (settings) opts.onLeft?.(g, Math.max(0, g.count - n), settings.batchSize);
     }
   }
   await Promise.all(Array.from({ length: Math.min(FLUSH_CONCURRENCY, groups.length) }, lane));

@@ -258,9 +258,13 @@ export class Pipeline {
       fallbackLimit: this.#opts.batchSize,
       signal: this.#abort.signal,
       process: (rows) => this.#lanes.add(rows, { whole: true }),
-      onLeft: (g, rows) => {
+      onLeft: (g, rows, batchSize) => {
         const key = `${g.workspaceId}/${g.connectionId}`;
-        if (rows > 0) this.#parked.set(key, (this.#parked.get(key) ?? 0) + rows);
+        const since = this.#parked.get(key);
+        if (rows === 0) return;
+        this.#parked.set(key, (since ?? 0) + rows);
+        // Chunks parked rows while the pass ran that, with the rest it left, fill a batch: look again.
+        if (since !== undefined && since + rows >= batchSize) this.#passAgain = true;
       },
     });
     return held + parked;

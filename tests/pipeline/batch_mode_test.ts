@@ -253,13 +253,43 @@ Deno.test("[postgres] batch mode beside a stream connection: the row itself wait
 });
 
 /** Resolves once `check` holds, polling every 20 ms; fails after `ms`. */
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
   const until = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > until) assert.fail(`${what}: not within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * A stream whose events go to the warehouse in batch mode (BATCH) and, with `streamToo`, first to devnull in
+ * stream mode (the row is then parked by the chunk's commit, never held in memory). Returns its server key.
+ */
+async function batchStream(t: TestApp, wh: Target, streamToo: boolean): Promise<string> {
+  const u = await t.user();
+  const s = await setupPipeline(u, {
+    destination: streamToo
+      ? { destinationType: "devnull" }
+      : { destinationType: "postgres", ...wh.credentials },
+    connectionData: streamToo ? {} : BATCH,
+  });
+  if (streamToo) {
+    const d = await createResource(u.ctx, {
+      workspaceId: u.workspace.id,
+      type: "destination",
+      data: { name: "pg", destinationType: "postgres", ...wh.credentials },
+    }) as { id: string };
+    await createResource(u.ctx, {
+      workspaceId: u.workspace.id,
+      type: "connection",
+      data: { fromId: s.streamId, toId: d.id, type: "push", data: BATCH },
+    });
+  }
+  return s.serverKey;
+}
+
+/** Running loops that poll and look for due batches every 10 minutes: only a wake-up moves anything. */
+const NO_POLL = { workers: 1, pollMs: 10 * MINUTE, batchCheckMs: 10 * MINUTE };
 
 for (
   const [name, opts, streamToo] of [
@@ -270,40 +300,16 @@ for (
   Deno.test(`[postgres] batch mode ${name}: a parked batch that is full is written at once, not at the next poll`, async () => {
     const t = await testApp({ db: await testPostgres(), env: ENV, clock: fakeClock() });
     const wh = await pgTarget();
-    // Running loops that poll and look for due batches every 10 minutes: only a wake-up moves anything.
-    const pipeline = new Pipeline(t.deps, {
-      workers: 1,
-      pollMs: 10 * MINUTE,
-      batchCheckMs: 10 * MINUTE,
-      ...opts,
-    });
+    const pipeline = new Pipeline(t.deps, { ...NO_POLL, ...opts });
     try {
-      const u = await t.user();
-      const s = await setupPipeline(u, {
-        destination: streamToo
-          ? { destinationType: "devnull" }
-          : { destinationType: "postgres", ...wh.credentials },
-        connectionData: streamToo ? {} : BATCH,
-      });
-      if (streamToo) {
-        const d = await createResource(u.ctx, {
-          workspaceId: u.workspace.id,
-          type: "destination",
-          data: { name: "pg", destinationType: "postgres", ...wh.credentials },
-        }) as { id: string };
-        await createResource(u.ctx, {
-          workspaceId: u.workspace.id,
-          type: "connection",
-          data: { fromId: s.streamId, toId: d.id, type: "push", data: BATCH },
-        });
-      }
+      const key = await batchStream(t, wh, streamToo);
       await pipeline.start();
-      const ids = await send(t, s.serverKey, 4);
+      const ids = await send(t, key, 4);
       pipeline.wake(); // as ingest's NOTIFY does
       await waitFor("4 of 5 parked", async () => (await queued(t.deps.db)).batch === 4);
       assert.deepEqual(await written(wh), [], "not a batch yet");
 
-      const more = await send(t, s.serverKey, 1);
+      const more = await send(t, key, 1);
       pipeline.wake();
       await waitFor("the full batch written", async () => (await written(wh)).length === 5);
       assert.deepEqual((await written(wh)).sort(), [...ids, ...more].sort());
@@ -315,6 +321,63 @@ for (
     }
   });
 }
+
+Deno.test("[postgres] batch mode: rows parked while a pass loads, with the rest it left, are written when it ends, not at the next poll", async () => {
+  const t = await testApp({ db: await testPostgres(), env: ENV, clock: fakeClock() });
+  const wh = await pgTarget();
+  // A warehouse that holds its first write until the gate opens, and counts what it got.
+  let open!: () => void;
+  const gate = new Promise<void>((r) => open = r);
+  const batches: number[] = [];
+  let entered = 0;
+  const gated: DestinationDriver = {
+    type: "postgres",
+    modes: ["stream", "batch"],
+    async write(batch) {
+      entered++;
+      await gate;
+      batches.push(batch.events.length);
+      return batch.events.map(() => ({ status: "SUCCESS" as const }));
+    },
+  };
+  // The pipeline's queue statements, to see the pass give back the partial batch it claimed.
+  let released = 0;
+  const db = new Proxy(t.deps.db, {
+    get(target, p) {
+      const v = Reflect.get(target, p, target);
+      if (p !== "query") return typeof v === "function" ? v.bind(target) : v;
+      return async (sql: string, params?: unknown[]) => {
+        const r = await target.query(sql, params);
+        if (sql.startsWith("update event_queue set locked_until = null, lease = null")) released++;
+        return r;
+      };
+    },
+  });
+  const drivers = new Map(defaultDrivers(t.deps)).set("postgres", gated);
+  const pipeline = new Pipeline({ ...t.deps, db }, { ...NO_POLL, drivers });
+  try {
+    const key = await batchStream(t, wh, true);
+    await pipeline.start();
+    // 7 parked: a pass claims 5 (held at the gate) and gives the 2 others back.
+    await send(t, key, 7);
+    pipeline.wake();
+    await waitFor("a batch of 5 loading", () => entered === 1);
+    await waitFor("the rest given back", () => released === 1);
+    // 3 more parked while the pass waits for its batch: with the 2 it left, a batch.
+    await send(t, key, 3);
+    pipeline.wake();
+    await waitFor("3 more parked", async () => (await queued(t.deps.db)).batch === 10);
+    open();
+    await waitFor("both batches written", () => batches.length === 2);
+    assert.deepEqual(batches, [5, 5]);
+    await waitFor("acknowledged", async () => (await queued(t.deps.db)).batch === 0);
+  } finally {
+    open();
+    await pipeline.stop();
+    await wh.drop();
+    await t.close();
+  }
+});
 
 Deno.test("[postgres] batch mode: a batch smaller than batchSize is flushed once the oldest waited frequency", async () => {
   const clock = fakeClock();
