@@ -259,9 +259,9 @@ export class Pipeline {
       signal: this.#abort.signal,
       process: (rows) => this.#lanes.add(rows, { whole: true }),
       onLeft: (g, rows, batchSize) => {
+        if (rows === 0) return;
         const key = `${g.workspaceId}/${g.connectionId}`;
         const since = this.#parked.get(key);
-        if (rows === 0) return;
         this.#parked.set(key, (since ?? 0) + rows);
         // Chunks parked rows while the pass ran that, with the rest it left, fill a batch: look again.
         if (since !== undefined && since + rows >= batchSize) this.#passAgain = true;

@@ -308,13 +308,13 @@ async function planJobs(
     let parked = false;
     const last = targets.length - 1;
     for (const [t, conn] of targets.entries()) {
-      const settings = !poison && !row.batch ? batchSettings(conn) : null;
-      if (settings) {
+      const connBatch = !poison && !row.batch ? batchSettings(conn) : null;
+      if (connBatch) {
         // Functions run when the batch is flushed, with the connection's code of that moment. The row
         // itself becomes the first such connection's waiting row; any other gets a copy.
         if (!parked && row.connectionId === null) {
           parked = true;
-          waiting.parks.push({ id: row.id, connectionId: conn.id, row, settings });
+          waiting.parks.push({ id: row.id, connectionId: conn.id, row, settings: connBatch });
           continue;
         }
         waiting.inserts.push({
@@ -327,7 +327,7 @@ async function planJobs(
             availableAt: row.availableAt,
             batch: true,
           },
-          settings,
+          settings: connBatch,
         });
         continue;
       }
