@@ -236,12 +236,19 @@ export class Pipeline {
     this.#lastBatchCheck = performance.now();
     this.#batchPass ??= (async () => {
       let n = 0;
-      do {
-        this.#passAgain = false;
-        n += await this.#pass();
-      } while (this.#passAgain && !this.#abort.signal.aborted);
+      try {
+        do {
+          this.#passAgain = false;
+          n += await this.#pass();
+        } while (this.#passAgain && !this.#abort.signal.aborted);
+      } finally {
+        // In the same turn as the last look at #passAgain: a `.finally()` on the promise would run a few
+        // microtasks later, and a chunk committing in between would set the flag for a pass that is over
+        // (its full batch then waited for the next timed check).
+        this.#batchPass = null;
+      }
       return n;
-    })().finally(() => this.#batchPass = null);
+    })();
     return this.#batchPass;
   }
 
