@@ -2,7 +2,11 @@
  * `deno task bench pipeline [events] [backlog]`: delivery throughput end to end (events sent to `/v1/batch`
  * in batches of 100 until every one has landed) on a PostgreSQL store, next to a raw multi-row INSERT of
  * the same rows (1000 a statement, 4 connections) in the same run:
- * - PostgreSQL warehouse, batch mode (batchSize 1000), no function; the same with one function;
+ * - PostgreSQL warehouse, batch mode (batchSize 1000), no function; the same with one function; after each,
+ *   what bounds it: the same events on a fresh stream sent with the pipeline stopped (ingest alone), then
+ *   drained (delivery alone), each phase's CPU per event and cores busy (this bench's and the machine's),
+ *   and the share of raw ingest then delivery one after the other would give, by rate and by CPU, and with
+ *   delivery as cheap as the raw INSERT;
  * - webhook, stream mode, to a local receiver answering at once;
  * - two connections (webhook + warehouse) on one stream: each one's rate;
  * - RSS of this process (server, pipeline and load generator) while a backlog of `backlog` events drains;
@@ -185,31 +189,31 @@ function printBound(
   n: number,
 ) {
   const share = (r: number) => `${Math.round((r / raw.rate) * 100)}% of raw`;
-  const cores = raw.machine.cores;
   console.log(phaseLine(`${label}: ingest alone`, b.ingest, n));
   console.log(phaseLine(`${label}: delivery alone`, b.drain, n));
   // Ingest and delivery one after the other, each at its measured rate: what end to end gives when they
-  // cannot overlap (the cores busy with one phase have nothing left for the other). Then by CPU: the cores
-  // over both phases' CPU an event, as if the two overlapped perfectly on every core with nothing else running.
+  // cannot overlap (the cores busy with one phase have nothing left for the other). Then the same by CPU:
+  // when the raw INSERT and the pipeline both keep every core busy, their rates go as the inverse of their
+  // CPU an event, so the share of raw is the raw INSERT's CPU a row over ingest's and delivery's an event
+  // (steady under other load, where rates are not; PostgreSQL's background processes are left out).
   const serial = 1 / (1 / b.ingest.rate + 1 / b.drain.rate);
-  const bothUs = cpuOf(b.ingest, n) + cpuOf(b.drain, n);
+  const [ingestUs, drainUs, rawUs] = [cpuOf(b.ingest, n), cpuOf(b.drain, n), cpuOf(raw, n)];
+  const byCpu = (us: number) =>
+    `by CPU, raw ${rawUs.toFixed(0)} µs / (ingest ${ingestUs.toFixed(0)} + ${us.toFixed(0)} µs) = ${
+      Math.round((rawUs / (ingestUs + us)) * 100)
+    }% of raw`;
   console.log(
     `${label}: one after the other, 1/(1/ingest + 1/delivery) = ${fmt(serial).trim()} events/s, ${
       share(serial)
-    }; by CPU, ${cores} cores / ${bothUs.toFixed(0)} µs = ${fmt((cores * 1e6) / bothUs).trim()}, ${
-      share((cores * 1e6) / bothUs)
-    } (end to end: ${fmt(endToEndRate).trim()}, ${share(endToEndRate)})`,
+    } (end to end: ${fmt(endToEndRate).trim()}, ${share(endToEndRate)}); ${byCpu(drainUs)}`,
   );
-  // The same with delivery as cheap as the raw INSERT of the same rows (its rate; by CPU, its CPU an event
-  // in this process and PostgreSQL): the best a durable ingest followed by a warehouse write could give.
+  // The same with delivery as cheap as the raw INSERT of the same rows (its rate; its CPU a row): the best a
+  // durable ingest followed by a warehouse write could give.
   const best = 1 / (1 / b.ingest.rate + 1 / raw.rate);
-  const bestUs = cpuOf(b.ingest, n) + cpuOf(raw, n);
   console.log(
     `${label}: delivery as cheap as raw, 1/(1/ingest + 1/raw) = ${fmt(best).trim()} events/s, ${
       share(best)
-    }; by CPU, ${cores} cores / ${bestUs.toFixed(0)} µs = ${fmt((cores * 1e6) / bestUs).trim()}, ${
-      share((cores * 1e6) / bestUs)
-    }`,
+    }; ${byCpu(rawUs)}`,
   );
 }
 
