@@ -195,13 +195,16 @@ function printBound(
   // cannot overlap (the cores busy with one phase have nothing left for the other). Then the same by CPU:
   // when the raw INSERT and the pipeline both keep every core busy, their rates go as the inverse of their
   // CPU an event, so the share of raw is the raw INSERT's CPU a row over ingest's and delivery's an event
-  // (steady under other load, where rates are not; PostgreSQL's background processes are left out).
+  // (steady under other load, where rates are not; PostgreSQL's background processes are left out). Last,
+  // the ceiling of a pipeline that kept every core busy: the cores over its CPU an event (the raw INSERT
+  // keeps fewer busy: on a quiet machine, compare this with the raw rate rather than the CPU share).
   const serial = 1 / (1 / b.ingest.rate + 1 / b.drain.rate);
   const [ingestUs, drainUs, rawUs] = [cpuOf(b.ingest, n), cpuOf(b.drain, n), cpuOf(raw, n)];
+  const cores = raw.machine.cores;
   const byCpu = (us: number) =>
     `by CPU, raw ${rawUs.toFixed(0)} µs / (ingest ${ingestUs.toFixed(0)} + ${us.toFixed(0)} µs) = ${
       Math.round((rawUs / (ingestUs + us)) * 100)
-    }% of raw`;
+    }% of raw; ${cores} full cores: ${fmt((cores * 1e6) / (ingestUs + us)).trim()} events/s`;
   console.log(
     `${label}: one after the other, 1/(1/ingest + 1/delivery) = ${fmt(serial).trim()} events/s, ${
       share(serial)
