@@ -67,7 +67,7 @@ const perLane = () =>
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US").padStart(8);
 
 async function sendAll(baseUrl: string, key: string, n: number) {
-  await load({
+  return await load({
     url: `${baseUrl}/v1/batch`,
     headers: { "content-type": "application/json", authorization: `Basic ${btoa(`${key}:`)}` },
     template: BATCH,
@@ -118,15 +118,18 @@ interface Phase {
   rate: number;
   cpu: CpuUs;
   machine: MachineCpu;
+  /** Of `cpu.rest`, the load generator's Worker thread (ingest), µs. */
+  loadGen: number;
 }
 
-async function phase(db: Db, n: number, run: () => Promise<void>): Promise<Phase> {
+/** Times `run`, which may return the load generator's CPU µs (bench/_ingest_load.ts). */
+async function phase(db: Db, n: number, run: () => Promise<number | void>): Promise<Phase> {
   const split = await startCpuSplit(db, () => splitOf?.rx.cpuUs ?? 0);
   const machine = startMachineCpu();
   const t0 = performance.now();
-  await run();
+  const loadGen = await run() ?? 0;
   const sec = (performance.now() - t0) / 1000;
-  return { rate: n / sec, machine: machine.end(), cpu: await split.read() };
+  return { rate: n / sec, machine: machine.end(), cpu: await split.read(), loadGen };
 }
 
 /**
@@ -149,7 +152,7 @@ async function ingestThenDrain(
   await ws.connect(stream.id, dest.id, WH_OPTS, fn);
   await pipe.stop();
   await deps.db.query("checkpoint");
-  const ingest = await phase(deps.db, n, () => sendAll(baseUrl, stream.writeKey!, n));
+  const ingest = await phase(deps.db, n, async () => (await sendAll(baseUrl, stream.writeKey!, n)).cpuUs);
   const drain = await phase(deps.db, n, async () => {
     await pipe.start();
     const t0 = performance.now();
@@ -169,15 +172,15 @@ const cpuOf = (p: Phase, n: number) =>
 function phaseLine(label: string, p: Phase, n: number, unit = "events/s"): string {
   const per = (us: number) => (us / n).toFixed(0);
   const m = p.machine;
-  return `${label.padEnd(34)}${fmt(p.rate)} ${unit.padEnd(8)} CPU µs/event: main ${per(p.cpu.main)}, rest ${
-    per(p.cpu.rest + p.cpu.receiver)
-  }${p.cpu.children ? `, sandbox ${per(p.cpu.children)}` : ""}, PostgreSQL ${
-    per(p.cpu.postgres)
-  } + warehouse ${per(p.cpu.warehouse)} = ${cpuOf(p, n).toFixed(0)}; cores busy: bench ${
-    ((cpuOf(p, n) * n) / p.cpu.wall).toFixed(2)
-  }, machine ${m.busy.toFixed(2)} of ${m.cores} (iowait ${m.iowait.toFixed(2)}${
-    m.steal >= 0.05 ? `, steal ${m.steal.toFixed(2)}` : ""
-  })`;
+  return `${label.padEnd(34)}${fmt(p.rate)} ${unit.padEnd(8)} CPU µs/event: main ${per(p.cpu.main)}, ${
+    p.loadGen ? `load generator ${per(p.loadGen)}, ` : ""
+  }rest ${per(p.cpu.rest + p.cpu.receiver - p.loadGen)}${
+    p.cpu.children ? `, sandbox ${per(p.cpu.children)}` : ""
+  }, PostgreSQL ${per(p.cpu.postgres)} + warehouse ${per(p.cpu.warehouse)} = ${
+    cpuOf(p, n).toFixed(0)
+  }; cores busy: bench ${((cpuOf(p, n) * n) / p.cpu.wall).toFixed(2)}, machine ${
+    m.busy.toFixed(2)
+  } of ${m.cores} (iowait ${m.iowait.toFixed(2)}${m.steal >= 0.05 ? `, steal ${m.steal.toFixed(2)}` : ""})`;
 }
 
 /** The bound lines of one warehouse run (see the comments for what each figure means). */
@@ -234,7 +237,7 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver, pipe: Pipel
     },
     async end() {
       const machine = rawTimed.machine!.end();
-      rawTimed.phase = { rate: 0, machine, cpu: await rawTimed.split!.read() };
+      rawTimed.phase = { rate: 0, machine, cpu: await rawTimed.split!.read(), loadGen: 0 };
     },
   });
   const raw: Phase = { ...rawTimed.phase!, rate: rawRate };
