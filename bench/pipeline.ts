@@ -25,7 +25,14 @@ import { openDeps } from "../src/compose.ts";
 import { loadConfig } from "../src/config.ts";
 import type { Deps } from "../src/deps.ts";
 import type { Db } from "../src/store/db.ts";
-import { type CpuSplit, type CpuUs, type MachineCpu, startCpuSplit, startMachineCpu } from "./_cpu_split.ts";
+import {
+  type CpuSplit,
+  type CpuUs,
+  type MachineCpu,
+  perEvent,
+  startCpuSplit,
+  startMachineCpu,
+} from "./_cpu_split.ts";
 import { createLogger } from "../src/log.ts";
 import { Pipeline } from "../src/pipeline/pipeline.ts";
 import { startServer } from "../src/server.ts";
@@ -88,6 +95,7 @@ const splitNotes: string[] = [];
 /** Sends `n` events and times, per target, until all of them landed; events/s per target. */
 async function endToEnd(baseUrl: string, key: string, n: number, targets: Target[]): Promise<number[]> {
   const split = splitOf ? await startCpuSplit(splitOf.db, () => splitOf!.rx.cpuUs) : null;
+  const machine = startMachineCpu();
   const c0 = cpuUsage();
   const t0 = performance.now();
   const sending = sendAll(baseUrl, key, n);
@@ -98,14 +106,24 @@ async function endToEnd(baseUrl: string, key: string, n: number, targets: Target
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  await sending;
+  const wall = (performance.now() - t0) * 1000;
+  const m = machine.end();
+  const { cpuUs: loadGen } = await sending;
   const c = cpuUsage(c0);
   cpuNotes.push(`${((c.user + c.system) / n).toFixed(0)} µs CPU/event`);
   // The receiver reports its CPU every 100 ms.
   await new Promise((r) => setTimeout(r, 120));
-  if (split) splitNotes.push(`${targets.map((t) => t.label).join(" + ")}: ${await split.end(n)}`);
+  if (split) {
+    const cpu = await split.read();
+    splitNotes.push(`${targets.map((t) => t.label).join(" + ")}: ${perEvent(cpu, n)}`);
+    // Cores busy over the run itself, not the wait for the receiver's report.
+    lastEndToEnd = { rate: n / (wall / 1e6), cpu: { ...cpu, wall }, machine: m, loadGen };
+  }
   return done.map((s) => n / s);
 }
+
+/** The last end-to-end run as a phase (its CPU and cores busy), for the bound lines. */
+let lastEndToEnd: Phase | null = null;
 
 /** Stops the pipeline (ingest alone) and starts a new one; set up by the main block. */
 interface PipelineSwitch {
@@ -188,10 +206,12 @@ function printBound(
   label: string,
   b: { ingest: Phase; drain: Phase },
   raw: Phase,
-  endToEndRate: number,
+  endToEnd: Phase,
   n: number,
 ) {
   const share = (r: number) => `${Math.round((r / raw.rate) * 100)}% of raw`;
+  // The end-to-end run above (its rate until the last row landed), then the two phases of the bound runs.
+  console.log(phaseLine(`${label}: end to end (above)`, endToEnd, n));
   console.log(phaseLine(`${label}: ingest alone`, b.ingest, n));
   console.log(phaseLine(`${label}: delivery alone`, b.drain, n));
   // Ingest and delivery one after the other, each at its measured rate: what end to end gives when they
@@ -211,7 +231,7 @@ function printBound(
   console.log(
     `${label}: one after the other, 1/(1/ingest + 1/delivery) = ${fmt(serial).trim()} events/s, ${
       share(serial)
-    } (end to end: ${fmt(endToEndRate).trim()}, ${share(endToEndRate)}); ${byCpu(drainUs)}`,
+    } (end to end: ${share(endToEnd.rate)}); ${byCpu(drainUs)}`,
   );
   // The same with delivery as cheap as the raw INSERT of the same rows (its rate; its CPU a row): the best a
   // durable ingest followed by a warehouse write could give.
@@ -243,7 +263,7 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver, pipe: Pipel
   const raw: Phase = { ...rawTimed.phase!, rate: rawRate };
   const rows: [string, number, string, string?][] = [];
   const share = (r: number) => `${Math.round((r / rawRate) * 100)}% of raw`;
-  const bounds: { label: string; b: { ingest: Phase; drain: Phase }; rate: number }[] = [];
+  const bounds: { label: string; b: { ingest: Phase; drain: Phase }; e2e: Phase }[] = [];
   // BENCH_ONLY=webhook: the webhook and two-connection runs only (the warehouse figures then read 0);
   // BENCH_ONLY=warehouse: the warehouse run without a function only.
   const only = Deno.env.get("BENCH_ONLY");
@@ -265,7 +285,8 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver, pipe: Pipel
     ]);
     await wh.drop();
     const label = fn ? "one function" : "no function";
-    bounds.push({ label, b: await ingestThenDrain(deps, baseUrl, pipe, N, fn), rate: r });
+    const e2e = { ...lastEndToEnd!, rate: r };
+    bounds.push({ label, b: await ingestThenDrain(deps, baseUrl, pipe, N, fn), e2e });
   }
   // The bound of each warehouse run, printed after the rates.
   const printBounds = () => {
@@ -279,7 +300,7 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver, pipe: Pipel
     // busy: this bench's (those, over the phase's wall time) and the whole machine's from /proc/stat (other
     // processes included): near the core count, the phase had no idle CPU for the other to use.
     console.log(phaseLine("raw multi-row INSERT (timed part)", raw, N, "rows/s"));
-    for (const { label, b, rate } of bounds) printBound(label, b, raw, rate, N);
+    for (const { label, b, e2e } of bounds) printBound(label, b, raw, e2e, N);
   };
   if (only === "warehouse") {
     console.log(
