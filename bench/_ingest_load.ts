@@ -32,10 +32,23 @@ export interface LoadResult {
   statuses: Record<string, number>;
   elapsedMs: number;
   latenciesMs: number[];
+  /** This Worker thread's CPU time over the whole run (warm-up included), µs; 0 where /proc is missing. */
+  cpuUs: number;
+}
+
+/** This thread's CPU time, µs (utime + stime of /proc/thread-self/stat). */
+function threadCpuUs(): number {
+  try {
+    const f = Deno.readTextFileSync("/proc/thread-self/stat").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10_000;
+  } catch {
+    return 0;
+  }
 }
 
 self.onmessage = async (e: MessageEvent<LoadRequest>) => {
   const r = e.data;
+  const cpu0 = threadCpuUs();
   const started = performance.now();
   const counted = started + (r.warmupMs ?? 0);
   const until = counted + r.durationMs;
@@ -83,6 +96,7 @@ self.onmessage = async (e: MessageEvent<LoadRequest>) => {
     statuses,
     elapsedMs: performance.now() - counted,
     latenciesMs: latencies,
+    cpuUs: threadCpuUs() - cpu0,
   };
   self.postMessage(result);
 };

@@ -2,7 +2,11 @@
  * `deno task bench pipeline [events] [backlog]`: delivery throughput end to end (events sent to `/v1/batch`
  * in batches of 100 until every one has landed) on a PostgreSQL store, next to a raw multi-row INSERT of
  * the same rows (1000 a statement, 4 connections) in the same run:
- * - PostgreSQL warehouse, batch mode (batchSize 1000), no function; the same with one function;
+ * - PostgreSQL warehouse, batch mode (batchSize 1000), no function; the same with one function; after each,
+ *   what bounds it: the same events on a fresh stream sent with the pipeline stopped (ingest alone), then
+ *   drained (delivery alone), each phase's CPU per event and cores busy (this bench's and the machine's),
+ *   and the share of raw ingest then delivery one after the other would give, by rate and by CPU, and with
+ *   delivery as cheap as the raw INSERT;
  * - webhook, stream mode, to a local receiver answering at once;
  * - two connections (webhook + warehouse) on one stream: each one's rate;
  * - RSS of this process (server, pipeline and load generator) while a backlog of `backlog` events drains;
@@ -21,7 +25,14 @@ import { openDeps } from "../src/compose.ts";
 import { loadConfig } from "../src/config.ts";
 import type { Deps } from "../src/deps.ts";
 import type { Db } from "../src/store/db.ts";
-import { startCpuSplit } from "./_cpu_split.ts";
+import {
+  type CpuSplit,
+  type CpuUs,
+  type MachineCpu,
+  perEvent,
+  startCpuSplit,
+  startMachineCpu,
+} from "./_cpu_split.ts";
 import { createLogger } from "../src/log.ts";
 import { Pipeline } from "../src/pipeline/pipeline.ts";
 import { startServer } from "../src/server.ts";
@@ -41,6 +52,8 @@ const N = Number(Deno.args[0] ?? 20_000);
 const BACKLOG = Number(Deno.args[1] ?? 200_000);
 const TAG_FN = `export default function (event) { return { ...event, tagged: "yes" }; }`;
 const LOOP_FN = `export default function (event) { while (true) {} }`;
+/** The warehouse connections' options: batch mode, 1000 rows a batch. */
+const WH_OPTS = { mode: "batch", batchSize: 1000, frequency: 1 };
 
 interface Target {
   label: string;
@@ -61,7 +74,7 @@ const perLane = () =>
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US").padStart(8);
 
 async function sendAll(baseUrl: string, key: string, n: number) {
-  await load({
+  return await load({
     url: `${baseUrl}/v1/batch`,
     headers: { "content-type": "application/json", authorization: `Basic ${btoa(`${key}:`)}` },
     template: BATCH,
@@ -82,6 +95,7 @@ const splitNotes: string[] = [];
 /** Sends `n` events and times, per target, until all of them landed; events/s per target. */
 async function endToEnd(baseUrl: string, key: string, n: number, targets: Target[]): Promise<number[]> {
   const split = splitOf ? await startCpuSplit(splitOf.db, () => splitOf!.rx.cpuUs) : null;
+  const machine = startMachineCpu();
   const c0 = cpuUsage();
   const t0 = performance.now();
   const sending = sendAll(baseUrl, key, n);
@@ -92,20 +106,164 @@ async function endToEnd(baseUrl: string, key: string, n: number, targets: Target
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  await sending;
+  const wall = (performance.now() - t0) * 1000;
+  const m = machine.end();
+  const { cpuUs: loadGen } = await sending;
   const c = cpuUsage(c0);
   cpuNotes.push(`${((c.user + c.system) / n).toFixed(0)} µs CPU/event`);
   // The receiver reports its CPU every 100 ms.
   await new Promise((r) => setTimeout(r, 120));
-  if (split) splitNotes.push(`${targets.map((t) => t.label).join(" + ")}: ${await split.end(n)}`);
+  if (split) {
+    const cpu = await split.read();
+    splitNotes.push(`${targets.map((t) => t.label).join(" + ")}: ${perEvent(cpu, n)}`);
+    // Cores busy over the run itself, not the wait for the receiver's report.
+    lastEndToEnd = { rate: n / (wall / 1e6), cpu: { ...cpu, wall }, machine: m, loadGen };
+  }
   return done.map((s) => n / s);
 }
 
-async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
-  const rawRate = await rawMultiRow(N);
+/** The last end-to-end run as a phase (its CPU and cores busy), for the bound lines. */
+let lastEndToEnd: Phase | null = null;
+
+/** Stops the pipeline (ingest alone) and starts a new one; set up by the main block. */
+interface PipelineSwitch {
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** A timed phase: its rate, its CPU (bench/_cpu_split.ts) and the machine's busy cores meanwhile. */
+interface Phase {
+  rate: number;
+  cpu: CpuUs;
+  machine: MachineCpu;
+  /** Of `cpu.rest`, the load generator's Worker thread (ingest), µs. */
+  loadGen: number;
+}
+
+/** Times `run`, which may return the load generator's CPU µs (bench/_ingest_load.ts). */
+async function phase(db: Db, n: number, run: () => Promise<number | void>): Promise<Phase> {
+  const split = await startCpuSplit(db, () => splitOf?.rx.cpuUs ?? 0);
+  const machine = startMachineCpu();
+  const t0 = performance.now();
+  const loadGen = await run() ?? 0;
+  const sec = (performance.now() - t0) / 1000;
+  return { rate: n / sec, machine: machine.end(), cpu: await split.read(), loadGen };
+}
+
+/**
+ * What bounds a warehouse run: the same `n` events on a fresh stream and schema, sent with the pipeline
+ * stopped (ingest alone: HTTP, the queue rows and Live Events entries written), then drained by a new
+ * pipeline (delivery alone: claims, payloads, the warehouse's mapping and insert, the queue's commits) until
+ * all landed. The pipeline runs on afterwards.
+ */
+async function ingestThenDrain(
+  deps: Deps,
+  baseUrl: string,
+  pipe: PipelineSwitch,
+  n: number,
+  fn: string | undefined,
+): Promise<{ ingest: Phase; drain: Phase }> {
+  const ws = await workspace(deps, "bound");
+  const wh = await warehouseSchema();
+  const stream = await ws.add("stream", { name: "s" });
+  const dest = await ws.add("destination", { name: "pg", destinationType: "postgres", ...wh.credentials });
+  await ws.connect(stream.id, dest.id, WH_OPTS, fn);
+  await pipe.stop();
+  await deps.db.query("checkpoint");
+  const ingest = await phase(deps.db, n, async () => (await sendAll(baseUrl, stream.writeKey!, n)).cpuUs);
+  const drain = await phase(deps.db, n, async () => {
+    await pipe.start();
+    const t0 = performance.now();
+    while (await wh.rows() < n && performance.now() - t0 < 600_000) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  });
+  await wh.drop();
+  return { ingest, drain };
+}
+
+/** CPU µs per event of a phase: this process (all threads) and its sandbox runners, and PostgreSQL. */
+const cpuOf = (p: Phase, n: number) =>
+  (p.cpu.main + p.cpu.receiver + p.cpu.rest + p.cpu.children + p.cpu.postgres + p.cpu.warehouse) / n;
+
+/** One line per phase: rate, CPU per event by where it went, cores busy (this bench's and the machine's). */
+function phaseLine(label: string, p: Phase, n: number, unit = "events/s"): string {
+  const per = (us: number) => (us / n).toFixed(0);
+  const m = p.machine;
+  return `${label.padEnd(34)}${fmt(p.rate)} ${unit.padEnd(8)} CPU µs/event: main ${per(p.cpu.main)}, ${
+    p.loadGen ? `load generator ${per(p.loadGen)}, ` : ""
+  }rest ${per(p.cpu.rest + p.cpu.receiver - p.loadGen)}${
+    p.cpu.children ? `, sandbox ${per(p.cpu.children)}` : ""
+  }, PostgreSQL ${per(p.cpu.postgres)} + warehouse ${per(p.cpu.warehouse)} = ${
+    cpuOf(p, n).toFixed(0)
+  }; cores busy: bench ${((cpuOf(p, n) * n) / p.cpu.wall).toFixed(2)}, machine ${
+    m.busy.toFixed(2)
+  } of ${m.cores} (iowait ${m.iowait.toFixed(2)}${m.steal >= 0.05 ? `, steal ${m.steal.toFixed(2)}` : ""})`;
+}
+
+/** The bound lines of one warehouse run (see the comments for what each figure means). */
+function printBound(
+  label: string,
+  b: { ingest: Phase; drain: Phase },
+  raw: Phase,
+  endToEnd: Phase,
+  n: number,
+) {
+  const share = (r: number) => `${Math.round((r / raw.rate) * 100)}% of raw`;
+  // The end-to-end run above (its rate until the last row landed), then the two phases of the bound runs.
+  console.log(phaseLine(`${label}: end to end (above)`, endToEnd, n));
+  console.log(phaseLine(`${label}: ingest alone`, b.ingest, n));
+  console.log(phaseLine(`${label}: delivery alone`, b.drain, n));
+  // Ingest and delivery one after the other, each at its measured rate: what end to end gives when they
+  // cannot overlap (the cores busy with one phase have nothing left for the other). Then the same by CPU:
+  // when the raw INSERT and the pipeline both keep every core busy, their rates go as the inverse of their
+  // CPU an event, so the share of raw is the raw INSERT's CPU a row over ingest's and delivery's an event
+  // (steady under other load, where rates are not; PostgreSQL's background processes are left out). Last,
+  // the ceiling of a pipeline that kept every core busy: the cores over its CPU an event (the raw INSERT
+  // keeps fewer busy: on a quiet machine, compare this with the raw rate rather than the CPU share).
+  const serial = 1 / (1 / b.ingest.rate + 1 / b.drain.rate);
+  const [ingestUs, drainUs, rawUs] = [cpuOf(b.ingest, n), cpuOf(b.drain, n), cpuOf(raw, n)];
+  const cores = raw.machine.cores;
+  const byCpu = (us: number) =>
+    `by CPU, raw ${rawUs.toFixed(0)} µs / (ingest ${ingestUs.toFixed(0)} + ${us.toFixed(0)} µs) = ${
+      Math.round((rawUs / (ingestUs + us)) * 100)
+    }% of raw; ${cores} full cores: ${fmt((cores * 1e6) / (ingestUs + us)).trim()} events/s`;
+  console.log(
+    `${label}: one after the other, 1/(1/ingest + 1/delivery) = ${fmt(serial).trim()} events/s, ${
+      share(serial)
+    } (end to end: ${share(endToEnd.rate)}); ${byCpu(drainUs)}`,
+  );
+  // The same with delivery as cheap as the raw INSERT of the same rows (its rate; its CPU a row): the best a
+  // durable ingest followed by a warehouse write could give.
+  const best = 1 / (1 / b.ingest.rate + 1 / raw.rate);
+  console.log(
+    `${label}: delivery as cheap as raw, 1/(1/ingest + 1/raw) = ${fmt(best).trim()} events/s, ${
+      share(best)
+    }; ${byCpu(rawUs)}`,
+  );
+}
+
+async function throughput(deps: Deps, baseUrl: string, rx: Receiver, pipe: PipelineSwitch) {
+  // The raw INSERT's timed part is read as a phase too (its CPU and cores busy) for the bound below.
+  const rawTimed = {
+    split: null as CpuSplit | null,
+    machine: null as ReturnType<typeof startMachineCpu> | null,
+    phase: null as Phase | null,
+  };
+  const rawRate = await rawMultiRow(N, {
+    async start() {
+      rawTimed.split = await startCpuSplit(deps.db, () => 0);
+      rawTimed.machine = startMachineCpu();
+    },
+    async end() {
+      const machine = rawTimed.machine!.end();
+      rawTimed.phase = { rate: 0, machine, cpu: await rawTimed.split!.read(), loadGen: 0 };
+    },
+  });
+  const raw: Phase = { ...rawTimed.phase!, rate: rawRate };
   const rows: [string, number, string, string?][] = [];
   const share = (r: number) => `${Math.round((r / rawRate) * 100)}% of raw`;
-  const whOpts = { mode: "batch", batchSize: 1000, frequency: 1 };
+  const bounds: { label: string; b: { ingest: Phase; drain: Phase }; e2e: Phase }[] = [];
   // BENCH_ONLY=webhook: the webhook and two-connection runs only (the warehouse figures then read 0);
   // BENCH_ONLY=warehouse: the warehouse run without a function only.
   const only = Deno.env.get("BENCH_ONLY");
@@ -116,7 +274,7 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
     const wh = await warehouseSchema();
     const stream = await ws.add("stream", { name: "s" });
     const dest = await ws.add("destination", { name: "pg", destinationType: "postgres", ...wh.credentials });
-    await ws.connect(stream.id, dest.id, whOpts, fn);
+    await ws.connect(stream.id, dest.id, WH_OPTS, fn);
     await deps.db.query("checkpoint");
     const [r] = await endToEnd(baseUrl, stream.writeKey!, N, [{ label: "wh", landed: () => wh.rows() }]);
     rows.push([
@@ -126,11 +284,29 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
       cpuNotes.at(-1),
     ]);
     await wh.drop();
+    const label = fn ? "one function" : "no function";
+    const e2e = { ...lastEndToEnd!, rate: r };
+    bounds.push({ label, b: await ingestThenDrain(deps, baseUrl, pipe, N, fn), e2e });
   }
+  // The bound of each warehouse run, printed after the rates.
+  const printBounds = () => {
+    if (bounds.length === 0) return;
+    console.log(
+      `\n== what bounds the warehouse share: the same ${N} events on a fresh stream, sent with the pipeline ` +
+        `stopped (ingest alone), then drained (delivery alone) ==`,
+    );
+    // CPU µs an event: the main thread (server, pipeline, drivers), the rest of the process (load generator,
+    // helper threads), PostgreSQL's backends of the Sluice database + of the warehouse connections. Cores
+    // busy: this bench's (those, over the phase's wall time) and the whole machine's from /proc/stat (other
+    // processes included): near the core count, the phase had no idle CPU for the other to use.
+    console.log(phaseLine("raw multi-row INSERT (timed part)", raw, N, "rows/s"));
+    for (const { label, b, e2e } of bounds) printBound(label, b, raw, e2e, N);
+  };
   if (only === "warehouse") {
     console.log(
       `raw ${fmt(rawRate)} rows/s; warehouse ${fmt(rows[0][1])} events/s, ${rows[0][2]}, ${rows[0][3]}`,
     );
+    printBounds();
     return;
   }
   const ws = await workspace(deps, "webhook");
@@ -153,7 +329,7 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
   const wh = await warehouseSchema();
   const pg = await ws.add("destination", { name: "pg", destinationType: "postgres", ...wh.credentials });
   await ws.connect(both.id, hook2.id);
-  await ws.connect(both.id, pg.id, whOpts);
+  await ws.connect(both.id, pg.id, WH_OPTS);
   await deps.db.query("checkpoint");
   const [h2, w2] = await endToEnd(baseUrl, both.writeKey!, N, [
     { label: "hook", landed: () => rx.count("/two") },
@@ -183,6 +359,7 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
     }):`,
   );
   for (const note of splitNotes) console.log(`  ${note}`);
+  printBounds();
 }
 
 async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: number) {
@@ -317,10 +494,17 @@ if (import.meta.main) {
   );
   let pipeline = new Pipeline(deps, { workers, ...perLane(), ...pollMs() });
   await pipeline.start();
+  const pipe: PipelineSwitch = {
+    stop: () => pipeline.stop(),
+    async start() {
+      pipeline = new Pipeline(deps, { workers, ...perLane(), ...pollMs() });
+      await pipeline.start();
+    },
+  };
   try {
     const only = Deno.env.get("BENCH_ONLY");
     if (!only || only === "throughput" || only === "webhook" || only === "warehouse") {
-      await throughput(deps, server.url, rx);
+      await throughput(deps, server.url, rx, pipe);
     }
     await pipeline.stop();
     if (!only || only === "backlog") pipeline = await backlog(deps, server.url, rx, workers);
