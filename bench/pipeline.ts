@@ -12,9 +12,9 @@
  * events/s, each of two connections >= 60% of its single rate, RSS < 300 MB, A's p99 within 2x of
  * alone. Figures only, no assertions (STYLE.md); the load generator shares the 2 cores. Next to each rate,
  * the CPU time of the whole process per event (steadier than rates on a shared machine). The webhook receiver
- * runs in a Worker (bench/_receiver_worker.ts). BENCH_ONLY=throughput|webhook|warehouse|backlog|fairness runs
- * one part; PIPELINE_BATCH_SIZE, PIPELINE_CONCURRENCY, PIPELINE_WORKERS_BENCH and PER_LANE_BENCH change the
- * pipeline's sizes.
+ * runs in a Worker (bench/_receiver_worker.ts). BENCH_ONLY=throughput|webhook|warehouse|function|backlog|fairness
+ * runs one part (`function`: the warehouse run with one function alone); PIPELINE_BATCH_SIZE,
+ * PIPELINE_CONCURRENCY, PIPELINE_WORKERS_BENCH and PER_LANE_BENCH change the pipeline's sizes.
  */
 import { cpuUsage } from "node:process";
 import { openDeps } from "../src/compose.ts";
@@ -75,13 +75,13 @@ async function sendAll(baseUrl: string, key: string, n: number) {
 const cpuNotes: string[] = [];
 
 /** Set by the main block: what the CPU split of each run reads (bench/_cpu_split.ts). */
-let splitOf: { db: Db; rx: Receiver } | null = null;
+let splitOf: { db: Db; rx: Receiver; runners: () => number[] } | null = null;
 /** The CPU split of each run, printed after the rates. */
 const splitNotes: string[] = [];
 
 /** Sends `n` events and times, per target, until all of them landed; events/s per target. */
 async function endToEnd(baseUrl: string, key: string, n: number, targets: Target[]): Promise<number[]> {
-  const split = splitOf ? await startCpuSplit(splitOf.db, () => splitOf!.rx.cpuUs) : null;
+  const split = splitOf ? await startCpuSplit(splitOf.db, () => splitOf!.rx.cpuUs, splitOf.runners) : null;
   const c0 = cpuUsage();
   const t0 = performance.now();
   const sending = sendAll(baseUrl, key, n);
@@ -107,9 +107,15 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
   const share = (r: number) => `${Math.round((r / rawRate) * 100)}% of raw`;
   const whOpts = { mode: "batch", batchSize: 1000, frequency: 1 };
   // BENCH_ONLY=webhook: the webhook and two-connection runs only (the warehouse figures then read 0);
-  // BENCH_ONLY=warehouse: the warehouse run without a function only.
+  // BENCH_ONLY=warehouse: the warehouse run without a function only; BENCH_ONLY=function: with one only.
   const only = Deno.env.get("BENCH_ONLY");
-  const warehouseRuns = only === "webhook" ? [] : only === "warehouse" ? [undefined] : [undefined, TAG_FN];
+  const warehouseRuns = only === "webhook"
+    ? []
+    : only === "warehouse"
+    ? [undefined]
+    : only === "function"
+    ? [TAG_FN]
+    : [undefined, TAG_FN];
   if (warehouseRuns.length === 0) rows.push(["warehouse batch (1000), not run", 0, ""]);
   for (const fn of warehouseRuns) {
     const ws = await workspace(deps, "warehouse");
@@ -127,10 +133,11 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver) {
     ]);
     await wh.drop();
   }
-  if (only === "warehouse") {
+  if (only === "warehouse" || only === "function") {
     console.log(
-      `raw ${fmt(rawRate)} rows/s; warehouse ${fmt(rows[0][1])} events/s, ${rows[0][2]}, ${rows[0][3]}`,
+      `raw ${fmt(rawRate)} rows/s; ${rows[0][0]} ${fmt(rows[0][1])} events/s, ${rows[0][2]}, ${rows[0][3]}`,
     );
+    for (const note of splitNotes) console.log(`  ${note}`);
     return;
   }
   const ws = await workspace(deps, "webhook");
@@ -194,7 +201,9 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
     url: rx.url("/backlog"),
   });
   await ws.connect(stream.id, hook.id);
-  const fillSplit = splitOf ? await startCpuSplit(splitOf.db, () => splitOf!.rx.cpuUs) : null;
+  const fillSplit = splitOf
+    ? await startCpuSplit(splitOf.db, () => splitOf!.rx.cpuUs, splitOf.runners)
+    : null;
   const f0 = performance.now();
   await sendAll(baseUrl, stream.writeKey!, BACKLOG);
   const fillSec = (performance.now() - f0) / 1000;
@@ -205,7 +214,9 @@ async function backlog(deps: Deps, baseUrl: string, rx: Receiver, workers: numbe
   let peak = Deno.memoryUsage().rss;
   let heap = Deno.memoryUsage().heapUsed;
   const before = peak;
-  const drainSplit = splitOf ? await startCpuSplit(splitOf.db, () => splitOf!.rx.cpuUs) : null;
+  const drainSplit = splitOf
+    ? await startCpuSplit(splitOf.db, () => splitOf!.rx.cpuUs, splitOf.runners)
+    : null;
   const t0 = performance.now();
   await pipeline.start();
   while (rx.count("/backlog") < BACKLOG && performance.now() - t0 < 1_200_000) {
@@ -309,7 +320,7 @@ if (import.meta.main) {
   const deps = await openDeps(config, { db: store.db, log: createLogger({ level: "error" }) });
   const server = await startServer(deps, { port: 0, hostname: "127.0.0.1" });
   const rx = await Receiver.start();
-  splitOf = { db: store.db, rx };
+  splitOf = { db: store.db, rx, runners: () => deps.sandbox.runnerPids };
   const workers = Number(Deno.env.get("PIPELINE_WORKERS_BENCH") ?? 2);
   console.log(
     `pipeline bench: batch size ${config.pipelineBatchSize}, concurrency ${config.pipelineConcurrency}, ` +
@@ -319,7 +330,7 @@ if (import.meta.main) {
   await pipeline.start();
   try {
     const only = Deno.env.get("BENCH_ONLY");
-    if (!only || only === "throughput" || only === "webhook" || only === "warehouse") {
+    if (!only || ["throughput", "webhook", "warehouse", "function"].includes(only)) {
       await throughput(deps, server.url, rx);
     }
     await pipeline.stop();

@@ -73,13 +73,18 @@ export interface ChainOutcome {
 export interface BatchItem {
   event: Record<string, unknown>;
   ctx: EventContextData;
+  /**
+   * The event's JSON text when the caller has it already (the queued event's text): sent instead of
+   * serialising `event` again. Must be what `JSON.stringify(event)` gives.
+   */
+  eventJson?: string;
 }
 
 /**
  * host -> runner. A `run` announces a batch: one chain, `n` events, run in order in the worker. The next
- * line is the JSON array of the `n` BatchItems: the runner hands that text to the worker as it is (a
- * string crosses to a Worker as a copy of bytes; structured-cloning the objects cost about ten times
- * more). The outcomes come back as `done` messages, possibly in several parts (`[index, outcome]`
+ * line is the `n` BatchItems as {@linkcode batchItemsJson} writes them: the runner hands that text to the
+ * worker as it is (a string crosses to a Worker as a copy of bytes; structured-cloning the objects cost
+ * about ten times more). The outcomes come back as `done` messages, possibly in several parts (`[index, outcome]`
  * pairs), so the events finished before a timeout or a crash keep their outcomes.
  */
 export type HostMessage =
@@ -119,16 +124,16 @@ export type BridgeOp =
   | "warehouse.query";
 
 /**
- * runner -> worker: run the events one after another. A first dispatch passes the host's JSON text
- * (`itemsJson`, indices 0..n-1); a re-run of some events passes them as objects with their index `i`.
+ * runner -> worker: run the events one after another. Always the host's text of the whole batch
+ * (`itemsJson`); a re-run of some events (in a fresh worker) names them in `only`, in run order.
  */
 export type WorkerRequest =
   | {
     t: "run";
     id: number;
     functions: Required<ChainFunctionRef>[];
-    itemsJson?: string;
-    items?: (BatchItem & { i: number })[];
+    itemsJson: string;
+    only?: number[];
     timeoutMs: number;
   }
   | { t: "bridge-reply"; bid: number; ok: boolean; value?: unknown; error?: string; log?: FunctionLog }
@@ -155,3 +160,124 @@ export type WorkerReply =
   /** The worker has started (its clock for the batches sent so far starts now). */
   | { t: "ready" }
   | { t: "pong"; n: number };
+
+// Taken when the module loads: in the worker, before any user code runs.
+const { stringify, parse } = JSON;
+const isArray = Array.isArray;
+const keys = Object.keys;
+const defineProperty = Object.defineProperty;
+
+/**
+ * The text of a batch's items: `{"ctxs":[...],"events":[...],"at":[...]}`, event i's ctx being
+ * `ctxs[at[i]]`. The events of a chunk mostly share their ctx (one connection, one request's headers, one
+ * user agent), and a ctx was about as long as the event: each distinct one is written, sent and parsed
+ * once. A ctx field that is the same object in several items (the connection's props, a cached `ua`) is
+ * serialised once. Throws what JSON.stringify throws (a BigInt, a cycle).
+ */
+export function batchItemsJson(items: readonly BatchItem[]): string {
+  const fieldText = new Map<object, string | undefined>();
+  const ctxAt = new Map<string, number>();
+  const ctxs: string[] = [];
+  const events: string[] = [];
+  const at: number[] = [];
+  for (const it of items) {
+    const c = ctxText(it.ctx, fieldText);
+    let k = ctxAt.get(c);
+    if (k === undefined) {
+      k = ctxs.length;
+      ctxAt.set(c, k);
+      ctxs.push(c);
+    }
+    at.push(k);
+    events.push(it.eventJson ?? stringify(it.event) ?? "null");
+  }
+  return `{"ctxs":[${ctxs.join(",")}],"events":[${events.join(",")}],"at":[${at.join(",")}]}`;
+}
+
+const keyTexts = new Map<string, string>();
+
+/** JSON.stringify(ctx), with the text of each object field taken from (or added to) `fieldText`. */
+function ctxText(ctx: EventContextData, fieldText: Map<object, string | undefined>): string {
+  const c = ctx as unknown as Record<string, unknown>;
+  let out = "";
+  for (const key of keys(c)) {
+    const v = c[key];
+    let text: string | undefined;
+    if (typeof v === "object" && v !== null) {
+      text = fieldText.get(v);
+      if (text === undefined && !fieldText.has(v)) fieldText.set(v, text = stringify(v));
+    } else text = stringify(v);
+    if (text === undefined) continue; // as JSON.stringify leaves out undefined and functions
+    let keyText = keyTexts.get(key);
+    if (keyText === undefined) {
+      keyText = stringify(key);
+      if (keyTexts.size < 100) keyTexts.set(key, keyText);
+    }
+    out += `${out ? "," : ""}${keyText}:${text}`;
+  }
+  return `{${out}}`;
+}
+
+/**
+ * The items of a {@linkcode batchItemsJson} text, each with its index `i`. Every event gets a ctx of its
+ * own (a copy, made before any of them runs): what one call does to its ctx never reaches another event.
+ */
+export function batchItemsOf(json: string): (BatchItem & { i: number })[] {
+  const b = parse(json) as { ctxs: EventContextData[]; events: Record<string, unknown>[]; at: number[] };
+  const lastUse: number[] = [];
+  for (let i = 0; i < b.at.length; i++) lastUse[b.at[i]] = i;
+  const out: (BatchItem & { i: number })[] = [];
+  for (let i = 0; i < b.events.length; i++) {
+    const k = b.at[i];
+    // The parsed ctx itself goes to its last event; the ones before get copies of it.
+    const ctx = lastUse[k] === i ? b.ctxs[k] : copyJson(b.ctxs[k]) as EventContextData;
+    out.push({ event: b.events[i], ctx, i });
+  }
+  return out;
+}
+
+/** A deep copy of a value JSON.parse made (plain objects, arrays, strings, numbers, booleans, null). */
+export function copyJson(x: unknown): unknown {
+  if (typeof x !== "object" || x === null) return x;
+  if (isArray(x)) {
+    const a: unknown[] = [];
+    for (let i = 0; i < x.length; i++) a.push(copyJson(x[i]));
+    return a;
+  }
+  const o: Record<string, unknown> = {};
+  // for-in (a parsed object inherits nothing enumerable): about twice as fast as Object.keys here.
+  for (const key in x as Record<string, unknown>) {
+    const v = copyJson((x as Record<string, unknown>)[key]);
+    // JSON.parse makes "__proto__" an own property; an assignment would set the prototype instead.
+    if (key === "__proto__") {
+      defineProperty(o, key, { value: v, enumerable: true, writable: true, configurable: true });
+    } else o[key] = v;
+  }
+  return o;
+}
+
+/**
+ * Splits a stream of text chunks into lines. Each chunk is scanned once and a line's pieces are joined
+ * once: appending every chunk to one string and searching it from its start again made a batch's long
+ * line cost time in the square of its length.
+ */
+export class LineSplitter {
+  #pieces: string[] = [];
+
+  /** Calls `onLine` for every line `chunk` ends; keeps the unfinished rest. */
+  push(chunk: string, onLine: (line: string) => void): void {
+    let start = 0;
+    let nl: number;
+    while ((nl = chunk.indexOf("\n", start)) >= 0) {
+      let line = chunk.slice(start, nl);
+      if (this.#pieces.length > 0) {
+        this.#pieces.push(line);
+        line = this.#pieces.join("");
+        this.#pieces = [];
+      }
+      start = nl + 1;
+      onLine(line);
+    }
+    if (start < chunk.length) this.#pieces.push(start === 0 ? chunk : chunk.slice(start));
+  }
+}

@@ -20,14 +20,14 @@
  * and this process know, so anything user code prints cannot pass for a reply.
  */
 import { timeoutOutcome } from "./chain.ts";
-import type {
-  BatchItem,
-  ChainFunctionRef,
-  ChainOutcome,
-  HostMessage,
-  RunnerMessage,
-  WorkerReply,
-  WorkerRequest,
+import {
+  type ChainFunctionRef,
+  type ChainOutcome,
+  type HostMessage,
+  LineSplitter,
+  type RunnerMessage,
+  type WorkerReply,
+  type WorkerRequest,
 } from "./protocol.ts";
 
 export { RUNNER_COMMAND } from "./runner_command.ts";
@@ -53,10 +53,8 @@ interface Batch {
   id: number;
   functions: Required<ChainFunctionRef>[];
   timeoutMs: number;
-  /** The host's JSON array of the events, handed to the worker unparsed. */
+  /** The host's text of the events (protocol.ts batchItemsJson), handed to the worker unparsed. */
   itemsJson: string;
-  /** Parsed only to run some events again (after a worker was replaced). */
-  items?: BatchItem[];
   /** Unfinished events by index, in run order, with how many times each was started. */
   left: Map<number, { attempts: number }>;
   /** Dispatched before: the next dispatch sends only the unfinished events. */
@@ -144,13 +142,15 @@ export async function runSandboxRunner(args: string[], io: RunnerIo = processIo(
     worker ??= startWorker();
     b.gen = gen;
     progressed(b);
-    const msg: WorkerRequest = { t: "run", id: b.id, functions: b.functions, timeoutMs: b.timeoutMs };
-    if (!b.dispatched) msg.itemsJson = b.itemsJson;
-    else {
-      b.items ??= JSON.parse(b.itemsJson) as BatchItem[];
-      const all = b.items;
-      msg.items = [...b.left.keys()].map((i) => ({ i, event: all[i].event, ctx: all[i].ctx }));
-    }
+    const msg: WorkerRequest = {
+      t: "run",
+      id: b.id,
+      functions: b.functions,
+      itemsJson: b.itemsJson,
+      timeoutMs: b.timeoutMs,
+    };
+    // Again (in a fresh worker): the same text, and which of its events are still to run.
+    if (b.dispatched) msg.only = [...b.left.keys()];
     b.dispatched = true;
     worker.postMessage(msg);
   }
@@ -327,27 +327,22 @@ export async function runSandboxRunner(args: string[], io: RunnerIo = processIo(
   }
 
   send({ t: "ready" });
-  const lines = io.readable.pipeThrough(new TextDecoderStream());
-  let buf = "";
+  const lines = new LineSplitter();
   // A `run` line is followed by its items line.
   let run: HostMessage | null = null;
-  try {
-    for await (const chunk of lines) {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (run) {
-          onHost(run, line);
-          run = null;
-        } else if (line) {
-          const msg = JSON.parse(line) as HostMessage;
-          if (msg.t === "run") run = msg;
-          else onHost(msg, "");
-        }
-      }
+  const onLine = (line: string) => {
+    if (run) {
+      const r = run;
+      run = null;
+      onHost(r, line);
+    } else if (line) {
+      const msg = JSON.parse(line) as HostMessage;
+      if (msg.t === "run") run = msg;
+      else onHost(msg, "");
     }
+  };
+  try {
+    for await (const chunk of io.readable.pipeThrough(new TextDecoderStream())) lines.push(chunk, onLine);
   } finally {
     // A process exits below anyway; a runner inside the server must leave no worker or timer behind.
     batches.clear();

@@ -147,6 +147,7 @@ export class Sandbox {
           functions: b.functions,
           items: b.runs.map((r) => ({
             event: r.event,
+            eventJson: r.eventJson,
             ctx: this.#ctxOf(engine, r, geo),
             bridge: this.#bridge(engine, r),
           })),

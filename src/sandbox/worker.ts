@@ -7,18 +7,19 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type BuiltinsGuard, guardBuiltins } from "./builtins_guard.ts";
 import { type LoadedFunction, runChain, timeoutOutcome } from "./chain.ts";
-import type {
-  BatchItem,
-  BridgeOp,
-  ChainOutcome,
-  FunctionLog,
-  WorkerReply,
-  WorkerRequest,
+import {
+  type BatchItem,
+  batchItemsOf,
+  type BridgeOp,
+  type ChainOutcome,
+  type FunctionLog,
+  type WorkerReply,
+  type WorkerRequest,
 } from "./protocol.ts";
 import { isoNow, jsonSafe, makeCtx } from "./worker_ctx.ts";
 
 // Taken before any user code runs: a function that replaces JSON cannot change how results are sent.
-const { stringify, parse } = JSON;
+const { stringify } = JSON;
 
 // \`process.env\` is the connection's functionsEnv (as Jitsu maps it), per call even when calls of
 // several connections interleave in this worker.
@@ -242,11 +243,8 @@ const GROUP_MAX = 64;
 const GROUP_MS = 2;
 
 async function runBatch(req: RunRequest) {
-  let items = req.items ?? [];
-  if (req.itemsJson !== undefined) {
-    items = parse(req.itemsJson) as (BatchItem & { i: number })[];
-    for (let i = 0; i < items.length; i++) items[i].i = i;
-  }
+  const all = batchItemsOf(req.itemsJson);
+  const items = req.only ? req.only.map((i) => all[i]) : all;
   if (started && items.length > 0) {
     // Loading runs the module's top-level code: blame this batch if that never ends.
     started[0] = req.id;
