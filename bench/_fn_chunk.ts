@@ -64,7 +64,7 @@ const main0 = statCpuUs(`/proc/${Deno.pid}/task/${Deno.pid}/stat`);
 const r0 = threads(pid);
 const t0 = performance.now();
 for (const chunk of prepared) {
-  const out = await s.runChains(chunk);
+  const out = await s.runChains(chunk, Number(Deno.env.get("LANES") ?? 16));
   if (out.some((o) => o.error || o.events.length !== 1)) throw new Error(JSON.stringify(out[0]));
 }
 const ms = performance.now() - t0;

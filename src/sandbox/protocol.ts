@@ -148,12 +148,14 @@ export type WorkerRequest =
 /** worker -> runner */
 export type WorkerReply =
   /**
-   * Events of batch `id` that finished: `[index, outcome as JSON text]`. Sent in groups (a message per
+   * Events of batch `id` that finished (their indices), and their outcomes: the UTF-8 text of
+   * `[index,outcome],[index,outcome],...` (comma-separated pairs, in the order of `indices`), which the
+   * runner splices into its `done` line to the host without decoding it. Sent in groups (a message per
    * event cost more than a trivial event): at least every few milliseconds, and at once after an event
    * whose calls reached the host (so an event with side effects is never run twice because its outcome
    * was lost with a stuck worker).
    */
-  | { t: "done"; id: number; results: [number, string][] }
+  | { t: "done"; id: number; indices: number[]; bytes: Uint8Array }
   | { t: "bridge"; id: number; i: number; bid: number; op: BridgeOp; args: unknown[] }
   /** A call changed built-ins in a way that cannot be undone: replace this worker. */
   | { t: "recycle"; reason: string }

@@ -167,3 +167,49 @@ Deno.test("runChains() bridges each event's ctx.store calls to that event's own 
     await s.close();
   }
 });
+
+Deno.test("runChains(): a chain whose calls were all quick goes in as few batches as allowed; one that waits stays split", async () => {
+  let starts = 0;
+  const s = newSandbox({ onBatch: (e) => e.phase === "start" && starts++ });
+  try {
+    const quickCode = `export default function (e) { return { ...e, q: true }; }`;
+    const events = Array.from({ length: 600 }, (_, n) => ({ n }));
+    // Not known yet: split into the call's 16 lanes.
+    let out = await s.runChains(runs(quickCode, events));
+    assert.equal(starts, 16);
+    assert.ok(out.every((o, n) => o.error === undefined && (o.events[0] as { n: number }).n === n));
+    // Known quick: batches of at most 500.
+    starts = 0;
+    out = await s.runChains(runs(quickCode, events));
+    assert.equal(starts, 2);
+    assert.ok(out.every((o, n) => o.error === undefined && (o.events[0] as { n: number }).n === n));
+
+    // Calls that wait keep the split, so they overlap: 64 calls of 40 ms each in 16 lanes take ~160 ms, not 2.5 s.
+    const waitCode =
+      `export default async function (e) { await new Promise((r) => setTimeout(r, 40)); return e; }`;
+    const few = events.slice(0, 64);
+    await s.runChains(runs(waitCode, few));
+    starts = 0;
+    const t0 = performance.now();
+    out = await s.runChains(runs(waitCode, few));
+    assert.equal(starts, 16);
+    assert.ok(performance.now() - t0 < 1500, `took ${performance.now() - t0} ms`);
+    assert.ok(out.every((o) => o.error === undefined));
+
+    // A quick chain that starts to wait is split again from its next call on.
+    const sometimes = `export default async function (e) {
+  if (e.wait) await new Promise((r) => setTimeout(r, 5));
+  return e;
+}`;
+    const hundred = events.slice(0, 100);
+    await s.runChains(runs(sometimes, hundred)); // first call: split, all quick
+    starts = 0;
+    await s.runChains(runs(sometimes, [{ n: 0, wait: true }, ...hundred.slice(1)])); // one batch; one call waits
+    assert.equal(starts, 1);
+    starts = 0;
+    await s.runChains(runs(sometimes, hundred));
+    assert.equal(starts, 15, "split again: 15 batches of 7");
+  } finally {
+    await s.close();
+  }
+});
