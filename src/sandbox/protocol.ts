@@ -182,13 +182,20 @@ export function batchItemsJson(items: readonly BatchItem[]): string {
   const ctxs: string[] = [];
   const events: string[] = [];
   const at: number[] = [];
+  let prev: Record<string, unknown> | null = null;
+  let k = -1;
   for (const it of items) {
-    const c = ctxText(it.ctx, fieldText);
-    let k = ctxAt.get(c);
-    if (k === undefined) {
-      k = ctxs.length;
-      ctxAt.set(c, k);
-      ctxs.push(c);
+    const ctx = it.ctx as unknown as Record<string, unknown>;
+    // Most often the ctx of the event before, field for field: no text to build and look up.
+    if (prev === null || !sameFields(ctx, prev, fieldText)) {
+      const c = ctxText(ctx, fieldText);
+      const known = ctxAt.get(c);
+      if (known === undefined) {
+        k = ctxs.length;
+        ctxAt.set(c, k);
+        ctxs.push(c);
+      } else k = known;
+      prev = ctx;
     }
     at.push(k);
     events.push(it.eventJson ?? stringify(it.event) ?? "null");
@@ -196,19 +203,46 @@ export function batchItemsJson(items: readonly BatchItem[]): string {
   return `{"ctxs":[${ctxs.join(",")}],"events":[${events.join(",")}],"at":[${at.join(",")}]}`;
 }
 
+/** Whether `a` and `b` have the same keys in the same order, each value the same or of the same text. */
+function sameFields(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+  fieldText: Map<object, string | undefined>,
+): boolean {
+  if (a === b) return true;
+  let n = 0;
+  for (const key in a) scratchKeys[n++] = key;
+  let m = 0;
+  for (const key in b) {
+    if (m >= n || scratchKeys[m++] !== key) return false;
+    const x = a[key];
+    const y = b[key];
+    if (x === y) continue;
+    if (typeof x !== "object" || x === null || typeof y !== "object" || y === null) return false;
+    if (textOf(x, fieldText) !== textOf(y, fieldText)) return false;
+  }
+  return m === n;
+}
+
+/** Keys of the ctx being compared (reused: no array per event). */
+const scratchKeys: string[] = [];
+
+function textOf(v: object, fieldText: Map<object, string | undefined>): string | undefined {
+  let text = fieldText.get(v);
+  if (text === undefined && !fieldText.has(v)) fieldText.set(v, text = stringify(v));
+  return text;
+}
+
 const keyTexts = new Map<string, string>();
 
 /** JSON.stringify(ctx), with the text of each object field taken from (or added to) `fieldText`. */
-function ctxText(ctx: EventContextData, fieldText: Map<object, string | undefined>): string {
-  const c = ctx as unknown as Record<string, unknown>;
+function ctxText(c: Record<string, unknown>, fieldText: Map<object, string | undefined>): string {
   let out = "";
   for (const key of keys(c)) {
     const v = c[key];
     let text: string | undefined;
-    if (typeof v === "object" && v !== null) {
-      text = fieldText.get(v);
-      if (text === undefined && !fieldText.has(v)) fieldText.set(v, text = stringify(v));
-    } else text = stringify(v);
+    if (typeof v === "object" && v !== null) text = textOf(v, fieldText);
+    else text = stringify(v);
     if (text === undefined) continue; // as JSON.stringify leaves out undefined and functions
     let keyText = keyTexts.get(key);
     if (keyText === undefined) {

@@ -52,7 +52,9 @@ export interface RunnerOptions {
 /** One chain on a batch of events; each event has its own bridge (its workspace store, ...). */
 export interface BatchRequest {
   functions: { id: string; hash: string; code: string }[];
-  items: (BatchItem & { bridge: BridgeHandler })[];
+  items: BatchItem[];
+  /** Performs a `ctx` call of event `i` (made once an event calls out, not for every event). */
+  bridge: (i: number, op: BridgeOp, args: unknown[]) => ReturnType<BridgeHandler>;
   /** Limit of one function call on one event, ms. */
   timeoutMs: number;
 }
@@ -293,9 +295,8 @@ export class RunnerProcess {
     } else if (msg.t === "need-code") {
       this.#sendRun(msg.id, f, true);
     } else if (msg.t === "bridge") {
-      const item = f.req.items[msg.i];
-      if (!item) return;
-      item.bridge(msg.op, msg.args).then(
+      if (!f.req.items[msg.i]) return;
+      f.req.bridge(msg.i, msg.op, msg.args).then(
         (r) => this.#send({ t: "bridge-reply", bid: msg.bid, ok: r.error === undefined, ...r }),
         (e) => this.#send({ t: "bridge-reply", bid: msg.bid, ok: false, error: (e as Error).message }),
       );

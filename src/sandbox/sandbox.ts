@@ -106,10 +106,20 @@ export class Sandbox {
     const out: ChainOutcome[] = new Array(runs.length);
     type Group = { key: string; runs: ChainRun[]; at: number[]; functions: HashedFunction[] };
     const groups = new Map<string, Group>();
+    let last: { run: ChainRun; group: Group } | null = null;
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i];
       if (run.functions.length === 0) {
         out[i] = { events: [run.event], dropped: false, logs: [], execLog: [] };
+        continue;
+      }
+      // A connection's runs share their functions array (run_functions.ts): the group of the run before.
+      if (
+        last && last.run.functions === run.functions && last.run.workspaceId === run.workspaceId &&
+        last.run.timeoutMs === run.timeoutMs
+      ) {
+        last.group.runs.push(run);
+        last.group.at.push(i);
         continue;
       }
       // Known code hashes synchronously: a claimed batch repeats the same few functions many times.
@@ -124,6 +134,7 @@ export class Sandbox {
       if (!g) groups.set(key, g = { key, runs: [], at: [], functions });
       g.runs.push(run);
       g.at.push(i);
+      last = { run, group: g };
     }
     const batches: Group[] = [];
     const penalised: typeof batches = [];
@@ -155,20 +166,18 @@ export class Sandbox {
         const b = batches[next++];
         const first = b.runs[0];
         let waited = false;
+        const handlers: BridgeHandler[] = [];
         const req = {
           functions: b.functions,
-          items: b.runs.map((r) => {
-            const bridge = this.#bridge(engine, r);
-            return {
-              event: r.event,
-              eventJson: r.eventJson,
-              ctx: this.#ctxOf(engine, r, geo),
-              bridge: (op: BridgeOp, args: unknown[]) => {
-                waited = true;
-                return bridge(op, args);
-              },
-            };
-          }),
+          items: b.runs.map((r) => ({
+            event: r.event,
+            eventJson: r.eventJson,
+            ctx: this.#ctxOf(engine, r, geo),
+          })),
+          bridge: (i: number, op: BridgeOp, args: unknown[]) => {
+            waited = true;
+            return (handlers[i] ??= this.#bridge(engine, b.runs[i]))(op, args);
+          },
           timeoutMs: first.timeoutMs ?? this.options.timeoutMs,
         };
         const end = await this.#fairness.admit(first.workspaceId);

@@ -140,3 +140,21 @@ Deno.test("runChains(): a function cannot change the caller's event or ctx, nor 
     await s.close();
   }
 });
+
+Deno.test("batchItemsJson: a ctx that differs from the one before in a nested value or in key order is its own", () => {
+  const a = ctxData();
+  const { props, ...rest } = ctxData();
+  const reordered = { ...rest, props } as EventContextData;
+  const items: BatchItem[] = [
+    { event: { n: 0 }, ctx: a },
+    { event: { n: 1 }, ctx: ctxData() },
+    { event: { n: 2 }, ctx: ctxData({ headers: { "user-agent": "other" } }) },
+    { event: { n: 3 }, ctx: reordered },
+    { event: { n: 4 }, ctx: ctxData({ ua: { bot: false } }) },
+    { event: { n: 5 }, ctx: a },
+  ];
+  const text = batchItemsJson(items);
+  assert.deepEqual(JSON.parse(text).at, [0, 0, 1, 2, 3, 0]);
+  const back = batchItemsOf(text);
+  assert.deepEqual(back.map((b) => JSON.stringify(b.ctx)), items.map((it) => JSON.stringify(it.ctx)));
+});
