@@ -81,6 +81,11 @@ export interface FlushOptions {
   signal: AbortSignal;
   /** Processes claimed rows and commits their outcome (Pipeline: processBatch with lease renewal). */
   process(rows: QueueRow[]): Promise<void>;
+  /**
+   * Told, per batch-mode connection the pass found rows of, how many of them it left waiting (seen and not
+   * flushed: a batch not due yet; rows that came after its look are not counted), and its batchSize.
+   */
+  onLeft?(g: BatchGroup, rows: number, batchSize: number): void;
 }
 
 /**
@@ -106,6 +111,7 @@ export async function flushDueBatches(deps: Deps, opts: FlushOptions): Promise<n
       const settings = conn ? batchSettingsOf(conn, opts.drivers) : null;
       const n = await flushGroup(deps, g, settings, opts);
       processed += n;
+      if (settings) opts.onLeft?.(g, Math.max(0, g.count - n), settings.batchSize);
     }
   }
   await Promise.all(Array.from({ length: Math.min(FLUSH_CONCURRENCY, groups.length) }, lane));
@@ -136,6 +142,13 @@ async function flushGroup(
 ): Promise<number> {
   if (settings && !batchIsDue(g, settings, deps.clock.now())) return 0;
   const limit = settings?.batchSize ?? opts.fallbackLimit;
+  // Batches claimed without looking again: the full ones the look counted (all there are when the oldest row
+  // waited `frequency` or they are a failed batch's retry: a rest is due then too). Beyond them a claim
+  // waits for a fresh look to find another batch due: claiming a partial one reads its events' text only to
+  // give it back, and a pass started as soon as chunks filled a batch (pipeline.ts) would do that each time.
+  let vouched = settings && !batchIsDue({ ...g, count: 0 }, settings, deps.clock.now())
+    ? Math.floor(g.count / limit)
+    : Infinity;
   let processed = 0;
   let contended = 0;
   // The next batch is claimed while one loads: claiming 1000 rows took 70-340 ms and loading them 340-1,230 ms
@@ -144,6 +157,10 @@ async function flushGroup(
   const loading = new Set<Promise<void>>();
   let failed: { e: unknown } | null = null;
   while (!opts.signal.aborted && !failed) {
+    if (vouched <= 0) {
+      if (!(await stillDue(deps, g, settings!))) break;
+      vouched = 1;
+    }
     const now = deps.clock.now();
     const rows = await claimBatchRows(deps.db, {
       workspaceId: g.workspaceId,
@@ -174,6 +191,7 @@ async function flushGroup(
       },
     ).finally(() => loading.delete(load));
     loading.add(load);
+    vouched--;
     if (rows.length < limit) break;
     if (loading.size >= BATCHES_PER_CONNECTION) await Promise.race(loading);
   }

@@ -17,6 +17,20 @@ export interface ProcessOptions {
   signal: AbortSignal;
   /** Where batch-mode rows wait in memory for their batch (absent: they are parked in the queue). */
   held?: HeldBatches;
+  /**
+   * Called once a chunk's commit left rows waiting in the queue for batch-mode connections' batches (parked
+   * or copied there, not held): per connection, how many, and its batchSize (the Pipeline flushes a batch
+   * those rows may have filled at once).
+   */
+  onParked?(parked: readonly ParkedRows[]): void;
+}
+
+/** Rows a commit left waiting in the queue for one batch-mode connection's batch. */
+export interface ParkedRows {
+  workspaceId: string;
+  connectionId: string;
+  rows: number;
+  batchSize: number;
 }
 
 /** What one batch did (tests and metrics). */

@@ -22,7 +22,7 @@ import { type QueueRow } from "../store/queue_rows.ts";
 import { batchSettingsOf, flushDueBatches } from "./batch_mode.ts";
 import { HeldBatches, MAX_HELD_ROWS } from "./held_batches.ts";
 import { defaultDrivers, type DriverTable } from "./drivers.ts";
-import type { BatchStats } from "./job.ts";
+import type { BatchStats, ParkedRows } from "./job.ts";
 import { Lanes } from "./lanes.ts";
 import { processIsolated } from "./poison.ts";
 
@@ -67,6 +67,16 @@ export class Pipeline {
   /** One batch pass at a time in this instance (others' passes are kept apart by SKIP LOCKED). */
   #batchPass: Promise<number> | null = null;
   #lastBatchCheck = 0;
+  /**
+   * Batch-mode connections' rows waiting in the queue (by `workspaceId/connectionId`) as far as this instance
+   * knows: what the last batch pass left there plus what chunks parked since it looked. A chunk that brings
+   * one to its batchSize starts a pass at once (#onParked): a full batch does not wait for the next batch
+   * check, up to a poll away when the loops are idle. Other instances' rows are not counted (a batch made of
+   * several instances' rows waits for the check).
+   */
+  readonly #parked = new Map<string, number>();
+  /** A chunk made a parked batch due while a pass was running: the pass looks again when it ends. */
+  #passAgain = false;
   readonly #lanes: Lanes;
   /** Batch-mode rows waiting in memory for their batch (leased; renewed by #heldTimer). */
   readonly #held: HeldBatches;
@@ -183,6 +193,9 @@ export class Pipeline {
     let flushed = 0;
     if (performance.now() - this.#lastBatchCheck >= this.#opts.batchCheckMs) {
       flushed = await this.flushBatches();
+    } else if (this.#batchPass) {
+      // A pass its chunks started (they filled a parked batch).
+      flushed = await this.#batchPass;
     }
     return n + flushed;
   }
@@ -222,19 +235,53 @@ export class Pipeline {
   flushBatches(): Promise<number> {
     this.#lastBatchCheck = performance.now();
     this.#batchPass ??= (async () => {
-      const held = await this.#flushDueHeld();
-      this.#parkIdle();
-      const parked = await flushDueBatches(this.#deps, {
-        drivers: this.#drivers,
-        leaseMs: this.#opts.leaseMs,
-        lease: this.#lease,
-        fallbackLimit: this.#opts.batchSize,
-        signal: this.#abort.signal,
-        process: (rows) => this.#lanes.add(rows, { whole: true }),
-      });
-      return held + parked;
+      let n = 0;
+      do {
+        this.#passAgain = false;
+        n += await this.#pass();
+      } while (this.#passAgain && !this.#abort.signal.aborted);
+      return n;
     })().finally(() => this.#batchPass = null);
     return this.#batchPass;
+  }
+
+  async #pass(): Promise<number> {
+    const held = await this.#flushDueHeld();
+    this.#parkIdle();
+    // What was parked until now the pass sees (and tells what it left); what chunks park from here on is
+    // counted anew.
+    this.#parked.clear();
+    const parked = await flushDueBatches(this.#deps, {
+      drivers: this.#drivers,
+      leaseMs: this.#opts.leaseMs,
+      lease: this.#lease,
+      fallbackLimit: this.#opts.batchSize,
+      signal: this.#abort.signal,
+      process: (rows) => this.#lanes.add(rows, { whole: true }),
+      onLeft: (g, rows, batchSize) => {
+        if (rows === 0) return;
+        const key = `${g.workspaceId}/${g.connectionId}`;
+        const since = this.#parked.get(key);
+        this.#parked.set(key, (since ?? 0) + rows);
+        // Chunks parked rows while the pass ran that, with the rest it left, fill a batch: look again.
+        if (since !== undefined && since + rows >= batchSize) this.#passAgain = true;
+      },
+    });
+    return held + parked;
+  }
+
+  /** A chunk's commit parked rows for batch-mode connections: a batch they filled is flushed now. */
+  #onParked(parked: readonly ParkedRows[]): void {
+    let due = false;
+    for (const p of parked) {
+      const key = `${p.workspaceId}/${p.connectionId}`;
+      const n = (this.#parked.get(key) ?? 0) + p.rows;
+      this.#parked.set(key, n);
+      if (n >= p.batchSize) due = true;
+    }
+    if (!due || this.#abort.signal.aborted) return;
+    if (this.#batchPass) this.#passAgain = true;
+    else this.flushBatches().catch((e) => this.#deps.log.error("batch flush failed", { error: e }));
   }
 
   /**
@@ -305,6 +352,7 @@ export class Pipeline {
       drivers: this.#drivers,
       signal: this.#abort.signal,
       held: this.#held,
+      onParked: (p) => this.#onParked(p),
     });
     this.#renewHeld();
     for (const k of Object.keys(s) as (keyof BatchStats)[]) this.totals[k] += s[k];

@@ -30,7 +30,14 @@ import type { BatchConvert } from "./held_batches.ts";
 import { deliver } from "./deliver.ts";
 import type { DriverTable } from "./drivers.ts";
 import { debugOn, pipelineEntry } from "./function_entries.ts";
-import { type BatchStats, emptyStats, type Job, type ProcessOptions, thrownFailure } from "./job.ts";
+import {
+  type BatchStats,
+  emptyStats,
+  type Job,
+  type ParkedRows,
+  type ProcessOptions,
+  thrownFailure,
+} from "./job.ts";
 import type { QueuePayload } from "./queue_payload.ts";
 import { runFunctions } from "./run_functions.ts";
 
@@ -136,7 +143,25 @@ export async function processBatch(deps: Deps, rows: QueueRow[], opts: ProcessOp
     throw e;
   }
   opts.held?.flushFull();
+  if (opts.onParked && (park.length > 0 || waiting.parks.length > 0 || waiting.inserts.length > 0)) {
+    opts.onParked(parkedRows(park, waiting));
+  }
   return stats;
+}
+
+/** Rows the commit left waiting in the queue, per batch-mode connection. */
+function parkedRows(park: readonly BatchConvert[], waiting: Waiting): ParkedRows[] {
+  const out = new Map<string, ParkedRows>();
+  const add = (workspaceId: string, connectionId: string, settings: BatchSettings) => {
+    const key = `${workspaceId}/${connectionId}`;
+    const p = out.get(key);
+    if (p) p.rows++;
+    else out.set(key, { workspaceId, connectionId, rows: 1, batchSize: settings.batchSize });
+  };
+  for (const c of park) add(c.row.workspaceId, c.connectionId, c.settings);
+  for (const c of waiting.parks) add(c.row.workspaceId, c.connectionId, c.settings);
+  for (const c of waiting.inserts) add(c.insert.workspaceId, c.insert.connectionId!, c.settings);
+  return [...out.values()];
 }
 
 /** The event as it was queued (the job's own copy may have been changed by its functions or driver). */
@@ -185,7 +210,7 @@ async function commit(
   }
   await deps.db.transaction(async function commitBatch(tx) {
     await parkForBatch(tx, [...park, ...waiting.parks].map((c) => ({ ...c, lease: c.row.lease })));
-    await insertQueueRows(tx, waiting.inserts);
+    await insertQueueRows(tx, waiting.inserts.map((c) => c.insert));
     await insertQueueRows(tx, retries);
     await insertDeadLetters(tx, dead);
     await appendEvents(tx, entries, { deleteQueueIds: done, counts, leases });
@@ -198,7 +223,7 @@ interface Waiting {
    * Copies of a row for its second and later batch-mode connections, when the row has other connections
    * too.
    */
-  inserts: QueueInsert[];
+  inserts: { insert: QueueInsert; settings: BatchSettings }[];
   /** Rows whose one connection is in batch mode: held for its batch, or made its waiting rows in place. */
   converts: BatchConvert[];
   /**
@@ -206,7 +231,7 @@ interface Waiting {
    * connection's batch: made its waiting row in place by the chunk's commit, instead of a copy written and
    * the row deleted.
    */
-  parks: { id: string; connectionId: string; row: QueueRow }[];
+  parks: BatchConvert[];
 }
 
 async function planJobs(
@@ -283,22 +308,26 @@ async function planJobs(
     let parked = false;
     const last = targets.length - 1;
     for (const [t, conn] of targets.entries()) {
-      if (!poison && !row.batch && batchSettings(conn)) {
+      const connBatch = !poison && !row.batch ? batchSettings(conn) : null;
+      if (connBatch) {
         // Functions run when the batch is flushed, with the connection's code of that moment. The row
         // itself becomes the first such connection's waiting row; any other gets a copy.
         if (!parked && row.connectionId === null) {
           parked = true;
-          waiting.parks.push({ id: row.id, connectionId: conn.id, row });
+          waiting.parks.push({ id: row.id, connectionId: conn.id, row, settings: connBatch });
           continue;
         }
         waiting.inserts.push({
-          workspaceId: row.workspaceId,
-          streamId: row.streamId,
-          connectionId: conn.id,
-          payloadJson,
-          attempts: row.attempts,
-          availableAt: row.availableAt,
-          batch: true,
+          insert: {
+            workspaceId: row.workspaceId,
+            streamId: row.streamId,
+            connectionId: conn.id,
+            payloadJson,
+            attempts: row.attempts,
+            availableAt: row.availableAt,
+            batch: true,
+          },
+          settings: connBatch,
         });
         continue;
       }

@@ -9,6 +9,8 @@ import type { DestinationDriver } from "../../src/destinations/driver.ts";
 import { queryEvents } from "../../src/events_log/events_log.ts";
 import { defaultDrivers } from "../../src/pipeline/drivers.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
+import { processBatch } from "../../src/pipeline/process_batch.ts";
+import { claimQueueRows, newLeaseToken } from "../../src/store/queue_repo.ts";
 import { createResource, updateResource } from "../../src/services/resources.ts";
 import type { Db } from "../../src/store/db.ts";
 import { openPostgres } from "../../src/store/postgres.ts";
@@ -50,6 +52,26 @@ async function written(wh: Target): Promise<string[]> {
   );
   if (tables.length === 0) return [];
   return (await wh.rows("events")).map((r) => String(r.message_id));
+}
+
+/**
+ * Turns the queued stream rows into the connection's waiting batch rows and stops there: no Pipeline, which
+ * would hold them in memory, or park them and write the batch they fill at once. Returns the rows parked.
+ */
+async function parkOnly(t: TestApp): Promise<number> {
+  const now = t.deps.clock.now();
+  const rows = await claimQueueRows(t.deps.db, {
+    now,
+    leaseUntil: new Date(now.getTime() + MINUTE),
+    limit: 100,
+    lease: newLeaseToken(),
+  });
+  const s = await processBatch(t.deps, rows, {
+    sandbox: t.deps.sandbox,
+    drivers: defaultDrivers(t.deps),
+    signal: new AbortController().signal,
+  });
+  return s.batched;
 }
 
 async function queued(db: Db): Promise<{ batch: number; other: number }> {
@@ -230,6 +252,133 @@ Deno.test("[postgres] batch mode beside a stream connection: the row itself wait
   }
 });
 
+/** Resolves once `check` holds, polling every 20 ms; fails after `ms`. */
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) assert.fail(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * A stream whose events go to the warehouse in batch mode (BATCH) and, with `streamToo`, first to devnull in
+ * stream mode (the row is then parked by the chunk's commit, never held in memory). Returns its server key.
+ */
+async function batchStream(t: TestApp, wh: Target, streamToo: boolean): Promise<string> {
+  const u = await t.user();
+  const s = await setupPipeline(u, {
+    destination: streamToo
+      ? { destinationType: "devnull" }
+      : { destinationType: "postgres", ...wh.credentials },
+    connectionData: streamToo ? {} : BATCH,
+  });
+  if (streamToo) {
+    const d = await createResource(u.ctx, {
+      workspaceId: u.workspace.id,
+      type: "destination",
+      data: { name: "pg", destinationType: "postgres", ...wh.credentials },
+    }) as { id: string };
+    await createResource(u.ctx, {
+      workspaceId: u.workspace.id,
+      type: "connection",
+      data: { fromId: s.streamId, toId: d.id, type: "push", data: BATCH },
+    });
+  }
+  return s.serverKey;
+}
+
+/** Running loops that poll and look for due batches every 10 minutes: only a wake-up moves anything. */
+const NO_POLL = { workers: 1, pollMs: 10 * MINUTE, batchCheckMs: 10 * MINUTE };
+
+for (
+  const [name, opts, streamToo] of [
+    ["beside a stream connection (the row is parked by the chunk's commit)", {}, true],
+    ["with nothing held in memory (holdRows 0)", { holdRows: 0 }, false],
+  ] as const
+) {
+  Deno.test(`[postgres] batch mode ${name}: a parked batch that is full is written at once, not at the next poll`, async () => {
+    const t = await testApp({ db: await testPostgres(), env: ENV, clock: fakeClock() });
+    const wh = await pgTarget();
+    const pipeline = new Pipeline(t.deps, { ...NO_POLL, ...opts });
+    try {
+      const key = await batchStream(t, wh, streamToo);
+      await pipeline.start();
+      const ids = await send(t, key, 4);
+      pipeline.wake(); // as ingest's NOTIFY does
+      await waitFor("4 of 5 parked", async () => (await queued(t.deps.db)).batch === 4);
+      assert.deepEqual(await written(wh), [], "not a batch yet");
+
+      const more = await send(t, key, 1);
+      pipeline.wake();
+      await waitFor("the full batch written", async () => (await written(wh)).length === 5);
+      assert.deepEqual((await written(wh)).sort(), [...ids, ...more].sort());
+      await waitFor("acknowledged", async () => (await queued(t.deps.db)).batch === 0);
+    } finally {
+      await pipeline.stop();
+      await wh.drop();
+      await t.close();
+    }
+  });
+}
+
+Deno.test("[postgres] batch mode: rows parked while a pass loads, with the rest it left, are written when it ends, not at the next poll", async () => {
+  const t = await testApp({ db: await testPostgres(), env: ENV, clock: fakeClock() });
+  const wh = await pgTarget();
+  // A warehouse that holds its first write until the gate opens, and counts what it got.
+  let open!: () => void;
+  const gate = new Promise<void>((r) => open = r);
+  const batches: number[] = [];
+  let entered = 0;
+  const gated: DestinationDriver = {
+    type: "postgres",
+    modes: ["stream", "batch"],
+    async write(batch) {
+      entered++;
+      await gate;
+      batches.push(batch.events.length);
+      return batch.events.map(() => ({ status: "SUCCESS" as const }));
+    },
+  };
+  // The pipeline's looks at the waiting batch rows (store/queue_repo.ts pendingBatchGroups).
+  let looks = 0;
+  const db = new Proxy(t.deps.db, {
+    get(target, p) {
+      const v = Reflect.get(target, p, target);
+      if (p !== "query") return typeof v === "function" ? v.bind(target) : v;
+      return async (sql: string, params?: unknown[]) => {
+        const r = await target.query(sql, params);
+        if (sql.includes("count(*)::int as n, min(available_at) as oldest")) looks++;
+        return r;
+      };
+    },
+  });
+  const drivers = new Map(defaultDrivers(t.deps)).set("postgres", gated);
+  const pipeline = new Pipeline({ ...t.deps, db }, { ...NO_POLL, drivers });
+  try {
+    const key = await batchStream(t, wh, true);
+    await pipeline.start();
+    // 7 parked: a pass claims 5 (held at the gate), looks again and leaves the 2 others.
+    await send(t, key, 7);
+    pipeline.wake();
+    await waitFor("a batch of 5 loading", () => entered === 1);
+    await waitFor("the second look", () => looks === 2);
+    // 3 more parked while the pass waits for its batch: with the 2 it left, a batch.
+    await send(t, key, 3);
+    pipeline.wake();
+    await waitFor("3 more parked", async () => (await queued(t.deps.db)).batch === 10);
+    open();
+    await waitFor("both batches written", () => batches.length === 2);
+    assert.deepEqual(batches, [5, 5]);
+    await waitFor("acknowledged", async () => (await queued(t.deps.db)).batch === 0);
+  } finally {
+    open();
+    await pipeline.stop();
+    await wh.drop();
+    await t.close();
+  }
+});
+
 Deno.test("[postgres] batch mode: a batch smaller than batchSize is flushed once the oldest waited frequency", async () => {
   const clock = fakeClock();
   const t = await testApp({ env: ENV, clock });
@@ -373,13 +522,11 @@ Deno.test("[postgres] batch mode: a process killed mid-batch loses nothing, and 
   const clock = fakeClock();
   const t = await testApp({ db, env: ENV, clock });
   const wh = await pgTarget();
-  // Only turns stream rows into the connection's waiting batch rows (never holds them in memory, where a
-  // full batch would be written at once): the children flush them.
-  const pipeline = new Pipeline(t.deps, { workers: 0, batchCheckMs: 1e12, holdRows: 0 });
   try {
     const { s } = await setup(t, wh);
     const ids = await send(t, s.serverKey, 5);
-    assert.equal(await pipeline.runOnce(), 5);
+    // Only turned into the connection's waiting batch rows: the children flush them.
+    assert.equal(await parkOnly(t), 5);
 
     // Killed after its INSERTs, before COMMIT: nothing in the warehouse, everything still queued.
     await killMidBatch(db.url, clock.now(), "mid-transaction", "inserted");
@@ -399,7 +546,7 @@ Deno.test("[postgres] batch mode: a process killed mid-batch loses nothing, and 
 
     // Killed after COMMIT, before the acknowledgement: redelivered, and deduplication keeps one row each.
     const more = await send(t, s.serverKey, 5);
-    assert.equal(await pipeline.runOnce(), 5);
+    assert.equal(await parkOnly(t), 5);
     const third = new Pipeline(t.deps, { workers: 0 });
     try {
       await killMidBatch(db.url, clock.now(), "after-commit", "committed");
@@ -416,7 +563,6 @@ Deno.test("[postgres] batch mode: a process killed mid-batch loses nothing, and 
       await third.stop();
     }
   } finally {
-    await pipeline.stop();
     await wh.drop();
     await t.close();
   }
