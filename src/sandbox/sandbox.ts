@@ -7,6 +7,7 @@
  */
 import { sha256Hex } from "../auth/crypto.ts";
 import type { GeoLookup } from "./event_context.ts";
+import { batchSize, quickBatch } from "./batch_size.ts";
 import { CpuFairness, PENALTY_MS } from "./fairness.ts";
 import { parseTtl } from "./function_store.ts";
 import type { FetchRequest } from "./guarded_fetch.ts";
@@ -39,16 +40,6 @@ function loadEngine(): Promise<Engine> {
   return engineLoading;
 }
 
-/** At most this many events in one message to a runner. */
-const MAX_BATCH = 500;
-/**
- * A batch whose calls took less than this on average (ms) and made no `ctx` call to the host did not wait
- * for anything worth overlapping. An average, not a limit per call: on a loaded machine a trivial call is
- * now and then descheduled or paused by GC for a few ms (measured: 2-6 ms in 7 of 20 chunks of the
- * pipeline bench).
- */
-const QUICK_MS = 0.25;
-
 /** Runs user functions in per-workspace runner processes. */
 export class Sandbox {
   readonly options:
@@ -59,7 +50,7 @@ export class Sandbox {
   #engine: Engine | null = null;
   readonly #runners = new Map<string, RunnerProcess>();
   readonly #hashes = new Map<string, string>();
-  /** By chain (workspace, limit, functions): whether its last batch was quick (QUICK_MS). */
+  /** By chain (workspace, limit, functions): whether its last batch was quick (batch_size.ts). */
   readonly #quick = new Map<string, boolean>();
   readonly #renicing = new Set<RunnerProcess>();
   // Started with the first runner: a sandbox that never runs a function (a CLI command, most test apps)
@@ -100,10 +91,7 @@ export class Sandbox {
    * order of `runs`, one per run, and one run's failure never fails another's. Runs of the same
    * workspace and chain travel to the runner as batches (one message, many events); at most
    * `concurrency` batches are in flight at once, and a group is split into that many batches so
-   * functions that wait (on fetch) still overlap. A chain whose last batch's calls were quick (none called
-   * the host through `ctx`, they took under QUICK_MS on average, none timed out) is not split: for calls
-   * that never wait the split only cost CPU (a message each way per batch, the worker switching between batches): a trivial
-   * function took ~20 µs of runner CPU per event in 16 batches of a 1,000-event chunk, ~12 µs in 2.
+   * functions that wait (on fetch) still overlap, unless the chain's last batch was quick (batch_size.ts).
    */
   async runChains(runs: ChainRun[], concurrency = 16): Promise<ChainOutcome[]> {
     if (this.#closed) throw new Error("Cannot run functions: the sandbox is closed");
@@ -148,9 +136,7 @@ export class Sandbox {
       // A penalised workspace runs one batch at a time: splitting would gain it nothing. Its batches go
       // last, so lanes waiting for its turn never hold back other workspaces' batches of this call.
       const slow = this.#fairness.penalised(g.runs[0].workspaceId);
-      const size = slow || this.#quick.get(g.key)
-        ? MAX_BATCH
-        : Math.min(MAX_BATCH, Math.max(1, Math.ceil(g.runs.length / lanes)));
+      const size = batchSize(g.runs.length, lanes, slow || this.#quick.get(g.key) === true);
       for (let k = 0; k < g.runs.length; k += size) {
         (slow ? penalised : batches).push({
           key: g.key,
@@ -204,7 +190,7 @@ export class Sandbox {
         }
         for (let k = 0; k < outcomes.length; k++) out[b.at[k]] = outcomes[k];
         if (this.#quick.size >= 1000) this.#quick.clear();
-        this.#quick.set(b.key, !waited && quick(outcomes));
+        this.#quick.set(b.key, quickBatch(outcomes, waited));
       }
     };
     await Promise.all(Array.from({ length: Math.min(lanes, batches.length) }, lane));
@@ -378,16 +364,6 @@ export class Sandbox {
       }
     };
   }
-}
-
-/** Whether a batch's calls took under QUICK_MS on average (a timeout or a crash is not quick). */
-function quick(outcomes: ChainOutcome[]): boolean {
-  let ms = 0;
-  for (const o of outcomes) {
-    if (o.error?.name === "TimeoutError" || o.error?.name === "SandboxError") return false;
-    for (const x of o.execLog) ms += x.ms;
-  }
-  return ms < outcomes.length * QUICK_MS;
 }
 
 /**

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { memoryLogger } from "../../src/log.ts";
 import { memoryFunctionStore } from "../../src/sandbox/function_store.ts";
 import type { EventContextData } from "../../src/sandbox/protocol.ts";
+import { batchSize, quickBatch } from "../../src/sandbox/batch_size.ts";
 import { type ChainRun, Sandbox } from "../../src/sandbox/sandbox.ts";
 
 function ctxData(workspaceId = "ws1"): EventContextData {
@@ -216,4 +217,24 @@ Deno.test("runChains(): a chain whose calls were all quick goes in as few batche
   } finally {
     await s.close();
   }
+});
+
+Deno.test("quickBatch: quick on the average call time; a ctx call, a timeout or a crash is never quick", () => {
+  const o = (ms: number, error?: string) => ({
+    events: [],
+    dropped: false,
+    logs: [],
+    execLog: [{ functionId: "f", ms }],
+    ...(error ? { error: { functionId: "f", name: error, message: "" } } : {}),
+  });
+  const trivial = Array.from({ length: 100 }, () => o(0.01));
+  assert.equal(quickBatch(trivial, false), true);
+  assert.equal(quickBatch([...trivial.slice(1), o(6)], false), true, "one call held up 6 ms");
+  assert.equal(quickBatch([...trivial.slice(1), o(60)], false), false, "60 ms of waiting in 100 calls");
+  assert.equal(quickBatch(trivial, true), false, "a call to the host through ctx");
+  assert.equal(quickBatch([...trivial.slice(1), o(0, "TimeoutError")], false), false);
+  assert.equal(quickBatch([...trivial.slice(1), o(0, "SandboxError")], false), false);
+  assert.equal(batchSize(1000, 16, false), 63);
+  assert.equal(batchSize(1000, 16, true), 500);
+  assert.equal(batchSize(3, 16, false), 1);
 });
