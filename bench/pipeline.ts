@@ -16,9 +16,9 @@
  * events/s, each of two connections >= 60% of its single rate, RSS < 300 MB, A's p99 within 2x of
  * alone. Figures only, no assertions (STYLE.md); the load generator shares the 2 cores. Next to each rate,
  * the CPU time of the whole process per event (steadier than rates on a shared machine). The webhook receiver
- * runs in a Worker (bench/_receiver_worker.ts). BENCH_ONLY=throughput|webhook|warehouse|backlog|fairness runs
- * one part; PIPELINE_BATCH_SIZE, PIPELINE_CONCURRENCY, PIPELINE_WORKERS_BENCH and PER_LANE_BENCH change the
- * pipeline's sizes.
+ * runs in a Worker (bench/_receiver_worker.ts). BENCH_ONLY=throughput|webhook|warehouse|function|backlog|fairness
+ * runs one part (`function`: the warehouse run with one function alone); PIPELINE_BATCH_SIZE,
+ * PIPELINE_CONCURRENCY, PIPELINE_WORKERS_BENCH and PER_LANE_BENCH change the pipeline's sizes.
  */
 import { cpuUsage } from "node:process";
 import { openDeps } from "../src/compose.ts";
@@ -265,9 +265,15 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver, pipe: Pipel
   const share = (r: number) => `${Math.round((r / rawRate) * 100)}% of raw`;
   const bounds: { label: string; b: { ingest: Phase; drain: Phase }; e2e: Phase }[] = [];
   // BENCH_ONLY=webhook: the webhook and two-connection runs only (the warehouse figures then read 0);
-  // BENCH_ONLY=warehouse: the warehouse run without a function only.
+  // BENCH_ONLY=warehouse: the warehouse run without a function only; BENCH_ONLY=function: with one only.
   const only = Deno.env.get("BENCH_ONLY");
-  const warehouseRuns = only === "webhook" ? [] : only === "warehouse" ? [undefined] : [undefined, TAG_FN];
+  const warehouseRuns = only === "webhook"
+    ? []
+    : only === "warehouse"
+    ? [undefined]
+    : only === "function"
+    ? [TAG_FN]
+    : [undefined, TAG_FN];
   if (warehouseRuns.length === 0) rows.push(["warehouse batch (1000), not run", 0, ""]);
   for (const fn of warehouseRuns) {
     const ws = await workspace(deps, "warehouse");
@@ -302,10 +308,11 @@ async function throughput(deps: Deps, baseUrl: string, rx: Receiver, pipe: Pipel
     console.log(phaseLine("raw multi-row INSERT (timed part)", raw, N, "rows/s"));
     for (const { label, b, e2e } of bounds) printBound(label, b, raw, e2e, N);
   };
-  if (only === "warehouse") {
+  if (only === "warehouse" || only === "function") {
     console.log(
-      `raw ${fmt(rawRate)} rows/s; warehouse ${fmt(rows[0][1])} events/s, ${rows[0][2]}, ${rows[0][3]}`,
+      `raw ${fmt(rawRate)} rows/s; ${rows[0][0]} ${fmt(rows[0][1])} events/s, ${rows[0][2]}, ${rows[0][3]}`,
     );
+    for (const note of splitNotes) console.log(`  ${note}`);
     printBounds();
     return;
   }
@@ -503,7 +510,7 @@ if (import.meta.main) {
   };
   try {
     const only = Deno.env.get("BENCH_ONLY");
-    if (!only || only === "throughput" || only === "webhook" || only === "warehouse") {
+    if (!only || ["throughput", "webhook", "warehouse", "function"].includes(only)) {
       await throughput(deps, server.url, rx, pipe);
     }
     await pipeline.stop();

@@ -7,36 +7,52 @@
 import type { Deps } from "../deps.ts";
 import type { EventLogEntry } from "../events_log/events_log.ts";
 import { dbFunctionStore } from "../sandbox/function_store.ts";
-import type { ChainOutcome } from "../sandbox/protocol.ts";
+import type { ChainOutcome, EventContextData } from "../sandbox/protocol.ts";
 import type { ChainRun, Sandbox } from "../sandbox/sandbox.ts";
 import { functionEntries, pipelineEntry } from "./function_entries.ts";
 import { type BatchStats, type Job, thrownFailure } from "./job.ts";
+import { eventTextOf } from "./queue_payload.ts";
 
-function chainRun(deps: Deps, j: Job): ChainRun {
-  return {
-    workspaceId: j.row.workspaceId,
-    functions: j.conn.functions.map((f) => ({ id: `udf.${f.id}`, code: f.code })),
-    event: j.events[0],
-    ctx: {
-      props: j.conn.functionsEnv,
-      headers: j.payload.headers,
-      source: { id: j.row.streamId, type: j.payload.ingestType },
-      destination: {
-        id: j.conn.destination.id,
-        type: j.conn.destination.destinationType,
-        updatedAt: j.conn.destination.updatedAt.toISOString(),
-      },
-      connection: {
-        id: j.conn.id,
-        mode: String(j.conn.options.mode ?? "stream"),
-        options: j.conn.options,
-      },
-      workspace: { id: j.row.workspaceId },
-      receivedAt: j.payload.receivedAt,
-      retries: j.row.attempts,
-    },
-    store: dbFunctionStore(deps.db, j.row.workspaceId, deps.clock),
+/**
+ * The chain runs of one connection's jobs. The parts of `ctx` that are the same for all of them (the
+ * connection, its destination, the workspace, the stream) are the same objects, which the sandbox then
+ * serialises once (protocol.ts batchItemsJson); each event still gets a ctx of its own in the worker.
+ */
+function chainRuns(deps: Deps, list: Job[]): ChainRun[] {
+  const conn = list[0].conn;
+  const functions = conn.functions.map((f) => ({ id: `udf.${f.id}`, code: f.code }));
+  const destination = {
+    id: conn.destination.id,
+    type: conn.destination.destinationType,
+    updatedAt: conn.destination.updatedAt.toISOString(),
   };
+  const connection = { id: conn.id, mode: String(conn.options.mode ?? "stream"), options: conn.options };
+  const workspace = { id: conn.workspaceId };
+  const store = dbFunctionStore(deps.db, conn.workspaceId, deps.clock);
+  const sources = new Map<string, EventContextData["source"]>();
+  return list.map((j): ChainRun => {
+    const key = `${j.row.streamId}\n${j.payload.ingestType}`;
+    let source = sources.get(key);
+    if (!source) sources.set(key, source = { id: j.row.streamId, type: j.payload.ingestType });
+    return {
+      workspaceId: j.row.workspaceId,
+      functions,
+      event: j.events[0],
+      // The job's event is still the queued one here: its text is the queued text.
+      eventJson: j.row.eventJson ?? eventTextOf(j.payloadJson, j.payload),
+      ctx: {
+        props: conn.functionsEnv,
+        headers: j.payload.headers,
+        source,
+        destination,
+        connection,
+        workspace,
+        receivedAt: j.payload.receivedAt,
+        retries: j.row.attempts,
+      },
+      store,
+    };
+  });
 }
 
 /** Runs every job's chain; sets `events` (what the chain returned) or `failure` on each. */
@@ -58,22 +74,23 @@ export async function runFunctions(
   }
   await Promise.all([...byConn.values()].map(async function runConnection(list) {
     let outcomes: (ChainOutcome | Error)[];
+    const runs = chainRuns(deps, list);
     try {
-      outcomes = await sandbox.runChains(list.map((j) => chainRun(deps, j)));
+      outcomes = await sandbox.runChains(runs);
     } catch {
       outcomes = [];
-      for (const j of list) {
+      for (const run of runs) {
         try {
-          outcomes.push((await sandbox.runChains([chainRun(deps, j)]))[0]);
+          outcomes.push((await sandbox.runChains([run]))[0]);
         } catch (e) {
           outcomes.push(e instanceof Error ? e : new Error(String(e)));
         }
       }
     }
     // Counted once a connection and call, not once an event (a metric's labels are keyed per call).
-    const runs = { ok: 0, timeout: 0, error: 0 };
-    list.forEach((j, i) => settle(j, outcomes[i], entries, stats, runs));
-    for (const [result, n] of Object.entries(runs)) {
+    const results = { ok: 0, timeout: 0, error: 0 };
+    list.forEach((j, i) => settle(j, outcomes[i], entries, stats, results));
+    for (const [result, n] of Object.entries(results)) {
       if (n) deps.metrics.inc("sluice_function_runs_total", { result }, n);
     }
   }));

@@ -20,18 +20,19 @@
  * and this process know, so anything user code prints cannot pass for a reply.
  */
 import { timeoutOutcome } from "./chain.ts";
-import type {
-  BatchItem,
-  ChainFunctionRef,
-  ChainOutcome,
-  HostMessage,
-  RunnerMessage,
-  WorkerReply,
-  WorkerRequest,
+import {
+  type ChainFunctionRef,
+  type ChainOutcome,
+  type HostMessage,
+  LineSplitter,
+  type RunnerMessage,
+  type WorkerReply,
+  type WorkerRequest,
 } from "./protocol.ts";
 
 export { RUNNER_COMMAND } from "./runner_command.ts";
 
+const COMMA = 0x2c;
 /** Extra wait past the limit before a silent worker counts as stuck, ms. */
 const STUCK_GRACE_MS = 150;
 /** How often the runner looks for batches without progress, ms. */
@@ -53,16 +54,14 @@ interface Batch {
   id: number;
   functions: Required<ChainFunctionRef>[];
   timeoutMs: number;
-  /** The host's JSON array of the events, handed to the worker unparsed. */
+  /** The host's text of the events (protocol.ts batchItemsJson), handed to the worker unparsed. */
   itemsJson: string;
-  /** Parsed only to run some events again (after a worker was replaced). */
-  items?: BatchItem[];
   /** Unfinished events by index, in run order, with how many times each was started. */
   left: Map<number, { attempts: number }>;
   /** Dispatched before: the next dispatch sends only the unfinished events. */
   dispatched: boolean;
-  /** Outcomes (JSON text) not yet sent to the host. */
-  results: [number, string][];
+  /** Outcomes not yet sent to the host: UTF-8 of comma-separated `[index,outcome]` pairs. */
+  results: Uint8Array[];
   gen: number;
   /** When the event now running started (ms), or null while the clock is stopped. */
   since: number | null;
@@ -110,12 +109,25 @@ export async function runSandboxRunner(args: string[], io: RunnerIo = processIo(
     writeLine(JSON.stringify(msg));
   }
 
+  // The outcomes are UTF-8 JSON already (the worker's bytes): spliced into the line as they are, never
+  // decoded, parsed or serialised here.
   function flush(b: Batch) {
     if (b.results.length === 0) return;
-    // The outcomes are JSON already: splice them in rather than parse and serialise them again.
-    const parts = b.results.map(([i, json]) => `[${i},${json}]`);
+    const head = enc.encode(`${token}{"t":"done","id":${b.id},"results":[`);
+    const tail = enc.encode("]}\n");
+    let size = head.length + tail.length + b.results.length - 1;
+    for (const r of b.results) size += r.length;
+    const line = new Uint8Array(size);
+    line.set(head);
+    let at = head.length;
+    for (let k = 0; k < b.results.length; k++) {
+      if (k > 0) line[at++] = COMMA;
+      line.set(b.results[k], at);
+      at += b.results[k].length;
+    }
+    line.set(tail, at);
     b.results = [];
-    writeLine(`{"t":"done","id":${b.id},"results":[${parts.join(",")}]}`);
+    out.write(line).catch(() => io.exit(0));
   }
 
   function flushAll() {
@@ -144,13 +156,15 @@ export async function runSandboxRunner(args: string[], io: RunnerIo = processIo(
     worker ??= startWorker();
     b.gen = gen;
     progressed(b);
-    const msg: WorkerRequest = { t: "run", id: b.id, functions: b.functions, timeoutMs: b.timeoutMs };
-    if (!b.dispatched) msg.itemsJson = b.itemsJson;
-    else {
-      b.items ??= JSON.parse(b.itemsJson) as BatchItem[];
-      const all = b.items;
-      msg.items = [...b.left.keys()].map((i) => ({ i, event: all[i].event, ctx: all[i].ctx }));
-    }
+    const msg: WorkerRequest = {
+      t: "run",
+      id: b.id,
+      functions: b.functions,
+      itemsJson: b.itemsJson,
+      timeoutMs: b.timeoutMs,
+    };
+    // Again (in a fresh worker): the same text, and which of its events are still to run.
+    if (b.dispatched) msg.only = [...b.left.keys()];
     b.dispatched = true;
     worker.postMessage(msg);
   }
@@ -265,9 +279,20 @@ export async function runSandboxRunner(args: string[], io: RunnerIo = processIo(
     }
   }
 
-  function finish(b: Batch, i: number, outcome: ChainOutcome | string) {
-    if (!b.left.delete(i)) return;
-    b.results.push([i, typeof outcome === "string" ? outcome : JSON.stringify(outcome)]);
+  /** The runner's own outcome for event `i` (a timeout, an interruption). */
+  function finish(b: Batch, i: number, outcome: ChainOutcome) {
+    if (b.left.has(i)) finished(b, [i], enc.encode(`[${i},${JSON.stringify(outcome)}]`));
+  }
+
+  /**
+   * Events `indices` of `b` finished with the outcomes in `bytes`. One that had an outcome already (from
+   * the runner) may be in there again: the host keeps the first outcome of an event.
+   */
+  function finished(b: Batch, indices: number[], bytes: Uint8Array) {
+    let fresh = false;
+    for (const i of indices) if (b.left.delete(i)) fresh = true;
+    if (!fresh) return;
+    b.results.push(bytes);
     if (b.left.size === 0) {
       batches.delete(b.id);
       flush(b);
@@ -290,7 +315,7 @@ export async function runSandboxRunner(args: string[], io: RunnerIo = processIo(
       bids.set(bid, { gen: fromGen, workerBid: msg.bid });
       send({ t: "bridge", id: msg.id, i: msg.i, bid, op: msg.op, args: msg.args });
     } else if (msg.t === "done") {
-      for (const [i, outcome] of msg.results) finish(b, i, outcome);
+      finished(b, msg.indices, msg.bytes);
       if (b.left.size > 0) progressed(b);
     }
   }
@@ -327,27 +352,22 @@ export async function runSandboxRunner(args: string[], io: RunnerIo = processIo(
   }
 
   send({ t: "ready" });
-  const lines = io.readable.pipeThrough(new TextDecoderStream());
-  let buf = "";
+  const lines = new LineSplitter();
   // A `run` line is followed by its items line.
   let run: HostMessage | null = null;
-  try {
-    for await (const chunk of lines) {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (run) {
-          onHost(run, line);
-          run = null;
-        } else if (line) {
-          const msg = JSON.parse(line) as HostMessage;
-          if (msg.t === "run") run = msg;
-          else onHost(msg, "");
-        }
-      }
+  const onLine = (line: string) => {
+    if (run) {
+      const r = run;
+      run = null;
+      onHost(r, line);
+    } else if (line) {
+      const msg = JSON.parse(line) as HostMessage;
+      if (msg.t === "run") run = msg;
+      else onHost(msg, "");
     }
+  };
+  try {
+    for await (const chunk of io.readable.pipeThrough(new TextDecoderStream())) lines.push(chunk, onLine);
   } finally {
     // A process exits below anyway; a runner inside the server must leave no worker or timer behind.
     batches.clear();

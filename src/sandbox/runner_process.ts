@@ -7,14 +7,16 @@
  * exit, fails the calls in flight, and the next call starts a fresh process.
  */
 import type { Logger } from "../log.ts";
-import type {
-  BatchItem,
-  BridgeOp,
-  ChainFunctionRef,
-  ChainOutcome,
-  FunctionLog,
-  HostMessage,
-  RunnerMessage,
+import {
+  type BatchItem,
+  batchItemsJson,
+  type BridgeOp,
+  type ChainFunctionRef,
+  type ChainOutcome,
+  type FunctionLog,
+  type HostMessage,
+  LineSplitter,
+  type RunnerMessage,
 } from "./protocol.ts";
 import { residentMemory, spawnCommand } from "./runner_spawn.ts";
 import { type RunnerChild, startInProcessRunner } from "./in_process_runner.ts";
@@ -50,14 +52,16 @@ export interface RunnerOptions {
 /** One chain on a batch of events; each event has its own bridge (its workspace store, ...). */
 export interface BatchRequest {
   functions: { id: string; hash: string; code: string }[];
-  items: (BatchItem & { bridge: BridgeHandler })[];
+  items: BatchItem[];
+  /** Performs a `ctx` call of event `i` (made once an event calls out, not for every event). */
+  bridge: (i: number, op: BridgeOp, args: unknown[]) => ReturnType<BridgeHandler>;
   /** Limit of one function call on one event, ms. */
   timeoutMs: number;
 }
 
 interface InFlight {
   req: BatchRequest;
-  /** The items' JSON (kept for a resend with code). */
+  /** The items' text (batchItemsJson; kept for a resend with code). */
   itemsJson: string;
   outcomes: (ChainOutcome | undefined)[];
   left: number;
@@ -191,7 +195,7 @@ export class RunnerProcess {
     }
     return new Promise((resolve) => {
       const id = this.#nextId++;
-      const itemsJson = JSON.stringify(req.items.map((it) => ({ event: it.event, ctx: it.ctx })));
+      const itemsJson = batchItemsJson(req.items);
       const f: InFlight = {
         itemsJson,
         req,
@@ -244,17 +248,14 @@ export class RunnerProcess {
   }
 
   async #readStdout() {
-    let buf = "";
+    const lines = new LineSplitter();
+    const onLine = (line: string) => {
+      // Anything without the token is user code printing to stdout: not a frame, ignored.
+      if (line.startsWith(this.#token)) this.#onMessage(JSON.parse(line.slice(this.#token.length)));
+    };
     try {
       for await (const chunk of this.#child.stdout.pipeThrough(new TextDecoderStream())) {
-        buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          // Anything without the token is user code printing to stdout: not a frame, ignored.
-          if (line.startsWith(this.#token)) this.#onMessage(JSON.parse(line.slice(this.#token.length)));
-        }
+        lines.push(chunk, onLine);
       }
     } catch {
       // the process ended; #onExit fails what is in flight
@@ -294,9 +295,8 @@ export class RunnerProcess {
     } else if (msg.t === "need-code") {
       this.#sendRun(msg.id, f, true);
     } else if (msg.t === "bridge") {
-      const item = f.req.items[msg.i];
-      if (!item) return;
-      item.bridge(msg.op, msg.args).then(
+      if (!f.req.items[msg.i]) return;
+      f.req.bridge(msg.i, msg.op, msg.args).then(
         (r) => this.#send({ t: "bridge-reply", bid: msg.bid, ok: r.error === undefined, ...r }),
         (e) => this.#send({ t: "bridge-reply", bid: msg.bid, ok: false, error: (e as Error).message }),
       );

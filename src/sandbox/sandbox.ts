@@ -7,6 +7,7 @@
  */
 import { sha256Hex } from "../auth/crypto.ts";
 import type { GeoLookup } from "./event_context.ts";
+import { batchSize, quickBatch } from "./batch_size.ts";
 import { CpuFairness, PENALTY_MS } from "./fairness.ts";
 import { parseTtl } from "./function_store.ts";
 import type { FetchRequest } from "./guarded_fetch.ts";
@@ -39,9 +40,6 @@ function loadEngine(): Promise<Engine> {
   return engineLoading;
 }
 
-/** At most this many events in one message to a runner. */
-const MAX_BATCH = 500;
-
 /** Runs user functions in per-workspace runner processes. */
 export class Sandbox {
   readonly options:
@@ -52,6 +50,8 @@ export class Sandbox {
   #engine: Engine | null = null;
   readonly #runners = new Map<string, RunnerProcess>();
   readonly #hashes = new Map<string, string>();
+  /** By chain (workspace, limit, functions): whether its last batch was quick (batch_size.ts). */
+  readonly #quick = new Map<string, boolean>();
   readonly #renicing = new Set<RunnerProcess>();
   // Started with the first runner: a sandbox that never runs a function (a CLI command, most test apps)
   // holds no timer.
@@ -91,17 +91,28 @@ export class Sandbox {
    * order of `runs`, one per run, and one run's failure never fails another's. Runs of the same
    * workspace and chain travel to the runner as batches (one message, many events); at most
    * `concurrency` batches are in flight at once, and a group is split into that many batches so
-   * functions that wait (on fetch) still overlap.
+   * functions that wait (on fetch) still overlap, unless the chain's last batch was quick (batch_size.ts).
    */
   async runChains(runs: ChainRun[], concurrency = 16): Promise<ChainOutcome[]> {
     if (this.#closed) throw new Error("Cannot run functions: the sandbox is closed");
     if (this.options.backend === "none") return runs.map(unavailableOutcome);
     const out: ChainOutcome[] = new Array(runs.length);
-    const groups = new Map<string, { runs: ChainRun[]; at: number[]; functions: HashedFunction[] }>();
+    type Group = { key: string; runs: ChainRun[]; at: number[]; functions: HashedFunction[] };
+    const groups = new Map<string, Group>();
+    let last: { run: ChainRun; group: Group } | null = null;
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i];
       if (run.functions.length === 0) {
         out[i] = { events: [run.event], dropped: false, logs: [], execLog: [] };
+        continue;
+      }
+      // A connection's runs share their functions array (run_functions.ts): the group of the run before.
+      if (
+        last && last.run.functions === run.functions && last.run.workspaceId === run.workspaceId &&
+        last.run.timeoutMs === run.timeoutMs
+      ) {
+        last.group.runs.push(run);
+        last.group.at.push(i);
         continue;
       }
       // Known code hashes synchronously: a claimed batch repeats the same few functions many times.
@@ -113,20 +124,22 @@ export class Sandbox {
         functions.map((f) => `${f.id}:${f.hash}`).join(",")
       }`;
       let g = groups.get(key);
-      if (!g) groups.set(key, g = { runs: [], at: [], functions });
+      if (!g) groups.set(key, g = { key, runs: [], at: [], functions });
       g.runs.push(run);
       g.at.push(i);
+      last = { run, group: g };
     }
-    const batches: { runs: ChainRun[]; at: number[]; functions: HashedFunction[] }[] = [];
+    const batches: Group[] = [];
     const penalised: typeof batches = [];
     const lanes = Math.max(1, concurrency);
     for (const g of groups.values()) {
       // A penalised workspace runs one batch at a time: splitting would gain it nothing. Its batches go
       // last, so lanes waiting for its turn never hold back other workspaces' batches of this call.
       const slow = this.#fairness.penalised(g.runs[0].workspaceId);
-      const size = slow ? MAX_BATCH : Math.min(MAX_BATCH, Math.max(1, Math.ceil(g.runs.length / lanes)));
+      const size = batchSize(g.runs.length, lanes, slow || this.#quick.get(g.key) === true);
       for (let k = 0; k < g.runs.length; k += size) {
         (slow ? penalised : batches).push({
+          key: g.key,
           runs: g.runs.slice(k, k + size),
           at: g.at.slice(k, k + size),
           functions: g.functions,
@@ -143,13 +156,19 @@ export class Sandbox {
       while (next < batches.length) {
         const b = batches[next++];
         const first = b.runs[0];
+        let waited = false;
+        const handlers: BridgeHandler[] = [];
         const req = {
           functions: b.functions,
           items: b.runs.map((r) => ({
             event: r.event,
+            eventJson: r.eventJson,
             ctx: this.#ctxOf(engine, r, geo),
-            bridge: this.#bridge(engine, r),
           })),
+          bridge: (i: number, op: BridgeOp, args: unknown[]) => {
+            waited = true;
+            return (handlers[i] ??= this.#bridge(engine, b.runs[i]))(op, args);
+          },
           timeoutMs: first.timeoutMs ?? this.options.timeoutMs,
         };
         const end = await this.#fairness.admit(first.workspaceId);
@@ -170,6 +189,8 @@ export class Sandbox {
           end();
         }
         for (let k = 0; k < outcomes.length; k++) out[b.at[k]] = outcomes[k];
+        if (this.#quick.size >= 1000) this.#quick.clear();
+        this.#quick.set(b.key, quickBatch(outcomes, waited));
       }
     };
     await Promise.all(Array.from({ length: Math.min(lanes, batches.length) }, lane));

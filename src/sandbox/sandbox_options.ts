@@ -59,6 +59,8 @@ export interface ChainRun {
   workspaceId: string;
   functions: { id: string; code: string }[];
   event: Record<string, unknown>;
+  /** `event`'s JSON text, when the caller has it (the queued event's): sent to the runner as it is. */
+  eventJson?: string;
   ctx: EventContextData;
   store: FunctionStore;
   /** Overrides the sandbox's per-call limit (function/run tests). */

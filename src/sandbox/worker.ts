@@ -7,18 +7,21 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type BuiltinsGuard, guardBuiltins } from "./builtins_guard.ts";
 import { type LoadedFunction, runChain, timeoutOutcome } from "./chain.ts";
-import type {
-  BatchItem,
-  BridgeOp,
-  ChainOutcome,
-  FunctionLog,
-  WorkerReply,
-  WorkerRequest,
+import {
+  type BatchItem,
+  batchItemsOf,
+  type BridgeOp,
+  type ChainOutcome,
+  type FunctionLog,
+  type WorkerReply,
+  type WorkerRequest,
 } from "./protocol.ts";
 import { isoNow, jsonSafe, makeCtx } from "./worker_ctx.ts";
 
-// Taken before any user code runs: a function that replaces JSON cannot change how results are sent.
-const { stringify, parse } = JSON;
+// Taken before any user code runs: a function that replaces JSON or TextEncoder cannot change how results
+// are sent.
+const { stringify } = JSON;
+const utf8 = TextEncoder.prototype.encode.bind(new TextEncoder());
 
 // \`process.env\` is the connection's functionsEnv (as Jitsu maps it), per call even when calls of
 // several connections interleave in this worker.
@@ -107,6 +110,16 @@ const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): v
 
 function post(msg: WorkerReply) {
   self.postMessage(msg);
+}
+
+/**
+ * Sends finished events' outcomes: their `[index,outcome]` texts as one UTF-8 buffer, moved to the runner
+ * (not copied), which writes it to the host as it is. Posting the texts as strings cost more than the
+ * trivial call that made them (each is copied out of this heap and into the runner's, then encoded there).
+ */
+function postDone(id: number, indices: number[], parts: string[]) {
+  const bytes = utf8(parts.join(","));
+  self.postMessage({ t: "done", id, indices, bytes } satisfies WorkerReply, [bytes.buffer]);
 }
 
 /** A call of batch `id`, event `i`: where a bridge call's reply goes. */
@@ -242,11 +255,8 @@ const GROUP_MAX = 64;
 const GROUP_MS = 2;
 
 async function runBatch(req: RunRequest) {
-  let items = req.items ?? [];
-  if (req.itemsJson !== undefined) {
-    items = parse(req.itemsJson) as (BatchItem & { i: number })[];
-    for (let i = 0; i < items.length; i++) items[i].i = i;
-  }
+  const all = batchItemsOf(req.itemsJson);
+  const items = req.only ? req.only.map((i) => all[i]) : all;
   if (started && items.length > 0) {
     // Loading runs the module's top-level code: blame this batch if that never ends.
     started[0] = req.id;
@@ -255,7 +265,8 @@ async function runBatch(req: RunRequest) {
   active++;
   try {
     const loaded = await loadAll(req);
-    let results: [number, string][] = [];
+    let indices: number[] = [];
+    let parts: string[] = [];
     let sentAt = now();
     for (const item of items) {
       if (recycleReason !== null) break; // the runner runs the rest in a fresh worker
@@ -263,15 +274,17 @@ async function runBatch(req: RunRequest) {
       const outcome = Array.isArray(loaded)
         ? await runItem(loaded, item, req)
         : compileErrorOutcome(item.event as AnyEvent, loaded.id, loaded.error);
-      results.push([item.i, outcomeJson(outcome)]);
+      indices.push(item.i);
+      parts.push(`[${item.i},${outcomeJson(outcome)}]`);
       const t = now();
-      if (bridged || results.length >= GROUP_MAX || t - sentAt >= GROUP_MS) {
-        post({ t: "done", id: req.id, results });
-        results = [];
+      if (bridged || indices.length >= GROUP_MAX || t - sentAt >= GROUP_MS) {
+        postDone(req.id, indices, parts);
+        indices = [];
+        parts = [];
         sentAt = t;
       }
     }
-    if (results.length > 0) post({ t: "done", id: req.id, results });
+    if (indices.length > 0) postDone(req.id, indices, parts);
   } finally {
     // Globals a call added live until no batch is left that could still be using them.
     if (--active === 0 && recycleReason === null) recycleReason = guard?.restore() ?? null;

@@ -309,3 +309,50 @@ Deno.test("without polls, the loops drain a stream whose lane fills: a chunk's e
     await t.close();
   }
 });
+
+Deno.test("a function sees each queued event as ingested (sent as its stored text) with its own request's ctx", async () => {
+  const t = await testApp({ env: ENV });
+  const rx = startReceiver();
+  const pipeline = new Pipeline(t.deps, { workers: 0 });
+  try {
+    const u = await t.user();
+    const s = await setupPipeline(u, {
+      destination: { destinationType: "webhook", url: rx.url },
+      functionCode: `export default function (event, ctx) {
+  const seen = { marker: ctx.headers["x-marker"], source: ctx.source.type, retries: ctx.retries, at: ctx.receivedAt };
+  ctx.headers["x-marker"] = "changed"; // reaches neither the pipeline nor the next event
+  return { ...event, seen };
+}`,
+    });
+    const tricky = {
+      event: 'Ordered \u2028 "quoted" \\ é 😀',
+      userId: "u1",
+      properties: { n: 1e21, neg: -1.5, list: [1, [2, { deep: null }], "x"], empty: {}, t: true },
+    };
+    for (const marker of ["a", "b"]) {
+      const res = await t.request("/api/s/s2s/track", {
+        method: "POST",
+        headers: { "x-write-key": s.serverKey, "x-marker": marker },
+        json: { ...tricky, messageId: `m-${marker}` },
+      });
+      await expectJson(res, 200);
+    }
+    assert.equal(await pipeline.drain(), undefined);
+    assert.equal(rx.bodies.length, 2);
+    const byId = new Map(rx.bodies.map((b) => [b.messageId, b]));
+    for (const marker of ["a", "b"]) {
+      // deno-lint-ignore no-explicit-any
+      const got = byId.get(`m-${marker}`) as any;
+      assert.equal(got.event, tricky.event);
+      assert.deepEqual(got.properties, tricky.properties);
+      assert.equal(got.seen.marker, marker, "each event's ctx carries its own request's headers");
+      assert.equal(got.seen.source, "s2s");
+      assert.equal(got.seen.retries, 0);
+      assert.equal(got.seen.at, got.receivedAt);
+    }
+  } finally {
+    await pipeline.stop();
+    await rx.close();
+    await t.close();
+  }
+});

@@ -153,8 +153,8 @@ Deno.test("RunnerProcess started niced runs every thread at the penalty's nice v
       items: [{
         event: { n: 1 },
         ctx: runs(OK, "ws", 1)[0].ctx,
-        bridge: () => Promise.resolve({ value: undefined }),
       }],
+      bridge: () => Promise.resolve({ value: undefined }),
       timeoutMs: 2000,
     });
     assert.equal(out[0].error, undefined);

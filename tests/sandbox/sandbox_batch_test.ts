@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { memoryLogger } from "../../src/log.ts";
 import { memoryFunctionStore } from "../../src/sandbox/function_store.ts";
 import type { EventContextData } from "../../src/sandbox/protocol.ts";
+import { batchSize, quickBatch } from "../../src/sandbox/batch_size.ts";
 import { type ChainRun, Sandbox } from "../../src/sandbox/sandbox.ts";
 
 function ctxData(workspaceId = "ws1"): EventContextData {
@@ -166,4 +167,74 @@ Deno.test("runChains() bridges each event's ctx.store calls to that event's own 
   } finally {
     await s.close();
   }
+});
+
+Deno.test("runChains(): a chain whose calls were all quick goes in as few batches as allowed; one that waits stays split", async () => {
+  let starts = 0;
+  const s = newSandbox({ onBatch: (e) => e.phase === "start" && starts++ });
+  try {
+    const quickCode = `export default function (e) { return { ...e, q: true }; }`;
+    const events = Array.from({ length: 600 }, (_, n) => ({ n }));
+    // Not known yet: split into the call's 16 lanes.
+    let out = await s.runChains(runs(quickCode, events));
+    assert.equal(starts, 16);
+    assert.ok(out.every((o, n) => o.error === undefined && (o.events[0] as { n: number }).n === n));
+    // Known quick: batches of at most 500.
+    starts = 0;
+    out = await s.runChains(runs(quickCode, events));
+    assert.equal(starts, 2);
+    assert.ok(out.every((o, n) => o.error === undefined && (o.events[0] as { n: number }).n === n));
+
+    // Calls that wait keep the split, so they overlap: 64 calls of 40 ms each in 16 lanes take ~160 ms, not 2.5 s.
+    const waitCode =
+      `export default async function (e) { await new Promise((r) => setTimeout(r, 40)); return e; }`;
+    const few = events.slice(0, 64);
+    await s.runChains(runs(waitCode, few));
+    starts = 0;
+    const t0 = performance.now();
+    out = await s.runChains(runs(waitCode, few));
+    assert.equal(starts, 16);
+    assert.ok(performance.now() - t0 < 1500, `took ${performance.now() - t0} ms`);
+    assert.ok(out.every((o) => o.error === undefined));
+
+    // A quick chain that starts to wait is split again from its next call on; one call held up a few ms
+    // (as a loaded machine does to trivial calls now and then) is not waiting.
+    const sometimes = `export default async function (e) {
+  if (e.wait) await new Promise((r) => setTimeout(r, e.wait));
+  return e;
+}`;
+    const hundred = events.slice(0, 100);
+    await s.runChains(runs(sometimes, hundred)); // first call: split, all quick
+    starts = 0;
+    await s.runChains(runs(sometimes, [{ n: 0, wait: 5 }, ...hundred.slice(1)])); // one batch; 5 ms in all
+    assert.equal(starts, 1);
+    starts = 0;
+    await s.runChains(runs(sometimes, [{ n: 0, wait: 60 }, ...hundred.slice(1)])); // one batch; 60 ms in all
+    assert.equal(starts, 1);
+    starts = 0;
+    await s.runChains(runs(sometimes, hundred));
+    assert.equal(starts, 15, "split again: 15 batches of 7");
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("quickBatch: quick on the average call time; a ctx call, a timeout or a crash is never quick", () => {
+  const o = (ms: number, error?: string) => ({
+    events: [],
+    dropped: false,
+    logs: [],
+    execLog: [{ functionId: "f", ms }],
+    ...(error ? { error: { functionId: "f", name: error, message: "" } } : {}),
+  });
+  const trivial = Array.from({ length: 100 }, () => o(0.01));
+  assert.equal(quickBatch(trivial, false), true);
+  assert.equal(quickBatch([...trivial.slice(1), o(6)], false), true, "one call held up 6 ms");
+  assert.equal(quickBatch([...trivial.slice(1), o(60)], false), false, "60 ms of waiting in 100 calls");
+  assert.equal(quickBatch(trivial, true), false, "a call to the host through ctx");
+  assert.equal(quickBatch([...trivial.slice(1), o(0, "TimeoutError")], false), false);
+  assert.equal(quickBatch([...trivial.slice(1), o(0, "SandboxError")], false), false);
+  assert.equal(batchSize(1000, 16, false), 63);
+  assert.equal(batchSize(1000, 16, true), 500);
+  assert.equal(batchSize(3, 16, false), 1);
 });
