@@ -281,7 +281,8 @@ export class RunnerProcess {
     if (!f) return;
     if (msg.t === "done") {
       for (const [i, outcome] of msg.results) {
-        if (f.outcomes[i] !== undefined) continue;
+        // The index comes from the worker, where user code runs: only an event of this call counts.
+        if (!Number.isInteger(i) || i < 0 || i >= f.outcomes.length || f.outcomes[i] !== undefined) continue;
         f.outcomes[i] = outcome;
         f.left--;
       }

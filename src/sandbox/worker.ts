@@ -108,8 +108,14 @@ async function load(hash: string, id: string, code: string): Promise<LoadedFunct
 let nextBid = 1;
 const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; logs: FunctionLog[] }>();
 
+/**
+ * `postMessage` as it was when this module loaded: user code runs in this scope and may replace
+ * `self.postMessage`, which must not let it write other events' outcomes.
+ */
+const postMessage = self.postMessage.bind(self);
+
 function post(msg: WorkerReply) {
-  self.postMessage(msg);
+  postMessage(msg);
 }
 
 /**
@@ -119,7 +125,7 @@ function post(msg: WorkerReply) {
  */
 function postDone(id: number, indices: number[], parts: string[]) {
   const bytes = utf8(parts.join(","));
-  self.postMessage({ t: "done", id, indices, bytes } satisfies WorkerReply, [bytes.buffer]);
+  postMessage({ t: "done", id, indices, bytes } satisfies WorkerReply, [bytes.buffer]);
 }
 
 /** A call of batch `id`, event `i`: where a bridge call's reply goes. */
@@ -253,6 +259,8 @@ let bridged = false;
 /** Outcomes are sent when this many wait, or this long after the last send. */
 const GROUP_MAX = 64;
 const GROUP_MS = 2;
+/** How long a batch runs its calls one after the other before starting the rest at once (ms). */
+const SEQUENTIAL_MS = 100;
 
 async function runBatch(req: RunRequest) {
   const all = batchItemsOf(req.itemsJson);
@@ -268,8 +276,7 @@ async function runBatch(req: RunRequest) {
     let indices: number[] = [];
     let parts: string[] = [];
     let sentAt = now();
-    for (const item of items) {
-      if (recycleReason !== null) break; // the runner runs the rest in a fresh worker
+    const run = async (item: BatchItem & { i: number }) => {
       bridged = false;
       const outcome = Array.isArray(loaded)
         ? await runItem(loaded, item, req)
@@ -283,7 +290,17 @@ async function runBatch(req: RunRequest) {
         parts = [];
         sentAt = t;
       }
+    };
+    const t0 = now();
+    let k = 0;
+    // One call after the other while they are quick; once the batch has run SEQUENTIAL_MS, the rest start
+    // at once, so that calls that wait (a timer, a fetch) overlap instead of queueing: the host sends a chain
+    // it saw as quick in one large batch (batch_size.ts), and the chain may have turned slow since.
+    for (; k < items.length && now() - t0 < SEQUENTIAL_MS; k++) {
+      if (recycleReason !== null) break; // the runner runs the rest in a fresh worker
+      await run(items[k]);
     }
+    if (k < items.length && recycleReason === null) await Promise.all(items.slice(k).map(run));
     if (indices.length > 0) postDone(req.id, indices, parts);
   } finally {
     // Globals a call added live until no batch is left that could still be using them.

@@ -238,3 +238,52 @@ Deno.test("quickBatch: quick on the average call time; a ctx call, a timeout or 
   assert.equal(batchSize(1000, 16, true), 500);
   assert.equal(batchSize(3, 16, false), 1);
 });
+
+Deno.test("a chain seen as quick that starts waiting still overlaps its calls' waits", async () => {
+  // The host sends a quick chain's next call as one batch; each call here then waits 150 ms (under its
+  // 200 ms limit). One after the other that is 64 x 150 ms = 9.6 s, holding a pipeline slot meanwhile; the
+  // worker starts the rest of a batch at once after its first 20 ms, so the waits overlap.
+  const s = newSandbox({ timeoutMs: 200 });
+  try {
+    const code =
+      `export default async function (e) { if (e.slow) await new Promise((r) => setTimeout(r, 150)); return e; }`;
+    await s.runChains(runs(code, Array.from({ length: 64 }, (_, n) => ({ n }))));
+    const t0 = performance.now();
+    const out = await s.runChains(runs(code, Array.from({ length: 64 }, (_, n) => ({ n, slow: true }))));
+    const ms = performance.now() - t0;
+    assert.ok(out.every((o) => !o.error && (o.events[0] as { n: number }).n !== undefined));
+    assert.deepEqual(
+      out.map((o) => (o.events[0] as { n: number }).n),
+      Array.from({ length: 64 }, (_, n) => n),
+    );
+    assert.ok(ms < 4_000, `64 waiting calls took ${Math.round(ms)} ms: they ran one after the other`);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("a function that replaces the worker's postMessage cannot add or change outcomes", async () => {
+  const s = newSandbox();
+  try {
+    // Puts an outcome for an event that is not in the call, and a forged one for event 2, before the real
+    // outcomes of every `done` message it sees.
+    const code = `export default function (e) {
+  if (e.n === 0) {
+    const orig = globalThis.postMessage;
+    globalThis.postMessage = function (m, t) {
+      if (m && m.t === "done") {
+        const forged = '[1000000,{"events":[],"dropped":false,"logs":[],"execLog":[]}],[2,{"events":[{"forged":true}],"dropped":false,"logs":[],"execLog":[]}],';
+        m = { ...m, bytes: new TextEncoder().encode(forged + new TextDecoder().decode(m.bytes)) };
+        return orig.call(this, m);
+      }
+      return orig.call(this, m, t);
+    };
+  }
+  return e;
+}`;
+    const out = await s.runChains(runs(code, Array.from({ length: 3 }, (_, n) => ({ n }))), 1);
+    assert.deepEqual(out.map((o) => o.events), [[{ n: 0 }], [{ n: 1 }], [{ n: 2 }]]);
+  } finally {
+    await s.close();
+  }
+});
