@@ -18,31 +18,11 @@ import { expectJson, type TestApp, testApp } from "../_helpers/app.ts";
 import { testPostgres } from "../_helpers/db.ts";
 import { runUntilThenKill } from "../_helpers/process.ts";
 import { pgTarget, type Target } from "../destinations/_targets.ts";
+import { afterQueries, BATCH, batchStream, send } from "./_batch_fixtures.ts";
 import { connectionCounts, setupPipeline } from "./fixtures.ts";
 
 const MINUTE = 60_000;
-const BATCH = { mode: "batch", batchSize: 5, frequency: 60 };
 const ENV = { PIPELINE_RETRIES: "3", PIPELINE_RETRY_BASE_MS: "1000" };
-
-let seq = 0;
-
-/** Sends `n` track events in one Segment batch; returns their message ids. */
-async function send(t: TestApp, key: string, n: number): Promise<string[]> {
-  const batch = Array.from({ length: n }, () => ({
-    type: "track",
-    event: "Order Completed",
-    messageId: `bm-${++seq}-${crypto.randomUUID().slice(0, 8)}`,
-    userId: "u1",
-    properties: { total: seq },
-  }));
-  const res = await t.request("/v1/batch", {
-    method: "POST",
-    headers: { "x-write-key": key },
-    json: { batch },
-  });
-  assert.equal((await expectJson(res, 200)).okEvents, n);
-  return batch.map((e) => e.messageId);
-}
 
 /** Message ids in the warehouse's `events` table (none when the table does not exist yet). */
 async function written(wh: Target): Promise<string[]> {
@@ -261,33 +241,6 @@ async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms
   }
 }
 
-/**
- * A stream whose events go to the warehouse in batch mode (BATCH) and, with `streamToo`, first to devnull in
- * stream mode (the row is then parked by the chunk's commit, never held in memory). Returns its server key.
- */
-async function batchStream(t: TestApp, wh: Target, streamToo: boolean): Promise<string> {
-  const u = await t.user();
-  const s = await setupPipeline(u, {
-    destination: streamToo
-      ? { destinationType: "devnull" }
-      : { destinationType: "postgres", ...wh.credentials },
-    connectionData: streamToo ? {} : BATCH,
-  });
-  if (streamToo) {
-    const d = await createResource(u.ctx, {
-      workspaceId: u.workspace.id,
-      type: "destination",
-      data: { name: "pg", destinationType: "postgres", ...wh.credentials },
-    }) as { id: string };
-    await createResource(u.ctx, {
-      workspaceId: u.workspace.id,
-      type: "connection",
-      data: { fromId: s.streamId, toId: d.id, type: "push", data: BATCH },
-    });
-  }
-  return s.serverKey;
-}
-
 /** Running loops that poll and look for due batches every 10 minutes: only a wake-up moves anything. */
 const NO_POLL = { workers: 1, pollMs: 10 * MINUTE, batchCheckMs: 10 * MINUTE };
 
@@ -342,16 +295,8 @@ Deno.test("[postgres] batch mode: rows parked while a pass loads, with the rest 
   };
   // The pipeline's looks at the waiting batch rows (store/queue_repo.ts pendingBatchGroups).
   let looks = 0;
-  const db = new Proxy(t.deps.db, {
-    get(target, p) {
-      const v = Reflect.get(target, p, target);
-      if (p !== "query") return typeof v === "function" ? v.bind(target) : v;
-      return async (sql: string, params?: unknown[]) => {
-        const r = await target.query(sql, params);
-        if (sql.includes("count(*)::int as n, min(available_at) as oldest")) looks++;
-        return r;
-      };
-    },
+  const db = afterQueries(t.deps.db, (sql) => {
+    if (sql.includes("count(*)::int as n, min(available_at) as oldest")) looks++;
   });
   const drivers = new Map(defaultDrivers(t.deps)).set("postgres", gated);
   const pipeline = new Pipeline({ ...t.deps, db }, { ...NO_POLL, drivers });

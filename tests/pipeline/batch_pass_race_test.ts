@@ -3,29 +3,12 @@ import { fakeClock } from "../../src/clock.ts";
 import type { DestinationDriver } from "../../src/destinations/driver.ts";
 import { defaultDrivers } from "../../src/pipeline/drivers.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
-import { createResource } from "../../src/services/resources.ts";
-import { expectJson, type TestApp, testApp } from "../_helpers/app.ts";
+import { type TestApp, testApp } from "../_helpers/app.ts";
 import { testPostgres } from "../_helpers/db.ts";
 import { pgTarget } from "../destinations/_targets.ts";
-import { setupPipeline } from "../pipeline/fixtures.ts";
+import { afterQueries, batchStream, send } from "./_batch_fixtures.ts";
 
 const MINUTE = 60_000;
-const BATCH = { mode: "batch", batchSize: 5, frequency: 60 };
-let seq = 0;
-async function send(t: TestApp, key: string, n: number) {
-  const batch = Array.from({ length: n }, () => ({
-    type: "track",
-    event: "x",
-    messageId: `r-${++seq}-${crypto.randomUUID().slice(0, 8)}`,
-    userId: "u1",
-  }));
-  const res = await t.request("/v1/batch", {
-    method: "POST",
-    headers: { "x-write-key": key },
-    json: { batch },
-  });
-  assert.equal((await expectJson(res, 200)).okEvents, n);
-}
 async function batchRows(t: TestApp): Promise<number> {
   const r = await t.deps.db.query<{ n: number }>("select count(*)::int as n from event_queue where batch");
   return Number(r[0].n);
@@ -61,26 +44,18 @@ for (const hops of HOPS) {
     let releaseLook!: () => void, releaseCommit!: () => void;
     const lookGate = new Promise<void>((r) => releaseLook = r);
     const commitGate = new Promise<void>((r) => releaseCommit = r);
-    const db = new Proxy(t.deps.db, {
-      get(target, p) {
-        const v = Reflect.get(target, p, target);
-        if (p !== "query") return typeof v === "function" ? v.bind(target) : v;
-        return async (sql: string, params?: unknown[]) => {
-          const r = await target.query(sql, params);
-          if (armLook && sql.includes(LOOK)) {
-            armLook = false;
-            lookHeld = () => {};
-            await lookGate;
-            if (FIRST !== "look") { for (let i = 0; i < hops; i++) await null; }
-          } else if (armCommit && sql.startsWith(COMMIT)) {
-            armCommit = false;
-            commitHeld = () => {};
-            await commitGate;
-            if (FIRST === "look") { for (let i = 0; i < hops; i++) await null; }
-          }
-          return r;
-        };
-      },
+    const db = afterQueries(t.deps.db, async (sql) => {
+      if (armLook && sql.includes(LOOK)) {
+        armLook = false;
+        lookHeld = () => {};
+        await lookGate;
+        if (FIRST !== "look") { for (let i = 0; i < hops; i++) await null; }
+      } else if (armCommit && sql.startsWith(COMMIT)) {
+        armCommit = false;
+        commitHeld = () => {};
+        await commitGate;
+        if (FIRST === "look") { for (let i = 0; i < hops; i++) await null; }
+      }
     });
     const drivers = new Map(defaultDrivers(t.deps)).set("postgres", fake);
     const pipeline = new Pipeline({ ...t.deps, db }, {
@@ -90,23 +65,12 @@ for (const hops of HOPS) {
       drivers,
     });
     try {
-      const u = await t.user();
-      const s = await setupPipeline(u, { destination: { destinationType: "devnull" }, connectionData: {} });
-      const d = await createResource(u.ctx, {
-        workspaceId: u.workspace.id,
-        type: "destination",
-        data: { name: "pg", destinationType: "postgres", ...wh.credentials },
-      }) as { id: string };
-      await createResource(u.ctx, {
-        workspaceId: u.workspace.id,
-        type: "connection",
-        data: { fromId: s.streamId, toId: d.id, type: "push", data: BATCH },
-      });
-      await send(t, s.serverKey, 4);
+      const key = await batchStream(t, wh, true);
+      await send(t, key, 4);
       await pipeline.runOnce(); // parks 4; first batch check looks, leaves 4
       assert.equal(await batchRows(t), 4);
       assert.deepEqual(batches, []);
-      await send(t, s.serverKey, 1);
+      await send(t, key, 1);
       armLook = true;
       const p1 = pipeline.flushBatches(); // a pass (as the loops' timed check or another chunk starts one)
       while (!lookHeld) await new Promise((r) => setTimeout(r, 2));
