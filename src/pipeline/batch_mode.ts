@@ -11,6 +11,7 @@ import { cachedLiveConnections, type LiveConnection } from "../services/pipeline
 import {
   type BatchGroup,
   claimBatchRows,
+  pendingBatchGroup,
   pendingBatchGroups,
   releaseQueueRows,
 } from "../store/queue_repo.ts";
@@ -128,10 +129,8 @@ const BATCHES_PER_CONNECTION = 2;
 
 async function stillDue(deps: Deps, g: BatchGroup, settings: BatchSettings): Promise<boolean> {
   const now = deps.clock.now();
-  const fresh = (await pendingBatchGroups(deps.db, now)).find((x) =>
-    x.workspaceId === g.workspaceId && x.connectionId === g.connectionId
-  );
-  return fresh !== undefined && batchIsDue(fresh, settings, now);
+  const fresh = await pendingBatchGroup(deps.db, now, g.workspaceId, g.connectionId);
+  return fresh !== null && batchIsDue(fresh, settings, now);
 }
 
 async function flushGroup(

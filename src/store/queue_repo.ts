@@ -156,6 +156,27 @@ export interface BatchGroup {
 }
 
 /**
+ * One connection's waiting batch rows, as {@linkcode pendingBatchGroups} counts them, or null when it has
+ * none ready: a look at one connection (the `event_queue_batch` index) where a pass asks again about it.
+ */
+export async function pendingBatchGroup(
+  db: Queryable,
+  now: Date,
+  workspaceId: string,
+  connectionId: string,
+): Promise<{ count: number; oldest: Date; maxAttempts: number } | null> {
+  const [r] = await db.query<{ waiting: number; oldest: Date | null; max_attempts: number | null }>(
+    `select count(*)::int as waiting, min(available_at) as oldest, max(attempts)::int as max_attempts
+       from event_queue
+      where batch and connection_id = $2 and workspace_id = $3
+        and available_at <= $1 and (locked_until is null or locked_until <= $1)`,
+    [now, connectionId, workspaceId],
+  );
+  if (!r || Number(r.waiting) === 0 || r.oldest === null) return null;
+  return { count: Number(r.waiting), oldest: new Date(r.oldest), maxAttempts: Number(r.max_attempts ?? 0) };
+}
+
+/**
  * The connections with ready batch rows (batch mode, src/pipeline/batch_mode.ts), each with how many
  * wait and since when. Meant to read the partial index `event_queue_batch` only.
  */

@@ -8,6 +8,7 @@ import {
   failQueueRow,
   insertQueueRows,
   parkForBatch,
+  pendingBatchGroup,
   pendingBatchGroups,
   queueDepth,
   releaseQueueRows,
@@ -257,6 +258,13 @@ for (const store of STORES) {
         [["c1", 2, at(0).getTime(), 2], ["c2", 1, at(3).getTime(), 0]],
         "ready rows only, oldest group first",
       );
+      const one = async (c: string, s: number) => {
+        const g = await pendingBatchGroup(db, at(s), "ws", c);
+        return g && [g.count, g.oldest.getTime(), g.maxAttempts];
+      };
+      assert.deepEqual(await one("c1", 10), [2, at(0).getTime(), 2], "one connection's look, as the groups'");
+      assert.deepEqual(await one("c2", 10), [1, at(3).getTime(), 0]);
+      assert.equal(await pendingBatchGroup(db, at(10), "other-ws", "c1"), null, "another workspace's: none");
       const c1 = await claimBatchRows(db, {
         workspaceId: "ws",
         connectionId: "c1",
@@ -280,6 +288,7 @@ for (const store of STORES) {
         "leased and future rows are skipped",
       );
       assert.deepEqual((await pendingBatchGroups(db, at(12))).map((g) => g.connectionId), ["c2"]);
+      assert.equal(await one("c1", 12), null, "leased rows are not waiting");
       await releaseQueueRows(db, again.map((r) => r.id));
       assert.deepEqual((await pendingBatchGroups(db, at(12))).map((g) => [g.connectionId, g.count]), [
         ["c2", 1],
