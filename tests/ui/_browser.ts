@@ -2,7 +2,7 @@
  * Headless Chromium for page tests: Debian's `chromium` through playwright-core (never `npx playwright
  * install`, which downloads a browser), and a real Sluice on a free port whose PUBLIC_URL is its own URL.
  */
-import { type Browser, chromium } from "../_helpers/test_tools.ts";
+import { type Browser, chromium, type Page } from "../_helpers/test_tools.ts";
 import { startServer } from "../../src/server.ts";
 import { createUser } from "../../src/services/users.ts";
 import { createWorkspace } from "../../src/services/workspaces.ts";
@@ -68,4 +68,18 @@ export async function liveSluice(): Promise<LiveSluice> {
     user: { id: row.id, email: row.email, password, workspaceId: ws.id, workspaceName: ws.name },
     stop: () => server.shutdown(),
   };
+}
+
+/**
+ * Waits until `expression` is true in the page, polling with `page.evaluate` (the DevTools protocol, which
+ * the pages' Content Security Policy does not cover). `page.waitForFunction` evaluates its predicate a first
+ * time that way but polls with an in-page `eval`, which our CSP (no 'unsafe-eval') refuses: it failed
+ * whenever the condition was not already true at the first look.
+ */
+export async function waitForTrue(page: Page, expression: string, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await page.evaluate<boolean>(`Boolean(${expression})`))) {
+    if (Date.now() > until) throw new Error(`not true within ${ms} ms: ${expression}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

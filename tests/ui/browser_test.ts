@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ARTIFACTS, launchChromium, liveSluice } from "./_browser.ts";
+import { ARTIFACTS, launchChromium, liveSluice, waitForTrue } from "./_browser.ts";
 
 Deno.test({
   name:
@@ -28,7 +28,7 @@ Deno.test({
       const secret = await page.inputValue("#new-secret");
       assert.match(secret, /^[a-z0-9]{24}:[A-Za-z0-9_-]{43}$/);
       await page.click("#copy");
-      await page.waitForFunction('document.getElementById("copy").textContent === "Copied"');
+      await waitForTrue(page, 'document.getElementById("copy").textContent === "Copied"');
       await page.screenshot({ path: `${ARTIFACTS}user_page_new_key_phone.png`, fullPage: true });
       assert.equal(await page.evaluate<string>("document.compatMode"), "CSS1Compat", "standards mode");
       // The form was posted, then redirected: a reload neither posts it again nor shows the secret.

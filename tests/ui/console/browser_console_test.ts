@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Page } from "../../_helpers/test_tools.ts";
 import { createWorkspace } from "../../../src/services/workspaces.ts";
 import { cliPrincipal } from "../../../src/auth/principal.ts";
-import { ARTIFACTS, launchChromium, liveSluice } from "../_browser.ts";
+import { ARTIFACTS, launchChromium, liveSluice, waitForTrue } from "../_browser.ts";
 
 // Screenshots go to the test artifacts; `UPDATE_SCREENSHOTS=1` writes the README tour's copies in docs/images/.
 const IMAGES = Deno.env.get("UPDATE_SCREENSHOTS") === "1"
@@ -80,7 +80,8 @@ Deno.test({
         await page.waitForURL(/notice=key/);
         const browserKey = (await page.textContent("#write-key-value"))!.trim();
         await page.click("button[data-copy='snippet-html']");
-        await page.waitForFunction(
+        await waitForTrue(
+          page,
           'document.querySelector("button[data-copy=\'snippet-html\']").textContent !== "Copy"',
         );
         const copied = await page.evaluate<string>("navigator.clipboard.readText()");
