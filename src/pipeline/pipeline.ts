@@ -24,7 +24,9 @@ import { HeldBatches, MAX_HELD_ROWS } from "./held_batches.ts";
 import { defaultDrivers, type DriverTable } from "./drivers.ts";
 import type { BatchStats, ParkedRows } from "./job.ts";
 import { Lanes } from "./lanes.ts";
+import { ParkedCounts } from "./parked_counts.ts";
 import { processIsolated } from "./poison.ts";
+import { Wakeups } from "./wakeups.ts";
 
 export interface PipelineOptions {
   workers?: number;
@@ -59,22 +61,14 @@ export class Pipeline {
   readonly #drivers: DriverTable;
   readonly #abort = new AbortController();
   #loops: Promise<void>[] = [];
-  #wakers: (() => void)[] = [];
-  /** A wake-up that found no loop asleep: the next loop to sleep claims again at once instead. */
-  #wakePending = false;
+  readonly #wakeups = new Wakeups();
   #unlisten: Unlisten | null = null;
   #stopping: Promise<void> | null = null;
   /** One batch pass at a time in this instance (others' passes are kept apart by SKIP LOCKED). */
   #batchPass: Promise<number> | null = null;
   #lastBatchCheck = 0;
-  /**
-   * Batch-mode connections' rows waiting in the queue (by `workspaceId/connectionId`) as far as this instance
-   * knows: what the last batch pass left there plus what chunks parked since it looked. A chunk that brings
-   * one to its batchSize starts a pass at once (#onParked): a full batch does not wait for the next batch
-   * check, up to a poll away when the loops are idle. Other instances' rows are not counted (a batch made of
-   * several instances' rows waits for the check).
-   */
-  readonly #parked = new Map<string, number>();
+  /** Batch-mode rows waiting in the queue as far as this instance knows (a full batch starts a pass). */
+  readonly #parked = new ParkedCounts();
   /** A chunk made a parked batch due while a pass was running: the pass looks again when it ends. */
   #passAgain = false;
   readonly #lanes: Lanes;
@@ -134,7 +128,7 @@ export class Pipeline {
       // take. Waking every loop on every chunk's end made 149 of 249 claims of a one-stream drain empty, each
       // walking every queued row of the full lane's stream (docs/performance.md, delivery throughput).
       onFree: ({ laneOpened, heldBefore }) => {
-        if (laneOpened || heldBefore > this.#maxHeld - o.batchSize) this.#wakeOne();
+        if (laneOpened || heldBefore > this.#maxHeld - o.batchSize) this.#wakeups.one();
       },
       renew: (ids) =>
         extendQueueLease(deps.db, ids, new Date(deps.clock.now().getTime() + o.leaseMs), this.#lease),
@@ -158,24 +152,14 @@ export class Pipeline {
       // a loop: other streams' rows may be waiting behind the full ones, and must not wait for the poll.
       const streams = noticeStreams(payload);
       if (streams && this.#dry && streams.every((s) => this.#lanes.streamFull(s))) return;
-      this.#wakeOne();
+      this.#wakeups.one();
     });
     for (let i = 0; i < this.#opts.workers; i++) this.#loops.push(this.#loop(i));
   }
 
   /** Wakes idle loops now (new rows). */
   wake(): void {
-    const w = this.#wakers;
-    this.#wakers = [];
-    if (w.length === 0) this.#wakePending = true;
-    for (const f of w) f();
-  }
-
-  /** Wakes one idle loop (one claim is enough for one freed chunk or one NOTIFY). */
-  #wakeOne(): void {
-    const f = this.#wakers.shift();
-    if (f) f();
-    else this.#wakePending = true;
+    this.#wakeups.all();
   }
 
   /**
@@ -266,12 +250,8 @@ export class Pipeline {
       signal: this.#abort.signal,
       process: (rows) => this.#lanes.add(rows, { whole: true }),
       onLeft: (g, rows, batchSize) => {
-        if (rows === 0) return;
-        const key = `${g.workspaceId}/${g.connectionId}`;
-        const since = this.#parked.get(key);
-        this.#parked.set(key, (since ?? 0) + rows);
         // Chunks parked rows while the pass ran that, with the rest it left, fill a batch: look again.
-        if (since !== undefined && since + rows >= batchSize) this.#passAgain = true;
+        if (this.#parked.left(g, rows, batchSize)) this.#passAgain = true;
       },
     });
     return held + parked;
@@ -279,14 +259,7 @@ export class Pipeline {
 
   /** A chunk's commit parked rows for batch-mode connections: a batch they filled is flushed now. */
   #onParked(parked: readonly ParkedRows[]): void {
-    let due = false;
-    for (const p of parked) {
-      const key = `${p.workspaceId}/${p.connectionId}`;
-      const n = (this.#parked.get(key) ?? 0) + p.rows;
-      this.#parked.set(key, n);
-      if (n >= p.batchSize) due = true;
-    }
-    if (!due || this.#abort.signal.aborted) return;
+    if (!this.#parked.add(parked) || this.#abort.signal.aborted) return;
     if (this.#batchPass) this.#passAgain = true;
     else this.flushBatches().catch((e) => this.#deps.log.error("batch flush failed", { error: e }));
   }
@@ -419,23 +392,8 @@ export class Pipeline {
         this.flushBatches().catch((e) => this.#deps.log.error("batch flush failed", { error: e }));
       }
       if (more && failures === 0) continue;
-      await this.#sleep(failures ? Math.min(30_000, 1000 * 2 ** failures) : this.#opts.pollMs);
+      const ms = failures ? Math.min(30_000, 1000 * 2 ** failures) : this.#opts.pollMs;
+      await this.#wakeups.sleep(ms, this.#abort.signal);
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    if (this.#abort.signal.aborted) return Promise.resolve();
-    if (this.#wakePending) {
-      this.#wakePending = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wakers.push(done);
-    });
   }
 }
